@@ -1,0 +1,3 @@
+from marenew.cli import main
+
+main()

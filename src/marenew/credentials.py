@@ -1,0 +1,68 @@
+"""The credential file: a holder's certifications and the CE they completed.
+
+This format is a contract (README, "Credential file"). Values are strict: a boolean or a number
+where text is expected is an error, not a silent conversion (``category: no`` is not "no").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+
+def _one_or_many(value: object) -> object:
+    # `approved_by: AAMA` means the same as `approved_by: [AAMA]`.
+    return [value] if isinstance(value, str) else value
+
+
+Names = Annotated[list[str], BeforeValidator(_one_or_many)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Credential(_Strict):
+    cert: str = Field(description="rule id, case-insensitive: CMA, RMA, CCMA, NCMA, ...")
+    number: str | None = Field(default=None, description="the certificate number, as text")
+    certified_on: dt.date = Field(description="the day the current cycle began: certification or latest renewal")
+    expires_on: dt.date | None = Field(
+        default=None, description="as printed on the card; wins over the computed date (a mismatch is a warning)"
+    )
+
+    @property
+    def key(self) -> str:
+        return self.cert.upper()
+
+
+class Credit(_Strict):
+    title: str
+    date: dt.date = Field(description="completion date")
+    points: float | None = Field(default=None, description="in the body's unit (one contact hour each)")
+    college_credits: float | None = Field(
+        default=None, description="instead of points, where the rule converts them (AAMA: 15 points each)"
+    )
+    category: str | None = Field(default=None, description="a content area of the body (AAMA: administrative, ...)")
+    approved_by: Names = Field(default_factory=list, description="bodies that approved it")
+    applies_to: Names | None = Field(
+        default=None, description="count it only for these credentials; default: every credential held"
+    )
+
+    def approved(self, bodies: list[str]) -> bool:
+        mine = {b.upper() for b in self.approved_by}
+        return any(b.upper() in mine for b in bodies)
+
+    def applies(self, cert: str) -> bool:
+        return self.applies_to is None or cert.upper() in {c.upper() for c in self.applies_to}
+
+
+class CredentialFile(_Strict):
+    holder: str
+    memberships: Names = Field(default_factory=list, description="bodies the holder pays membership to")
+    credentials: list[Credential] = Field(min_length=1)
+    credits: list[Credit] = Field(default_factory=list)
+
+    def is_member(self, body: str) -> bool:
+        return body.upper() in {m.upper() for m in self.memberships}

@@ -1,0 +1,498 @@
+"""The evaluation engine: where a credential stands, what CE counts, what is short, what it costs.
+
+Pure: no I/O, no typer or rich. Every command (status, cost, plan, roster, rules test) judges a
+credential here and nowhere else.
+
+Which date a figure is looked up at is decided here, once:
+- cycle length and expiry mode: at ``certified_on`` (the rules in force when the cycle began);
+- CE requirements and the late window: at ``expires_on`` (when the cycle is judged);
+- fees: at the as-of date (what renewing costs now).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+
+from . import periods
+from .credentials import Credential, CredentialFile, Credit
+from .results import (
+    CapResult,
+    Cost,
+    RecurringLine,
+    num,
+    CredentialResult,
+    CreditResult,
+    FeeItem,
+    Report,
+    RequirementResult,
+    Status,
+)
+from .rules import CE, Fee, Figure, Rule, weakest
+
+DEFAULT_WARN_DAYS = 90
+STALE_AFTER_DAYS = 365
+_EPS = 1e-9
+
+
+class RuleGap(ValueError):
+    """A rule lacks a figure that the question cannot be answered without (e.g. no cycle length)."""
+
+
+def _r(x: float) -> float:
+    # Points are entered as decimals (0.5, 1.25): round away float noise before comparing.
+    return round(x + 0.0, 6)
+
+
+# --- dates and status -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dates:
+    expires_on: dt.date
+    computed_expiry: dt.date | None
+    expires_on_from: str  # "card" or "rule"
+    late_window_end: dt.date | None  # None: no late window (or none published)
+    deadline: dt.date
+    confidence: str
+    warnings: tuple[str, ...]
+
+
+def computed_expiry(rule: Rule, certified_on: dt.date) -> tuple[dt.date | None, str]:
+    """The expiry the rule gives for a cycle that began on ``certified_on``, with its confidence."""
+    months = rule.cycle.months.at(certified_on)
+    mode = rule.cycle.expiry.at(certified_on)
+    if months is None or mode is None or months.value is None or mode.value is None:
+        return None, "unknown"
+    return periods.expiry(certified_on, months.value, mode.value), weakest(months.confidence, mode.confidence)
+
+
+def late_window_end(rule: Rule, expires_on: dt.date) -> tuple[dt.date | None, str | None]:
+    """Last day of the late window (None when the rule has none, or it is not published)."""
+    window = rule.late_window
+    if window is None:
+        return None, None
+    figure = window.months if window.months is not None else window.days
+    entry = figure.at(expires_on) if figure is not None else None
+    if entry is None or entry.value is None:
+        return None, "unknown"
+    if window.months is not None:
+        return periods.late_window_end(expires_on, months=entry.value), entry.confidence
+    return periods.late_window_end(expires_on, days=entry.value), entry.confidence
+
+
+def credential_dates(rule: Rule, cred: Credential) -> Dates:
+    warnings: list[str] = []
+    computed, confidence = computed_expiry(rule, cred.certified_on)
+    if cred.expires_on is not None:
+        expires_on, source = cred.expires_on, "card"
+        confidence = "official"  # the holder's own card
+        if computed is not None and computed != cred.expires_on:
+            warnings.append(
+                f"the card's expiry {cred.expires_on} differs from {computed}, which the {rule.body} rule gives "
+                f"for a cycle that began {cred.certified_on}; using the card's date"
+            )
+    elif computed is not None:
+        expires_on, source = computed, "rule"
+    else:
+        raise RuleGap(f"rule {rule.id} has no cycle length in force on {cred.certified_on}; give expires_on")
+    late_end, late_conf = late_window_end(rule, expires_on)
+    if late_conf == "unknown":
+        warnings.append(f"{rule.body} publishes no late window: treat {expires_on} as final")
+    deadline = late_end or expires_on
+    return Dates(
+        expires_on=expires_on,
+        computed_expiry=computed,
+        expires_on_from=source,
+        late_window_end=late_end,
+        deadline=deadline,
+        confidence=weakest(confidence, late_conf),
+        warnings=tuple(warnings),
+    )
+
+
+def status_on(as_of: dt.date, expires_on: dt.date, deadline: dt.date, warn_days: int) -> Status:
+    """active > warn_days before expiry; expiring up to and on the day of expiry; then grace
+    through the last day of the late window (if any); then lapsed."""
+    days_left = (expires_on - as_of).days
+    if days_left > warn_days:
+        return "active"
+    if days_left >= 0:
+        return "expiring"
+    if as_of <= deadline:
+        return "grace"
+    return "lapsed"
+
+
+# --- credits ----------------------------------------------------------------------------------
+
+
+def canonical_order(credits: Iterable[Credit]) -> list[Credit]:
+    """Credits in a fixed order (by date, then title, ...) so that results never depend on the
+    order in which they were written."""
+    return sorted(
+        credits,
+        key=lambda c: (
+            c.date,
+            c.title,
+            c.points if c.points is not None else -1.0,
+            c.college_credits if c.college_credits is not None else -1.0,
+            (c.category or "").lower(),
+            tuple(sorted(b.upper() for b in c.approved_by)),
+            tuple(sorted(b.upper() for b in c.applies_to)) if c.applies_to is not None else (),
+        ),
+    )
+
+
+@dataclass
+class _Candidate:
+    credit: Credit
+    points: float | None  # in the body's unit after conversion; None when it cannot count
+    eligible: bool = False  # inside the window and for this credential: its points can count
+    approved: bool = False
+    category: str | None = None
+    counted: float = 0.0
+    notes: list[str] | None = None
+
+    def note(self, text: str) -> None:
+        self.notes = (self.notes or []) + [text]
+
+
+def _value(figure: Figure | None, day: dt.date) -> tuple[float | None, str | None]:
+    if figure is None:
+        return None, None
+    entry = figure.at(day)
+    if entry is None:
+        return None, "unknown"
+    return entry.value, entry.confidence
+
+
+def _approved_label(ce: CE) -> str:
+    return "/".join(ce.approved_by) + "-approved" if ce.approved_by else "approved"
+
+
+def _category_key(ce: CE, category: str | None) -> str | None:
+    if category is None:
+        return None
+    lowered = category.strip().lower()
+    for key in ce.categories:
+        if key.lower() == lowered:
+            return key
+    return None
+
+
+def _candidates(
+    rule: Rule, ce: CE, credits: list[Credit], start: dt.date, end: dt.date, as_of: dt.date
+) -> list[_Candidate]:
+    """Decide, credit by credit, whether it can count at all and how: points, approval, category."""
+    out = []
+    college, _ = _value(ce.college_credit_points, end)
+    for credit in credits:
+        cand = _Candidate(credit, None)
+        out.append(cand)
+        if not credit.applies(rule.id):
+            cand.note(f"counts only for {', '.join(credit.applies_to or [])}")
+            continue
+        if credit.points is not None:
+            cand.points = credit.points
+        elif credit.college_credits is not None:
+            if college is None:
+                cand.note(f"{rule.body} gives no conversion for college credits")
+                continue
+            cand.points = credit.college_credits * college
+            cand.note(f"{credit.college_credits:g} college credit(s) x {college:g} = {cand.points:g} {ce.unit}, "
+                      f"not {_approved_label(ce)}")
+        if credit.date < start:
+            cand.note(f"before this cycle began ({start})")
+            continue
+        if credit.date > end:
+            cand.note(f"after expiry ({end})")
+            continue
+        if credit.date > as_of:
+            cand.note(f"after the as-of date ({as_of})")
+            continue
+        cand.eligible = cand.points is not None
+        cand.approved = credit.college_credits is None and credit.approved(ce.approved_by)
+        if ce.categories:
+            cand.category = _category_key(ce, credit.category)
+            known = ", ".join(ce.categories)
+            if credit.category is None:
+                cand.note(f"no content area given ({known}): counts toward the total only")
+            elif cand.category is None:
+                cand.note(f"`{credit.category}` is not a {rule.body} content area ({known}): "
+                          "counts toward the total only")
+    return out
+
+
+def _allocate(ce: CE, cands: list[_Candidate], day: dt.date) -> CapResult | None:
+    """Count eligible credits. Approved ones count in full; the rest up to the cap, chosen so as to
+    leave the fewest points needed: first where they close a content-area gap, then any."""
+    eligible = [c for c in cands if c.eligible]
+    for c in eligible:
+        if c.approved:
+            c.counted = c.points  # type: ignore[assignment]
+    unapproved = [c for c in eligible if not c.approved]
+    cap, _ = _value(ce.unapproved_cap, day)
+    if cap is None:
+        for c in unapproved:
+            c.counted = c.points  # type: ignore[assignment]
+        return None
+    budget = cap
+    for key, category in ce.categories.items():
+        minimum, _ = _value(category.minimum, day)
+        gap = (minimum or 0.0) - sum(c.counted for c in eligible if c.approved and c.category == key)
+        for c in unapproved:
+            if c.category != key or gap <= _EPS or budget <= _EPS:
+                continue
+            take = min(c.points - c.counted, gap, budget)  # type: ignore[operator]
+            c.counted += take
+            gap -= take
+            budget -= take
+    for c in unapproved:
+        take = max(0.0, min(c.points - c.counted, budget))  # type: ignore[operator]
+        c.counted += take
+        budget -= take
+    label = f"not {_approved_label(ce)}"
+    for c in unapproved:
+        if c.counted < c.points - _EPS:  # type: ignore[operator]
+            if c.counted > _EPS:
+                c.note(f"cap of {cap:g} {label} {ce.unit} reached: {_r(c.counted):g} of {c.points:g} counted")
+            else:
+                c.note(f"cap of {cap:g} {label} {ce.unit} already reached: not counted")
+    entered = sum(c.points for c in unapproved)  # type: ignore[misc]
+    return CapResult("unapproved", f"{label[0].upper()}{label[1:]} {ce.unit}", cap, _r(entered),
+                     _r(sum(c.counted for c in unapproved)))
+
+
+@dataclass(frozen=True)
+class CEResult:
+    requirements: tuple[RequirementResult, ...]
+    credits: tuple[CreditResult, ...]
+    points_needed: float | None
+    caps: tuple[CapResult, ...]
+    confidence: str
+
+
+def count_ce(rule: Rule, credits: list[Credit], start: dt.date, end: dt.date, as_of: dt.date) -> CEResult:
+    """Which credits count toward ``rule`` in the window [start, end] (and not after as_of), each
+    requirement's counted and short, and the least number of further points that meets them all.
+
+    New points can be chosen freely (approved, and in whichever content area is short), so the
+    points needed are the largest of: the total short, the approved short, and the sum of the
+    content-area shorts.
+    """
+    ce = rule.ce
+    if ce is None:
+        return CEResult((), (), 0.0, (), "official")
+    ordered = canonical_order(credits)
+    cands = _candidates(rule, ce, ordered, start, end, as_of)
+    cap = _allocate(ce, cands, end)
+    counted = [c for c in cands if c.counted > _EPS]
+
+    reqs: list[RequirementResult] = []
+    confs: list[str | None] = []
+
+    def requirement(id_: str, label: str, figure: Figure | None, got: float) -> float | None:
+        required, conf = _value(figure, end)
+        confs.append(conf)
+        short = None if required is None else max(0.0, _r(required - got))
+        reqs.append(RequirementResult(id_, label, required, _r(got), short, conf or "unknown"))
+        return short
+
+    short_total = requirement("total", f"Total {ce.unit}", ce.total, sum(c.counted for c in counted))
+    shorts = [short_total]
+    if ce.approved_minimum is not None:
+        shorts.append(requirement("approved", f"{_approved_label(ce)} {ce.unit}", ce.approved_minimum,
+                                  sum(c.counted for c in counted if c.approved)))
+    category_short = 0.0
+    for key, category in ce.categories.items():
+        s = requirement(key, category.label, category.minimum,
+                        sum(c.counted for c in counted if c.category == key))
+        category_short = None if (s is None or category_short is None) else category_short + s
+    if ce.categories:
+        shorts.append(category_short)
+    needed = None if any(s is None for s in shorts) else _r(max(shorts))  # type: ignore[type-var]
+
+    results = tuple(
+        CreditResult(
+            title=c.credit.title,
+            date=c.credit.date,
+            points=c.points,
+            counted=_r(c.counted),
+            note="; ".join(c.notes) if c.notes else None,
+        )
+        for c in cands
+    )
+    return CEResult(tuple(reqs), results, needed, (cap,) if cap else (), weakest(*confs))
+
+
+# --- cost -------------------------------------------------------------------------------------
+
+
+def _fee_item(label: str, fee: Fee, member: bool, day: dt.date) -> FeeItem:
+    entry = fee.for_member(member).at(day)
+    if entry is None:
+        return FeeItem(label, None, "unknown")
+    return FeeItem(label, entry.value, entry.confidence, entry.source)
+
+
+def path_cost(
+    rule: Rule,
+    path_id: str,
+    member: bool,
+    as_of: dt.date,
+    *,
+    lapsed: bool = False,
+    certified_on: dt.date | None = None,
+    expires_on: dt.date | None = None,
+) -> Cost:
+    """What taking ``path_id`` costs on ``as_of``: the path's fee, the fees added after a lapse,
+    and, for a renewal at ``expires_on``, the recurring fees that fall due with it (clarification 4:
+    the RMA's annual fee is due with the CCP attestation)."""
+    path = rule.paths[path_id]
+    items = [_fee_item(path.label, path.fee, member, as_of)]
+    if lapsed:
+        items += [_fee_item(extra.label, extra.amount, member, as_of) for extra in path.after_lapse_fees]
+    elif certified_on is not None and expires_on is not None:
+        for fee in rule.recurring_fees:
+            every = fee.every_months.at(certified_on)
+            if every is None or every.value is None:
+                continue
+            if expires_on in periods.anniversaries(certified_on, every.value, certified_on, expires_on):
+                items.append(_fee_item(f"{fee.label} (due {expires_on})", fee.amount, member, as_of))
+    return Cost(path=path_id, path_label=path.label, member=member, items=tuple(items))
+
+
+def cost_now(rule: Rule, status: Status, member: bool, as_of: dt.date, certified_on: dt.date,
+             expires_on: dt.date) -> Cost:
+    """The path the holder takes now: the regular one until the deadline, then the after-lapse one."""
+    if status == "lapsed":
+        return path_cost(rule, rule.renewal.after_lapse, member, as_of, lapsed=True)
+    return path_cost(rule, rule.renewal.regular, member, as_of, certified_on=certified_on, expires_on=expires_on)
+
+
+@dataclass(frozen=True)
+class PriceList:
+    """One certification's fees, for ``marenew cost`` without a file."""
+
+    rule: Rule
+    member: bool
+    cycle_months: int | None
+    fees: dict[str, FeeItem]
+    recurring: tuple[RecurringLine, ...]
+    per_year: float | None
+
+    @property
+    def confidence(self) -> str:
+        return weakest(*(f.confidence for f in self.fees.values()), *(r.confidence for r in self.recurring))
+
+    def as_json(self) -> dict:
+        return {
+            "cert": self.rule.id,
+            "body": self.rule.body,
+            "name": self.rule.name,
+            "cycle_months": self.cycle_months,
+            "fees": {k: num(v.amount) for k, v in self.fees.items()},
+            "fee_confidence": {k: v.confidence for k, v in self.fees.items()},
+            "recurring": [r.as_json() for r in self.recurring],
+            "per_year": num(self.per_year),
+            "confidence": self.confidence,
+        }
+
+
+def price_list(rule: Rule, member: bool, as_of: dt.date) -> PriceList:
+    """Fees per path (the path's own fee), recurring fees, and the cost per year: the cheapest
+    path open to a current holder spread over the cycle, plus recurring fees per year. Unknown
+    if any figure it needs is unknown."""
+    months_entry = rule.cycle.months.at(as_of)
+    cycle = months_entry.value if months_entry else None
+    fees = {pid: _fee_item(p.label, p.fee, member, as_of) for pid, p in rule.paths.items()}
+    recurring = []
+    for fee in rule.recurring_fees:
+        every = fee.every_months.at(as_of)
+        item = _fee_item(fee.label, fee.amount, member, as_of)
+        recurring.append(RecurringLine(fee.label, item.amount, every.value if every else None,
+                                       weakest(item.confidence, every.confidence if every else "unknown")))
+    regular = [fees[pid].amount for pid, p in rule.paths.items() if p.available in ("current", "always")]
+    per_year: float | None = None
+    if cycle and regular and all(a is not None for a in regular) and all(
+        r.amount is not None and r.every_months for r in recurring
+    ):
+        per_year = min(regular) * 12 / cycle + sum(r.amount * 12 / r.every_months for r in recurring)  # type: ignore[operator]
+        per_year = round(per_year, 2)
+    return PriceList(rule, member, cycle, fees, tuple(recurring), per_year)
+
+
+# --- the whole credential ---------------------------------------------------------------------
+
+
+def evaluate_credential(
+    rule: Rule,
+    cred: Credential,
+    credits: list[Credit],
+    *,
+    member: bool,
+    as_of: dt.date,
+    warn_days: int = DEFAULT_WARN_DAYS,
+) -> CredentialResult:
+    dates = credential_dates(rule, cred)
+    status = status_on(as_of, dates.expires_on, dates.deadline, warn_days)
+    ce = count_ce(rule, credits, cred.certified_on, dates.expires_on, as_of)
+    cost = cost_now(rule, status, member, as_of, cred.certified_on, dates.expires_on)
+    warnings = list(dates.warnings)
+    age = (as_of - rule.last_verified).days
+    if age > STALE_AFTER_DAYS:
+        warnings.append(f"the {rule.id} rule's figures were last verified {rule.last_verified} "
+                        f"({age} days before {as_of}); check them against {rule.body}'s page")
+    for item in cost.items:
+        if item.amount is None:
+            warnings.append(f"{item.label}: {rule.body} does not publish this fee; amount unknown")
+    result = CredentialResult(
+        cert=rule.id,
+        body=rule.body,
+        name=rule.name,
+        number=cred.number,
+        status=status,
+        certified_on=cred.certified_on,
+        expires_on=dates.expires_on,
+        expires_on_from=dates.expires_on_from,  # type: ignore[arg-type]
+        deadline=dates.deadline,
+        days_left=(dates.expires_on - as_of).days,
+        window_start=cred.certified_on,
+        window_end=dates.expires_on,
+        ready=None if ce.points_needed is None else ce.points_needed <= _EPS,
+        points_needed=ce.points_needed,
+        unit=rule.ce.unit if rule.ce else None,
+        requirements=ce.requirements,
+        credits=ce.credits,
+        cost=cost,
+        confidence=weakest(dates.confidence, ce.confidence, *(i.confidence for i in cost.items)),
+        caps=ce.caps,
+        warnings=tuple(warnings),
+    )
+    return result
+
+
+def evaluate(
+    rules: Mapping[str, Rule],
+    holder: CredentialFile,
+    as_of: dt.date,
+    *,
+    member: bool | None = None,
+    warn_days: int = DEFAULT_WARN_DAYS,
+) -> Report:
+    """Judge every credential in a credential file. ``rules`` maps upper-case rule ids to rules;
+    ``member`` overrides the memberships the file lists."""
+    results = []
+    for cred in holder.credentials:
+        rule = rules[cred.key]
+        is_member = holder.is_member(rule.body) if member is None else member
+        results.append(
+            evaluate_credential(rule, cred, list(holder.credits), member=is_member, as_of=as_of, warn_days=warn_days)
+        )
+    return Report(as_of=as_of, holder=holder.holder, credentials=tuple(results))
+
+
+def with_warnings(report: Report, warnings: Iterable[str]) -> Report:
+    return replace(report, warnings=tuple(report.warnings) + tuple(warnings))

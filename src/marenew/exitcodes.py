@@ -1,0 +1,11 @@
+"""Exit codes: one place decides them (README, "Exit codes")."""
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0  # every credential active / rule files clean
+    ATTENTION = 1  # a credential is expiring, in grace or lapsed; rule problems or failed cases found
+    INPUT = 2  # usage error or bad input (a file that is missing, unparsable or invalid)
+    INTERNAL = 3  # a bug in marenew: an unexpected error (please report it)
+    INTERRUPTED = 130  # stopped with Ctrl-C

@@ -1,0 +1,69 @@
+"""Date arithmetic of cycles, expiry and late windows: the one place that decides it.
+
+Months are calendar months (``relativedelta``): adding one month to January 31 gives the last
+day of February. See ``../shared/clarifications.md`` items 2 and 3.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dateutil.relativedelta import relativedelta
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    return day + relativedelta(months=months)
+
+
+def end_of_month(day: dt.date) -> dt.date:
+    return day + relativedelta(day=31)
+
+
+def is_end_of_month(day: dt.date) -> bool:
+    return day == end_of_month(day)
+
+
+def expiry(certified_on: dt.date, months: int, mode: str) -> dt.date:
+    """When a cycle that began on ``certified_on`` expires.
+
+    end_of_month: the last day of the month ``months`` after (AAMA: 2021-03-15 -> 2026-03-31);
+    anniversary: the same day ``months`` after (AMT: 2023-05-01 -> 2026-05-01).
+    """
+    if mode == "end_of_month":
+        return end_of_month(add_months(certified_on, months))
+    if mode == "anniversary":
+        return add_months(certified_on, months)
+    raise ValueError(f"unknown expiry mode {mode!r}")
+
+
+def late_window_end(expires_on: dt.date, *, months: int | None = None, days: int | None = None) -> dt.date:
+    """The last day on which the regular renewal is still accepted after expiry.
+
+    "3 months after" ends on the same day of the third month after; from the last day of a month,
+    on the last day of the third month after (2026-03-31 -> 2026-06-30, 2026-04-30 -> 2026-07-31).
+    """
+    if months is not None:
+        later = add_months(expires_on, months)
+        return end_of_month(later) if is_end_of_month(expires_on) else later
+    if days is not None:
+        return expires_on + dt.timedelta(days=days)
+    return expires_on
+
+
+def anniversaries(start: dt.date, every_months: int, after: dt.date, through: dt.date) -> list[dt.date]:
+    """Due dates ``start + k * every_months`` (k >= 1) in ``(after, through]``.
+
+    Each is counted from ``start``, not from the previous one, so a February 29 start falls due on
+    February 28 in common years and on the 29th again in leap years.
+    """
+    if every_months <= 0:
+        return []
+    out = []
+    k = 1
+    while True:
+        due = add_months(start, k * every_months)
+        if due > through:
+            return out
+        if due > after:
+            out.append(due)
+        k += 1

@@ -1,0 +1,152 @@
+"""Text reports for people at a terminal (rich). JSON lives in ``results.as_json``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .results import Cost, CredentialResult, Report
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .engine import PriceList
+
+STATUS_STYLE = {"active": "bold green", "expiring": "bold yellow", "grace": "bold dark_orange", "lapsed": "bold red"}
+STATUS_WORD = {
+    "active": "ACTIVE",
+    "expiring": "EXPIRING",
+    "grace": "GRACE (late window)",
+    "lapsed": "LAPSED",
+}
+CONFIDENCE_MARK = {"official": "", "secondary": " (secondary source)", "unconfirmed": " (unconfirmed)",
+                   "unknown": " (unknown)"}
+
+
+def money(amount: float | None) -> str:
+    if amount is None:
+        return "unknown"
+    return f"${amount:,.0f}" if amount == int(amount) else f"${amount:,.2f}"
+
+
+def points(x: float | None) -> str:
+    if x is None:
+        return "unknown"
+    return f"{x:g}"
+
+
+def cost_text(cost: Cost) -> str:
+    who = "member" if cost.member else "non-member"
+    if len(cost.items) == 1:
+        item = cost.items[0]
+        return f"{cost.path_label}, {who}: {money(item.amount)}{CONFIDENCE_MARK[item.confidence]}"
+    parts = " + ".join(f"{i.label} {money(i.amount)}{CONFIDENCE_MARK[i.confidence]}" for i in cost.items)
+    total = money(cost.amount) if cost.complete else f"at least {money(cost.known_amount)} (incomplete: a fee is unknown)"
+    return f"{cost.path_label}, {who}: {total} = {parts}"
+
+
+def days_text(days: int) -> str:
+    if days > 0:
+        return f"{days} day{'s' if days != 1 else ''} left"
+    if days == 0:
+        return "expires today"
+    return f"expired {-days} day{'s' if days != -1 else ''} ago"
+
+
+def _bar(counted: float, required: float | None, width: int = 20) -> str:
+    if not required:
+        return ""
+    filled = min(width, int(round(width * min(counted, required) / required)))
+    return "█" * filled + "░" * (width - filled)
+
+
+def credential_panel(result: CredentialResult, *, explain: bool = False):
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    badge = Text(f" {STATUS_WORD[result.status]} ", style=f"reverse {STATUS_STYLE[result.status]}")
+    grid.add_row(badge, Text(f"{days_text(result.days_left)}"))
+    basis = "from the card" if result.expires_on_from == "card" else "computed from the rule"
+    grid.add_row("Expires", f"{result.expires_on} ({basis})")
+    if result.deadline != result.expires_on:
+        grid.add_row("Deadline", f"{result.deadline} (end of the late window for the regular renewal)")
+    grid.add_row("Cycle began", f"{result.certified_on} (CE counts from {result.window_start} to {result.window_end})")
+    for req in result.requirements:
+        short = f"  short {points(req.short)}" if req.short else "  met"
+        line = Text(f"{_bar(req.counted, req.required)} {points(req.counted)} of {points(req.required)}{short}"
+                    f"{CONFIDENCE_MARK[req.confidence]}")
+        grid.add_row(req.label, line)
+    for cap in result.caps:
+        grid.add_row(cap.label, f"count up to {points(cap.maximum)}: {points(cap.counted)} of {points(cap.entered)} "
+                                "entered counted")
+    if result.unit is not None:
+        if result.points_needed is None:
+            needed = "unknown (a requirement is not published)"
+        elif result.ready:
+            needed = "none: the CE requirements are met"
+        else:
+            needed = f"{points(result.points_needed)} {result.unit}"
+        grid.add_row("Still needed", Text(needed, style="bold" if not result.ready else "green"))
+    grid.add_row("Cost now", cost_text(result.cost))
+    for warning in result.warnings:
+        grid.add_row(Text("Warning", style="yellow"), warning)
+    if explain and result.credits:
+        grid.add_row("", "")
+        credits = Table(box=None, padding=(0, 1), show_edge=False)
+        for col, justify in (("date", "left"), ("title", "left"), ("entered", "right"), ("counted", "right"),
+                             ("why", "left")):
+            credits.add_column(col, justify=justify)  # type: ignore[arg-type]
+        for credit in result.credits:
+            credits.add_row(str(credit.date), credit.title, points(credit.points), points(credit.counted),
+                            credit.note or "counts in full")
+        grid.add_row("Credits", credits)
+    title = Text(f"{result.cert} ({result.body}) · {result.name}", style="bold")
+    if result.number:
+        title.append(f" · no. {result.number}")
+    return Panel(grid, title=title, title_align="left", border_style=STATUS_STYLE[result.status].split()[-1])
+
+
+def status_report(console: "Console", report: Report, *, explain: bool = False) -> None:
+    console.print(f"{report.holder}: {len(report.credentials)} credential(s) as of {report.as_of}")
+    for result in report.credentials:
+        console.print(credential_panel(result, explain=explain))
+    for warning in report.warnings:
+        console.print(f"Warning: {warning}")
+
+
+def price_table(console: "Console", prices: list["PriceList"], *, member: bool) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"Renewal fees ({'members' if member else 'non-members'}, USD)", title_justify="left")
+    for col in ("cert", "body", "cycle", "regular path", "other paths", "recurring", "per year", "confidence"):
+        table.add_column(col, justify="right" if col in ("per year",) else "left")
+    for p in prices:
+        regular = p.rule.renewal.regular
+        others = ", ".join(f"{pid} {money(item.amount)}" for pid, item in p.fees.items() if pid != regular)
+        recurring = ", ".join(f"{r.label} {money(r.amount)} every {r.every_months} mo" for r in p.recurring) or "-"
+        cycle = f"{p.cycle_months} months" if p.cycle_months else "unknown"
+        table.add_row(p.rule.id, p.rule.body, cycle, f"{regular} {money(p.fees[regular].amount)}", others or "-",
+                      recurring, money(p.per_year), p.confidence)
+    console.print(table)
+    console.print("per year: the cheapest path open to a current holder spread over the cycle, plus recurring fees; "
+                  "unknown where a fee it needs is not published.")
+
+
+def holder_costs(console: "Console", report: Report) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"{report.holder}: what renewing costs now (as of {report.as_of}, USD)", title_justify="left")
+    for col in ("cert", "status", "path", "member", "items", "amount", "confidence"):
+        table.add_column(col, justify="right" if col == "amount" else "left")
+    for r in report.credentials:
+        items = "; ".join(f"{i.label} {money(i.amount)}" for i in r.cost.items)
+        conf = min((i.confidence for i in r.cost.items), key=lambda c: ("unknown", "unconfirmed", "secondary",
+                                                                        "official").index(c))
+        table.add_row(r.cert, r.status, r.cost.path, "yes" if r.cost.member else "no", items, money(r.cost.amount),
+                      conf)
+    console.print(table)
+    total, complete = report.cost_total()
+    console.print(f"Total: {money(total)}" + ("" if complete else " known so far (incomplete: a fee is unknown)"))

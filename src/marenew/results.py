@@ -1,0 +1,213 @@
+"""What the engine decides, and its stable JSON form (documented in README, "JSON output").
+
+Keys are only ever added, never renamed or removed, within a major version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+Status = Literal["active", "expiring", "grace", "lapsed"]
+STATUSES: tuple[Status, ...] = ("active", "expiring", "grace", "lapsed")
+# Most urgent first: the order in which people need to act.
+URGENCY = {"lapsed": 0, "grace": 1, "expiring": 2, "active": 3}
+
+CURRENCY = "USD"
+
+
+def num(x: float | None) -> float | None:
+    """Points and money in JSON: always a float (type-stable for typed readers), to the cent."""
+    return None if x is None else float(round(x, 2))
+
+
+@dataclass(frozen=True)
+class RequirementResult:
+    id: str
+    label: str
+    required: float | None
+    counted: float
+    short: float | None
+    confidence: str
+
+    def as_json(self) -> dict:
+        return {
+            "id": self.id,
+            "label": self.label,
+            "required": num(self.required),
+            "counted": num(self.counted),
+            "short": num(self.short),
+            "confidence": self.confidence,
+        }
+
+
+@dataclass(frozen=True)
+class CreditResult:
+    title: str
+    date: dt.date
+    points: float | None  # in the body's unit, after any conversion
+    counted: float
+    note: str | None
+
+    def as_json(self) -> dict:
+        return {
+            "title": self.title,
+            "date": self.date.isoformat(),
+            "points": num(self.points),
+            "counted": num(self.counted),
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class FeeItem:
+    label: str
+    amount: float | None  # None: not published
+    confidence: str
+    source: str | None = None
+
+    def as_json(self) -> dict:
+        return {"label": self.label, "amount": num(self.amount), "confidence": self.confidence}
+
+
+@dataclass(frozen=True)
+class CapResult:
+    id: str
+    label: str
+    maximum: float
+    entered: float
+    counted: float
+
+    def as_json(self) -> dict:
+        return {
+            "id": self.id,
+            "label": self.label,
+            "maximum": num(self.maximum),
+            "entered": num(self.entered),
+            "counted": num(self.counted),
+        }
+
+
+@dataclass(frozen=True)
+class RecurringLine:
+    label: str
+    amount: float | None
+    every_months: int | None
+    confidence: str
+
+    def as_json(self) -> dict:
+        return {"label": self.label, "amount": num(self.amount), "every_months": self.every_months,
+                "confidence": self.confidence}
+
+
+@dataclass(frozen=True)
+class Cost:
+    path: str
+    path_label: str
+    member: bool
+    items: tuple[FeeItem, ...]
+    currency: str = CURRENCY
+
+    @property
+    def complete(self) -> bool:
+        return all(i.amount is not None for i in self.items)
+
+    @property
+    def amount(self) -> float | None:
+        """The total, or None when any item is not published: unknown is not zero."""
+        if not self.complete:
+            return None
+        return sum(i.amount for i in self.items)  # type: ignore[misc]
+
+    @property
+    def known_amount(self) -> float:
+        return sum(i.amount for i in self.items if i.amount is not None)
+
+    def as_json(self) -> dict:
+        return {
+            "path": self.path,
+            "label": self.path_label,
+            "member": self.member,
+            "amount": num(self.amount),
+            "complete": self.complete,
+            "currency": self.currency,
+            "items": [i.as_json() for i in self.items],
+        }
+
+
+@dataclass(frozen=True)
+class CredentialResult:
+    cert: str
+    body: str
+    name: str
+    status: Status
+    certified_on: dt.date
+    expires_on: dt.date
+    expires_on_from: Literal["card", "rule"]
+    deadline: dt.date
+    days_left: int
+    window_start: dt.date
+    window_end: dt.date
+    ready: bool | None
+    points_needed: float | None
+    unit: str | None
+    requirements: tuple[RequirementResult, ...]
+    credits: tuple[CreditResult, ...]
+    cost: Cost
+    confidence: str
+    caps: tuple[CapResult, ...] = ()
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+    number: str | None = None
+
+    @property
+    def needs_action(self) -> bool:
+        return self.status != "active"
+
+    def as_json(self) -> dict:
+        return {
+            "cert": self.cert,
+            "body": self.body,
+            "name": self.name,
+            "number": self.number,
+            "status": self.status,
+            "certified_on": self.certified_on.isoformat(),
+            "expires_on": self.expires_on.isoformat(),
+            "expires_on_from": self.expires_on_from,
+            "days_left": self.days_left,
+            "deadline": self.deadline.isoformat(),
+            "window": {"start": self.window_start.isoformat(), "end": self.window_end.isoformat()},
+            "ready": self.ready,
+            "points_needed": num(self.points_needed),
+            "unit": self.unit,
+            "requirements": [r.as_json() for r in self.requirements],
+            "caps": [c.as_json() for c in self.caps],
+            "credits": [c.as_json() for c in self.credits],
+            "cost": self.cost.as_json(),
+            "confidence": self.confidence,
+            "warnings": list(self.warnings),
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    as_of: dt.date
+    holder: str
+    credentials: tuple[CredentialResult, ...]
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def needs_action(self) -> bool:
+        return any(c.needs_action for c in self.credentials)
+
+    def cost_total(self) -> tuple[float, bool]:
+        """What the holder pays now for every credential, and whether every fee in it is known."""
+        return (sum(c.cost.known_amount for c in self.credentials), all(c.cost.complete for c in self.credentials))
+
+    def as_json(self) -> dict:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "holder": self.holder,
+            "credentials": [c.as_json() for c in self.credentials],
+            "warnings": list(self.warnings),
+        }
