@@ -190,7 +190,9 @@ def _register_optional_commands() -> None:
             if exc.name != module:
                 raise
             continue
-        target = getattr(mod, attr)
+        target = getattr(mod, attr, None)
+        if target is None:
+            continue
         if kind == "group":
             app.add_typer(target, name="rules")
         else:

@@ -59,7 +59,7 @@ def _bar(counted: float, required: float | None, width: int = 20) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-def credential_panel(result: CredentialResult, *, explain: bool = False):
+def credential_panel(result: CredentialResult):
     from rich.panel import Panel
     from rich.table import Table
     from rich.text import Text
@@ -93,26 +93,34 @@ def credential_panel(result: CredentialResult, *, explain: bool = False):
     grid.add_row("Cost now", cost_text(result.cost))
     for warning in result.warnings:
         grid.add_row(Text("Warning", style="yellow"), warning)
-    if explain and result.credits:
-        grid.add_row("", "")
-        credits = Table(box=None, padding=(0, 1), show_edge=False)
-        for col, justify in (("date", "left"), ("title", "left"), ("entered", "right"), ("counted", "right"),
-                             ("why", "left")):
-            credits.add_column(col, justify=justify)  # type: ignore[arg-type]
-        for credit in result.credits:
-            credits.add_row(str(credit.date), credit.title, points(credit.points), points(credit.counted),
-                            credit.note or "counts in full")
-        grid.add_row("Credits", credits)
     title = Text(f"{result.cert} ({result.body}) · {result.name}", style="bold")
     if result.number:
         title.append(f" · no. {result.number}")
     return Panel(grid, title=title, title_align="left", border_style=STATUS_STYLE[result.status].split()[-1])
 
 
+def credits_table(result: CredentialResult):
+    """Every credit with what it counted toward this credential, and why."""
+    from rich.table import Table
+
+    table = Table(title=f"{result.cert}: credits", title_justify="left", show_lines=False)
+    table.add_column("date", no_wrap=True)
+    table.add_column("title", ratio=2)
+    table.add_column("entered", justify="right", no_wrap=True)
+    table.add_column("counted", justify="right", no_wrap=True)
+    table.add_column("why", ratio=3)
+    for credit in result.credits:
+        table.add_row(str(credit.date), credit.title, points(credit.points), points(credit.counted),
+                      credit.note or "counts in full")
+    return table
+
+
 def status_report(console: "Console", report: Report, *, explain: bool = False) -> None:
     console.print(f"{report.holder}: {len(report.credentials)} credential(s) as of {report.as_of}")
     for result in report.credentials:
-        console.print(credential_panel(result, explain=explain))
+        console.print(credential_panel(result))
+        if explain and result.credits:
+            console.print(credits_table(result))
     for warning in report.warnings:
         console.print(f"Warning: {warning}")
 
