@@ -257,9 +257,9 @@ def _allocate(ce: CE, cands: list[_Candidate], day: dt.date) -> CapResult | None
     for c in unapproved:
         if c.counted < c.points - _EPS:  # type: ignore[operator]
             if c.counted > _EPS:
-                c.note(f"over the {cap:g}-{ce.unit} cap on {ce.unit} {label}: {_r(c.counted):g} of {c.points:g} counted")
+                c.note(f"over the cap of {cap:g} on {ce.unit} {label}: {_r(c.counted):g} of {c.points:g} counted")
             else:
-                c.note(f"the {cap:g}-{ce.unit} cap on {ce.unit} {label} is used up: not counted")
+                c.note(f"the cap of {cap:g} on {ce.unit} {label} is used up: not counted")
     entered = sum(c.points for c in unapproved)  # type: ignore[misc]
     return CapResult("unapproved", f"{label[0].upper()}{label[1:]} {ce.unit}", cap, _r(entered),
                      _r(sum(c.counted for c in unapproved)))
