@@ -385,7 +385,11 @@ class PriceList:
 
     @property
     def confidence(self) -> str:
-        return weakest(*(f.confidence for f in self.fees.values()), *(r.confidence for r in self.recurring))
+        """How sure the regular cost is: the paths open to a current holder and the recurring fees
+        (an unpublished reinstatement fee does not make the CE fee less sure)."""
+        current = [self.fees[pid].confidence for pid, p in self.rule.paths.items()
+                   if p.available in ("current", "always")]
+        return weakest(*current, *(r.confidence for r in self.recurring))
 
     def as_json(self) -> dict:
         return {
