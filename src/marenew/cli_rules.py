@@ -13,3 +13,197 @@ rules_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
 )
+
+
+# --- rules check / list / show, and schema (src/marenew/rulecheck.py, ruleinfo.py) -------------
+
+import enum as _enum  # noqa: E402
+from pathlib import Path as _Path  # noqa: E402
+from typing import Annotated as _Annotated, Optional as _Optional  # noqa: E402
+
+from .cli_common import AsOfOpt as _AsOfOpt, JsonOpt as _JsonOpt, RulesOpt as _RulesOpt  # noqa: E402
+
+
+class CheckFormat(str, _enum.Enum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+def _github_escape(text: str, *, prop: bool = False) -> str:
+    # GitHub workflow commands: data escapes % CR LF; property values also : and ,
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
+
+
+def github_line(problem) -> str:
+    """`::error file=F,line=L,col=C::key: message` (`::warning` for warnings)."""
+    props = [f"file={_github_escape(problem.file, prop=True)}"]
+    if problem.line is not None:
+        props += [f"line={problem.line}", f"col={problem.col or 1}"]
+    message = f"{problem.key}: {problem.message}" if problem.key else problem.message
+    return f"::{problem.level} {','.join(props)}::{_github_escape(message)}"
+
+
+@rules_app.command("check")
+def check(
+    paths: _Annotated[
+        _Optional[list[_Path]],
+        typer.Argument(metavar="[PATH]...", show_default=False,
+                       help="Rule files, or folders of them. Default: the built-in rules and every "
+                            "--rules/MARENEW_RULES folder."),
+    ] = None,
+    fmt: _Annotated[
+        _Optional[CheckFormat],
+        typer.Option("--format", help="text, json, or github (default github when GITHUB_ACTIONS=true, else text)."),
+    ] = None,
+    strict: _Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
+    max_age: _Annotated[
+        int, typer.Option("--max-age", min=0, metavar="DAYS",
+                          help="Warn when last_verified is more than DAYS before --as-of.")
+    ] = 365,
+    as_of: _AsOfOpt = None,
+    rules: _RulesOpt = None,
+) -> None:
+    """Check rule files: every problem in every file, each as `path:line:col: error|warning: key: message`,
+    then a summary line (`3 errors, 1 warning in 2 files`).
+
+    With PATHs, the PATHs (and any --rules folders) are checked and an id must be unique among them;
+    without, the built-in rules and the --rules/MARENEW_RULES folders, where a later folder may
+    replace a rule by id. Exit 0 clean (warnings allowed unless --strict); 1 problems found;
+    2 usage error (a PATH that does not exist).
+
+    Example: marenew rules check rules/ --strict --format github
+    """
+    import os
+
+    from .cli_common import as_of_date, guarded, rules_dirs, write_json
+    from .exitcodes import ExitCode
+
+    with guarded():
+        from .loaders import builtin_rules_dir
+        from .rulecheck import check_paths, expand
+
+        day = as_of_date(as_of)
+        if paths:
+            groups = [expand(list(paths) + list(rules or []))]
+        else:
+            groups = [expand([folder]) for folder in [builtin_rules_dir(), *rules_dirs(rules)]]
+        result = check_paths(groups, as_of=day, max_age_days=max_age)
+        if strict:
+            result = result.strict()
+        chosen = fmt or (CheckFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else CheckFormat.text)
+        if chosen is CheckFormat.json:
+            write_json(result.as_json())
+        else:
+            show = github_line if chosen is CheckFormat.github else str
+            typer.echo("\n".join([show(p) for p in result.problems] + [result.summary()]))
+        raise typer.Exit(ExitCode.OK if result.ok else ExitCode.ATTENTION)
+
+
+def _known_ids(ruleset) -> str:
+    return ", ".join(sorted(ruleset.ids()))
+
+
+@rules_app.command("list")
+def list_rules(
+    as_of: _AsOfOpt = None,
+    json: _JsonOpt = False,
+    rules: _RulesOpt = None,
+) -> None:
+    """Every certification known (built-in and --rules): body, cycle, CE required, regular fee
+    (member / non-member) and the weakest confidence of its figures, as on --as-of.
+
+    Example: marenew rules list --as-of 2026-11-29 --json
+    """
+    from .cli_common import as_of_date, console, guarded, load_ruleset, write_json
+
+    with guarded():
+        from .loaders import builtin_rules_dir
+        from .ruleinfo import summary
+
+        day = as_of_date(as_of)
+        ruleset = load_ruleset(rules)
+        builtin = builtin_rules_dir().resolve()
+        rows = [summary(rule, day, file=str(ruleset.origin[key]),
+                        builtin=ruleset.origin[key].resolve().parent == builtin)
+                for key, rule in sorted(ruleset.rules.items())]
+        if json:
+            write_json({"as_of": day.isoformat(), "certs": rows})
+            return
+        from rich.table import Table
+
+        from .render import money
+
+        table = Table(title=f"Certifications known (as of {day})", title_justify="left")
+        for col in ("cert", "body", "cycle", "CE required", "regular fee (member / non-member)",
+                    "weakest confidence", "from"):
+            table.add_column(col)
+        for row in rows:
+            cycle = "unknown" if row["cycle_months"] is None else f"{row['cycle_months']} mo"
+            if row["expiry"]:
+                cycle += f", {row['expiry'].replace('_', ' ')}"
+            counts = row["confidence_counts"]
+            confidence = f"{row['confidence']} ({counts[row['confidence']]} of {sum(counts.values())})"
+            ce = "none" if not row["ce_required"] else (
+                f"{'unknown' if row['ce_total'] is None else format(row['ce_total'], 'g')} {row['ce_unit']}")
+            fee = row["regular_fee"]
+            table.add_row(row["cert"], row["body"], cycle, ce,
+                          f"{row['regular_path']}: {money(fee['member'])} / {money(fee['non_member'])}",
+                          confidence, "built-in" if row["builtin"] else row["file"])
+        console().print(table)
+
+
+@rules_app.command("show")
+def show(
+    cert: _Annotated[str, typer.Argument(metavar="ID", help="A certification id, e.g. CMA.", show_default=False)],
+    as_of: _AsOfOpt = None,
+    json: _JsonOpt = False,
+    rules: _RulesOpt = None,
+) -> None:
+    """One rule in words to check against the body's page: cycle and expiry, counting window, each
+    requirement, cap, conversion, late window and fee, the value in force on --as-of, and the
+    source and confidence of each.
+
+    Example: marenew rules show CMA --as-of 2026-11-29
+    """
+    from .cli_common import as_of_date, guarded, load_ruleset, write_json
+
+    with guarded():
+        from .ruleinfo import describe, describe_lines
+
+        day = as_of_date(as_of)
+        ruleset = load_ruleset(rules)
+        rule = ruleset.get(cert)
+        if rule is None:
+            raise typer.BadParameter(f"unknown certification `{cert}`; known: {_known_ids(ruleset)}",
+                                     param_hint="ID")
+        info = describe(rule, day, file=str(ruleset.origin[rule.key]))
+        if json:
+            write_json(info)
+            return
+        # plain lines, never wrapped: each figure's source URL stays on one line
+        typer.echo("\n".join(describe_lines(info)))
+
+
+class SchemaKind(str, _enum.Enum):
+    credential = "credential"
+    rules = "rules"
+
+
+def schema(
+    kind: _Annotated[SchemaKind, typer.Argument(metavar="credential|rules", help="Which file's schema.",
+                                                show_default=False)],
+) -> None:
+    """Print the JSON Schema of a credential file or of a rule file, for editors with a YAML
+    language server: put `# yaml-language-server: $schema=marenew-credential.schema.json` at the top
+    of the file.
+
+    Example: marenew schema credential > marenew-credential.schema.json
+    """
+    from .cli_common import guarded, write_json
+
+    with guarded():
+        from .ruleinfo import json_schema
+
+        write_json(json_schema(kind.value))

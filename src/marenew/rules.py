@@ -74,6 +74,8 @@ class Figure(Strict, Generic[T]):
     def _shape(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
+        if any(k not in cls.model_fields for k in data):
+            return data  # an unknown key (`sourse`) is reported as such, with the nearest valid name
         if "values" in data:
             extra = [k for k in ("value", "source", "confidence") if k in data]
             if extra:

@@ -136,10 +136,21 @@ def _safe_float(text: str) -> float | None:
 
 def problems_from(exc: ValidationError, doc: Document, model: type[BaseModel]) -> list[Problem]:
     out: list[Problem] = []
-    for err in exc.errors(include_url=False, include_context=True):
+    errors = exc.errors(include_url=False, include_context=True)
+    # A misspelt key is both unknown (`fees`) and missing (`fee`): say it once, as the typo.
+    misspelt = set()
+    for err in errors:
+        if err["type"] == "extra_forbidden":
+            path = _match_path(tuple(err["loc"]), doc.data)
+            close = difflib.get_close_matches(str(path[-1]), fields_at(model, path[:-1]) or [], n=1, cutoff=0.6)
+            if close:
+                misspelt.add(path[:-1] + (close[0],))
+    for err in errors:
         path = _match_path(tuple(err["loc"]), doc.data)
         kind = err["type"]
         where = key_path(path)
+        if kind == "missing" and path in misspelt:
+            continue
         if kind == "extra_forbidden":
             line, col = doc.locate(path, key=True)
             valid = fields_at(model, path[:-1]) or []

@@ -1,0 +1,391 @@
+"""`marenew rules check`: every problem in every rule file, each at its line, in one run.
+
+The schema (rules.Rule, through loaders.load_rule_file) catches what a type can: YAML that does not
+parse, wrong types, unknown and duplicate keys, a number without a source, a source that `sources`
+does not list. This module adds what needs the figures side by side: dated values out of order,
+a minimum above the total, a cap that would silently raise a minimum, negative fees and intervals,
+an unknown cycle, the same id in two files, and a stale `last_verified`.
+
+Those checks read each figure on its own, so that a file with an unknown key near the top still
+has its other figures checked (the whole Rule would not validate). Pure: returns Problems; the CLI
+prints them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import types
+import typing
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .engine import STALE_AFTER_DAYS
+from .loaders import _source_keys, load_rule_file, rule_files
+from .problems import InputError, Problem, key_path
+from .rules import CE, Category, Cycle, Fee, Figure, LateWindow, RecurringFee, Rule
+from .yamlload import Document
+
+DEFAULT_MAX_AGE_DAYS = STALE_AFTER_DAYS
+
+
+@dataclass
+class CheckResult:
+    """What `rules check` found: the files read and every problem, in file order."""
+
+    files: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "warning"]
+
+    def strict(self) -> "CheckResult":
+        """Warnings as errors (`--strict`)."""
+        return CheckResult(list(self.files), [_as_error(p) for p in self.problems])
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        """`3 errors, 1 warning in 2 files` (files with problems), or `no problems in 6 files`."""
+        if not self.problems:
+            return f"no problems in {_plural(len(self.files), 'file')}"
+        with_problems = len({p.file for p in self.problems})
+        return (f"{_plural(len(self.errors), 'error')}, {_plural(len(self.warnings), 'warning')} "
+                f"in {_plural(with_problems, 'file')}")
+
+    def as_json(self) -> dict:
+        return {
+            "ok": self.ok,
+            "files": list(self.files),
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "problems": [p.as_dict() for p in self.problems],
+            "summary": self.summary(),
+        }
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _as_error(p: Problem) -> Problem:
+    return p if p.level == "error" else Problem(p.file, p.line, p.col, p.message, "error", p.key)
+
+
+# --- which files ------------------------------------------------------------------------------
+
+
+def expand(paths: Sequence[Path]) -> list[Path]:
+    """Rule files named by PATHs: a file as given, a folder -> the YAML files directly in it
+    (worked cases live in its `cases/` folder and are not rule files). A PATH that does not exist,
+    or a folder with no rule files, is a usage error."""
+    out: list[Path] = []
+    bad: list[Problem] = []
+    for path in paths:
+        if path.is_dir():
+            found = rule_files(path)
+            if not found:
+                bad.append(Problem(str(path), None, None, "no rule files (*.yaml, *.yml) in this folder"))
+            out += [p for p in found if p not in out]
+        elif path.exists():
+            if path not in out:
+                out.append(path)
+        else:
+            bad.append(Problem(str(path), None, None, "no such file or folder"))
+    if bad:
+        raise InputError(bad)
+    return out
+
+
+def check_paths(
+    groups: Sequence[Sequence[Path]],
+    *,
+    as_of: dt.date,
+    max_age_days: int = DEFAULT_MAX_AGE_DAYS,
+) -> CheckResult:
+    """Check every rule file. ``groups`` are sets of files in which an id must be unique: the
+    PATHs given together form one group; without PATHs each rules folder is its own group, since a
+    `--rules` folder replacing a built-in rule by id is what `--rules` is for."""
+    result = CheckResult()
+    for group in groups:
+        seen: dict[str, tuple[str, int | None]] = {}
+        for path in group:
+            source = str(path)
+            result.files.append(source)
+            rule, doc, problems = load_rule_file(path)
+            if doc is not None:
+                problems = problems + check_document(doc, rule, as_of=as_of, max_age_days=max_age_days)
+                problems += _duplicate_id(doc, seen)
+            result.problems += sorted(_unique(problems), key=lambda p: (p.line or 0, p.col or 0))
+    return result
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    out: list[Problem] = []
+    for p in problems:
+        if p not in out:
+            out.append(p)
+    return out
+
+
+def _duplicate_id(doc: Document, seen: dict[str, tuple[str, int | None]]) -> list[Problem]:
+    data = doc.data if isinstance(doc.data, dict) else {}
+    rule_id = data.get("id")
+    if not isinstance(rule_id, str) or not rule_id.strip():
+        return []
+    line, col = doc.locate(("id",))
+    key = rule_id.strip().upper()
+    if key in seen:
+        first_file, first_line = seen[key]
+        where = f"{first_file}:{first_line}" if first_line else first_file
+        return [Problem(doc.source, line, col,
+                        f"id `{rule_id}` is also the id of {where}; one of the two would silently replace "
+                        "the other: give each certification its own id", key="id")]
+    seen[key] = (doc.source, line)
+    return []
+
+
+# --- one document -----------------------------------------------------------------------------
+
+
+def check_document(doc: Document, rule: Rule | None, *, as_of: dt.date, max_age_days: int) -> list[Problem]:
+    """The checks the schema cannot make. ``rule`` is the validated rule, or None when the file
+    has schema errors: the figures are then read one by one from the document."""
+    if not isinstance(doc.data, dict):
+        return []
+    figures = dict(_figures(Rule, doc.data, ()))
+    out: list[Problem] = []
+
+    def add(path: tuple, message: str, level: str = "error", *, key: bool = False) -> None:
+        line, col = doc.locate(path, key=key)
+        out.append(Problem(doc.source, line, col, message, level, key_path(path) or None))  # type: ignore[arg-type]
+
+    if rule is None:
+        # load_rule_file checks source keys only on a valid rule; check the figures we could read
+        sources = doc.data.get("sources")
+        shim = types.SimpleNamespace(figures=lambda: list(figures.items()),
+                                     sources=sources if isinstance(sources, dict) else {})
+        out += _source_keys(shim, doc)  # type: ignore[arg-type]
+    out += _order(doc, figures)
+    out += _signs(doc, figures)
+    for name, what in (("months", "the cycle length"), ("expiry", "the expiry mode")):
+        fig = figures.get(("cycle", name))
+        for since, entry in fig.entries() if fig else []:
+            if entry.value is None:
+                add(_value_path(("cycle", name), since),
+                    f"{what} must be known: without it no expiry date can be worked out")
+    out += _minimums(doc, figures)
+    out += _stale(doc, as_of, max_age_days)
+    return out
+
+
+def _value_path(path: tuple, since: dt.date | None) -> tuple:
+    return path + (("values", since) if since is not None else ()) + ("value",)
+
+
+def _figures(annotation: Any, data: Any, path: tuple) -> Iterator[tuple[tuple, Figure]]:
+    """Every figure in the raw data that validates on its own, with its key path, found by
+    following the model's fields (a broken figure is skipped: the schema already reported it)."""
+    for t in _candidates(annotation):
+        if isinstance(t, type) and issubclass(t, Figure):
+            try:
+                yield path, t.model_validate(data)
+            except ValidationError:
+                pass
+            return
+        origin = typing.get_origin(t)
+        if isinstance(t, type) and issubclass(t, BaseModel) and isinstance(data, dict):
+            for name, info in t.model_fields.items():
+                if name in data:
+                    yield from _figures(info.annotation, data[name], path + (name,))
+            return
+        if origin is dict and isinstance(data, dict):
+            value_type = typing.get_args(t)[1]
+            for k, v in data.items():
+                yield from _figures(value_type, v, path + (k,))
+            return
+        if origin is list and isinstance(data, list):
+            item_type = typing.get_args(t)[0]
+            for i, v in enumerate(data):
+                yield from _figures(item_type, v, path + (i,))
+            return
+
+
+def _candidates(annotation: Any) -> list[Any]:
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _candidates(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [t for arg in typing.get_args(annotation) for t in _candidates(arg)]
+    return [annotation]
+
+
+def _order(doc: Document, figures: dict[tuple, Figure]) -> list[Problem]:
+    """Dated values must be written oldest first, so the file reads as a history (the same date
+    twice is already a duplicate key)."""
+    out = []
+    for path, fig in figures.items():
+        if fig.values is None:
+            continue
+        dates = list(fig.values)
+        for before, after in zip(dates, dates[1:]):
+            if after < before:
+                line, col = doc.locate(path + ("values", after), key=True)
+                first, _ = doc.locate(path + ("values", before), key=True)
+                out.append(Problem(doc.source, line, col,
+                                   f"effective date {after} comes after {before} (line {first}): "
+                                   "list dated values oldest first",
+                                   key=key_path(path + ("values",))))
+    return out
+
+
+def _owner(path: tuple) -> tuple[type | None, str]:
+    """The model that holds the figure at ``path`` and the field name, found as _figures did."""
+    annotation: Any = Rule
+    owner: type | None = None
+    for part in path:
+        nxt = None
+        for t in _candidates(annotation):
+            origin = typing.get_origin(t)
+            if isinstance(t, type) and issubclass(t, BaseModel) and not issubclass(t, Figure):
+                if isinstance(part, str) and part in t.model_fields:
+                    owner, nxt = t, t.model_fields[part].annotation
+                    break
+            elif origin is dict:
+                nxt = typing.get_args(t)[1]
+                break
+            elif origin is list:
+                nxt = typing.get_args(t)[0]
+                break
+        if nxt is None:
+            return None, ""
+        annotation = nxt
+    return owner, str(path[-1]) if path else ""
+
+
+# (model, field) -> what a value there may be: intervals above 0, amounts and points at least 0.
+_POSITIVE = {(Cycle, "months"): "a cycle length", (LateWindow, "months"): "a late window",
+             (LateWindow, "days"): "a late window", (RecurringFee, "every_months"): "an interval"}
+_NOT_NEGATIVE = {(Fee, "member"): "a fee", (Fee, "non_member"): "a fee", (Fee, "all"): "a fee",
+                 (CE, "total"): "a total", (CE, "approved_minimum"): "a minimum",
+                 (CE, "unapproved_cap"): "a cap", (CE, "college_credit_points"): "a conversion",
+                 (Category, "minimum"): "a minimum"}
+
+
+def _signs(doc: Document, figures: dict[tuple, Figure]) -> list[Problem]:
+    out = []
+    for path, fig in figures.items():
+        owner, name = _owner(path)
+        positive = _POSITIVE.get((owner, name))  # type: ignore[arg-type]
+        not_negative = _NOT_NEGATIVE.get((owner, name))  # type: ignore[arg-type]
+        for since, entry in fig.entries():
+            value = entry.value
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                continue
+            message = None
+            if positive and value <= 0:
+                message = f"{positive} must be more than 0 (read {value:g})"
+            elif not_negative and value < 0:
+                message = f"{not_negative} cannot be negative (read {value:g})"
+            if message:
+                where = _value_path(path, since)
+                line, col = doc.locate(where)
+                out.append(Problem(doc.source, line, col, message, key=key_path(where)))
+    return out
+
+
+def _in_force(fig: Figure, day: dt.date) -> tuple[dt.date | None, Any]:
+    """(effective date or None, value) of the entry in force on ``day``."""
+    if fig.values is None:
+        return None, fig.value
+    found: tuple[dt.date | None, Any] = (None, None)
+    for since, entry in sorted(fig.values.items()):
+        if since <= day:
+            found = (since, entry.value)
+    return found
+
+
+def _days(*figs: Figure | None) -> list[dt.date]:
+    """Each day on which any of the figures takes a new value (one day for undated figures)."""
+    days = sorted({d for f in figs if f is not None and f.values for d in f.values})
+    return days or [dt.date.min]
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _minimums(doc: Document, figures: dict[tuple, Figure]) -> list[Problem]:
+    """A minimum above the total can never be met; a cap below total - approved minimum would
+    silently demand more approved points than the approved minimum says. Compared on every day
+    any of the figures changes."""
+    out: list[Problem] = []
+    seen: set[tuple] = set()
+    total = figures.get(("ce", "total"))
+    if total is None:
+        return out
+    ce = doc.data.get("ce") if isinstance(doc.data.get("ce"), dict) else {}
+
+    def add(path: tuple, since: dt.date | None, message: str) -> None:
+        where = _value_path(path, since)
+        if where in seen:
+            return
+        seen.add(where)
+        line, col = doc.locate(where)
+        out.append(Problem(doc.source, line, col, message, key=key_path(where)))
+
+    minimums = [(("ce", "approved_minimum"), "the approved minimum")]
+    categories = ce.get("categories") if isinstance(ce.get("categories"), dict) else {}
+    minimums += [(("ce", "categories", k, "minimum"), f"the `{k}` minimum") for k in categories]
+    for path, what in minimums:
+        fig = figures.get(path)
+        if fig is None:
+            continue
+        for day in _days(total, fig):
+            since, value = _in_force(fig, day)
+            _, total_value = _in_force(total, day)
+            low, high = _number(value), _number(total_value)
+            if low is not None and high is not None and low > high:
+                add(path, since, f"{what} {low:g} is more than the total {high:g}: it can never be met")
+
+    cap_fig = figures.get(("ce", "unapproved_cap"))
+    approved = figures.get(("ce", "approved_minimum"))
+    if cap_fig is not None:
+        for day in _days(total, cap_fig, approved):
+            since, cap = _in_force(cap_fig, day)
+            _, total_value = _in_force(total, day)
+            minimum = _number(_in_force(approved, day)[1]) if approved is not None else 0.0
+            cap, total_value = _number(cap), _number(total_value)
+            if cap is None or total_value is None or minimum is None:
+                continue
+            if cap < total_value - minimum:
+                needed = total_value - cap
+                add(("ce", "unapproved_cap"), since,
+                    f"the cap {cap:g} is below total {total_value:g} - approved minimum {minimum:g} "
+                    f"= {total_value - minimum:g}: it would silently raise the approved minimum to {needed:g}; "
+                    "raise the cap or state that approved minimum")
+    return out
+
+
+def _stale(doc: Document, as_of: dt.date, max_age_days: int) -> list[Problem]:
+    verified = doc.data.get("last_verified")
+    if not isinstance(verified, dt.date):
+        return []
+    age = (as_of - verified).days
+    if age <= max_age_days:
+        return []
+    line, col = doc.locate(("last_verified",))
+    return [Problem(doc.source, line, col,
+                    f"last verified {verified}, {age} days before {as_of} (more than {max_age_days}): "
+                    "check the figures against the body's pages, then update the date",
+                    "warning", "last_verified")]

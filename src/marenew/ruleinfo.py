@@ -1,0 +1,286 @@
+"""Rules in words and as JSON: `marenew rules list`, `rules show` and `marenew schema`.
+
+Pure: builds plain dicts (the `--json` output, documented in the README) and the text lines of
+`rules show` from them, so both say the same thing. Fees come from engine.price_list and expiry
+examples from periods.expiry: nothing here re-derives what the engine decides.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from . import periods
+from .engine import price_list
+from .results import num
+from .rules import Fee, Figure, Rule, weakest
+
+CONFIDENCE_LEVELS = ("official", "secondary", "unconfirmed", "unknown")
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+_EXPIRY_WORDS = {
+    "end_of_month": "the last day of the month, {months} months after the month of certification",
+    "anniversary": "the same day, {months} months after certification",
+}
+
+
+def _in_force(fig: Figure, day: dt.date) -> tuple[dt.date | None, Any]:
+    """(effective date, entry) in force on ``day``; the date is None for an undated figure."""
+    if fig.values is None:
+        return None, fig.at(day)
+    since = max((d for d in fig.values if d <= day), default=None)
+    return since, (fig.values[since] if since is not None else None)
+
+
+def figure_info(rule: Rule, fig: Figure | None, day: dt.date) -> dict | None:
+    """A figure as on ``day``: value, source (key, title, url), confidence, note, and for dated
+    figures every dated value (``history``)."""
+    if fig is None:
+        return None
+    since, entry = _in_force(fig, day)
+
+    def source(key: str | None) -> dict:
+        src = rule.sources.get(key) if key else None
+        return {"source": key, "source_title": src.title if src else None, "source_url": src.url if src else None}
+
+    if entry is None:
+        first = min(fig.values) if fig.values else None
+        out = {"value": None, "since": None, "confidence": "unknown", **source(None),
+               "note": f"not in force on {day} (first value takes effect {first})"}
+    else:
+        value = num(entry.value) if isinstance(entry.value, float) else entry.value
+        out = {"value": value, "since": since.isoformat() if since else None, "confidence": entry.confidence,
+               **source(entry.source), "note": entry.note}
+    if fig.values is not None:
+        out["history"] = [
+            {"since": d.isoformat(), "value": e.value, "confidence": e.confidence, "source": e.source, "note": e.note}
+            for d, e in fig.values.items()
+        ]
+    return out
+
+
+def _fee_info(rule: Rule, fee: Fee, day: dt.date) -> dict:
+    if fee.all is not None:
+        return {"all": figure_info(rule, fee.all, day)}
+    return {"member": figure_info(rule, fee.member, day), "non_member": figure_info(rule, fee.non_member, day)}
+
+
+def figure_confidences(rule: Rule, day: dt.date) -> list[str]:
+    """The confidence of every figure in force on ``day``."""
+    out = []
+    for _, fig in rule.figures():
+        _, entry = _in_force(fig, day)
+        if entry is not None:
+            out.append(entry.confidence)
+    return out
+
+
+def summary(rule: Rule, day: dt.date, *, file: str, builtin: bool) -> dict:
+    """One row of `rules list`."""
+    member, non_member = price_list(rule, True, day), price_list(rule, False, day)
+    regular = rule.renewal.regular
+    expiry = rule.cycle.expiry.at(day)
+    total = rule.ce.total.at(day) if rule.ce else None
+    confidences = figure_confidences(rule, day)
+    return {
+        "cert": rule.id,
+        "name": rule.name,
+        "body": rule.body,
+        "cycle_months": member.cycle_months,
+        "expiry": expiry.value if expiry else None,
+        "ce_required": rule.ce is not None,
+        "ce_total": num(total.value) if total else None,
+        "ce_unit": rule.ce.unit if rule.ce else None,
+        "regular_path": regular,
+        "regular_fee": {"member": num(member.fees[regular].amount), "non_member": num(non_member.fees[regular].amount)},
+        "confidence": weakest(*confidences),  # type: ignore[arg-type]
+        "confidence_counts": {level: confidences.count(level) for level in CONFIDENCE_LEVELS},
+        "last_verified": rule.last_verified.isoformat(),
+        "file": file,
+        "builtin": builtin,
+    }
+
+
+def describe(rule: Rule, day: dt.date, *, file: str) -> dict:
+    """Everything `rules show` says about one rule, as on ``day``."""
+    fig = lambda f: figure_info(rule, f, day)  # noqa: E731
+    months = rule.cycle.months.at(day)
+    mode = rule.cycle.expiry.at(day)
+    example = None
+    if months and mode and months.value is not None and mode.value is not None:
+        example = {"certified_on": day.isoformat(),
+                   "expires_on": periods.expiry(day, months.value, mode.value).isoformat()}
+    ce = None
+    if rule.ce is not None:
+        ce = {
+            "unit": rule.ce.unit,
+            "total": fig(rule.ce.total),
+            "approved_by": list(rule.ce.approved_by),
+            "approved_minimum": fig(rule.ce.approved_minimum),
+            "unapproved_cap": fig(rule.ce.unapproved_cap),
+            "categories": {k: {"label": c.label, "minimum": fig(c.minimum)} for k, c in rule.ce.categories.items()},
+            "college_credit_points": fig(rule.ce.college_credit_points),
+        }
+    late = None
+    if rule.late_window is not None:
+        unit = "months" if rule.late_window.months is not None else "days"
+        late = {"unit": unit, "length": fig(getattr(rule.late_window, unit))}
+    roles = {rule.renewal.regular: "regular", rule.renewal.after_lapse: "after_lapse"}
+    return {
+        "cert": rule.id,
+        "name": rule.name,
+        "body": rule.body,
+        "body_name": rule.body_name,
+        "file": file,
+        "as_of": day.isoformat(),
+        "last_verified": rule.last_verified.isoformat(),
+        "renewal_page": rule.renewal_page,
+        "cycle": {"months": fig(rule.cycle.months), "expiry": fig(rule.cycle.expiry), "example": example},
+        "ce": ce,
+        "late_window": late,
+        "renewal": {"regular": rule.renewal.regular, "after_lapse": rule.renewal.after_lapse},
+        "paths": {
+            pid: {
+                "label": p.label,
+                "role": roles.get(pid),
+                "available": p.available,
+                "fee": _fee_info(rule, p.fee, day),
+                "after_lapse_fees": [{"label": x.label, "fee": _fee_info(rule, x.amount, day)}
+                                     for x in p.after_lapse_fees],
+            }
+            for pid, p in rule.paths.items()
+        },
+        "recurring_fees": [
+            {"id": r.id, "label": r.label, "every_months": fig(r.every_months), "fee": _fee_info(rule, r.amount, day)}
+            for r in rule.recurring_fees
+        ],
+        "sources": {k: {"title": s.title, "url": s.url, "note": s.note} for k, s in rule.sources.items()},
+        "notes": list(rule.notes),
+    }
+
+
+# --- text -------------------------------------------------------------------------------------
+
+
+def _value_text(info: dict, unit: str = "", money: bool = False) -> str:
+    value = info["value"]
+    if value is None:
+        return "unknown"
+    if money:
+        return f"${value:,.2f}".replace(".00", "")
+    text = format(value, "g") if isinstance(value, (int, float)) else str(value)
+    return f"{text} {unit}".rstrip()
+
+
+def _provenance(info: dict, indent: str) -> list[str]:
+    """The lines under a figure: confidence and source, note, and dated history."""
+    where = info["source"] or "no source"
+    if info["source_title"]:
+        where += f": {info['source_title']}"
+    if info["source_url"]:
+        where += f" <{info['source_url']}>"
+    since = f"since {info['since']}; " if info["since"] else ""
+    lines = [f"{indent}{since}{info['confidence']}; {where}"]
+    if info["note"]:
+        lines.append(f"{indent}note: {info['note']}")
+    history = info.get("history") or []
+    if len(history) > 1:
+        lines.append(f"{indent}dated values: " + "; ".join(
+            f"from {h['since']}: {'unknown' if h['value'] is None else h['value']} ({h['confidence']}, "
+            f"{h['source'] or 'no source'})" for h in history))
+    return lines
+
+
+def _figure_lines(label: str, info: dict | None, indent: str, unit: str = "", money: bool = False) -> list[str]:
+    if info is None:
+        return []
+    return [f"{indent}{label}: {_value_text(info, unit, money)}"] + _provenance(info, indent + "    ")
+
+
+def _fee_lines(label: str, fee: dict, indent: str) -> list[str]:
+    if "all" in fee:
+        return _figure_lines(f"{label} (everyone)", fee["all"], indent, money=True)
+    return (_figure_lines(f"{label}, member", fee["member"], indent, money=True)
+            + _figure_lines(f"{label}, non-member", fee["non_member"], indent, money=True))
+
+
+def describe_lines(info: dict) -> list[str]:
+    """`rules show` as text, from ``describe``."""
+    out = [f"{info['cert']}: {info['name']}",
+           f"Body: {info['body']} ({info['body_name']})",
+           f"Rule file: {info['file']} (last verified {info['last_verified']})"]
+    if info["renewal_page"]:
+        out.append(f"Renewal page: {info['renewal_page']}")
+    out.append(f"Values in force on {info['as_of']}.")
+
+    cycle = info["cycle"]
+    out += ["", "Cycle"]
+    out += _figure_lines("Length", cycle["months"], "  ", "months")
+    mode = cycle["expiry"]["value"]
+    months = cycle["months"]["value"]
+    words = _EXPIRY_WORDS.get(mode, "unknown").format(months=months if months is not None else "?")
+    out += [f"  Expires: {words} ({mode or 'unknown'})"] + _provenance(cycle["expiry"], "      ")
+    if cycle["example"]:
+        out.append(f"      e.g. certified {cycle['example']['certified_on']} -> expires {cycle['example']['expires_on']}")
+    out.append("  Counting window: credits dated from the (re)certification date through the expiry date count.")
+
+    ce = info["ce"]
+    out += ["", "Continuing education"]
+    if ce is None:
+        out.append("  None: renewal needs no CE (the course or card itself renews it).")
+    else:
+        unit = ce["unit"]
+        approved = "/".join(ce["approved_by"]) or "an approving body"
+        out += _figure_lines("Total required", ce["total"], "  ", unit)
+        out += _figure_lines(f"At least, approved by {approved}", ce["approved_minimum"], "  ", unit)
+        out += _figure_lines(f"Cap: at most, not approved by {approved}", ce["unapproved_cap"], "  ", unit)
+        for key, cat in ce["categories"].items():
+            out += _figure_lines(f"Content area {cat['label']} ({key}): at least", cat["minimum"], "  ", unit)
+        out += _figure_lines("College credit: one semester or quarter credit counts as", ce["college_credit_points"],
+                             "  ", f"{unit} (not approved)")
+
+    out += ["", "Late window"]
+    late = info["late_window"]
+    if late is None:
+        out.append("  None published: after the expiry date the credential has lapsed.")
+    else:
+        out += _figure_lines("Regular renewal still accepted after expiry for", late["length"], "  ", late["unit"])
+
+    out += ["", "Paths"]
+    for pid, path in info["paths"].items():
+        role = {"regular": "regular path", "after_lapse": "path once lapsed"}.get(path["role"] or "", "other path")
+        open_ = {"current": "open while current or in the late window", "lapsed": "open once lapsed",
+                 "always": "open at any time"}[path["available"]]
+        out.append(f"  {pid}: {path['label']} ({role}; {open_})")
+        out += _fee_lines("Fee", path["fee"], "    ")
+        for extra in path["after_lapse_fees"]:
+            out += _fee_lines(f"Added after a lapse: {extra['label']}", extra["fee"], "    ")
+
+    if info["recurring_fees"]:
+        out += ["", "Recurring fees (counted from the certification date)"]
+        for fee in info["recurring_fees"]:
+            out.append(f"  {fee['id']}: {fee['label']}")
+            out += _figure_lines("Every", fee["every_months"], "    ", "months")
+            out += _fee_lines("Amount", fee["fee"], "    ")
+
+    if info["notes"]:
+        out += ["", "Notes"] + [f"  - {n}" for n in info["notes"]]
+    return out
+
+
+# --- JSON Schema ------------------------------------------------------------------------------
+
+
+def json_schema(kind: str) -> dict:
+    """The JSON Schema of a credential file (``credential``) or a rule file (``rules``), from the
+    Pydantic models, for editors with a YAML language server."""
+    if kind == "credential":
+        from .credentials import CredentialFile
+
+        model: Any = CredentialFile
+        title = "marenew credential file"
+    else:
+        model, title = Rule, "marenew rule file"
+    generated = model.model_json_schema()
+    generated.pop("title", None)
+    return {"$schema": JSON_SCHEMA_DIALECT, "title": title, **generated}
