@@ -115,6 +115,9 @@ def guarded() -> Iterator[None]:
         raise typer.Exit(ExitCode.INPUT) from None
     except (typer.Exit, typer.Abort, SystemExit):
         raise
+    except typer.TyperException:
+        # click's own errors (typer.BadParameter, UsageError): click prints them and exits 2
+        raise
     except KeyboardInterrupt:
         sys.stderr.write("marenew: interrupted\n")
         raise typer.Exit(ExitCode.INTERRUPTED) from None

@@ -13,10 +13,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .credentials import CredentialFile
+from pydantic import BaseModel, ValidationError
+
+from .credentials import Credential, CredentialFile, Credit
 from .problems import InputError, Problem, key_path
 from .rules import Rule
-from .validation import suggest, validate
+from .validation import in_order, suggest, validate
 from .yamlload import Document, load_file
 
 RULE_SUFFIXES = (".yaml", ".yml")
@@ -66,12 +68,12 @@ class RuleSet:
 def load_rule_file(path: Path) -> tuple[Rule | None, Document | None, list[Problem]]:
     """One rule file: the rule, or its problems (never raises for bad content)."""
     try:
-        doc = load_file(path, allow_aliases=True)
+        doc = load_file(path, allow_aliases=True, partial=True)
     except InputError as exc:
         return None, None, exc.problems
     rule, problems = validate(Rule, doc)
     if rule is not None:
-        problems += _source_keys(rule, doc)
+        problems = in_order(problems + _source_keys(rule, doc))
         if any(p.level == "error" for p in problems):
             rule = None
     return rule, doc, problems
@@ -126,23 +128,47 @@ class LoadedCredentials:
 
 def load_credentials(path: Path, ruleset: RuleSet, *, today: dt.date, source: str | None = None) -> LoadedCredentials:
     """Read and check a credential file. Raises InputError with every error found."""
-    doc = load_file(path, allow_aliases=False, source=source)
+    doc = load_file(path, allow_aliases=False, source=source, partial=True)
     return check_credentials(doc, ruleset, today=today)
 
 
 def check_credentials(doc: Document, ruleset: RuleSet, *, today: dt.date) -> LoadedCredentials:
     holder, problems = validate(CredentialFile, doc)
-    if holder is not None:
-        problems += semantic_problems(holder, doc, ruleset, today=today)
+    # An invalid file still gets the semantic checks on its entries that are valid on their own,
+    # so that one run reports every error (an unknown cert beside a misspelt key).
+    problems = in_order(problems + semantic_problems(holder or _partial_holder(doc.data), doc, ruleset, today=today))
     errors = [p for p in problems if p.level == "error"]
     if errors or holder is None:
         raise InputError(errors)
     return LoadedCredentials(holder, doc, [p for p in problems if p.level == "warning"])
 
 
+def _partial_holder(data: object) -> CredentialFile:
+    """The entries of an invalid credential file that are valid on their own, None in place of the
+    others (so that indexes still match the file): only for ``semantic_problems``."""
+    data = data if isinstance(data, dict) else {}
+
+    def each(model: type[BaseModel], items: object) -> list:
+        out = []
+        for item in items if isinstance(items, list) else []:
+            try:
+                out.append(model.model_validate(item))
+            except ValidationError:
+                out.append(None)
+        return out
+
+    memberships = data.get("memberships")
+    memberships = [memberships] if isinstance(memberships, str) else memberships
+    if not (isinstance(memberships, list) and all(isinstance(m, str) for m in memberships)):
+        memberships = []
+    return CredentialFile.model_construct(holder="", memberships=memberships,
+                                          credentials=each(Credential, data.get("credentials")),
+                                          credits=each(Credit, data.get("credits")))
+
+
 def semantic_problems(holder: CredentialFile, doc: Document, ruleset: RuleSet, *, today: dt.date) -> list[Problem]:
     """What the schema cannot see: unknown certs and bodies, impossible dates, implausible points,
-    the same credit twice."""
+    the same credit twice. Entries that are None (invalid on their own) are skipped."""
     out: list[Problem] = []
 
     def add(path: tuple, message: str, level: str = "error") -> None:
@@ -150,10 +176,12 @@ def semantic_problems(holder: CredentialFile, doc: Document, ruleset: RuleSet, *
         out.append(Problem(doc.source, line, col, message, level, key_path(path) or None))  # type: ignore[arg-type]
 
     known = ", ".join(sorted(ruleset.ids()))
-    held = {c.key for c in holder.credentials}
+    held = {c.key for c in holder.credentials if c is not None}
     seen_cert: dict[str, int] = {}
     for i, cred in enumerate(holder.credentials):
         base = ("credentials", i)
+        if cred is None:
+            continue
         if cred.key not in ruleset:
             add(base + ("cert",), f"unknown certification `{cred.cert}`; known: {known}")
             continue
@@ -175,6 +203,8 @@ def semantic_problems(holder: CredentialFile, doc: Document, ruleset: RuleSet, *
     seen_credit: dict[tuple, int] = {}
     for i, credit in enumerate(holder.credits):
         base = ("credits", i)
+        if credit is None:
+            continue
         if credit.points is None and credit.college_credits is None:
             add(base, "give `points` (or `college_credits`)")
         if credit.points is not None and credit.college_credits is not None:

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .problems import Problem, key_path
-from .yamlload import T_BOOL, T_FLOAT, T_INT, T_NULL, Document
+from .yamlload import T_BOOL, T_FLOAT, T_INT, T_NULL, Document, read_int
 
 MAX_ERRORS = 50
 
@@ -119,6 +119,9 @@ def _read_as(doc: Document, path: tuple) -> str | None:
     if scalar.tag == T_BOOL:
         return f"`{scalar.text}` was read as the boolean {str(scalar.text.lower() in ('yes', 'y', 'true', 'on')).lower()}"
     if scalar.tag == T_INT:
+        read = read_int(scalar.text)
+        if read is not None and str(read) != scalar.text:  # 0123 is octal in YAML 1.1: 83
+            return f"`{scalar.text}` was read as the number {read}"
         return f"`{scalar.text}` was read as a number"
     if scalar.tag == T_FLOAT:
         return f"`{scalar.text}` was read as the number {float(_safe_float(scalar.text))!r}" if _safe_float(scalar.text) is not None else f"`{scalar.text}` was read as a number"
@@ -151,6 +154,8 @@ def problems_from(exc: ValidationError, doc: Document, model: type[BaseModel]) -
         where = key_path(path)
         if kind == "missing" and path in misspelt:
             continue
+        if doc.is_flagged(path):
+            continue  # the reader already reported this value (a bad date, a tag, a duplicate key)
         if kind == "extra_forbidden":
             line, col = doc.locate(path, key=True)
             valid = fields_at(model, path[:-1]) or []
@@ -163,10 +168,25 @@ def problems_from(exc: ValidationError, doc: Document, model: type[BaseModel]) -
             line, col = doc.locate(path)
             message = _message(err, doc, path)
         out.append(Problem(doc.source, line, col, message, "error", where or None))
-        if len(out) >= MAX_ERRORS:
-            out.append(Problem(doc.source, None, None, f"stopped after {MAX_ERRORS} errors"))
-            break
     return out
+
+
+_STOPPED = "stopped after"
+
+
+def in_order(problems: list[Problem]) -> list[Problem]:
+    """A file's problems by line, at most MAX_ERRORS errors (then a note of how many more)."""
+    def key(p: Problem) -> tuple:
+        last = p.line is None and p.message.startswith(_STOPPED)
+        return (last, p.line or 0, p.col or 0)
+
+    ordered = sorted(problems, key=key)
+    errors = [p for p in ordered if p.level == "error" and not p.message.startswith(_STOPPED)]
+    if len(errors) <= MAX_ERRORS:
+        return ordered
+    kept = errors[:MAX_ERRORS]
+    return kept + [Problem(kept[0].file, None, None,
+                           f"{_STOPPED} {MAX_ERRORS} errors; {len(errors) - MAX_ERRORS} more not shown")]
 
 
 def _message(err: dict, doc: Document, path: tuple) -> str:
@@ -207,12 +227,18 @@ def _describe(value: Any) -> str:
 
 
 def validate(model: type[BaseModel], doc: Document) -> tuple[Any | None, list[Problem]]:
-    """Validate a document against a model: the model, or every located problem."""
+    """Validate a document against a model: the model, or every located problem, those the
+    reader found (``doc.problems``) and the model's together, by line."""
+    problems = list(doc.problems)
     if not isinstance(doc.data, dict):
         what = _describe(doc.data)
         line, col = doc.locate(())
-        return None, [Problem(doc.source, line, col, f"the top level must be a mapping (key: value lines), not {what}")]
+        problems.append(
+            Problem(doc.source, line, col, f"the top level must be a mapping (key: value lines), not {what}"))
+        return None, in_order(problems)
     try:
-        return model.model_validate(doc.data), []
+        value = model.model_validate(doc.data)
     except ValidationError as exc:
-        return None, problems_from(exc, doc, model)
+        value = None
+        problems += problems_from(exc, doc, model)
+    return (None if problems else value), in_order(problems)

@@ -10,6 +10,11 @@ available) and build plain Python values ourselves, so that:
 - dates must be ``YYYY-MM-DD`` and real; a datetime or ``2023-2-3`` is an error at its line;
 - every value's line and column is kept, so validation errors can point at the line.
 
+Problems that leave the rest of the file readable (a duplicate key, a tag, a bad date, an anchor)
+are collected and reading goes on, so that one run reports every error in the file; the value
+concerned is kept as the text written and never constructed. Syntax errors, nesting too deep and
+an alias bomb stop at once.
+
 Scalars are resolved as YAML 1.1 (PyYAML's resolver), then the models reject a boolean or number
 where text is expected, showing what was read (``no`` read as false) instead of coercing it.
 """
@@ -26,7 +31,7 @@ from typing import Any
 import yaml
 from yaml import events as ev
 
-from .problems import InputError, Problem
+from .problems import InputError, Problem, key_path
 
 try:  # the C parser is much faster on large files
     from yaml import CSafeLoader as _Loader
@@ -37,6 +42,9 @@ DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 64
 # Extra nodes that aliases may add by expansion in a rule file: a "billion laughs" fails fast.
 MAX_ALIAS_EXPANSION = 10_000
+# Errors collected before reading stops (a file of a million aliases is not worth reading on);
+# the same as validation.MAX_ERRORS, the most shown for one file.
+MAX_PROBLEMS = 50
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _resolver = yaml.resolver.Resolver()
@@ -52,14 +60,21 @@ T_MERGE = "tag:yaml.org,2002:merge"
 
 
 def max_bytes() -> int:
-    """The size limit for one input file: 5 MB, or ``MARENEW_MAX_FILE_MB``."""
+    """The size limit for one input file: 5 MB, or ``MARENEW_MAX_FILE_MB`` (a positive number of
+    megabytes, fractions allowed; anything else leaves the default)."""
     raw = os.environ.get("MARENEW_MAX_FILE_MB")
     if raw:
         try:
-            return max(1, int(float(raw) * 1024 * 1024))
-        except ValueError:
-            pass
+            limit = int(float(raw) * 1024 * 1024)
+        except (ValueError, OverflowError):  # "abc", "inf", "nan"
+            return DEFAULT_MAX_BYTES
+        if limit > 0:
+            return limit
     return DEFAULT_MAX_BYTES
+
+
+def _amount(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size:,} bytes"
 
 
 @dataclass(frozen=True)
@@ -80,6 +95,13 @@ class Document:
     marks: dict[tuple, tuple[int, int]] = field(default_factory=dict)  # value positions
     key_marks: dict[tuple, tuple[int, int]] = field(default_factory=dict)  # key positions
     scalars: dict[tuple, Scalar] = field(default_factory=dict)
+    # Errors found while reading that did not stop it, and the paths they concern (validation
+    # says nothing more about a value already reported here).
+    problems: list[Problem] = field(default_factory=list)
+    flagged: set[tuple] = field(default_factory=set)
+
+    def is_flagged(self, path: tuple) -> bool:
+        return any(tuple(path[: len(f)]) == f for f in self.flagged)
 
     def locate(self, path: tuple, *, key: bool = False) -> tuple[int | None, int | None]:
         """Line and column of the node at ``path``, or of its nearest located ancestor."""
@@ -106,17 +128,23 @@ def read_text(path: Path, source: str | None = None) -> str:
     """Read a file as UTF-8 text, refusing what is too big, binary or not UTF-8."""
     source = source or str(path)
     limit = max_bytes()
+
+    def too_big(size: int, more: str = "") -> InputError:
+        return InputError([Problem(source, None, None,
+                                   f"file is {more}{_amount(size)}, over the limit of {_amount(limit)} "
+                                   "(set MARENEW_MAX_FILE_MB to raise it); not read")])
+
     try:
         size = path.stat().st_size
         if path.is_dir():
             raise InputError([Problem(source, None, None, "is a folder, not a file")])
         if size > limit:
-            raise InputError(
-                [Problem(source, None, None,
-                         f"file is {size / 1024 / 1024:.1f} MB, over the {limit / 1024 / 1024:g} MB limit "
-                         "(set MARENEW_MAX_FILE_MB to raise it); not read")]
-            )
-        raw = path.read_bytes()
+            raise too_big(size)
+        # read at most one byte past the limit: a device or pipe (/dev/zero) has no size to check first
+        with path.open("rb") as fh:
+            raw = fh.read(limit + 1)
+        if len(raw) > limit:
+            raise too_big(limit, "more than ")
     except FileNotFoundError:
         raise InputError([Problem(source, None, None, "no such file")]) from None
     except PermissionError:
@@ -125,6 +153,8 @@ def read_text(path: Path, source: str | None = None) -> str:
         raise InputError([Problem(source, None, None, "is a folder, not a file")]) from None
     except OSError as exc:
         raise InputError([Problem(source, None, None, f"cannot read: {exc.strerror or exc}")]) from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError([Problem(source, None, None, "is UTF-16 text; save it as UTF-8")])
     if b"\x00" in raw:
         raise InputError([Problem(source, None, None, "is a binary file, not YAML text")])
     try:
@@ -138,32 +168,69 @@ def read_text(path: Path, source: str | None = None) -> str:
     return text
 
 
-def load_file(path: Path, *, allow_aliases: bool, source: str | None = None) -> Document:
+def load_file(path: Path, *, allow_aliases: bool, source: str | None = None, partial: bool = False) -> Document:
     source = source or str(path)
-    return parse(read_text(path, source), source, allow_aliases=allow_aliases)
+    return parse(read_text(path, source), source, allow_aliases=allow_aliases, partial=partial)
 
 
-def parse(text: str, source: str, *, allow_aliases: bool) -> Document:
-    """Parse one YAML document strictly. Raises InputError with a located problem."""
+def parse(text: str, source: str, *, allow_aliases: bool, partial: bool = False) -> Document:
+    """Parse one YAML document strictly. Raises InputError with every located problem found.
+
+    ``partial=True`` returns the document even when some problems did not stop reading, with
+    them in ``doc.problems`` (``validation.validate`` reports them with the schema's errors)."""
+    if not text.strip():
+        raise InputError([Problem(source, None, None, "the file is empty")])
     doc = Document(source=source, data=None)
     builder = _Builder(doc, allow_aliases)
     try:
         doc.data = builder.build(yaml.parse(text, Loader=_Loader))
     except _Fail as exc:
         line, col = _mark(exc.mark)
-        raise InputError([Problem(source, line, col, exc.message)]) from None
+        raise InputError(doc.problems + [Problem(source, line, col, exc.message)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = _mark(mark)
         what = exc.problem or "cannot parse"
         if exc.context:
             what = f"{exc.context}: {what}" if "while" not in exc.context else f"{what} ({exc.context})"
-        raise InputError([Problem(source, line, col, f"YAML syntax error: {what}")]) from None
-    except yaml.YAMLError as exc:  # e.g. a reader error on a control character
+        if _char_at(text, line, col) == "\t":
+            what = "a tab character; indent with spaces, not tabs"
+        raise InputError(doc.problems + [Problem(source, line, col, f"YAML syntax error: {what}")]) from None
+    except yaml.reader.ReaderError as exc:  # a control character
+        line, col = _position(text, exc.position)
+        raise InputError(doc.problems + [Problem(
+            source, line, col, f"the character U+{exc.character:04X} is not allowed in YAML text ({exc.reason})"
+        )]) from None
+    except yaml.YAMLError as exc:
         raise InputError([Problem(source, None, None, f"YAML syntax error: {exc}")]) from None
     except RecursionError:  # pragma: no cover - MAX_DEPTH stops this first
         raise InputError([Problem(source, None, None, "nested too deeply")]) from None
+    if doc.problems and not partial:
+        raise InputError(doc.problems)
     return doc
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    """Line and column of an offset from the reader: bytes of UTF-8 for libyaml, else characters."""
+    if _Loader.__name__.startswith("C"):
+        before = text.encode("utf-8")[:offset].decode("utf-8", "ignore")
+    else:  # pragma: no cover - depends on how PyYAML was built
+        before = text[:offset]
+    return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+
+
+def _char_at(text: str, line: int | None, col: int | None) -> str | None:
+    if line is None or col is None:
+        return None
+    lines = text.splitlines()
+    if 0 < line <= len(lines) and 0 < col <= len(lines[line - 1]):
+        return lines[line - 1][col - 1]
+    return None
+
+
+def _show_tag(tag: str) -> str:
+    """A tag as it was most likely written: ``!!python/object`` rather than its long form."""
+    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag
 
 
 def _mark(mark: Any) -> tuple[int | None, int | None]:
@@ -179,33 +246,53 @@ class _Builder:
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.expanded = 0
 
+    def problem(self, message: str, mark: Any, path: tuple | None, *, flag: bool = True) -> None:
+        """An error that does not stop reading: reported with the rest of the file's errors.
+        ``flag``: the value at ``path`` is not what was meant, so validation stays silent on it."""
+        line, col = _mark(mark)
+        self.doc.problems.append(Problem(self.doc.source, line, col, message, "error", key_path(path or ()) or None))
+        if path is not None and flag:
+            self.doc.flagged.add(path)
+        if len(self.doc.problems) >= MAX_PROBLEMS:
+            raise _Fail(f"stopped reading after {MAX_PROBLEMS} errors", None)
+
     def build(self, events) -> Any:
         it = iter(events)
         next(it)  # StreamStart
         start = next(it)
         if isinstance(start, ev.StreamEndEvent):
-            raise _Fail("the file is empty", None)
+            raise _Fail("the file has only comments, no content", None)
         value, _ = self.node(next(it), it, (), 0)
         next(it)  # DocumentEnd
         nxt = next(it)
         if not isinstance(nxt, ev.StreamEndEvent):
-            raise _Fail("more than one YAML document (---) in one file", nxt.start_mark)
+            # the first document is still checked; the rest is not read
+            self.problem("more than one YAML document (---) in one file", nxt.start_mark, None)
         return value
 
-    def _check_tag(self, event: Any) -> None:
+    def _check_tag(self, event: Any, path: tuple | None) -> bool:
         tag = getattr(event, "tag", None)
         if tag is not None:
-            raise _Fail(f"explicit tag `{tag}` is not allowed; write plain values", event.start_mark)
+            # a tagged list or mapping is still read, and its content checked
+            self.problem(f"explicit tag `{_show_tag(tag)}` is not allowed; write plain values "
+                         "(nothing is built from a tag)", event.start_mark, path,
+                         flag=isinstance(event, ev.ScalarEvent))
+            return True
+        return False
 
     def node(self, event: Any, it, path: tuple, depth: int) -> tuple[Any, int]:
         """Build one node; returns (value, node count)."""
         if depth > MAX_DEPTH:
             raise _Fail(f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
         if isinstance(event, ev.AliasEvent):
+            self.doc.marks[path] = _mark(event.start_mark)
             if not self.allow_aliases:
-                raise _Fail("aliases (*name) are not allowed in this file; write the value out", event.start_mark)
+                self.problem("aliases (*name) are not allowed in this file; write the value out",
+                             event.start_mark, path)
+                return None, 1
             if event.anchor not in self.anchors:
-                raise _Fail(f"alias *{event.anchor} names no anchor", event.start_mark)
+                self.problem(f"alias *{event.anchor} names no anchor", event.start_mark, path)
+                return None, 1
             value, size = self.anchors[event.anchor]
             self.expanded += size
             if self.expanded > MAX_ALIAS_EXPANSION:
@@ -213,16 +300,16 @@ class _Builder:
                     f"aliases expand to more than {MAX_ALIAS_EXPANSION} nodes; refused (write values out)",
                     event.start_mark,
                 )
-            self.doc.marks[path] = _mark(event.start_mark)
             return value, size
         anchor = getattr(event, "anchor", None)
         if anchor is not None and not self.allow_aliases:
-            raise _Fail("anchors (&name) are not allowed in this file; write the value out", event.start_mark)
+            self.problem("anchors (&name) are not allowed in this file; write the value out", event.start_mark, path)
+            anchor = None
         self.doc.marks[path] = _mark(event.start_mark)
         if isinstance(event, ev.ScalarEvent):
             value, size = self.scalar(event, path), 1
         elif isinstance(event, ev.SequenceStartEvent):
-            self._check_tag(event)
+            self._check_tag(event, path)
             value, size = [], 1
             for item in it:
                 if isinstance(item, ev.SequenceEndEvent):
@@ -231,7 +318,7 @@ class _Builder:
                 value.append(child)
                 size += n
         elif isinstance(event, ev.MappingStartEvent):
-            self._check_tag(event)
+            self._check_tag(event, path)
             value, size = self.mapping(event, it, path, depth)
         else:  # pragma: no cover - the parser gives no other node events
             raise _Fail(f"unexpected YAML event {type(event).__name__}", event.start_mark)
@@ -247,33 +334,39 @@ class _Builder:
             if isinstance(key_event, ev.MappingEndEvent):
                 break
             if not isinstance(key_event, ev.ScalarEvent):
-                raise _Fail("a key must be a plain value, not a list or mapping", key_event.start_mark)
+                raise _Fail("a key must be a plain value, not a list, a mapping or an alias", key_event.start_mark)
             if key_event.anchor is not None and not self.allow_aliases:
-                raise _Fail("anchors (&name) are not allowed in this file", key_event.start_mark)
+                self.problem("anchors (&name) are not allowed in this file", key_event.start_mark, None)
             key = self.scalar(key_event, None)
-            if isinstance(key, (list, dict)):  # pragma: no cover
-                raise _Fail("a key must be a plain value", key_event.start_mark)
             key_line = key_event.start_mark.line + 1
+            child_path = path + (key,)
+            keep = True
             if _resolve(key_event) == T_MERGE:
-                raise _Fail("merge keys (<<) are not supported; write the keys out", key_event.start_mark)
-            if key in seen:
-                raise _Fail(
+                self.problem("merge keys (<<) are not supported; write the keys out", key_event.start_mark, None)
+                keep = False
+            elif key in seen:
+                self.problem(
                     f"duplicate key `{key_event.value}` (first at line {seen[key]}); YAML would silently keep "
                     "only the last one",
-                    key_event.start_mark,
+                    key_event.start_mark, child_path,
                 )
-            seen[key] = key_line
-            child_path = path + (key,)
-            self.doc.key_marks[child_path] = _mark(key_event.start_mark)
-            child, n = self.node(next(it), it, child_path, depth + 1)
-            out[key] = child
+                keep = False
+            else:
+                seen[key] = key_line
+                self.doc.key_marks[child_path] = _mark(key_event.start_mark)
+            # a key not kept is still read through (its value may hold more errors), under a path
+            # of its own so that it does not overwrite the marks of the key kept
+            child, n = self.node(next(it), it, child_path if keep else path + (_Dropped(key_line),), depth + 1)
+            if keep:
+                out[key] = child
             size += n
         return out, size
 
     def scalar(self, event: Any, path: tuple | None) -> Any:
-        self._check_tag(event)
-        tag = _resolve(event)
         text = event.value
+        if self._check_tag(event, path):
+            return text  # kept as written, never constructed
+        tag = _resolve(event)
         quoted = not event.implicit[0]
         if path is not None:
             self.doc.scalars[path] = Scalar(text, tag, quoted)
@@ -283,11 +376,13 @@ class _Builder:
             return None
         if tag == T_TIMESTAMP:
             if not _ISO_DATE.match(text):
-                raise _Fail(f"`{text}`: write dates as YYYY-MM-DD (a day, no time)", event.start_mark)
+                self.problem(f"`{text}`: write dates as YYYY-MM-DD (a day, no time)", event.start_mark, path)
+                return text
             try:
                 return _dt.date.fromisoformat(text)
             except ValueError as exc:
-                raise _Fail(f"`{text}` is not a real date ({exc})", event.start_mark) from None
+                self.problem(f"`{text}` is not a real date ({exc})", event.start_mark, path)
+                return text
         node = yaml.ScalarNode(tag, text)
         if tag == T_BOOL:
             return _constructor.construct_yaml_bool(node)
@@ -296,6 +391,24 @@ class _Builder:
         if tag == T_FLOAT:
             return _constructor.construct_yaml_float(node)
         return text  # pragma: no cover - every implicit tag is handled above
+
+
+@dataclass(frozen=True)
+class _Dropped:
+    """Path part for the value of a key that was not kept (a duplicate or a merge key)."""
+
+    line: int
+
+    def __str__(self) -> str:
+        return f"(key repeated at line {self.line})"
+
+
+def read_int(text: str) -> int | None:
+    """The number YAML 1.1 reads from a plain integer scalar (``0123`` is octal: 83)."""
+    try:
+        return _constructor.construct_yaml_int(yaml.ScalarNode(T_INT, text))
+    except (ValueError, TypeError):
+        return None
 
 
 def _resolve(event: Any) -> str:
