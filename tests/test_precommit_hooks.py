@@ -1,0 +1,140 @@
+"""The hook manifest and the CI examples cannot rot: each hook in .pre-commit-hooks.yaml is run the
+way pre-commit runs it (its entry and args, the files its `files` pattern selects when it passes
+filenames) over positive folders (exit 0) and negative ones (exit 1); examples/ci/check-rules.sh
+and the commands of examples/ci/github-actions.yml are run the same way.
+
+Fixture folders (tests/fixtures/):
+- rules-good/: the made-up DEMO rule, clean, with a case that passes;
+- rules-bad/: the DEMO rule with a minimum above the total and a misspelt key (check fails);
+- rules-failing-case/: the clean DEMO rule with a case that expects the wrong status (test fails).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "tests" / "fixtures"
+HOOKS = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+
+
+def env() -> dict:
+    """The environment a hook runs in: this interpreter's `marenew` first on PATH, no colour, and
+    not inside GitHub Actions (the text format)."""
+    out = dict(os.environ)
+    out["PATH"] = str(Path(sys.executable).parent) + os.pathsep + out.get("PATH", "")
+    out["NO_COLOR"] = "1"
+    out.pop("GITHUB_ACTIONS", None)
+    out.pop("MARENEW_RULES", None)
+    return out
+
+
+def repo_with_rules(tmp_path: Path, folder: Path) -> Path:
+    """A repository whose rules/ folder is a copy of ``folder``."""
+    root = tmp_path / "repo"
+    shutil.copytree(folder, root / "rules", ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
+def run_hook(hook: dict, root: Path) -> subprocess.CompletedProcess:
+    """Run a hook as pre-commit would on a commit touching every file in ``root``."""
+    files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+    selected = [f for f in files if re.search(hook.get("files", ""), f)]
+    assert selected, f"hook {hook['id']} would not run: no file matches {hook.get('files')!r}"
+    command = shlex.split(hook["entry"]) + list(hook.get("args", []))
+    if hook.get("pass_filenames", True):
+        command += selected
+    return subprocess.run(command, cwd=root, env=env(), capture_output=True, text=True, timeout=120)
+
+
+# hook id -> (folders that must pass, folders that must fail)
+EXAMPLES = {
+    "marenew-rules-check": ([FIXTURES / "rules-good", REPO / "rules"], [FIXTURES / "rules-bad"]),
+    "marenew-rules-test": ([FIXTURES / "rules-good", REPO / "rules"], [FIXTURES / "rules-failing-case"]),
+}
+
+
+def test_manifest_lists_both_hooks_as_python_hooks_on_rules():
+    assert [h["id"] for h in HOOKS] == list(EXAMPLES)
+    for hook in HOOKS:
+        assert hook["language"] == "python"
+        assert hook["entry"].startswith("marenew rules ")
+        assert re.search(hook["files"], "rules/cma.yaml")
+        assert not re.search(hook["files"], "src/marenew/rules.py")
+    check = next(h for h in HOOKS if h["id"] == "marenew-rules-check")
+    # rule files only: neither rules/README.md nor the cases are rule files
+    assert not re.search(check["files"], "rules/README.md")
+    assert not re.search(check["files"], "rules/cases/cma.yaml")
+
+
+@pytest.mark.parametrize(
+    "hook_id,folder,expected",
+    [(hid, folder, 0) for hid, (good, _) in EXAMPLES.items() for folder in good]
+    + [(hid, folder, 1) for hid, (_, bad) in EXAMPLES.items() for folder in bad],
+    ids=lambda v: v.name if isinstance(v, Path) else str(v),
+)
+def test_hook_over_example_folder(tmp_path, hook_id, folder, expected):
+    hook = next(h for h in HOOKS if h["id"] == hook_id)
+    result = run_hook(hook, repo_with_rules(tmp_path, folder))
+    assert result.returncode == expected, result.stdout + result.stderr
+    if hook_id == "marenew-rules-check" and expected == 1:
+        # the check points at the lines named in the fixture's header comment
+        assert "rules/demo.yaml:25:24: error: ce.categories.clinical.minimum.value" in result.stdout
+        assert "rules/demo.yaml:36:5: error: paths.ce.fees" in result.stdout
+    if hook_id == "marenew-rules-test" and expected == 1:
+        assert "case 'wrongly expects expiring': DEMO.status expected expiring, got active" in result.stdout
+
+
+SCRIPT = REPO / "examples" / "ci" / "check-rules.sh"
+
+
+def test_ci_script_passes_on_a_copy_of_the_rules(tmp_path):
+    root = repo_with_rules(tmp_path, REPO / "rules")
+    result = subprocess.run(["sh", str(SCRIPT)], cwd=root, env=env(), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"^no problems in \d+ files$", result.stdout, re.M)
+    assert re.search(r"^\d+ passed, 0 failed$", result.stdout, re.M)
+
+
+def test_ci_script_fails_on_a_broken_copy(tmp_path):
+    root = repo_with_rules(tmp_path, REPO / "rules")
+    target = root / "rules" / "cma.yaml"
+    text = target.read_text(encoding="utf-8")
+    assert "\nce:\n  unit: points\n" in text
+    target.write_text(text.replace("\nce:\n  unit: points\n", "\nce:\n  unit: points: [\n"), encoding="utf-8")
+    line = text.splitlines().index("  unit: points") + 1
+    # the folder given as $1, from elsewhere
+    result = subprocess.run(["sh", str(SCRIPT), str(root / "rules")], cwd=tmp_path, env=env(), capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"cma.yaml:{line}:" in result.stdout and "YAML syntax error" in result.stdout
+
+
+def test_github_workflow_runs_check_and_test_on_its_folder(tmp_path):
+    workflow = yaml.safe_load((REPO / "examples" / "ci" / "github-actions.yml").read_text(encoding="utf-8"))
+    steps = [s for job in workflow["jobs"].values() for s in job["steps"]]
+    assert any("pip install marenew" in s.get("run", "") for s in steps)
+    commands = [s["run"] for s in steps if s.get("run", "").startswith("marenew ")]
+    assert commands == ["marenew rules check rules", "marenew rules test rules"]
+    root = repo_with_rules(tmp_path, REPO / "rules")
+    for command in commands:  # as the workflow runs them, but with GITHUB_ACTIONS set
+        result = subprocess.run(command, shell=True, cwd=root, env=env() | {"GITHUB_ACTIONS": "true"},
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stdout + result.stderr
+    broken = root / "rules" / "rma.yaml"
+    broken.write_text(broken.read_text(encoding="utf-8").replace("total: {value: 30,", "total: {value: -30,"),
+                      encoding="utf-8")
+    result = subprocess.run(commands[0], shell=True, cwd=root, env=env() | {"GITHUB_ACTIONS": "true"},
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert re.search(r"^::error file=rules/rma\.yaml,line=\d+,col=\d+::ce\.total\.value: a total cannot be negative",
+                     result.stdout, re.M), result.stdout
