@@ -67,3 +67,19 @@ def anniversaries(start: dt.date, every_months: int, after: dt.date, through: dt
         if due > after:
             out.append(due)
         k += 1
+
+
+def months_between(start: dt.date, end: dt.date) -> float:
+    """Calendar months from ``start`` to ``end`` (0 when ``end`` is not after ``start``): whole months
+    as ``add_months`` counts them, plus the rest as a fraction of the next month's length.
+
+    2026-11-29 -> 2027-02-28 is 3.0 (2027-02-29 does not exist: add_months clamps it to the 28th);
+    2026-01-15 -> 2026-03-01 is 1 + 14/28 = 1.5 (14 of the 28 days from 2026-02-15 to 2026-03-15).
+    """
+    if end <= start:
+        return 0.0
+    whole = 0
+    while add_months(start, whole + 1) <= end:
+        whole += 1
+    base, following = add_months(start, whole), add_months(start, whole + 1)
+    return whole + (end - base).days / (following - base).days
