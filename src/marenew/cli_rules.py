@@ -207,3 +207,93 @@ def schema(
         from .ruleinfo import json_schema
 
         write_json(json_schema(kind.value))
+
+
+# --- rules test: worked cases (src/marenew/cases.py) ------------------------------------------
+
+import enum  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Annotated, Optional  # noqa: E402
+
+from .cli_common import RulesOpt  # noqa: E402
+
+
+class CaseFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+@rules_app.command("test")
+def test_cases(
+    paths: Annotated[
+        Optional[list[Path]],
+        typer.Argument(metavar="[PATH]...", show_default=False,
+                       help="Case files, or folders of them (a rules folder: its cases/ folder). "
+                            "Default: the cases of the built-in rules and of every --rules folder."),
+    ] = None,
+    fmt: Annotated[
+        Optional[CaseFormat],
+        typer.Option("--format", help="text, json, or github (default github when GITHUB_ACTIONS=true, else text)."),
+    ] = None,
+    rules: RulesOpt = None,
+) -> None:
+    """Run worked cases: each evaluates an inline credential file on a day and compares the result
+    with what the case expects. Prints each failure as `file: case 'name': field expected X, got Y`,
+    then `N passed, M failed`.
+
+    The rules under test are the built-in ones, then --rules/MARENEW_RULES folders, then the rules
+    folders that PATHs point into. Exit 0 all passed; 1 a case failed; 2 a broken case file or
+    usage error.
+
+    Example: marenew rules test rules/cases/cma.yaml --format json
+    """
+    import os
+
+    from .cli_common import guarded, rules_dirs, write_json
+    from .exitcodes import ExitCode
+    from .problems import InputError, Problem
+
+    with guarded():
+        from .cases import case_files, rules_folders_for, run_files
+        from .loaders import builtin_rules_dir, load_rules
+
+        extra = rules_dirs(rules)
+        given = list(paths or [])
+        targets = given or [builtin_rules_dir(), *extra]
+        if not given:
+            targets = [t for t in targets if (t / "cases").is_dir()]  # a --rules folder may have no cases
+        missing = [p for p in given if not p.exists()]
+        if missing:
+            raise InputError([Problem(str(p), None, None, "no such file or folder") for p in missing])
+        folders = [f for f in rules_folders_for(given) if f.resolve() != builtin_rules_dir().resolve()]
+        ruleset = load_rules(extra + [f for f in folders if f not in extra])
+        files = case_files(targets)
+        if not files:
+            where = ", ".join(str(t) for t in given) if given else "the built-in rules and --rules folders"
+            raise InputError([Problem(where, None, None, "no case files found (YAML files in a cases/ folder)")])
+        run = run_files(files, ruleset, source_of=_shown)
+
+        chosen = fmt or (CaseFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else CaseFormat.text)
+        if chosen is CaseFormat.json:
+            write_json(run.as_json())
+        else:
+            out = []
+            for result in run.results:
+                if chosen is CaseFormat.github:
+                    out += [f"::error file={_github_escape(result.file, prop=True)},"
+                            f"line={f.line or result.line or 1}::"
+                            + _github_escape(f"case '{result.name}': {f.message}") for f in result.failures]
+                else:
+                    out += result.lines()
+            out.append(run.summary())
+            typer.echo("\n".join(out))
+        raise typer.Exit(ExitCode.ATTENTION if run.failed else ExitCode.OK)
