@@ -359,8 +359,12 @@ def path_cost(
             every = fee.every_months.at(certified_on)
             if every is None or every.value is None:
                 continue
-            if expires_on in periods.anniversaries(certified_on, every.value, certified_on, expires_on):
-                items.append(_fee_item(f"{fee.label} (due {expires_on})", fee.amount, member, as_of))
+            # Due with the renewal when a due date falls in the month of expiry (AMT: "due in the
+            # anniversary month"), so a card dated 2026-05-31 still owes the fee due 2026-05-01.
+            month_start = expires_on.replace(day=1)
+            due = periods.anniversaries(certified_on, every.value, month_start - dt.timedelta(days=1), expires_on)
+            if due:
+                items.append(_fee_item(f"{fee.label} (due {due[-1]})", fee.amount, member, as_of))
     return Cost(path=path_id, path_label=path.label, member=member, items=tuple(items))
 
 
