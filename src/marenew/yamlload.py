@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -98,10 +98,12 @@ class Document:
     # Errors found while reading that did not stop it, and the paths they concern (validation
     # says nothing more about a value already reported here).
     problems: list[Problem] = field(default_factory=list)
-    flagged: set[tuple] = field(default_factory=set)
+    flagged: set[tuple] = field(default_factory=set)  # the value and everything inside it
+    flagged_nodes: set[tuple] = field(default_factory=set)  # the node itself (a tagged list or mapping)
 
     def is_flagged(self, path: tuple) -> bool:
-        return any(tuple(path[: len(f)]) == f for f in self.flagged)
+        path = tuple(path)
+        return path in self.flagged_nodes or any(path[: len(f)] == f for f in self.flagged)
 
     def locate(self, path: tuple, *, key: bool = False) -> tuple[int | None, int | None]:
         """Line and column of the node at ``path``, or of its nearest located ancestor."""
@@ -246,13 +248,14 @@ class _Builder:
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.expanded = 0
 
-    def problem(self, message: str, mark: Any, path: tuple | None, *, flag: bool = True) -> None:
+    def problem(self, message: str, mark: Any, path: tuple | None, *, whole: bool = True) -> None:
         """An error that does not stop reading: reported with the rest of the file's errors.
-        ``flag``: the value at ``path`` is not what was meant, so validation stays silent on it."""
+        Validation then stays silent on the value at ``path``: on all of it, or (``whole=False``,
+        a tagged list or mapping whose content is still checked) on the node itself."""
         line, col = _mark(mark)
         self.doc.problems.append(Problem(self.doc.source, line, col, message, "error", key_path(path or ()) or None))
-        if path is not None and flag:
-            self.doc.flagged.add(path)
+        if path is not None:
+            (self.doc.flagged if whole else self.doc.flagged_nodes).add(path)
         if len(self.doc.problems) >= MAX_PROBLEMS:
             raise _Fail(f"stopped reading after {MAX_PROBLEMS} errors", None)
 
@@ -276,7 +279,7 @@ class _Builder:
             # a tagged list or mapping is still read, and its content checked
             self.problem(f"explicit tag `{_show_tag(tag)}` is not allowed; write plain values "
                          "(nothing is built from a tag)", event.start_mark, path,
-                         flag=isinstance(event, ev.ScalarEvent))
+                         whole=isinstance(event, ev.ScalarEvent))
             return True
         return False
 
@@ -337,9 +340,13 @@ class _Builder:
                 raise _Fail("a key must be a plain value, not a list, a mapping or an alias", key_event.start_mark)
             if key_event.anchor is not None and not self.allow_aliases:
                 self.problem("anchors (&name) are not allowed in this file", key_event.start_mark, None)
+            before = len(self.doc.problems)
             key = self.scalar(key_event, None)
             key_line = key_event.start_mark.line + 1
             child_path = path + (key,)
+            if len(self.doc.problems) > before:  # a tagged key or a bad date as a key
+                self.doc.problems[-1] = replace(self.doc.problems[-1], key=key_path(child_path))
+                self.doc.flagged.add(child_path)
             keep = True
             if _resolve(key_event) == T_MERGE:
                 self.problem("merge keys (<<) are not supported; write the keys out", key_event.start_mark, None)
