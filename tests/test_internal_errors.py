@@ -1,0 +1,113 @@
+"""No traceback, ever: an unexpected exception is one line asking for a report, exit 3, and shows no
+value from the credential file; MARENEW_DEBUG=1 shows the traceback (issue 4)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from marenew import cli
+from marenew.exitcodes import ExitCode
+
+SECRET = "Quentin Zebulon-Privatename"
+CREDS = f"""\
+holder: {SECRET}
+credentials:
+  - cert: CMA
+    number: "SECRET-998877"
+    certified_on: 2023-03-01
+"""
+ARGS = ["status", "--as-of", "2026-11-29"]
+
+
+@pytest.fixture
+def creds(write):
+    return write("creds.yaml", CREDS)
+
+
+def _explode(*args, **kwargs):
+    # An exception whose message carries values from the file, as a real bug's might.
+    holder = args[1]
+    raise RuntimeError(f"cannot judge {holder.holder} ({holder.credentials[0].number})")
+
+
+def test_typer_is_built_with_locals_hidden():
+    assert cli.app.pretty_exceptions_show_locals is False
+
+
+def test_unexpected_error_is_one_line_exit_3_without_values(monkeypatch, runner, creds):
+    monkeypatch.setattr("marenew.engine.evaluate", _explode)
+    monkeypatch.delenv("MARENEW_DEBUG", raising=False)
+    result = runner.invoke(cli.app, [ARGS[0], str(creds), *ARGS[1:]])
+    assert result.exit_code == ExitCode.INTERNAL == 3
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("marenew: internal error (RuntimeError); this is a bug in marenew, please report it")
+    assert "MARENEW_DEBUG=1" in lines[0]
+    for shown in (result.stdout, result.stderr):
+        assert SECRET not in shown and "SECRET-998877" not in shown and "Traceback" not in shown
+
+
+def test_debug_shows_the_traceback(monkeypatch, runner, creds):
+    monkeypatch.setattr("marenew.engine.evaluate", _explode)
+    result = runner.invoke(cli.app, [ARGS[0], str(creds), *ARGS[1:]], env={"MARENEW_DEBUG": "1"})
+    assert result.exit_code == ExitCode.INTERNAL
+    assert "Traceback (most recent call last)" in result.stderr
+    assert f"RuntimeError: cannot judge {SECRET}" in result.stderr
+
+
+def test_main_catches_what_escapes_the_commands(monkeypatch, capsys):
+    # main() is the last line of defence, for an exception outside any command's guarded() block.
+    def broken_app():
+        raise KeyError(SECRET)
+
+    monkeypatch.setattr(cli, "app", broken_app)
+    monkeypatch.delenv("MARENEW_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main()
+    assert exit_info.value.code == ExitCode.INTERNAL
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("marenew: internal error (KeyError)") and err.count("\n") == 1
+    assert SECRET not in err
+
+
+def test_main_lets_the_traceback_through_with_debug(monkeypatch):
+    def broken_app():
+        raise KeyError(SECRET)
+
+    monkeypatch.setattr(cli, "app", broken_app)
+    monkeypatch.setenv("MARENEW_DEBUG", "1")
+    with pytest.raises(KeyError):
+        cli.main()
+
+
+def test_main_turns_ctrl_c_into_exit_130(monkeypatch, capsys):
+    def interrupted_app():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "app", interrupted_app)
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main()
+    assert exit_info.value.code == ExitCode.INTERRUPTED
+    assert capsys.readouterr().err == "marenew: interrupted\n"
+
+
+def test_real_process_internal_error(creds):
+    # A real interpreter, real stderr: the console script's main() with the engine broken.
+    code = (
+        "import marenew.engine as e\n"
+        "def boom(*a, **k):\n"
+        "    raise RuntimeError('cannot judge ' + a[1].holder)\n"
+        "e.evaluate = boom\n"
+        "from marenew.cli import main\n"
+        "main()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, ARGS[0], str(creds), *ARGS[1:]],
+                          capture_output=True, text=True, timeout=60,
+                          env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"})
+    assert proc.returncode == ExitCode.INTERNAL
+    assert "Traceback" not in proc.stderr and SECRET not in proc.stderr + proc.stdout
+    assert proc.stderr.startswith("marenew: internal error (RuntimeError)")
