@@ -285,9 +285,13 @@ def _description(plan: "Plan", key: "KeyDate") -> str:
     elif key.kind == "deadline":
         lines.append(f"Last day of the late window for {r.cert} ({r.body}): the regular renewal is still "
                      "accepted today.")
+        regular = next((o.cost for o in plan.options if o.cost.path == plan.rule.renewal.regular), renew)
+        lines.append(f"Renew by: {cost_text(regular)}.")
         if pace is not None and r.points_needed:
-            lines.append(f"{shortfall_text(plan)}; CE earned after expiry does not count.")
-        lines.append(f"Renew by: {cost_text(renew)}.")
+            lines.append(f"As of {plan.as_of}: {shortfall_text(plan)}; CE earned after expiry does not count.")
+            for other in plan.options:
+                if other.cost.path != plan.rule.renewal.regular:
+                    lines.append(f"Without that CE: {cost_text(other.cost)}.")
         lines.append(f"After today: {cost_text(plan.lapse)}.")
     elif key.kind == "fee_due":
         fee = key.fee
