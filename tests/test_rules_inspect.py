@@ -52,16 +52,21 @@ def test_list_json_gives_cycle_ce_fees_and_weakest_confidence(runner):
 def test_list_text_has_a_row_per_certification(runner):
     result = invoke(runner, "rules", "list", "--as-of", AS_OF)
     assert result.exit_code == ExitCode.OK
-    cma = next(line for line in result.stdout.splitlines() if "│ CMA " in line)
-    for cell in ("AAMA", "60 mo, end of month", "60 points", "ce: $65 / $130", "unconfirmed (2 of", "built-in"):
-        assert cell in cma
+    cma = next(line for line in result.stdout.splitlines() if line.split()[:1] == ["CMA"])
+    assert cma.split() == ["CMA", "AAMA", "60", "mo", "60", "points", "$65", "/", "$130", "unconfirmed", "2/15"]
+    rma = next(line for line in result.stdout.splitlines() if line.split()[:1] == ["RMA"])
+    assert rma.split() == ["RMA", "AMT", "36", "mo", "30", "CCP", "points", "$0", "/", "$0", "unknown", "1/7"]
 
 
 def test_list_includes_rules_folders(runner):
     result = invoke(runner, "rules", "list", "--as-of", AS_OF, "--json", "--rules", str(GOOD))
     rows = {r["cert"]: r for r in json.loads(result.stdout)["certs"]}
+    text = invoke(runner, "rules", "list", "--as-of", AS_OF, "--rules", str(GOOD)).stdout
+    demo_line = next(line for line in text.splitlines() if line.split()[:1] == ["DEMO"])
+    # rules from a folder say which file (relative to the working folder when inside it)
+    assert Path(demo_line.split()[-1]).resolve() == GOOD / "demo.yaml"
     demo = rows["DEMO"]
-    assert demo["builtin"] is False and demo["file"] == str(GOOD / "demo.yaml")
+    assert demo["builtin"] is False and Path(demo["file"]).resolve() == GOOD / "demo.yaml"
     assert demo["regular_fee"] == {"member": 50, "non_member": 100}
     assert "CMA" in rows
 

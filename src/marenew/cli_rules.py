@@ -101,6 +101,14 @@ def check(
         raise typer.Exit(ExitCode.OK if result.ok else ExitCode.ATTENTION)
 
 
+def _display_path(path: _Path) -> str:
+    """A rule file's path relative to the working folder when inside it, else as it is."""
+    try:
+        return str(path.resolve().relative_to(_Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def _known_ids(ruleset) -> str:
     return ", ".join(sorted(ruleset.ids()))
 
@@ -125,7 +133,7 @@ def list_rules(
         day = as_of_date(as_of)
         ruleset = load_ruleset(rules)
         builtin = builtin_rules_dir().resolve()
-        rows = [summary(rule, day, file=str(ruleset.origin[key]),
+        rows = [summary(rule, day, file=_display_path(ruleset.origin[key]),
                         builtin=ruleset.origin[key].resolve().parent == builtin)
                 for key, rule in sorted(ruleset.rules.items())]
         if json:
@@ -135,23 +143,26 @@ def list_rules(
 
         from .render import money
 
-        table = Table(title=f"Certifications known (as of {day})", title_justify="left")
-        for col in ("cert", "body", "cycle", "CE required", "regular fee (member / non-member)",
-                    "weakest confidence", "from"):
+        from rich import box
+
+        local = any(not row["builtin"] for row in rows)
+        table = Table(title=f"Certifications known (as of {day})", title_justify="left", box=box.SIMPLE_HEAD)
+        for col in ("cert", "body", "cycle", "CE", "regular fee", "confidence") + (("file",) if local else ()):
             table.add_column(col)
         for row in rows:
             cycle = "unknown" if row["cycle_months"] is None else f"{row['cycle_months']} mo"
-            if row["expiry"]:
-                cycle += f", {row['expiry'].replace('_', ' ')}"
             counts = row["confidence_counts"]
-            confidence = f"{row['confidence']} ({counts[row['confidence']]} of {sum(counts.values())})"
+            confidence = f"{row['confidence']} {counts[row['confidence']]}/{sum(counts.values())}"
             ce = "none" if not row["ce_required"] else (
                 f"{'unknown' if row['ce_total'] is None else format(row['ce_total'], 'g')} {row['ce_unit']}")
             fee = row["regular_fee"]
-            table.add_row(row["cert"], row["body"], cycle, ce,
-                          f"{row['regular_path']}: {money(fee['member'])} / {money(fee['non_member'])}",
-                          confidence, "built-in" if row["builtin"] else row["file"])
-        console().print(table)
+            cells = [row["cert"], row["body"], cycle, ce,
+                     f"{money(fee['member'])} / {money(fee['non_member'])}", confidence]
+            table.add_row(*cells, *((("built-in" if row["builtin"] else row["file"]),) if local else ()))
+        out = console()
+        out.print(table)
+        out.print("regular fee: member / non-member. confidence: the weakest of the rule's figures, and how "
+                  "many of them are that weak. More: marenew rules show ID")
 
 
 @rules_app.command("show")
@@ -178,7 +189,7 @@ def show(
         if rule is None:
             raise typer.BadParameter(f"unknown certification `{cert}`; known: {_known_ids(ruleset)}",
                                      param_hint="ID")
-        info = describe(rule, day, file=str(ruleset.origin[rule.key]))
+        info = describe(rule, day, file=_display_path(ruleset.origin[rule.key]))
         if json:
             write_json(info)
             return
