@@ -1,0 +1,178 @@
+"""`marenew init`: a commented starter file that passes `marenew status` as written, for any cert and
+any day; never overwrites without --force; writes atomically (issue 4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from marenew.cli import app
+from marenew.credentials import Credential, CredentialFile, Credit
+from marenew.exitcodes import ExitCode
+from marenew.loaders import load_rules
+from marenew.yamlload import parse
+
+AS_OF = "2026-11-29"
+REPO = Path(__file__).resolve().parent.parent
+BUILTIN = sorted(load_rules().ids())
+
+
+def init(runner, *args, env=None):
+    return runner.invoke(app, ["init", *args], env={"NO_COLOR": "1", "MARENEW_RULES": "", **(env or {})})
+
+
+def test_without_a_tty_or_cert_it_starts_with_cma_and_says_so(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = init(runner, "--as-of", AS_OF)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "no --cert given: starting with CMA" in result.stderr
+    text = (tmp_path / "marenew.yaml").read_text(encoding="utf-8")  # the default PATH
+    assert "  - cert: CMA " in text
+    assert result.stdout == ""
+
+
+def test_dates_are_fixed_from_the_day_written(runner):
+    # certified a year before the day written; CMA (end of month, 60 months): 2025-11-29 -> 2030-11-30;
+    # credits six and three months before.
+    text = init(runner, "-", "--cert", "CMA", "--as-of", AS_OF).stdout
+    for line in ("    certified_on: 2025-11-29 ", "    expires_on: 2030-11-30 ", "    date: 2026-05-29 ",
+                 "    date: 2026-08-29"):
+        assert line in text
+
+
+def test_every_field_is_shown_with_a_comment(runner, ruleset):
+    text = init(runner, "-", "--cert", "CMA", "--as-of", AS_OF).stdout
+    doc = parse(text, "starter", allow_aliases=False)
+    data = doc.data
+    assert set(data) == set(CredentialFile.model_fields)
+    assert set(data["credentials"][0]) == set(Credential.model_fields)
+    assert set().union(*(set(c) for c in data["credits"])) == set(Credit.model_fields)
+    lines = text.splitlines()
+    for name in set(CredentialFile.model_fields) | set(Credential.model_fields) | set(Credit.model_fields):
+        # explained on its own line, or by the comment just above it
+        assert any(line.lstrip(" -").startswith(f"{name}:") and ("  # " in line or lines[i - 1].startswith("#"))
+                   for i, line in enumerate(lines)), name
+
+
+def test_several_certs_each_once_in_the_order_given(runner):
+    result = init(runner, "-", "--cert", "ccma", "--cert", "RMA", "--cert", "CCMA", "--as-of", AS_OF)
+    assert result.exit_code == ExitCode.OK
+    certs = [ln.split()[2] for ln in result.stdout.splitlines() if ln.startswith("  - cert: ")]
+    assert certs == ["CCMA", "RMA"]
+
+
+def test_unknown_cert_exits_2_listing_the_known_ones(runner, ruleset, tmp_path):
+    result = init(runner, str(tmp_path / "x.yaml"), "--cert", "CMA", "--cert", "XYZ")
+    assert result.exit_code == ExitCode.INPUT
+    assert "unknown certification XYZ" in result.stderr
+    for cert in ruleset.ids():
+        assert cert in result.stderr
+    assert not (tmp_path / "x.yaml").exists()
+
+
+def test_cert_ids_come_from_the_rule_set_including_rules_dirs(runner, tmp_path):
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    text = (REPO / "rules" / "cma.yaml").read_text(encoding="utf-8").replace("id: CMA\n", "id: MYCMA\n")
+    (folder / "mycma.yaml").write_text(text, encoding="utf-8")
+    result = init(runner, "-", "--cert", "MYCMA", "--rules", str(folder), "--as-of", AS_OF)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "  - cert: MYCMA " in result.stdout
+
+
+def test_interactive_asks_and_asks_again_after_an_unknown_id(runner, tmp_path, monkeypatch):
+    monkeypatch.setattr("marenew.cli_init._interactive", lambda: True)
+    target = tmp_path / "mine.yaml"
+    result = runner.invoke(app, ["init", str(target), "--as-of", AS_OF], input="XYZ\ncma, rma\n")
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "Which certifications do you hold?" in result.stderr
+    assert "unknown certification XYZ" in result.stderr
+    text = target.read_text(encoding="utf-8")
+    assert "  - cert: CMA " in text and "  - cert: RMA " in text
+
+
+def test_interactive_default_is_cma(runner, tmp_path, monkeypatch):
+    monkeypatch.setattr("marenew.cli_init._interactive", lambda: True)
+    result = runner.invoke(app, ["init", "-", "--as-of", AS_OF], input="\n")
+    assert result.exit_code == ExitCode.OK
+    assert "  - cert: CMA " in result.stdout
+
+
+def test_never_overwrites_without_force(runner, tmp_path):
+    target = tmp_path / "marenew.yaml"
+    target.write_text("holder: my real data\n", encoding="utf-8")
+    result = init(runner, str(target), "--cert", "CMA")
+    assert result.exit_code == ExitCode.INPUT
+    assert result.stderr == f"{target}: error: already exists; pass --force to overwrite it\n"
+    assert target.read_text(encoding="utf-8") == "holder: my real data\n"
+
+    result = init(runner, str(target), "--cert", "CMA", "--force", "--as-of", AS_OF)
+    assert result.exit_code == ExitCode.OK
+    assert "  - cert: CMA " in target.read_text(encoding="utf-8")
+
+
+def test_an_interrupted_write_leaves_the_old_file_whole(runner, tmp_path, monkeypatch):
+    target = tmp_path / "marenew.yaml"
+    target.write_text("holder: my real data\n", encoding="utf-8")
+
+    def fail(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", fail)
+    result = init(runner, str(target), "--cert", "CMA", "--force", "--as-of", AS_OF)
+    assert result.exit_code == ExitCode.INPUT
+    assert result.stderr == f"{target}: error: cannot write: No space left on device\n"
+    assert target.read_text(encoding="utf-8") == "holder: my real data\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["marenew.yaml"]  # no temporary file left
+
+
+def test_a_folder_or_a_missing_folder_is_a_clean_error(runner, tmp_path):
+    result = init(runner, str(tmp_path), "--cert", "CMA", "--force")
+    assert result.exit_code == ExitCode.INPUT and "is a folder" in result.stderr
+    result = init(runner, str(tmp_path / "nope" / "x.yaml"), "--cert", "CMA")
+    assert result.exit_code == ExitCode.INPUT and "does not exist" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_dash_writes_to_stdout_only(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = init(runner, "-", "--cert", "RMA", "--as-of", AS_OF)
+    assert result.exit_code == ExitCode.OK
+    assert result.stdout.startswith("# marenew credential file")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("cert", BUILTIN)
+def test_round_trip_through_status(cert, runner, tmp_path):
+    target = tmp_path / "starter.yaml"
+    assert init(runner, str(target), "--cert", cert, "--as-of", AS_OF).exit_code == ExitCode.OK
+    result = runner.invoke(app, ["status", str(target), "--as-of", AS_OF], env={"MARENEW_RULES": ""})
+    assert result.exit_code in (ExitCode.OK, ExitCode.ATTENTION), result.stderr
+    assert result.stderr == ""  # not even a warning
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    day=st.dates(min_value=dt.date(2001, 1, 1), max_value=dt.date(2099, 12, 31)),
+    picks=st.sets(st.integers(min_value=0, max_value=50), min_size=1, max_size=4),
+)
+def test_the_starter_file_validates_on_any_day(ruleset, day, picks):
+    # Any day (month ends, February 29 included) and any set of built-in certs: no error, no warning.
+    from marenew.cli_init import starter_file
+    from marenew.engine import evaluate
+    from marenew.loaders import check_credentials
+
+    ids = sorted(ruleset.ids())
+    rules = [ruleset.get(ids[i % len(ids)]) for i in sorted(picks)]
+    rules = list({r.id: r for r in rules}.values())
+    text = starter_file(rules, ruleset, day)
+    loaded = check_credentials(parse(text, "starter.yaml", allow_aliases=False), ruleset, today=day)
+    assert loaded.warnings == []
+    report = evaluate(ruleset.rules, loaded.holder, day)
+    assert [c.cert for c in report.credentials] == [r.id for r in rules]
+    assert all(c.status in ("active", "expiring") for c in report.credentials)
