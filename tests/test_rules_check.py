@@ -43,6 +43,11 @@ CASES = {
     "unknown nested figure key": (
         broken("total: {value: 20, source: S1,", "total: {value: 20, sourse: S1,"), "sourse: S1",
         "did you mean `source`?"),
+    "unknown key inside a dated value": (
+        broken("2025-01-01: {value: 60, source: S1,", "2025-01-01: {value: 60, sorce: S1,"), "sorce: S1",
+        "`sorce`: unknown key; did you mean `source`?"),
+    "wrong type": (broken("total: {value: 20,", "total: {value: twenty,"), "value: twenty",
+                   "expected a number, but got the text `twenty`"),
     "duplicate key": (broken("last_verified: 2026-11-01\n", "last_verified: 2026-11-01\nname: Again\n"),
                       "name: Again", "duplicate key `name` (first at line 3)"),
     "category minimum above the total": (
@@ -110,6 +115,13 @@ def test_text_line_has_column_key_and_message(runner, tmp_path):
     result = run(runner, str(path), "--as-of", AS_OF)
     assert result.stdout.splitlines()[0] == (
         f"{path}:{line}:{col}: error: paths.ce.fee.member.value: a fee cannot be negative (read -50)")
+
+
+def test_key_path_names_the_dated_value(runner, tmp_path):
+    path = tmp_path / "demo.yaml"
+    path.write_text(CASES["unknown key inside a dated value"][0], encoding="utf-8")
+    (problem,) = json.loads(run(runner, str(path), "--as-of", AS_OF, "--format", "json").stdout)["problems"]
+    assert problem["key"] == "late_window.days.values.2025-01-01.sorce"
 
 
 def test_every_problem_in_every_file_in_one_run(runner, tmp_path):

@@ -95,7 +95,8 @@ def _match_path(loc: tuple, data: Any) -> tuple:
                 path.append(part)
                 node = node[part]
                 continue
-            hit = next((k for k in node if str(k) == str(part)), None)
+            # a date key comes back as its repr in loc: 'datetime.date(2020, 1, 1)'
+            hit = next((k for k in node if str(part) in (str(k), repr(k))), None)
             if hit is not None:
                 path.append(hit)
                 node = node[hit]
