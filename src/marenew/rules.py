@@ -96,7 +96,9 @@ class Figure(Strict, Generic[T]):
     def at(self, day: dt.date) -> Entry[T] | None:
         """The entry in force on ``day``: the latest whose effective date is on or before it."""
         if self.values is None:
-            return Entry[Any](
+            # Already validated by _shape: construct without re-validating (and without building
+            # an Entry[Any] class lookup on every call, which was a visible part of start-up).
+            return Entry.model_construct(
                 value=self.value, source=self.source, confidence=self.confidence, note=self.note
             )
         found = None
