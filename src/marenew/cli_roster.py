@@ -1,0 +1,272 @@
+"""`marenew roster`: every medical assistant of an employer at once, most urgent first.
+
+A thin layer: options -> roster.runner (partitions, workers, merge) -> a writer. Heavy imports
+stay inside the command so that `marenew --help` starts quickly.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from .cli_common import AsOfOpt, MemberOpt, RulesOpt, WarnDaysOpt, as_of_date, guarded, rules_dirs
+from .exitcodes import ExitCode
+
+if TYPE_CHECKING:
+    from .roster.runner import Progress
+
+
+class Format(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    jsonl = "jsonl"
+
+
+SUFFIX_FORMAT = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".txt": "table"}
+ONLY_CHOICES = ("active", "expiring", "grace", "lapsed")
+
+
+def roster(
+    paths: Annotated[
+        Optional[list[Path]],
+        typer.Argument(metavar="PATH", help="Credential files, or folders searched for *.yaml/*.yml.",
+                       show_default=False),
+    ] = None,
+    people: Annotated[
+        Optional[Path], typer.Option("--people", metavar="CSV", help="Staff export: one row per person and credential.")
+    ] = None,
+    credits: Annotated[
+        Optional[Path], typer.Option("--credits", metavar="CSV", help="Completions export: one row per CE activity.")
+    ] = None,
+    as_of: AsOfOpt = None,
+    warn_days: WarnDaysOpt = 90,
+    member: MemberOpt = None,
+    rules: RulesOpt = None,
+    fmt: Annotated[
+        Optional[Format],
+        typer.Option("--format", "-f", help="Output format (default: table on a terminal, else csv; with -o, "
+                                              "from the file's suffix).", show_default=False),
+    ] = None,
+    output: Annotated[
+        Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Write the rows to FILE (atomically).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Let -o replace an existing file.")] = False,
+    only: Annotated[
+        Optional[str],
+        typer.Option("--only", metavar="STATUS,...",
+                     help="Write only rows with these statuses (active, expiring, grace, lapsed); error rows are "
+                          "always written."),
+    ] = None,
+    jobs: Annotated[
+        Optional[int], typer.Option("--jobs", "-j", min=1, metavar="N", help="Worker processes (default: all cores).")
+    ] = None,
+    unsorted: Annotated[
+        bool,
+        typer.Option("--unsorted", help="Write each partition's rows as soon as it is done, instead of most urgent "
+                                        "first (the first rows arrive sooner; no merge)."),
+    ] = False,
+    partitions: Annotated[
+        Optional[int], typer.Option("--partitions", min=1, hidden=True, help="Partition count (for tests).")
+    ] = None,
+) -> None:
+    """Status of every credential of many holders, most urgent first: lapsed, grace, expiring
+    (fewest days left first), then active (earliest expiry first).
+
+    Input: credential files and folders, or two CSV exports (--people, and --credits for CE;
+    columns in the README). A bad record becomes an error row; the rest is still judged.
+    A summary goes to stderr. Exit 2 when any record had an error, else 1 when any credential
+    is expiring, in grace or lapsed, else 0.
+
+    Example: marenew roster --people examples/roster/people.csv --credits examples/roster/credits.csv --as-of 2026-11-29
+    """
+    with guarded():
+        _roster(paths or [], people, credits, as_of, warn_days, member, rules, fmt, output, force, only, jobs,
+                unsorted, partitions)
+
+
+def _roster(paths, people, credits, as_of, warn_days, member, rules, fmt, output, force, only, jobs, unsorted,
+            partitions) -> None:
+    import tempfile
+
+    from .cli_common import load_ruleset
+    from .roster.records import Settings
+    from .roster.runner import Job, default_jobs, run_csv, run_files
+
+    if paths and (people or credits):
+        raise typer.BadParameter("give credential files/folders or --people/--credits, not both")
+    if credits and not people:
+        raise typer.BadParameter("--credits needs --people (the staff list the credits belong to)", param_hint="--credits")
+    if not paths and not people:
+        raise typer.BadParameter("give credential files or folders, or --people people.csv [--credits credits.csv]")
+    wanted = _only(only)
+    fmt_name = _format(fmt, output)
+    target = _target(output, force)
+
+    day = as_of_date(as_of)
+    ruleset = load_ruleset(rules)
+    job = Job(Settings(day, warn_days, member), wanted,
+              people_file=str(people) if people else "people.csv", credits_file=str(credits) if credits else "credits.csv")
+    jobs = jobs or default_jobs()
+    progress = _progress()
+    with tempfile.TemporaryDirectory(prefix="marenew-roster-") as tmp:
+        common = dict(rules=ruleset, rule_dirs=rules_dirs(rules), job=job, jobs=jobs, folder=Path(tmp),
+                      sort=not unsorted, partitions=partitions, progress=progress)
+        try:
+            if people:
+                outcome = run_csv(people, credits, **common)
+            else:
+                outcome = run_files(list(paths), **common)
+            try:
+                _write(outcome.rows, fmt_name, target, force)
+            finally:
+                outcome.close()
+        finally:
+            progress.stop()
+    tally = outcome.tally
+    for line in tally.lines(warn_days=warn_days, as_of=day.isoformat(), csv_input=bool(people),
+                            filtered=wanted is not None):
+        sys.stderr.write(line + "\n")
+    if not tally.balanced:
+        raise typer.Exit(ExitCode.INTERNAL)
+    if tally.errors:
+        raise typer.Exit(ExitCode.INPUT)
+    raise typer.Exit(ExitCode.ATTENTION if tally.needs_action else ExitCode.OK)
+
+
+def _only(value: Optional[str]) -> Optional[frozenset[str]]:
+    if value is None:
+        return None
+    wanted = {v.strip().lower() for v in value.split(",") if v.strip()}
+    bad = sorted(wanted - set(ONLY_CHOICES))
+    if bad or not wanted:
+        raise typer.BadParameter(f"unknown status {', '.join(bad) or '(none given)'}; choose from "
+                                 f"{', '.join(ONLY_CHOICES)}", param_hint="--only")
+    return frozenset(wanted)
+
+
+def _format(fmt: Optional[Format], output: Optional[Path]) -> str:
+    if fmt is not None:
+        return fmt.value
+    if output is not None:
+        return SUFFIX_FORMAT.get(output.suffix.lower(), "csv")
+    return "table" if sys.stdout.isatty() else "csv"
+
+
+def _target(output: Optional[Path], force: bool) -> Optional[Path]:
+    """Refuse early (before any work) to replace a file without --force."""
+    from .problems import InputError, Problem
+
+    if output is None:
+        return None
+    if output.is_dir():
+        raise InputError([Problem(str(output), None, None, "is a folder; give a file name such as roster.csv")])
+    if output.is_file() and not force:
+        raise InputError([Problem(str(output), None, None, "already exists; pass --force to overwrite it")])
+    folder = output.parent if str(output.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError([Problem(str(output), None, None, f"folder {folder} does not exist")])
+    return output
+
+
+def _write(rows, fmt: str, target: Optional[Path], force: bool) -> None:
+    """Rows to stdout, or to ``target`` through a temporary file in the same folder and os.replace
+    (a reader never sees half a file; nothing is replaced without --force)."""
+    import tempfile
+
+    from .problems import InputError, Problem
+    from .roster import output as writers
+
+    write = {"csv": writers.write_csv, "json": writers.write_json, "jsonl": writers.write_jsonl,
+             "table": writers.write_table}[fmt]
+    if target is None:
+        write(rows, sys.stdout)
+        sys.stdout.flush()
+        return
+    if target.exists() and not target.is_file():
+        # a device or a pipe (-o /dev/null): write into it; never replace it
+        with open(target, "w", encoding="utf-8", newline="") as out:
+            write(rows, out)
+        return
+    folder = target.parent if str(target.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            write(rows, out)
+            out.flush()
+            os.fsync(out.fileno())
+        if target.exists() and not force:  # created while we worked
+            raise InputError([Problem(str(target), None, None, "already exists; pass --force to overwrite it")])
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --- progress on stderr -----------------------------------------------------------------------
+
+
+class _NoProgress:
+    def phase(self, name, total) -> None: ...
+
+    def update(self, done) -> None: ...
+
+    def advance(self, n=1) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class _RichProgress(_NoProgress):
+    """A rich progress bar that appears only once the run has taken more than a moment."""
+
+    DELAY = 1.0
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.bar = None
+        self.task = None
+        self.name, self.total, self.done = "", None, 0.0
+
+    def _show(self) -> None:
+        if self.bar is None:
+            if time.monotonic() - self.started < self.DELAY:
+                return
+            from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+            from .cli_common import console
+
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                                TimeElapsedColumn(), console=console(stderr=True), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task(self.name, total=self.total, completed=self.done)
+        else:
+            self.bar.update(self.task, description=self.name, total=self.total, completed=self.done)
+
+    def phase(self, name, total) -> None:
+        self.name, self.total, self.done = name, total, 0.0
+        self._show()
+
+    def update(self, done) -> None:
+        self.done = done
+        self._show()
+
+    def advance(self, n=1) -> None:
+        self.done += n
+        self._show()
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _progress() -> "Progress":
+    return _RichProgress() if sys.stderr.isatty() else _NoProgress()  # type: ignore[return-value]

@@ -1,0 +1,75 @@
+"""Writers for roster rows: csv, json, jsonl (streamed row by row) and a table for a terminal.
+
+csv, json and jsonl write each row as it arrives, so memory does not grow with the roster; the
+table needs every row before it can size its columns, so it is meant for a terminal and small
+rosters (use csv or jsonl for large ones).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from typing import IO
+
+from .rows import CSV_COLUMNS, Keyed, flat, is_error
+
+FORMATS = ("table", "csv", "json", "jsonl")
+
+
+def write_csv(rows: Iterator[Keyed], out: IO[str]) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for _, row in rows:
+        writer.writerow(flat(row))
+
+
+def write_jsonl(rows: Iterator[Keyed], out: IO[str]) -> None:
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    for _, row in rows:
+        out.write(dumps(row))
+        out.write("\n")
+
+
+def write_json(rows: Iterator[Keyed], out: IO[str]) -> None:
+    """A JSON list of row objects, one row a line, written as the rows come."""
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    sep = "[\n  "
+    for _, row in rows:
+        out.write(sep)
+        out.write(dumps(row))
+        sep = ",\n  "
+    out.write("[]\n" if sep.startswith("[") else "\n]\n")
+
+
+def write_table(rows: Iterator[Keyed], out: IO[str]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..render import STATUS_STYLE, money, points
+
+    table = Table(show_edge=False, pad_edge=False, header_style="bold")
+    for name, justify in (("Status", "left"), ("Holder", "left"), ("Source", "left"), ("Cert", "left"),
+                          ("Expires", "left"), ("Deadline", "left"), ("Days left", "right"),
+                          ("CE needed", "right"), ("Cost now", "right")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    errors = []
+    for _, row in rows:
+        if is_error(row):
+            errors.append(row)
+            continue
+        cost = row["cost"]
+        amount = money(cost["amount"]) if cost["complete"] else "unknown"
+        need = "unknown" if row["points_needed"] is None else (
+            "ready" if row["ready"] else f"{points(row['points_needed'])} {row['unit'] or ''}".strip())
+        table.add_row(row["status"].upper(), row["holder"], row["source"], row["cert"], row["expires_on"],
+                      row["deadline"], str(row["days_left"]), need, amount,
+                      style=STATUS_STYLE.get(row["status"]))
+    # rich drops the colours when `out` is not a terminal, and honours NO_COLOR when it is
+    terminal = hasattr(out, "isatty") and out.isatty()
+    console = Console(file=out, markup=False, emoji=False, highlight=False, soft_wrap=False,
+                      width=None if terminal else 160)
+    if table.row_count:
+        console.print(table)
+    for row in errors:
+        console.print(f"ERROR {row['source'] or '(no person_id)'}: {row['error']}", style="red")

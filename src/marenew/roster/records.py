@@ -1,0 +1,168 @@
+"""One person's records -> the same models as a credential file -> the engine -> roster rows.
+
+Pure: no I/O. A person is judged only when every record of theirs is good, as a credential file
+is only judged when it loads: a bad cell anywhere in their rows, or a check of ``loaders``
+that fails (unknown cert, a credit listed twice, ...), turns each of their people rows into an
+error row, and each bad credit row into an error row of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from ..credentials import CredentialFile
+from ..engine import RuleGap, evaluate
+from ..loaders import RuleSet, semantic_problems
+from ..problems import Problem
+from ..yamlload import Document
+from pydantic import ValidationError
+
+from .columns import credit_cells, person_cells, validation_problems
+from .rows import Keyed, error_row, result_row
+
+# A record as read from a CSV file: its line, and its canonical cells, or a message when the
+# record itself is malformed (wrong number of fields).
+Record = tuple[int, "tuple[str, ...] | str"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    as_of: dt.date
+    warn_days: int
+    member: bool | None  # None: from each holder's memberships
+
+
+@dataclass(frozen=True)
+class Context:
+    rules: RuleSet
+    settings: Settings
+    people_file: str = "people.csv"
+    credits_file: str = "credits.csv"
+
+
+def holder_rows(source: str, holder: CredentialFile, warnings: list[str], ctx: Context,
+                where: list[tuple[str, int | None]]) -> list[Keyed]:
+    """Rows for a holder whose records all loaded: one per credential, judged by the engine.
+    ``where`` locates each credential (file, line) for an error row."""
+    s = ctx.settings
+    try:
+        report = evaluate(ctx.rules.rules, holder, s.as_of, member=s.member, warn_days=s.warn_days)
+    except RuleGap as exc:  # a rule without a cycle length, and no expires_on given
+        return [error_row(source, [Problem(f, line, None, str(exc))], holder=holder.holder, cert=c.cert)
+                for c, (f, line) in zip(holder.credentials, where)]
+    return [result_row(source, holder.holder, result, warnings) for result in report.credentials]
+
+
+def orphan_row(pid: str, line: int, ctx: Context, message: str | None = None) -> Keyed:
+    """A credit row whose person is not in the people file (or that is itself malformed)."""
+    if message is None:
+        message = (f"person_id `{pid}` is not in {ctx.people_file}" if pid
+                   else "person_id is empty")
+    return error_row(pid, [Problem(ctx.credits_file, line, None, message, key=None if pid else "person_id")])
+
+
+_KEY = re.compile(r"(credentials|credits|memberships)\[(\d+)\](?:\.(\w+))?")
+
+
+def person_rows(pid: str, people: list[Record], credits: list[Record], ctx: Context) -> tuple[list[Keyed], int]:
+    """Rows for one person_id: one per people row (a result or an error), plus one error row per
+    rejected credit row. Returns the rows and how many credit rows were rejected."""
+    pf, cf = ctx.people_file, ctx.credits_file
+    person_problems: list[list[Problem]] = [[] for _ in people]
+    credit_problems: list[list[Problem]] = [[] for _ in credits]
+    creds, holders = [], []
+    memberships: dict[str, int] = {}  # body -> index of the people row that first listed it
+    for i, (line, cells) in enumerate(people):
+        if isinstance(cells, str):
+            creds.append(None)
+            holders.append(None)
+            person_problems[i].append(Problem(pf, line, None, cells))
+            continue
+        data, holder, bodies, found = person_cells(cells)
+        creds.append(data)
+        holders.append(holder or None)
+        for body in bodies:
+            memberships.setdefault(body, i)
+        person_problems[i] += [Problem(pf, line, None, msg, key=col) for col, msg in found]
+    found_credits = []
+    for j, (line, cells) in enumerate(credits):
+        if isinstance(cells, str):
+            found_credits.append(None)
+            credit_problems[j].append(Problem(cf, line, None, cells))
+            continue
+        data, found = credit_cells(cells)
+        found_credits.append(data)
+        if found:
+            credit_problems[j] += [Problem(cf, line, None, msg, key=col) for col, msg in found]
+
+    # the holder as written (for error rows too), and every row must agree on it
+    holder_name = next((h for h in holders if h), None)
+    first_line = next((line for (line, _), h in zip(people, holders) if h), None)
+    for i, h in enumerate(holders):
+        if h and h != holder_name:
+            person_problems[i].append(Problem(pf, people[i][0], None,
+                                              f"holder differs from the one given for this person_id at line "
+                                              f"{first_line}", key="holder"))
+
+    warnings: list[str] = []
+    holder = None
+    if not any(person_problems) and not any(credit_problems):
+        # one validation for the whole person, as for a credential file
+        try:
+            holder = CredentialFile.model_validate({
+                "holder": holder_name, "memberships": list(memberships), "credentials": creds,
+                "credits": found_credits,
+            })
+        except ValidationError as exc:
+            row_of = list(memberships.values())
+            for loc, message in validation_problems(exc):
+                kind = loc[0] if loc else ""
+                index = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else 0
+                column = next((str(p) for p in loc[2:] if isinstance(p, str)), None)
+                if kind == "credits":
+                    credit_problems[index].append(Problem(cf, credits[index][0], None, message, key=column))
+                else:
+                    row = row_of[index] if kind == "memberships" else index if kind == "credentials" else 0
+                    person_problems[row].append(Problem(pf, people[row][0], None, message,
+                                                        key=column or (str(kind) if kind else None)))
+    if holder is not None:
+        # loaders' own checks, located through a document whose marks are the CSV lines
+        marks = {("credentials", i): (line, 0) for i, (line, _) in enumerate(people)}
+        marks.update({("credits", j): (line, 0) for j, (line, _) in enumerate(credits)})
+        marks.update({("memberships", k): (people[i][0], 0) for k, i in enumerate(memberships.values())})
+        row_of = list(memberships.values())
+        for problem in semantic_problems(holder, Document("", None, marks), ctx.rules, today=ctx.settings.as_of):
+            match = _KEY.match(problem.key or "")
+            kind, index, column = (match.group(1), int(match.group(2)), match.group(3)) if match else ("", 0, None)
+            if kind == "credits":
+                located = Problem(cf, problem.line, None, problem.message, problem.level, column)
+                bucket = credit_problems[index]
+            else:
+                row = row_of[index] if kind == "memberships" else index
+                located = Problem(pf, problem.line, None, problem.message, problem.level,
+                                  column or ("memberships" if kind == "memberships" else None))
+                bucket = person_problems[row]
+            if problem.level == "error":
+                bucket.append(located)
+            else:
+                warnings.append(str(located))
+
+    if holder is not None and not any(person_problems) and not any(credit_problems):
+        where = [(pf, line) for line, _ in people]
+        return holder_rows(pid, holder, warnings, ctx, where), 0
+
+    out: list[Keyed] = []
+    cause = next(p for p in (*person_problems, *credit_problems) if p)[0]
+    for (line, cells), data, problems in zip(people, creds, person_problems):
+        if not problems:
+            problems = [Problem(pf, line, None,
+                                f"not evaluated: another record of this person has an error ({cause.file}:{cause.line})")]
+        out.append(error_row(pid, problems, holder=holder_name, cert=(data or {}).get("cert") or None))
+    rejected = 0
+    for problems in credit_problems:
+        if problems:
+            out.append(error_row(pid, problems, holder=holder_name))
+            rejected += 1
+    return out, rejected

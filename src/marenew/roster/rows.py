@@ -1,0 +1,90 @@
+"""Roster rows: the fields of each output row, their flat CSV form, and the urgency order.
+
+A result row carries the headline of ``CredentialResult.as_json`` (the same field names as a
+credential in ``marenew status --json``) plus ``holder``, ``source`` and ``days_left``; an error
+row carries ``source`` and ``error`` instead (README, "Roster"). Rows travel between processes
+and through spill files as plain dicts of JSON values, each with a compact sort key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from ..problems import Problem
+from ..results import URGENCY, CredentialResult
+
+# The headline of a credential in `status --json` that a roster row repeats, in this order.
+RESULT_FIELDS = ("cert", "status", "expires_on", "deadline", "days_left", "ready", "points_needed", "unit", "cost")
+ROW_FIELDS = ("holder", "source") + RESULT_FIELDS + ("warnings",)
+ERROR_FIELDS = ("holder", "source", "cert", "error", "file", "line")
+# CSV: one flat header for both kinds of row; `cost` becomes `cost_amount` and `cost_path`.
+CSV_COLUMNS = ("holder", "source", "cert", "status", "expires_on", "deadline", "days_left", "ready",
+               "points_needed", "unit", "cost_amount", "cost_path", "error", "warnings")
+
+Row = dict[str, Any]
+Key = tuple
+Keyed = tuple[Key, Row]
+
+ERROR_GROUP = 0  # error rows first: nothing else in the roster can be trusted for that person
+RESULT_GROUP = 1
+
+
+def result_row(source: str, holder: str, result: CredentialResult, warnings: list[str]) -> Keyed:
+    # as_json of the result without its per-credit detail: the same code, the same field forms.
+    full = replace(result, credits=(), requirements=(), caps=()).as_json()
+    row: Row = {"holder": holder, "source": source}
+    for name in RESULT_FIELDS:
+        row[name] = full[name]
+    row["warnings"] = warnings + full["warnings"]
+    return result_key(row), row
+
+
+def result_key(row: Row) -> Key:
+    """Most urgent first: lapsed, grace, expiring, active; within lapsed and grace the earliest
+    deadline, within expiring and active the earliest expiry (fewest days left). ISO dates sort
+    as text, so the key stays compact and needs no parsing."""
+    status = row["status"]
+    day = row["deadline"] if status in ("lapsed", "grace") else row["expires_on"]
+    return (RESULT_GROUP, URGENCY[status], day, row["holder"], row["source"], row["cert"])
+
+
+def error_row(source: str, problems: list[Problem], *, holder: str | None = None, cert: str | None = None) -> Keyed:
+    first = problems[0]
+    row: Row = {
+        "holder": holder,
+        "source": source,
+        "cert": cert,
+        "error": "; ".join(str(p) for p in problems),
+        "file": first.file,
+        "line": first.line,
+    }
+    # grouped by person (or file), so that a person's error rows stand together
+    return (ERROR_GROUP, 0, source, first.file, first.line or 0), row
+
+
+def is_error(row: Row) -> bool:
+    return "error" in row
+
+
+def flat(row: Row) -> list[str]:
+    """One CSV record in the order of CSV_COLUMNS (empty cell: not applicable or unknown)."""
+    if is_error(row):
+        return [_cell(row["holder"]), row["source"], _cell(row["cert"]), "error", "", "", "", "", "", "", "", "",
+                row["error"], ""]
+    cost = row["cost"]
+    return [
+        row["holder"], row["source"], row["cert"], row["status"], row["expires_on"], row["deadline"],
+        str(row["days_left"]), _cell(row["ready"]), _cell(row["points_needed"]), _cell(row["unit"]),
+        _cell(cost["amount"]), cost["path"], "", " | ".join(row["warnings"]),
+    ]
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".")  # 75.0 -> 75, 12.5 -> 12.5
+    return str(value)

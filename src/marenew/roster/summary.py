@@ -1,0 +1,81 @@
+"""The roster's tally: counts per status, error rows, cost due, and the count identity.
+
+Nothing is dropped silently: every people row (or credential in a file) gives exactly one row,
+a result or an error, and every credit row that cannot be attached to a person gives one error
+row. So ``records + rejected credit rows == result rows + error rows``; the summary prints both
+sides, and says so loudly if they ever differ. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from ..results import STATUSES
+from .rows import Row, is_error
+
+
+@dataclass
+class Tally:
+    people: int = 0  # distinct persons (CSV) or credential files
+    records: int = 0  # people rows (CSV), or credentials in loadable files plus unloadable files
+    rejected_credits: int = 0  # credit rows that are errors: malformed, or whose person is missing
+    results: int = 0
+    errors: int = 0
+    shown: int = 0  # rows written after --only
+    lapsed: int = 0
+    grace: int = 0
+    expiring: int = 0
+    active: int = 0
+    due: float = 0.0  # known cost of every credential that needs action (within the warning window)
+    due_unknown: int = 0  # of those, how many have a fee that is not published
+    blank: int = 0  # CSV records with no cell filled in: skipped, and said so
+
+    def count(self, row: Row) -> None:
+        if is_error(row):
+            self.errors += 1
+            return
+        self.results += 1
+        status = row["status"]
+        setattr(self, status, getattr(self, status) + 1)
+        if status != "active":
+            cost = row["cost"]
+            self.due += sum(i["amount"] for i in cost["items"] if i["amount"] is not None)
+            if not cost["complete"]:
+                self.due_unknown += 1
+
+    def add(self, other: "Tally") -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    @property
+    def needs_action(self) -> int:
+        return self.lapsed + self.grace + self.expiring
+
+    @property
+    def balanced(self) -> bool:
+        return self.records + self.rejected_credits == self.results + self.errors
+
+    def lines(self, *, warn_days: int, as_of: str, csv_input: bool, filtered: bool) -> list[str]:
+        what = "people rows" if csv_input else "credentials (an unreadable file counts as one)"
+        out = [
+            f"roster as of {as_of}: {self.people} {'people' if csv_input else 'files'}, "
+            f"{self.results} credentials evaluated, {self.errors} error rows",
+            "  " + ", ".join(f"{s} {getattr(self, s)}" for s in reversed(STATUSES)),
+        ]
+        identity = f"{self.records} {what}"
+        if csv_input:
+            identity += f" + {self.rejected_credits} rejected credit rows"
+        identity += f" = {self.results} result rows + {self.errors} error rows"
+        if not self.balanced:
+            identity += "  MISMATCH: records were lost; this is a bug in marenew, please report it"
+        out.append("  records: " + identity)
+        due = f"${self.due:,.2f}".removesuffix(".00")
+        if self.due_unknown:
+            due = f"at least {due} (incomplete: {self.due_unknown} with a fee that is not published)"
+        out.append(f"  cost due for the {self.needs_action} credentials expiring, in grace or lapsed "
+                   f"(warning window {warn_days} days): {due}")
+        if self.blank:
+            out.append(f"  skipped {self.blank} blank CSV rows (no cell filled in)")
+        if filtered:
+            out.append(f"  rows written: {self.shown} (--only)")
+        return out
