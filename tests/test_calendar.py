@@ -177,3 +177,10 @@ def test_bad_credential_file_exits_2(runner, write):
     assert result.exit_code == 2
     assert result.stderr.startswith(str(f))
     assert result.stdout == ""
+
+
+def test_output_to_a_folder_or_dash(runner, tmp_path, multi):
+    folder = run(runner, MULTI, "--as-of", AS_OF, "-o", tmp_path, "--force")
+    assert folder.exit_code == 2 and "is a folder" in folder.stderr
+    dash = run(runner, MULTI, "--as-of", AS_OF, "-o", "-")
+    assert dash.exit_code == 0 and dash.stdout_bytes == multi

@@ -343,3 +343,13 @@ def test_plan_and_calendar_work_for_every_builtin_rule(runner, ruleset):
         assert (plan["pace"] is None) == (rule.ce is None)
         mine = [e for e in evs if str(e.get("summary")).startswith(f"{rule.id} ({rule.body})")]
         assert d(plan["expires_on"]) in [e.decoded("dtstart") for e in mine]
+
+
+def test_no_color_even_when_colour_is_forced(runner):
+    # FORCE_COLOR makes rich style a non-terminal; NO_COLOR still removes every colour (SGR 30-49),
+    # leaving at most bold and reverse, as in `marenew status`.
+    args = ("plan", EXAMPLES / "cma-short.yaml", "--as-of", "2026-12-15")
+    coloured = invoke(runner, *args, env={"FORCE_COLOR": "1", "NO_COLOR": None}).stdout
+    assert re.search(r"\x1b\[[0-9;]*3[0-9]m", coloured)  # the check below can see colour
+    plain = invoke(runner, *args, env={"FORCE_COLOR": "1"}).stdout
+    assert not re.search(r"\x1b\[(?:[0-9]+;)*[34][0-9](?:;[0-9]+)*m", plain)

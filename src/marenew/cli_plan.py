@@ -355,12 +355,17 @@ def build_calendar(hp: "HolderPlan", alarms: Sequence[int] = DEFAULT_ALARMS) -> 
 def write_atomic(path: Path, data: bytes, *, force: bool) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder and os.replace, so a
     reader never sees half a file; refuse to overwrite an existing file unless ``force``."""
+    if path.is_dir():
+        raise InputError([Problem(str(path), None, None, "is a folder; give a file name such as renewals.ics")])
     if path.exists() and not force:
         raise InputError([Problem(str(path), None, None, "already exists; pass --force to overwrite it")])
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise InputError([Problem(str(path), None, None, f"folder {folder} does not exist")])
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise InputError([Problem(str(path), None, None, f"cannot write here: {exc.strerror}")]) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -370,9 +375,11 @@ def write_atomic(path: Path, data: bytes, *, force: bool) -> None:
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise InputError([Problem(str(path), None, None, f"cannot write: {exc.strerror}")]) from None
         raise
 
 
@@ -430,7 +437,7 @@ def calendar(
     Example: marenew calendar examples/multi-credential.yaml -o renewals.ics --alarm 60 --alarm 14
     """
     with guarded():
-        if output is not None and str(output) != "-" and output.exists() and not force:
+        if output is not None and str(output) != "-" and output.exists() and not force and not output.is_dir():
             # say so before any work; write_atomic checks again just before writing
             raise InputError([Problem(str(output), None, None, "already exists; pass --force to overwrite it")])
         day = as_of_date(as_of)

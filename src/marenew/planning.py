@@ -301,7 +301,8 @@ def _options(rule: Rule, result: CredentialResult, as_of: dt.date) -> list[Optio
 
 
 def plan_credential(rule: Rule, cred: Credential, result: CredentialResult, as_of: dt.date) -> Plan:
-    """The plan for one credential from the engine's result for it on ``as_of``."""
+    """The plan for one credential from the engine's result for it on ``as_of``. ``cred`` is the
+    credential the result was evaluated from; everything the plan needs is in ``result``."""
     member = result.cost.member
     lapse = path_cost(rule, rule.renewal.after_lapse, member, as_of, lapsed=True)
     pace = _pace(rule, result, as_of)
