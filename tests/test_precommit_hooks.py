@@ -119,22 +119,31 @@ def test_ci_script_fails_on_a_broken_copy(tmp_path):
     assert f"cma.yaml:{line}:" in result.stdout and "YAML syntax error" in result.stdout
 
 
-def test_github_workflow_runs_check_and_test_on_its_folder(tmp_path):
+def test_github_workflow_runs_check_and_test_on_its_folder(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from marenew.cli import app
+
     workflow = yaml.safe_load((REPO / "examples" / "ci" / "github-actions.yml").read_text(encoding="utf-8"))
     steps = [s for job in workflow["jobs"].values() for s in job["steps"]]
     assert any("pip install marenew" in s.get("run", "") for s in steps)
     commands = [s["run"] for s in steps if s.get("run", "").startswith("marenew ")]
     assert commands == ["marenew rules check rules", "marenew rules test rules"]
+    # the test step runs even when the check step failed
+    assert steps[-1]["run"] == commands[-1] and "!cancelled()" in steps[-1]["if"]
+    # run them in-process (the hook tests above run the same commands as processes), in Actions
     root = repo_with_rules(tmp_path, REPO / "rules")
-    for command in commands:  # as the workflow runs them, but with GITHUB_ACTIONS set
-        result = subprocess.run(command, shell=True, cwd=root, env=env() | {"GITHUB_ACTIONS": "true"},
-                                capture_output=True, text=True, timeout=120)
-        assert result.returncode == 0, result.stdout + result.stderr
+    monkeypatch.chdir(root)
+    runner = CliRunner()
+    actions = {"GITHUB_ACTIONS": "true", "MARENEW_RULES": "", "NO_COLOR": "1"}
+    for command in commands:
+        result = runner.invoke(app, shlex.split(command)[1:], env=actions)
+        assert result.exit_code == 0, result.output
     broken = root / "rules" / "rma.yaml"
-    broken.write_text(broken.read_text(encoding="utf-8").replace("total: {value: 30,", "total: {value: -30,"),
-                      encoding="utf-8")
-    result = subprocess.run(commands[0], shell=True, cwd=root, env=env() | {"GITHUB_ACTIONS": "true"},
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 1
-    assert re.search(r"^::error file=rules/rma\.yaml,line=\d+,col=\d+::ce\.total\.value: a total cannot be negative",
+    text = broken.read_text(encoding="utf-8")
+    broken.write_text(text.replace("total: {value: 30,", "total: {value: -30,"), encoding="utf-8")
+    line = next(i for i, ln in enumerate(text.splitlines(), 1) if "total: {value: 30," in ln)
+    result = runner.invoke(app, shlex.split(commands[0])[1:], env=actions)
+    assert result.exit_code == 1
+    assert re.search(rf"^::error file=rules/rma\.yaml,line={line},col=\d+::ce\.total\.value: a total cannot be negative",
                      result.stdout, re.M), result.stdout
