@@ -7,8 +7,8 @@ a minimum above the total, a cap that would silently raise a minimum, negative f
 an unknown cycle, the same id in two files, and a stale `last_verified`.
 
 Those checks read each figure on its own, so that a file with an unknown key near the top still
-has its other figures checked (the whole Rule would not validate). Pure: returns Problems; the CLI
-prints them.
+has its other figures checked (the whole Rule would not validate). No typer or rich: files are read
+through the loaders and every finding is returned as a located Problem; the CLI prints them.
 """
 
 from __future__ import annotations
