@@ -60,6 +60,10 @@ CASES = {
     "cap below total minus approved minimum": (
         broken("unapproved_cap: {value: 10,", "unapproved_cap: {value: 5,"), "unapproved_cap:",
         "would silently raise the approved minimum to 15"),
+    # with no approved minimum, a cap of 10 on a total of 20 silently demands 10 approved points
+    "cap without an approved minimum": (
+        broken("  approved_minimum: {value: 10, source: S1, confidence: official}\n", ""), "unapproved_cap:",
+        "would silently raise the approved minimum to 10"),
     "missing source": (broken("total: {value: 20, source: S1, confidence: official}",
                               "total: {value: 20, confidence: official}"), "total: {value: 20, confidence",
                        "a value needs a `source`"),
