@@ -175,7 +175,7 @@ def plan_panel(plan: "Plan", width: int):
     from rich.table import Table
     from rich.text import Text
 
-    from .render import CONFIDENCE_MARK, STATUS_STYLE, STATUS_WORD, cost_text, days_text, money
+    from .render import STATUS_STYLE, STATUS_WORD, cost_text, days_text, money, sure
 
     r = plan.result
     head = Text()
@@ -188,7 +188,7 @@ def plan_panel(plan: "Plan", width: int):
         when = "today" if k.date == plan.as_of else ("passed" if k.date < plan.as_of else "")
         what = k.label
         if k.fee is not None:
-            what += f": {money(k.fee.amount)}{CONFIDENCE_MARK[k.fee.confidence]}"
+            what += f": {sure(k.fee.amount, k.fee.confidence)}"
         grid.add_row(str(k.date), what + (f" ({when})" if when else ""))
     facts = Table.grid(padding=(0, 2))
     facts.add_column(no_wrap=True)
@@ -266,7 +266,7 @@ def _summary(plan: "Plan", key: "KeyDate") -> str:
 
 
 def _description(plan: "Plan", key: "KeyDate") -> str:
-    from .render import CONFIDENCE_MARK, cost_text, money
+    from .render import cost_text, money, sure
 
     r, pace = plan.result, plan.pace
     lines: list[str] = []
@@ -295,7 +295,7 @@ def _description(plan: "Plan", key: "KeyDate") -> str:
         lines.append(f"After today: {cost_text(plan.lapse)}.")
     elif key.kind == "fee_due":
         fee = key.fee
-        amount = f"{money(fee.amount)}{CONFIDENCE_MARK[fee.confidence]}" if fee else "unknown"
+        amount = sure(fee.amount, fee.confidence) if fee else "unknown"
         lines.append(f"{key.label} for {r.cert} ({r.body}): {amount}.")
     elif key.kind == "start_renewal" and pace is not None:
         lines.append(f"Start the CE for {r.cert} ({r.body}): {shortfall_text(plan)}.")

@@ -28,6 +28,11 @@ def money(amount: float | None) -> str:
     return f"${amount:,.0f}" if amount == int(amount) else f"${amount:,.2f}"
 
 
+def sure(amount: float | None, confidence: str) -> str:
+    """A figure with how sure it is: "$65 (unconfirmed)"; an unknown one is just "unknown"."""
+    return money(amount) if amount is None else f"{money(amount)}{CONFIDENCE_MARK[confidence]}"
+
+
 def points(x: float | None) -> str:
     if x is None:
         return "unknown"
@@ -38,8 +43,8 @@ def cost_text(cost: Cost) -> str:
     who = "member" if cost.member else "non-member"
     if len(cost.items) == 1:
         item = cost.items[0]
-        return f"{cost.path_label}, {who}: {money(item.amount)}{CONFIDENCE_MARK[item.confidence]}"
-    parts = " + ".join(f"{i.label} {money(i.amount)}{CONFIDENCE_MARK[i.confidence]}" for i in cost.items)
+        return f"{cost.path_label}, {who}: {sure(item.amount, item.confidence)}"
+    parts = " + ".join(f"{i.label} {sure(i.amount, i.confidence)}" for i in cost.items)
     total = money(cost.amount) if cost.complete else f"at least {money(cost.known_amount)} (incomplete: a fee is unknown)"
     return f"{cost.path_label}, {who}: {total} = {parts}"
 
