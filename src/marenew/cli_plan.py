@@ -175,7 +175,7 @@ def plan_panel(plan: "Plan", width: int):
     from rich.table import Table
     from rich.text import Text
 
-    from .render import STATUS_STYLE, STATUS_WORD, cost_text, days_text, money, sure
+    from .render import STATUS_STYLE, STATUS_WORD, cost_text, days_text, sure
 
     r = plan.result
     head = Text()
@@ -266,7 +266,7 @@ def _summary(plan: "Plan", key: "KeyDate") -> str:
 
 
 def _description(plan: "Plan", key: "KeyDate") -> str:
-    from .render import cost_text, money, sure
+    from .render import cost_text, sure
 
     r, pace = plan.result, plan.pace
     lines: list[str] = []
