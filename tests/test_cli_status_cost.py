@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
 RULES_DIR = REPO / "rules"
 # Wide, so that rich does not wrap the phrases the tests look for; no colour.
-PLAIN = {"NO_COLOR": "1", "COLUMNS": "200", "MARENEW_RULES": ""}
+PLAIN = {"NO_COLOR": "1", "COLUMNS": "200", "MARENEW_RULES": None, "FORCE_COLOR": None, "TTY_COMPATIBLE": None}
 
 CMA_AND_RMA = """\
 holder: Casey Test
@@ -203,9 +203,9 @@ def test_status_text_with_no_color(runner):
 def test_no_color_removes_colour_even_when_colour_is_forced(runner):
     args = ("status", EXAMPLES / "cma-short.yaml", "--as-of", "2026-11-30")
     colour = re.compile(r"\x1b\[[0-9;]*(?:3[0-9]|9[0-7])(?:;[0-9;]*)?m")
-    forced = runner.invoke(app, [str(a) for a in args], env={"FORCE_COLOR": "1", "COLUMNS": "200", "NO_COLOR": ""})
+    forced = runner.invoke(app, [str(a) for a in args], env={**PLAIN, "FORCE_COLOR": "1", "NO_COLOR": None})
     assert colour.search(forced.stdout), "FORCE_COLOR alone should colour the output"
-    plain = runner.invoke(app, [str(a) for a in args], env={"FORCE_COLOR": "1", "NO_COLOR": "1", "COLUMNS": "200"})
+    plain = runner.invoke(app, [str(a) for a in args], env={**PLAIN, "FORCE_COLOR": "1"})
     assert not colour.search(plain.stdout)
 
 
