@@ -158,6 +158,10 @@ CASES = [
          [(7, "write dates as YYYY-MM-DD (a day, no time)")]),
     Case("date without leading zeros", sub("certified_on: 2023-03-01", "certified_on: 2023-3-1"),
          [(4, "expected a date (YYYY-MM-DD), but got the text `2023-3-1`")]),
+    Case("a year far in the future", sub("certified_on: 2023-03-01", "certified_on: 9999-03-01"),
+         [(4, "9999-03-01 is not a plausible date (marenew works with 1900 to 2199)")]),
+    Case("a year with a digit missing", sub("    date: 2024-01-10", "    date: 0224-01-10"),
+         [(7, "0224-01-10 is not a plausible date")]),
     Case("date in words", sub("    date: 2024-01-10", "    date: January 10, 2024"),
          [(7, "expected a date (YYYY-MM-DD)")]),
     # --- keys and ids --------------------------------------------------------------------------
@@ -308,6 +312,14 @@ def test_many_errors_are_cut_at_fifty(case_files, runner):
     assert result.exit_code == ExitCode.INPUT
     assert len(lines) == 51
     assert lines[-1] == f"{cred}: error: stopped after 50 errors; 20 more not shown"
+
+
+@pytest.mark.parametrize("as_of", ["0001-01-01", "9999-12-31", "2026-02-30", "tomorrow"])
+def test_as_of_outside_the_calendar_is_a_usage_error(as_of, case_files, runner):
+    cred, _, _ = case_files(Case("ok", BASE))
+    result = runner.invoke(app, ["status", cred, "--as-of", as_of])
+    assert result.exit_code == ExitCode.INPUT
+    assert "Invalid value" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_max_file_mb_that_is_not_a_number_keeps_the_default(case_files, runner):

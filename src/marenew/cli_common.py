@@ -30,9 +30,15 @@ def parse_date(value: Optional[str]) -> Optional[dt.date]:
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"`{value}` is not a date; write YYYY-MM-DD") from None
+    from .loaders import implausible_date
+
+    why = implausible_date(day)
+    if why:
+        raise typer.BadParameter(why)
+    return day
 
 
 AsOfOpt = Annotated[

@@ -24,6 +24,17 @@ from .yamlload import Document, load_file
 RULE_SUFFIXES = (".yaml", ".yml")
 MAX_POINTS = 500  # one activity worth more than this is a typo, not a course
 MAX_COLLEGE_CREDITS = 30
+# Dates a credential file (or --as-of) may hold: outside them a date is a typo (0202-05-01), and
+# cycle arithmetic near the ends of the calendar would fail.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2199, 12, 31)
+
+
+def implausible_date(day: dt.date) -> str | None:
+    """Why ``day`` cannot be meant, or None."""
+    if EARLIEST_DATE <= day <= LATEST_DATE:
+        return None
+    return f"{day} is not a plausible date (marenew works with {EARLIEST_DATE.year} to {LATEST_DATE.year})"
 
 
 def builtin_rules_dir() -> Path:
@@ -188,6 +199,13 @@ def semantic_problems(holder: CredentialFile, doc: Document, ruleset: RuleSet, *
         if cred.key in seen_cert:
             add(base + ("cert",), f"{cred.cert} is listed twice (also credentials[{seen_cert[cred.key]}])")
         seen_cert[cred.key] = i
+        wrong = [(name, implausible_date(day)) for name, day in (("certified_on", cred.certified_on),
+                                                                  ("expires_on", cred.expires_on)) if day]
+        if any(why for _, why in wrong):
+            for name, why in wrong:
+                if why:
+                    add(base + (name,), why)
+            continue
         if cred.certified_on > today:
             add(base + ("certified_on",), f"certified_on {cred.certified_on} is in the future", "warning")
         if cred.expires_on is not None and cred.expires_on <= cred.certified_on:
@@ -205,6 +223,9 @@ def semantic_problems(holder: CredentialFile, doc: Document, ruleset: RuleSet, *
         base = ("credits", i)
         if credit is None:
             continue
+        why = implausible_date(credit.date)
+        if why:
+            add(base + ("date",), why)
         if credit.points is None and credit.college_credits is None:
             add(base, "give `points` (or `college_credits`)")
         if credit.points is not None and credit.college_credits is not None:
@@ -221,7 +242,7 @@ def semantic_problems(holder: CredentialFile, doc: Document, ruleset: RuleSet, *
                 add(base + (name,), f"{name} {value:g} is implausibly large for one activity (over {limit})")
         if not credit.title.strip():
             add(base + ("title",), "title is empty")
-        if credit.date > today:
+        if credit.date > today and not why:
             add(base + ("date",), f"date {credit.date} is in the future: it will not count until then", "warning")
         for j, body in enumerate(credit.approved_by):
             if body.upper() not in bodies:
