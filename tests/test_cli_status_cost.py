@@ -454,3 +454,13 @@ def test_help_has_an_example(runner, command):
     result = run(runner, command, "--help")
     assert result.exit_code == 0
     assert "Example: marenew " + command in result.stdout
+
+
+def test_status_text_lapsed_shows_the_exam_path_and_unknown_reinstatement(runner, write):
+    path = write("two.yaml", CMA_AND_RMA)
+    result = run(runner, "status", path, "--as-of", "2026-07-01")
+    assert result.exit_code == 1
+    out = result.stdout
+    assert out.count("LAPSED") == 2  # CMA: the late window ended 2026-06-30; RMA: due 2026-05-01
+    assert "$175" in out and "$125" in out and "$50" in out  # exam + reactivation, member
+    assert "unknown" in out  # AMT reinstatement fee
