@@ -204,7 +204,7 @@ def parse(text: str, source: str, *, allow_aliases: bool, partial: bool = False)
             source, line, col, f"the character U+{exc.character:04X} is not allowed in YAML text ({exc.reason})"
         )]) from None
     except yaml.YAMLError as exc:
-        raise InputError([Problem(source, None, None, f"YAML syntax error: {exc}")]) from None
+        raise InputError(doc.problems + [Problem(source, None, None, f"YAML syntax error: {exc}")]) from None
     except RecursionError:  # pragma: no cover - MAX_DEPTH stops this first
         raise InputError([Problem(source, None, None, "nested too deeply")]) from None
     if doc.problems and not partial:
@@ -407,7 +407,7 @@ class _Dropped:
     line: int
 
     def __str__(self) -> str:
-        return f"(key repeated at line {self.line})"
+        return f"(key not kept, line {self.line})"
 
 
 def read_int(text: str) -> int | None:
