@@ -330,11 +330,13 @@ def count_ce(rule: Rule, credits: list[Credit], start: dt.date, end: dt.date, as
 # --- cost -------------------------------------------------------------------------------------
 
 
-def _fee_item(label: str, fee: Fee, member: bool, day: dt.date) -> FeeItem:
+def fee_item(label: str, fee: Fee, member: bool, day: dt.date) -> FeeItem:
+    """One fee in force on ``day``, for a member of the body or not."""
+    by_membership = fee.all is None
     entry = fee.for_member(member).at(day)
     if entry is None:
-        return FeeItem(label, None, "unknown")
-    return FeeItem(label, entry.value, entry.confidence, entry.source)
+        return FeeItem(label, None, "unknown", by_membership=by_membership)
+    return FeeItem(label, entry.value, entry.confidence, entry.source, by_membership)
 
 
 def path_cost(
@@ -351,9 +353,9 @@ def path_cost(
     and, for a renewal at ``expires_on``, the recurring fees that fall due with it (clarification 4:
     the RMA's annual fee is due with the CCP attestation)."""
     path = rule.paths[path_id]
-    items = [_fee_item(path.label, path.fee, member, as_of)]
+    items = [fee_item(path.label, path.fee, member, as_of)]
     if lapsed:
-        items += [_fee_item(extra.label, extra.amount, member, as_of) for extra in path.after_lapse_fees]
+        items += [fee_item(extra.label, extra.amount, member, as_of) for extra in path.after_lapse_fees]
     elif certified_on is not None and expires_on is not None:
         for fee in rule.recurring_fees:
             every = fee.every_months.at(certified_on)
@@ -364,7 +366,7 @@ def path_cost(
             month_start = expires_on.replace(day=1)
             due = periods.anniversaries(certified_on, every.value, month_start - dt.timedelta(days=1), expires_on)
             if due:
-                items.append(_fee_item(f"{fee.label} (due {due[-1]})", fee.amount, member, as_of))
+                items.append(fee_item(f"{fee.label} (due {due[-1]})", fee.amount, member, as_of))
     return Cost(path=path_id, path_label=path.label, member=member, items=tuple(items))
 
 
@@ -415,11 +417,11 @@ def price_list(rule: Rule, member: bool, as_of: dt.date) -> PriceList:
     if any figure it needs is unknown."""
     months_entry = rule.cycle.months.at(as_of)
     cycle = months_entry.value if months_entry else None
-    fees = {pid: _fee_item(p.label, p.fee, member, as_of) for pid, p in rule.paths.items()}
+    fees = {pid: fee_item(p.label, p.fee, member, as_of) for pid, p in rule.paths.items()}
     recurring = []
     for fee in rule.recurring_fees:
         every = fee.every_months.at(as_of)
-        item = _fee_item(fee.label, fee.amount, member, as_of)
+        item = fee_item(fee.label, fee.amount, member, as_of)
         recurring.append(RecurringLine(fee.label, item.amount, every.value if every else None,
                                        weakest(item.confidence, every.confidence if every else "unknown")))
     regular = [fees[pid].amount for pid, p in rule.paths.items() if p.available in ("current", "always")]

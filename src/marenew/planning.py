@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from . import periods
 from .credentials import Credential, CredentialFile
-from .engine import _fee_item, path_cost
+from .engine import fee_item, path_cost
 from .results import URGENCY, Cost, CredentialResult, FeeItem, Report, RequirementResult, num
 from .rules import Rule
 
@@ -262,7 +262,7 @@ def _key_dates(rule: Rule, result: CredentialResult, pace: Pace | None, lapse: C
         if every is None or every.value is None:
             continue
         for due in periods.anniversaries(r.certified_on, every.value, r.certified_on, r.expires_on):
-            item = _fee_item(fee.label, fee.amount, member, as_of)  # the engine prices every fee
+            item = fee_item(fee.label, fee.amount, member, as_of)  # the engine prices every fee
             out.append(KeyDate("fee_due", due, f"{fee.label} due", item, fee.id))
     out.append(KeyDate("expiry", r.expires_on, "expires" + ("" if r.deadline != r.expires_on
                                                             else " (no late window: the last day)")))

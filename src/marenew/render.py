@@ -40,13 +40,13 @@ def points(x: float | None) -> str:
 
 
 def cost_text(cost: Cost) -> str:
-    who = "member" if cost.member else "non-member"
+    who = (", member" if cost.member else ", non-member") if cost.by_membership else ""
     if len(cost.items) == 1:
         item = cost.items[0]
-        return f"{cost.path_label}, {who}: {sure(item.amount, item.confidence)}"
+        return f"{cost.path_label}{who}: {sure(item.amount, item.confidence)}"
     parts = " + ".join(f"{i.label} {sure(i.amount, i.confidence)}" for i in cost.items)
     total = money(cost.amount) if cost.complete else f"at least {money(cost.known_amount)} (incomplete: a fee is unknown)"
-    return f"{cost.path_label}, {who}: {total} = {parts}"
+    return f"{cost.path_label}{who}: {total} = {parts}"
 
 
 def days_text(days: int) -> str:
@@ -87,7 +87,10 @@ def credential_panel(result: CredentialResult):
     for cap in result.caps:
         grid.add_row(cap.label, f"count up to {points(cap.maximum)}: {points(cap.counted)} of {points(cap.entered)} "
                                 "entered counted")
-    if result.unit is not None:
+    if result.unit is not None and result.status == "lapsed":
+        grid.add_row("Still needed", Text(f"CE no longer renews this credential: the regular path closed on "
+                                          f"{result.deadline}; see the cost below", style="bold"))
+    elif result.unit is not None:
         if result.points_needed is None:
             needed = "unknown (a requirement is not published)"
         elif result.ready:
@@ -158,7 +161,7 @@ def holder_costs(console: "Console", report: Report) -> None:
         items = "; ".join(f"{i.label} {money(i.amount)}" for i in r.cost.items)
         conf = min((i.confidence for i in r.cost.items), key=lambda c: ("unknown", "unconfirmed", "secondary",
                                                                         "official").index(c))
-        table.add_row(r.cert, r.status, r.cost.path, "yes" if r.cost.member else "no", items, money(r.cost.amount),
+        table.add_row(r.cert, r.status, r.cost.path, ("yes" if r.cost.member else "no") if r.cost.by_membership else "-", items, money(r.cost.amount),
                       conf)
     console.print(table)
     total, complete = report.cost_total()

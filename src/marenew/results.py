@@ -66,6 +66,7 @@ class FeeItem:
     amount: float | None  # None: not published
     confidence: str
     source: str | None = None
+    by_membership: bool = True  # False when members and non-members pay the same
 
     def as_json(self) -> dict:
         return {"label": self.label, "amount": num(self.amount), "confidence": self.confidence}
@@ -112,6 +113,11 @@ class Cost:
     @property
     def complete(self) -> bool:
         return all(i.amount is not None for i in self.items)
+
+    @property
+    def by_membership(self) -> bool:
+        """Whether membership of the body changes this cost at all."""
+        return any(i.by_membership for i in self.items)
 
     @property
     def amount(self) -> float | None:
