@@ -464,3 +464,22 @@ def test_copy_of_examples_can_be_moved(tmp_path, runner):
     shutil.copy(PEOPLE, tmp_path / "p.csv")
     shutil.copy(CREDITS, tmp_path / "c.csv")
     assert rows_of(csv_roster(runner, tmp_path / "p.csv", tmp_path / "c.csv"))[0]["source"] == "P006"
+
+
+def test_row_fields_are_those_of_as_json(ruleset, tmp_path):
+    """The roster builds its rows from the result directly (no per-credit detail); every field it
+    shares with a credential of `status --json` must be the same value."""
+    import datetime as dt
+
+    from marenew.engine import evaluate
+    from marenew.loaders import load_credentials
+    from marenew.roster.rows import RESULT_FIELDS, result_row
+
+    day = dt.date.fromisoformat(AS_OF)
+    for path in write_credential_files(tmp_path).values():
+        loaded = load_credentials(path, ruleset, today=day)
+        for result in evaluate(ruleset.rules, loaded.holder, day).credentials:
+            _, row = result_row("src", loaded.holder.holder, result, [])
+            full = result.as_json()
+            assert {f: row[f] for f in RESULT_FIELDS} == {f: full[f] for f in RESULT_FIELDS}
+            assert row["warnings"] == full["warnings"]

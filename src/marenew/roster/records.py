@@ -63,6 +63,26 @@ def orphan_row(pid: str, line: int, ctx: Context, message: str | None = None) ->
     return error_row(pid, [Problem(ctx.credits_file, line, None, message, key=None if pid else "person_id")])
 
 
+class _CsvLines(Document):
+    """A Document whose node positions are CSV lines: ``("credits", j, ...)`` is the line of
+    credit row j. Looked up only when a check finds a problem (no table built per person)."""
+
+    def __init__(self, people: list[Record], credits: list[Record], membership_rows: list[int]):
+        super().__init__("", None)
+        self._rows = {"credentials": people, "credits": credits}
+        self._membership_rows = membership_rows
+        self._people = people
+
+    def locate(self, path: tuple, *, key: bool = False) -> tuple[int | None, int | None]:
+        if len(path) >= 2 and isinstance(path[1], int):
+            if path[0] == "memberships":
+                return self._people[self._membership_rows[path[1]]][0], None
+            rows = self._rows.get(path[0])
+            if rows is not None and path[1] < len(rows):
+                return rows[path[1]][0], None
+        return None, None
+
+
 _KEY = re.compile(r"(credentials|credits|memberships)\[(\d+)\](?:\.(\w+))?")
 
 
@@ -128,12 +148,10 @@ def person_rows(pid: str, people: list[Record], credits: list[Record], ctx: Cont
                     person_problems[row].append(Problem(pf, people[row][0], None, message,
                                                         key=column or (str(kind) if kind else None)))
     if holder is not None:
-        # loaders' own checks, located through a document whose marks are the CSV lines
-        marks = {("credentials", i): (line, 0) for i, (line, _) in enumerate(people)}
-        marks.update({("credits", j): (line, 0) for j, (line, _) in enumerate(credits)})
-        marks.update({("memberships", k): (people[i][0], 0) for k, i in enumerate(memberships.values())})
+        # loaders' own checks, located through a document whose positions are the CSV lines
         row_of = list(memberships.values())
-        for problem in semantic_problems(holder, Document("", None, marks), ctx.rules, today=ctx.settings.as_of):
+        doc = _CsvLines(people, credits, row_of)
+        for problem in semantic_problems(holder, doc, ctx.rules, today=ctx.settings.as_of):
             match = _KEY.match(problem.key or "")
             kind, index, column = (match.group(1), int(match.group(2)), match.group(3)) if match else ("", 0, None)
             if kind == "credits":

@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Benchmark `marenew roster` on synthetic rosters (bench/roster_gen.py) against a baseline.
+
+For each size N (default 10,000 and 100,000 people, 30 credits each on average) it prints the
+wall time of
+
+    marenew roster --people people.csv --credits credits.csv --format csv -o /dev/null
+
+the people judged per second, the peak memory of the largest process (the command or one of its
+workers: resource.getrusage(RUSAGE_CHILDREN).ru_maxrss), the CPU time of the whole process tree,
+and, measured in the same run on the same files, the time to merely read both CSV files with the
+csv module: the ratio to that baseline is the figure to compare between machines.
+
+Targets (2-core machine): 100,000 people in 60 s or less, peak memory under 1 GB.
+
+    python bench/roster_bench.py                  # 10,000 and 100,000
+    python bench/roster_bench.py --sizes 20000 --jobs 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from roster_gen import generate  # noqa: E402
+
+TARGET_PEOPLE = 100_000
+TARGET_SECONDS = 60.0
+TARGET_BYTES = 1024 ** 3
+US_WORKFORCE = 760_000
+
+
+def read_baseline(*paths: Path) -> tuple[float, int]:
+    """Seconds to read every record of the files with the csv module, and the record count."""
+    start = time.perf_counter()
+    rows = 0
+    for path in paths:
+        with open(path, newline="", encoding="utf-8") as f:
+            for _ in csv.reader(f):
+                rows += 1
+    return time.perf_counter() - start, rows
+
+
+def children() -> tuple[float, int]:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024  # ru_maxrss is in KiB on Linux
+
+
+def run(n: int, folder: Path, jobs: int | None) -> dict:
+    data = folder / f"roster-{n}"
+    if not (data / "credits.csv").exists():
+        t = time.perf_counter()
+        people_rows, credit_rows = generate(n, data)
+        print(f"  generated {n:,} people ({people_rows:,} people rows, {credit_rows:,} credit rows) "
+              f"in {time.perf_counter() - t:.1f} s", flush=True)
+    people, credits = data / "people.csv", data / "credits.csv"
+    baseline, records = read_baseline(people, credits)
+    cmd = [sys.executable, "-m", "marenew", "roster", "--people", str(people), "--credits", str(credits),
+           "--format", "csv", "-o", os.devnull, "--as-of", "2026-11-29"]
+    if jobs:
+        cmd += ["--jobs", str(jobs)]
+    cpu_before, _ = children()
+    start = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
+    wall = time.perf_counter() - start
+    cpu_after, peak = children()
+    if done.returncode not in (0, 1, 2):
+        sys.exit(f"marenew roster failed with exit code {done.returncode}:\n{done.stderr}")
+    return {"n": n, "records": records, "wall": wall, "cpu": cpu_after - cpu_before, "peak": peak,
+            "baseline": baseline, "summary": done.stderr.strip().splitlines()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Benchmark marenew roster on synthetic CSV rosters.")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--jobs", type=int, default=None, help="passed to --jobs (default: all cores)")
+    parser.add_argument("--data", type=Path, default=None, help="folder for the generated files (kept)")
+    args = parser.parse_args()
+    folder = args.data or Path(tempfile.gettempdir()) / "marenew-roster-bench"
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"marenew roster benchmark: {os.cpu_count()} cores, jobs {args.jobs or 'all'}; data in {folder}")
+    results = []
+    for n in args.sizes:
+        r = run(n, folder, args.jobs)
+        results.append(r)
+        print(f"N={n:>7,}: {r['wall']:6.1f} s wall, {n / r['wall']:7,.0f} people/s, "
+              f"peak {r['peak'] / 2**20:5.0f} MB (largest process), CPU {r['cpu']:6.1f} s; "
+              f"csv read baseline {r['baseline']:5.1f} s for {r['records']:,} records "
+              f"-> {r['wall'] / r['baseline']:4.1f}x baseline", flush=True)
+        for line in r["summary"][:3]:
+            print(f"    {line}")
+    target = next((r for r in results if r["n"] == TARGET_PEOPLE), None)
+    if target:
+        ok_time = target["wall"] <= TARGET_SECONDS
+        ok_mem = target["peak"] < TARGET_BYTES
+        print(f"target for {TARGET_PEOPLE:,} people: <= {TARGET_SECONDS:.0f} s "
+              f"({'met' if ok_time else 'MISSED'}: {target['wall']:.1f} s), < 1 GB peak "
+              f"({'met' if ok_mem else 'MISSED'}: {target['peak'] / 2**20:.0f} MB)")
+        rate = TARGET_PEOPLE / target["wall"]
+        print(f"at {rate:,.0f} people/s, the US workforce of {US_WORKFORCE:,} MAs takes about "
+              f"{US_WORKFORCE / rate / 60:.1f} min on this machine")
+
+
+if __name__ == "__main__":
+    main()
