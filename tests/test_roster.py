@@ -483,3 +483,22 @@ def test_row_fields_are_those_of_as_json(ruleset, tmp_path):
             full = result.as_json()
             assert {f: row[f] for f in RESULT_FIELDS} == {f: full[f] for f in RESULT_FIELDS}
             assert row["warnings"] == full["warnings"]
+
+
+def test_canonical_order_fast_path_equals_the_full_key():
+    """engine.canonical_order skips the full key when date, title and points already tell the
+    credits apart (the roster sorts millions); with ties it falls back to the full key."""
+    import datetime as dt
+    import random
+
+    from marenew.credentials import Credit
+    from marenew.engine import _order_key, canonical_order
+
+    rng = random.Random(6)
+    for _ in range(50):
+        credits = [Credit(title=rng.choice(["A", "B", "C"]), date=dt.date(2025, 1, rng.randint(1, 3)),
+                          points=rng.choice([1.0, 2.0]), category=rng.choice([None, "clinical", "General"]),
+                          approved_by=rng.sample(["AAMA", "AMT", "nha"], rng.randint(0, 2)))
+                   for _ in range(rng.randint(0, 8))]
+        assert canonical_order(credits) == sorted(credits, key=_order_key)
+        assert canonical_order(reversed(credits)) == canonical_order(credits)

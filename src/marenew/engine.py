@@ -128,21 +128,28 @@ def status_on(as_of: dt.date, expires_on: dt.date, deadline: dt.date, warn_days:
 # --- credits ----------------------------------------------------------------------------------
 
 
+def _order_key(c: Credit) -> tuple:
+    return (
+        c.date,
+        c.title,
+        c.points if c.points is not None else -1.0,
+        c.college_credits if c.college_credits is not None else -1.0,
+        (c.category or "").lower(),
+        tuple(sorted(b.upper() for b in c.approved_by)),
+        tuple(sorted(b.upper() for b in c.applies_to)) if c.applies_to is not None else (),
+    )
+
+
 def canonical_order(credits: Iterable[Credit]) -> list[Credit]:
     """Credits in a fixed order (by date, then title, ...) so that results never depend on the
     order in which they were written."""
-    return sorted(
-        credits,
-        key=lambda c: (
-            c.date,
-            c.title,
-            c.points if c.points is not None else -1.0,
-            c.college_credits if c.college_credits is not None else -1.0,
-            (c.category or "").lower(),
-            tuple(sorted(b.upper() for b in c.approved_by)),
-            tuple(sorted(b.upper() for b in c.applies_to)) if c.applies_to is not None else (),
-        ),
-    )
+    credits = list(credits)
+    # Fast path (a roster sorts millions of credits): when date, title and points already tell
+    # every credit apart, the rest of the key cannot change the order.
+    quick = [(c.date, c.title, c.points if c.points is not None else -1.0) for c in credits]
+    if len(set(quick)) == len(quick):
+        return [credits[i] for i in sorted(range(len(credits)), key=quick.__getitem__)]
+    return sorted(credits, key=_order_key)
 
 
 @dataclass
@@ -188,6 +195,7 @@ def _candidates(
     """Decide, credit by credit, whether it can count at all and how: points, approval, category."""
     out = []
     college, _ = _value(ce.college_credit_points, end)
+    known = ", ".join(ce.categories)
     for credit in credits:
         cand = _Candidate(credit, None)
         out.append(cand)
@@ -216,7 +224,6 @@ def _candidates(
         cand.approved = credit.college_credits is None and credit.approved(ce.approved_by)
         if ce.categories:
             cand.category = _category_key(ce, credit.category)
-            known = ", ".join(ce.categories)
             if credit.category is None:
                 cand.note(f"no content area given ({known}): counts toward the total only")
             elif cand.category is None:

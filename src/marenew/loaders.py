@@ -24,6 +24,7 @@ from .yamlload import Document, load_file
 RULE_SUFFIXES = (".yaml", ".yml")
 MAX_POINTS = 500  # one activity worth more than this is a typo, not a course
 MAX_COLLEGE_CREDITS = 30
+_INFINITE = (float("inf"), float("-inf"))
 # Dates a credential file (or --as-of) may hold: outside them a date is a typo (0202-05-01), and
 # cycle arithmetic near the ends of the calendar would fail.
 EARLIEST_DATE = dt.date(1900, 1, 1)
@@ -234,7 +235,7 @@ def semantic_problems(holder: CredentialFile, doc: Document, ruleset: RuleSet, *
                                    ("college_credits", credit.college_credits, MAX_COLLEGE_CREDITS)):
             if value is None:
                 continue
-            if value != value or value in (float("inf"), float("-inf")):
+            if value != value or value in _INFINITE:
                 add(base + (name,), f"{name} must be a number, not {value}")
             elif value <= 0:
                 add(base + (name,), f"{name} must be more than 0 (read {value:g})")
