@@ -25,7 +25,7 @@ from ..problems import InputError
 from .columns import CREDITS, PEOPLE
 from .records import Context, Settings, orphan_row, person_rows, holder_rows
 from .rows import Keyed, error_row, is_error
-from .spill import Range, merged, partition_range, ranges, read_chunks, read_header, read_run, warn_unknown_columns, write_run
+from .spill import Range, cells, merged, partition_range, ranges, read_chunks, read_header, read_run, warn_unknown_columns, write_run
 from .summary import Tally
 
 PARTITION_BYTES = 4 * 1024 * 1024  # credits CSV bytes per partition: ~50,000 credit rows
@@ -86,35 +86,43 @@ def split_range(path: str, header, source: str, rng: Range, parts: int, outputs:
     return partition_range(Path(path), header, source, rng, parts, [Path(p) for p in outputs])
 
 
-def csv_partition(people_parts: list[str], credit_parts: list[str], run: str) -> Tally:
+def csv_partition(people_parts: list[str], credit_parts: list[str], run: str, people_header,
+                  credits_header) -> Tally:
     """Phase 2 task: judge one partition; its records grouped by person, in people-file order."""
     assert _WORKER is not None
     ctx, job = _WORKER
+    tally = Tally()
     people: dict[str, list] = {}
     for path in people_parts:
         for chunk in read_chunks(Path(path)):
-            for line, pid, cells in chunk:
-                people.setdefault(pid, []).append((line, cells))
+            for line, pid, found in cells(chunk, people_header):
+                if found is None:
+                    tally.blank += 1
+                else:
+                    people.setdefault(pid, []).append((line, found))
     credits: dict[str, list] = {pid: [] for pid in people}
-    tally = Tally(people=len(people))
+    tally.people = len(people)
     rows: list[Keyed] = []
     for path in credit_parts:
         for chunk in read_chunks(Path(path)):
-            for line, pid, cells in chunk:
+            for line, pid, found in cells(chunk, credits_header):
+                if found is None:
+                    tally.blank += 1
+                    continue
                 mine = credits.get(pid)
                 if mine is None or not pid:  # orphan, or a record without a person_id: one error row each
-                    rows.append(orphan_row(pid, line, ctx, cells if isinstance(cells, str) and pid else None))
+                    rows.append(orphan_row(pid, line, ctx, found if isinstance(found, str) and pid else None))
                     tally.rejected_credits += 1
                 else:
-                    mine.append((line, cells))
+                    mine.append((line, found))
     for pid, records in people.items():
         tally.records += len(records)
         if not pid:
             rows += [error_row("", [_problem(ctx.people_file, line, "person_id is empty", "person_id")])
                      for line, _ in records]
             continue
-        found, rejected = person_rows(pid, records, credits.pop(pid), ctx)
-        rows += found
+        found_rows, rejected = person_rows(pid, records, credits.pop(pid), ctx)
+        rows += found_rows
         tally.rejected_credits += rejected
     return _finish(rows, tally, job, Path(run))
 
@@ -254,7 +262,8 @@ def run_csv(people: Path, credits: Path | None, *, rules: RuleSet, rule_dirs: li
     for stem in files:  # range order is file order: a person's records stay in file order
         for p in range(parts):
             files[stem][p].sort()
-    eval_tasks = [(files["people"][p], files["credits"][p], str(folder / f"{p:04d}.run")) for p in range(parts)]
+    eval_tasks = [(files["people"][p], files["credits"][p], str(folder / f"{p:04d}.run"), headers["people"][0],
+                   headers["credits"][0] if "credits" in headers else None) for p in range(parts)]
     tally = Tally(blank=blank)
     return Outcome(tally, _stream(pool, csv_partition, eval_tasks, progress, tally, folder, sort), pool)
 
@@ -273,6 +282,9 @@ def run_files(paths: list[Path], *, rules: RuleSet, rule_dirs: list[Path], job: 
     return Outcome(tally, _stream(pool, file_partition, tasks, progress, tally, folder, sort), pool)
 
 
+RUN_ARG = {"csv_partition": 2, "file_partition": 1}  # where each task's run file is among its args
+
+
 def _stream(pool: "Pool", fn: Callable, tasks: list[tuple], progress: Progress, tally: Tally, folder: Path,
             sort: bool) -> Iterator[Keyed]:
     """Judge every partition; unsorted, each run is written out as soon as it is done; sorted
@@ -283,8 +295,8 @@ def _stream(pool: "Pool", fn: Callable, tasks: list[tuple], progress: Progress, 
             tally.add(part)
             progress.advance()
             if not sort:
-                yield from read_run(Path(args[-1]))
+                yield from read_run(Path(args[RUN_ARG[fn.__name__]]))
     finally:
         pool.close()
     if sort:
-        yield from merged([Path(t[-1]) for t in tasks], folder)
+        yield from merged([Path(t[RUN_ARG[fn.__name__]]) for t in tasks], folder)

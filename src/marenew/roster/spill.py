@@ -135,65 +135,122 @@ def ranges(path: Path, start: int, line: int, count: int) -> list[Range]:
     return out or [Range(start, size, line)]
 
 
-def _lines(path: Path, rng: Range) -> Iterator[str]:
-    with open(path, "rb") as f:
-        f.seek(rng.start)
-        left = rng.end - rng.start
-        for raw in f:
-            if left <= 0:
-                return
-            left -= len(raw)
-            yield raw.decode("utf-8")
-
-
 def partition_range(path: Path, header: Header, source: str, rng: Range, parts: int,
                     outputs: list[Path]) -> tuple[int, int, list[Problem]]:
-    """Read one range of a CSV file into ``parts`` partition files (appending pickled chunks).
-    Returns (records, blank records skipped, problems that make the whole file unusable)."""
-    pick = header.picker()
-    width = header.width
+    """Read one range of a CSV file into ``parts`` partition files of (line, person_id, record
+    bytes). Only the person_id is read here: a line without quotes is cut at commas; a line
+    with quotes (a quoted cell, perhaps spanning lines) is parsed with the csv module. The cells
+    are parsed later, in the partition (``cells``). Returns (records, blank records skipped,
+    problems that make the whole file unusable: none at present, a bad record is an error row)."""
     pid_at = header.index[PERSON_ID]
     outs = [open(p, "wb") for p in outputs]  # noqa: SIM115 - closed below
     bufs: list[list] = [[] for _ in range(parts)]
     flush_at = max(64, min(CHUNK, BUFFERED // parts))
     records = blank = 0
     crc32 = zlib.crc32
-    reader = csv.reader(_lines(path, rng))
-    first = rng.line - 1
+
+    def route(line: int, pid: str, raw: bytes) -> None:
+        nonlocal records
+        records += 1
+        # crc32, not hash(): the same person meets their records in every process
+        part = crc32(pid.encode("utf-8", "surrogatepass")) % parts
+        buf = bufs[part]
+        buf.append((line, pid, raw))
+        if len(buf) >= flush_at:
+            pickle.dump(buf, outs[part], PROTOCOL)
+            bufs[part] = []
+
+    def quoted(line: int, raw: bytes) -> None:
+        nonlocal blank
+        try:
+            row = next(csv.reader([raw.decode("utf-8", "replace")]), [])
+        except csv.Error:
+            row = []
+        if row and not any(c.strip() for c in row):
+            blank += 1
+            return
+        route(line, row[pid_at].strip() if len(row) > pid_at else "", raw)
+
     try:
-        end = 0
-        for row in reader:
-            start, end = end + 1, reader.line_num  # a quoted cell may span lines: report the first
-            if len(row) == width:
-                row.append("")  # the cell that absent columns read (Header.picker)
-                cells = pick(row)
-                pid = cells[PERSON_ID].strip()
-                if not pid and not any(c.strip() for c in cells):
+        with open(path, "rb") as f:
+            f.seek(rng.start)
+            left = rng.end - rng.start
+            number = rng.line - 1
+            pending: list | None = None  # a record whose quoted cell spans lines: [line, bytes]
+            for raw in f:
+                if left <= 0:
+                    break
+                left -= len(raw)
+                number += 1
+                if pending is not None:
+                    pending[1] += raw
+                    if pending[1].count(b'"') % 2 == 0:
+                        quoted(pending[0], pending[1])
+                        pending = None
+                    continue
+                if b'"' in raw:
+                    if raw.count(b'"') % 2:
+                        pending = [number, raw]
+                    else:
+                        quoted(number, raw)
+                    continue
+                if not raw.strip(b" ,\t\r\n"):
                     blank += 1
                     continue
-            elif not row or not any(c.strip() for c in row):
-                blank += 1
-                continue
-            else:
-                cells = f"has {len(row)} fields; the header has {width}"
-                pid = row[pid_at].strip() if len(row) > pid_at else ""
-            records += 1
-            # crc32, not hash(): the same person meets their records in every process
-            part = crc32(pid.encode("utf-8", "surrogatepass")) % parts
-            buf = bufs[part]
-            buf.append((first + start, pid, cells))
-            if len(buf) >= flush_at:
-                pickle.dump(buf, outs[part], PROTOCOL)
-                bufs[part] = []
+                fields = raw.split(b",", pid_at + 1)
+                route(number, fields[pid_at].decode("utf-8", "replace").strip() if len(fields) > pid_at else "", raw)
+            if pending is not None:  # a quote never closed: the record is reported where it began
+                quoted(pending[0], pending[1])
         for part, buf in enumerate(bufs):
             if buf:
                 pickle.dump(buf, outs[part], PROTOCOL)
-    except (UnicodeDecodeError, csv.Error) as exc:
-        return records, blank, [Problem(source, first + reader.line_num + 1, None, _why(exc))]
     finally:
         for out in outs:
             out.close()
     return records, blank, []
+
+
+def cells(records: list[tuple[int, str, bytes]], header: Header) -> Iterator[tuple[int, str, "tuple[str, ...] | str"]]:
+    """(line, person_id, record bytes) -> (line, person_id, canonical cells), or a message for a
+    malformed record, or None for a record with no cell filled in. The csv module parses a whole
+    chunk in one call; a chunk it cannot split record by record is parsed record by record."""
+    bad: dict[int, str] = {}
+    try:
+        texts = [raw.decode("utf-8") for _, _, raw in records]
+    except UnicodeDecodeError:
+        texts = []
+        for i, (_, _, raw) in enumerate(records):
+            try:
+                texts.append(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                texts.append("")
+                bad[i] = "is not UTF-8 text; save the export as CSV UTF-8"
+    try:
+        rows = list(csv.reader(texts))
+    except csv.Error:
+        rows = []
+    if len(rows) != len(texts):
+        rows = []
+        for i, text in enumerate(texts):
+            try:
+                rows.append(next(csv.reader([text]), []))
+            except csv.Error as exc:
+                rows.append([])
+                bad.setdefault(i, f"not valid CSV: {exc}")
+    pick = header.picker()
+    width = header.width
+    for i, ((line, pid, _), row) in enumerate(zip(records, rows)):
+        if bad and i in bad:
+            yield line, pid, bad[i]
+        elif len(row) == width:
+            row.append("")  # the cell that absent columns read (Header.picker)
+            found = pick(row)
+            # with a person_id the record is not blank; without, it may be (`"",""`)
+            yield line, pid, found if pid or any(c.strip() for c in found) else None
+        elif not any(c.strip() for c in row):
+            yield line, pid, None
+        else:
+            yield line, pid, f"has {len(row)} fields; the header has {width}"
 
 
 def read_chunks(path: Path) -> Iterator[list]:
