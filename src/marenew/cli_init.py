@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from .cli_common import AsOfOpt, RulesOpt, as_of_date, guarded, load_ruleset
-from .problems import InputError, Problem
 
 if TYPE_CHECKING:
     from .loaders import RuleSet
@@ -164,8 +163,10 @@ def init(
     """
     with guarded():
         today = as_of_date(as_of)
-        if path != "-" and Path(path).exists() and not force:  # before asking anything
-            raise InputError([Problem(path, None, None, "already exists; pass --force to overwrite it")])
+        if path != "-":
+            from .outfile import check_target
+
+            check_target(Path(path), force=force)  # before asking anything
         ruleset = load_ruleset(rules)
         default = DEFAULT_CERT if DEFAULT_CERT in ruleset else sorted(ruleset.ids())[0]
         if cert:
@@ -185,13 +186,7 @@ def init(
         if path == "-":
             sys.stdout.write(text)
             return
-        from .cli_plan import write_atomic
+        from .outfile import write_atomic
 
-        target = Path(path)
-        if target.is_dir():
-            raise InputError([Problem(path, None, None, "is a folder; give a file name (e.g. marenew.yaml)")])
-        try:
-            write_atomic(target, text.encode("utf-8"), force=force)
-        except OSError as exc:
-            raise InputError([Problem(path, None, None, f"cannot write: {exc.strerror or exc}")]) from None
+        write_atomic(Path(path), text.encode("utf-8"), force=force)
         sys.stderr.write(f"wrote {path}: fill it in, then run `marenew status {path}`\n")

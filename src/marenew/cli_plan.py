@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
@@ -19,7 +17,6 @@ import typer
 
 from .cli_common import AsOfOpt, JsonOpt, MemberOpt, RulesOpt, WarnDaysOpt, as_of_date, console, guarded, write_json
 from .exitcodes import ExitCode
-from .problems import InputError, Problem
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -352,37 +349,6 @@ def build_calendar(hp: "HolderPlan", alarms: Sequence[int] = DEFAULT_ALARMS) -> 
     return cal.to_ical()
 
 
-def write_atomic(path: Path, data: bytes, *, force: bool) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and os.replace, so a
-    reader never sees half a file; refuse to overwrite an existing file unless ``force``."""
-    if path.is_dir():
-        raise InputError([Problem(str(path), None, None, "is a folder; give a file name such as renewals.ics")])
-    if path.exists() and not force:
-        raise InputError([Problem(str(path), None, None, "already exists; pass --force to overwrite it")])
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError([Problem(str(path), None, None, f"folder {folder} does not exist")])
-    try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise InputError([Problem(str(path), None, None, f"cannot write here: {exc.strerror}")]) from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
-        os.replace(tmp, path)
-    except BaseException as exc:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise InputError([Problem(str(path), None, None, f"cannot write: {exc.strerror}")]) from None
-        raise
-
-
 # --- commands ---------------------------------------------------------------------------------
 
 
@@ -437,9 +403,10 @@ def calendar(
     Example: marenew calendar examples/multi-credential.yaml -o renewals.ics --alarm 60 --alarm 14
     """
     with guarded():
-        if output is not None and str(output) != "-" and output.exists() and not force and not output.is_dir():
-            # say so before any work; write_atomic checks again just before writing
-            raise InputError([Problem(str(output), None, None, "already exists; pass --force to overwrite it")])
+        from .outfile import check_target, write_atomic
+
+        if output is not None and str(output) != "-":
+            check_target(output, force=force)  # say so before any work
         day = as_of_date(as_of)
         hp = _holder_plan(file, rules, day, member)
         data = build_calendar(hp, DEFAULT_ALARMS if not alarm else alarm)

@@ -6,7 +6,6 @@ stay inside the command so that `marenew --help` starts quickly.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from enum import Enum
@@ -107,7 +106,11 @@ def _roster(paths, people, credits, as_of, warn_days, member, rules, fmt, output
         raise typer.BadParameter("give credential files or folders, or --people people.csv [--credits credits.csv]")
     wanted = _only(only)
     fmt_name = _format(fmt, output)
-    target = _target(output, force)
+    target = output
+    if target is not None:
+        from .outfile import check_target
+
+        check_target(target, force=force)  # refuse before any work
 
     day = as_of_date(as_of)
     ruleset = load_ruleset(rules)
@@ -159,28 +162,9 @@ def _format(fmt: Optional[Format], output: Optional[Path]) -> str:
     return "table" if sys.stdout.isatty() else "csv"
 
 
-def _target(output: Optional[Path], force: bool) -> Optional[Path]:
-    """Refuse early (before any work) to replace a file without --force."""
-    from .problems import InputError, Problem
-
-    if output is None:
-        return None
-    if output.is_dir():
-        raise InputError([Problem(str(output), None, None, "is a folder; give a file name such as roster.csv")])
-    if output.is_file() and not force:
-        raise InputError([Problem(str(output), None, None, "already exists; pass --force to overwrite it")])
-    folder = output.parent if str(output.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError([Problem(str(output), None, None, f"folder {folder} does not exist")])
-    return output
-
-
 def _write(rows, fmt: str, target: Optional[Path], force: bool) -> None:
-    """Rows to stdout, or to ``target`` through a temporary file in the same folder and os.replace
-    (a reader never sees half a file; nothing is replaced without --force)."""
-    import tempfile
-
-    from .problems import InputError, Problem
+    """Rows to stdout, or to ``target`` (atomically; nothing is replaced without --force)."""
+    from .outfile import atomic_output
     from .roster import output as writers
 
     write = {"csv": writers.write_csv, "json": writers.write_json, "jsonl": writers.write_jsonl,
@@ -189,27 +173,8 @@ def _write(rows, fmt: str, target: Optional[Path], force: bool) -> None:
         write(rows, sys.stdout)
         sys.stdout.flush()
         return
-    if target.exists() and not target.is_file():
-        # a device or a pipe (-o /dev/null): write into it; never replace it
-        with open(target, "w", encoding="utf-8", newline="") as out:
-            write(rows, out)
-        return
-    folder = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            write(rows, out)
-            out.flush()
-            os.fsync(out.fileno())
-        if target.exists() and not force:  # created while we worked
-            raise InputError([Problem(str(target), None, None, "already exists; pass --force to overwrite it")])
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(target, force=force) as out:
+        write(rows, out)
 
 
 # --- progress on stderr -----------------------------------------------------------------------
