@@ -50,9 +50,10 @@ class Credit(_Strict):
         default=None, description="count it only for these credentials; default: every credential held"
     )
 
-    def approved(self, bodies: list[str]) -> bool:
-        mine = {b.upper() for b in self.approved_by}
-        return any(b.upper() in mine for b in bodies)
+    def approved(self, bodies: "set[str] | list[str]") -> bool:
+        """Approved by any of ``bodies`` (upper-case ids, as a set when called per credit)."""
+        wanted = bodies if isinstance(bodies, set) else {b.upper() for b in bodies}
+        return any(b.upper() in wanted for b in self.approved_by)
 
     def applies(self, cert: str) -> bool:
         return self.applies_to is None or cert.upper() in {c.upper() for c in self.applies_to}

@@ -196,6 +196,7 @@ def _candidates(
     out = []
     college, _ = _value(ce.college_credit_points, end)
     known = ", ".join(ce.categories)
+    approvers = {b.upper() for b in ce.approved_by}
     for credit in credits:
         cand = _Candidate(credit, None)
         out.append(cand)
@@ -221,7 +222,7 @@ def _candidates(
             cand.note(f"after the as-of date ({as_of})")
             continue
         cand.eligible = cand.points is not None
-        cand.approved = credit.college_credits is None and credit.approved(ce.approved_by)
+        cand.approved = credit.college_credits is None and credit.approved(approvers)
         if ce.categories:
             cand.category = _category_key(ce, credit.category)
             if credit.category is None:
@@ -307,15 +308,20 @@ def count_ce(rule: Rule, credits: list[Credit], start: dt.date, end: dt.date, as
         reqs.append(RequirementResult(id_, label, required, _r(got), short, conf or "unknown"))
         return short
 
-    short_total = requirement("total", f"Total {ce.unit}", ce.total, sum(c.counted for c in counted))
-    shorts = [short_total]
+    total = approved = 0.0
+    by_category = dict.fromkeys(ce.categories, 0.0)
+    for c in counted:
+        total += c.counted
+        if c.approved:
+            approved += c.counted
+        if c.category is not None:
+            by_category[c.category] += c.counted
+    shorts = [requirement("total", f"Total {ce.unit}", ce.total, total)]
     if ce.approved_minimum is not None:
-        shorts.append(requirement("approved", f"{_approved_label(ce)} {ce.unit}", ce.approved_minimum,
-                                  sum(c.counted for c in counted if c.approved)))
+        shorts.append(requirement("approved", f"{_approved_label(ce)} {ce.unit}", ce.approved_minimum, approved))
     category_short = 0.0
     for key, category in ce.categories.items():
-        s = requirement(key, category.label, category.minimum,
-                        sum(c.counted for c in counted if c.category == key))
+        s = requirement(key, category.label, category.minimum, by_category[key])
         category_short = None if (s is None or category_short is None) else category_short + s
     if ce.categories:
         shorts.append(category_short)

@@ -19,6 +19,7 @@ whole format.
 from __future__ import annotations
 
 import datetime as dt
+from functools import cached_property
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -93,18 +94,25 @@ class Figure(Strict, Generic[T]):
             raise ValueError("a null (unknown) value must have `confidence: unknown`")
         return data
 
-    def at(self, day: dt.date) -> Entry[T] | None:
-        """The entry in force on ``day``: the latest whose effective date is on or before it."""
+    @cached_property
+    def _timeline(self) -> list[tuple[dt.date, Entry[T]]]:
+        """Entries by effective date; an undated figure is one entry in force since always.
+        Built once per figure (a roster looks figures up millions of times)."""
         if self.values is None:
-            # Already validated by _shape: construct without re-validating (and without building
-            # an Entry[Any] class lookup on every call, which was a visible part of start-up).
-            return Entry.model_construct(
+            # Already validated by _shape: construct without re-validating.
+            undated = Entry.model_construct(
                 value=self.value, source=self.source, confidence=self.confidence, note=self.note
             )
+            return [(dt.date.min, undated)]
+        return sorted(self.values.items())
+
+    def at(self, day: dt.date) -> Entry[T] | None:
+        """The entry in force on ``day``: the latest whose effective date is on or before it."""
         found = None
-        for since, entry in sorted(self.values.items()):
-            if since <= day:
-                found = entry
+        for since, entry in self._timeline:
+            if since > day:
+                break
+            found = entry
         return found
 
     def entries(self) -> list[tuple[dt.date | None, Entry[T]]]:
