@@ -53,7 +53,10 @@ class Credit(_Strict):
     def approved(self, bodies: "set[str] | list[str]") -> bool:
         """Approved by any of ``bodies`` (upper-case ids, as a set when called per credit)."""
         wanted = bodies if isinstance(bodies, set) else {b.upper() for b in bodies}
-        return any(b.upper() in wanted for b in self.approved_by)
+        for body in self.approved_by:
+            if body.upper() in wanted:
+                return True
+        return False
 
     def applies(self, cert: str) -> bool:
         return self.applies_to is None or cert.upper() in {c.upper() for c in self.applies_to}

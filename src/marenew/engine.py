@@ -152,7 +152,7 @@ def canonical_order(credits: Iterable[Credit]) -> list[Credit]:
     return sorted(credits, key=_order_key)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Candidate:
     credit: Credit
     points: float | None  # in the body's unit after conversion; None when it cannot count
