@@ -31,6 +31,8 @@ from .exitcodes import ExitCode
 app = typer.Typer(
     name="marenew",
     help="Where each of your medical-assistant certifications stands: expiry, CE still needed, and cost.",
+    epilog="Start with: marenew init, then marenew status marenew.yaml. Exit codes: 0 all active or "
+    "clean; 1 needs attention; 2 usage error or bad input; 3 internal error (a bug: please report it).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,  # never print values from a credential file
@@ -51,11 +53,7 @@ def _root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
-    """Where each of your medical-assistant certifications stands.
-
-    Exit codes: 0 all active or clean; 1 needs attention; 2 usage error or bad input;
-    3 internal error (a bug: please report it).
-    """
+    """Where each of your medical-assistant certifications stands (the app's help says more)."""
 
 
 FileArg = Annotated[Path, typer.Argument(metavar="FILE", help="Your credential file (YAML).", show_default=False)]
@@ -172,34 +170,15 @@ def cost(
             holder_costs(console(), report)
 
 
-def _register_optional_commands() -> None:
-    """Commands that live in their own modules (each keeps its heavy imports inside)."""
-    import importlib
+# Commands that live in their own modules; each keeps its heavy imports inside its body.
+from .cli_init import init  # noqa: E402
+from .cli_plan import calendar, plan  # noqa: E402
+from .cli_roster import roster  # noqa: E402
+from .cli_rules import rules_app, schema  # noqa: E402
 
-    for module, attr, kind in (
-        ("marenew.cli_rules", "rules_app", "group"),
-        ("marenew.cli_rules", "schema", "command"),
-        ("marenew.cli_init", "init", "command"),
-        ("marenew.cli_plan", "plan", "command"),
-        ("marenew.cli_plan", "calendar", "command"),
-        ("marenew.cli_roster", "roster", "command"),
-    ):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        target = getattr(mod, attr, None)
-        if target is None:
-            continue
-        if kind == "group":
-            app.add_typer(target, name="rules")
-        else:
-            app.command()(target)
-
-
-_register_optional_commands()
+app.add_typer(rules_app, name="rules")
+for _command in (schema, init, plan, calendar, roster):
+    app.command()(_command)
 
 
 def main() -> None:
