@@ -546,3 +546,20 @@ def test_price_list_fees_and_recurring(rules):
     assert rma["cycle_months"] == 36
     assert rma["fees"] == {"ce": 0.0, "reinstatement": None}
     assert [(x["amount"], x["every_months"]) for x in rma["recurring"]] == [(75.0, 12)]
+
+
+@pytest.mark.parametrize("name", ["cma-short.yaml", "multi-credential.yaml", "every-certification.yaml"])
+def test_without_detail_only_the_per_credit_results_are_left_out(ruleset, name):
+    # The roster asks for no per-credit detail; every other field must be what `status` gives.
+    from conftest import EXAMPLES
+
+    from marenew.loaders import load_credentials
+
+    day = dt.date(2026, 12, 15)
+    loaded = load_credentials(EXAMPLES / name, ruleset, today=day)
+    full = engine.evaluate(ruleset.rules, loaded.holder, day).as_json()
+    lean = engine.evaluate(ruleset.rules, loaded.holder, day, detail=False).as_json()
+    assert any(c["credits"] for c in full["credentials"])
+    for c in full["credentials"]:
+        c["credits"] = []
+    assert lean == full

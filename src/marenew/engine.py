@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from . import periods
 from .credentials import Credential, CredentialFile, Credit
@@ -282,13 +282,15 @@ class CEResult:
     confidence: str
 
 
-def count_ce(rule: Rule, credits: list[Credit], start: dt.date, end: dt.date, as_of: dt.date) -> CEResult:
+def count_ce(rule: Rule, credits: list[Credit], start: dt.date, end: dt.date, as_of: dt.date, *,
+             detail: bool = True) -> CEResult:
     """Which credits count toward ``rule`` in the window [start, end] (and not after as_of), each
     requirement's counted and short, and the least number of further points that meets them all.
 
     New points can be chosen freely (approved, and in whichever content area is short), so the
     points needed are the largest of: the total short, the approved short, and the sum of the
-    content-area shorts.
+    content-area shorts. ``detail=False`` leaves out the per-credit results (a roster row does not
+    show them), which changes nothing else.
     """
     ce = rule.ce
     if ce is None:
@@ -336,7 +338,7 @@ def count_ce(rule: Rule, credits: list[Credit], start: dt.date, end: dt.date, as
             note="; ".join(c.notes) if c.notes else None,
         )
         for c in cands
-    )
+    ) if detail else ()
     return CEResult(tuple(reqs), results, needed, (cap,) if cap else (), weakest(*confs))
 
 
@@ -458,10 +460,11 @@ def evaluate_credential(
     member: bool,
     as_of: dt.date,
     warn_days: int = DEFAULT_WARN_DAYS,
+    detail: bool = True,
 ) -> CredentialResult:
     dates = credential_dates(rule, cred)
     status = status_on(as_of, dates.expires_on, dates.deadline, warn_days)
-    ce = count_ce(rule, credits, cred.certified_on, dates.expires_on, as_of)
+    ce = count_ce(rule, credits, cred.certified_on, dates.expires_on, as_of, detail=detail)
     cost = cost_now(rule, status, member, as_of, cred.certified_on, dates.expires_on)
     warnings = list(dates.warnings)
     age = (as_of - rule.last_verified).days
@@ -504,18 +507,18 @@ def evaluate(
     *,
     member: bool | None = None,
     warn_days: int = DEFAULT_WARN_DAYS,
+    detail: bool = True,
 ) -> Report:
     """Judge every credential in a credential file. ``rules`` maps upper-case rule ids to rules;
-    ``member`` overrides the memberships the file lists."""
+    ``member`` overrides the memberships the file lists; ``detail=False`` leaves out the
+    per-credit results."""
     results = []
     for cred in holder.credentials:
         rule = rules[cred.key]
         is_member = holder.is_member(rule.body) if member is None else member
         results.append(
-            evaluate_credential(rule, cred, list(holder.credits), member=is_member, as_of=as_of, warn_days=warn_days)
+            evaluate_credential(rule, cred, list(holder.credits), member=is_member, as_of=as_of, warn_days=warn_days,
+                                detail=detail)
         )
     return Report(as_of=as_of, holder=holder.holder, credentials=tuple(results))
 
-
-def with_warnings(report: Report, warnings: Iterable[str]) -> Report:
-    return replace(report, warnings=tuple(report.warnings) + tuple(warnings))

@@ -48,7 +48,7 @@ def holder_rows(source: str, holder: CredentialFile, warnings: list[str], ctx: C
     ``where`` locates each credential (file, line) for an error row."""
     s = ctx.settings
     try:
-        report = evaluate(ctx.rules.rules, holder, s.as_of, member=s.member, warn_days=s.warn_days)
+        report = evaluate(ctx.rules.rules, holder, s.as_of, member=s.member, warn_days=s.warn_days, detail=False)
     except RuleGap as exc:  # a rule without a cycle length, and no expires_on given
         return [error_row(source, [Problem(f, line, None, str(exc))], holder=holder.holder, cert=c.cert)
                 for c, (f, line) in zip(holder.credentials, where)]
