@@ -59,14 +59,20 @@ def _root(
 FileArg = Annotated[Path, typer.Argument(metavar="FILE", help="Your credential file (YAML).", show_default=False)]
 
 
-def load_holder(file: Path, rules: Optional[list[Path]], as_of):
-    """Rules and one credential file, with load warnings printed to stderr."""
+def judge_file(file: Path, rules: Optional[list[Path]], as_of, *, member: Optional[bool], warn_days: int = 90):
+    """Load the rules and one credential file (its warnings to stderr) and judge it with the
+    engine. Returns the rule set, the holder and the report, which carries the file's warnings
+    too, for JSON."""
+    from dataclasses import replace
+
+    from .engine import evaluate
     from .loaders import load_credentials
 
     ruleset = load_ruleset(rules)
     loaded = load_credentials(file, ruleset, today=as_of)
     print_problems(loaded.warnings)
-    return ruleset, loaded
+    report = evaluate(ruleset.rules, loaded.holder, as_of, member=member, warn_days=warn_days)
+    return ruleset, loaded.holder, replace(report, warnings=tuple(str(p) for p in loaded.warnings))
 
 
 @app.command()
@@ -87,11 +93,8 @@ def status(
     Example: marenew status examples/cma-on-track.yaml --as-of 2026-01-15 --explain
     """
     with guarded():
-        from .engine import evaluate
-
         day = as_of_date(as_of)
-        ruleset, loaded = load_holder(file, rules, day)
-        report = evaluate(ruleset.rules, loaded.holder, day, member=member, warn_days=warn_days)
+        _, _, report = judge_file(file, rules, day, member=member, warn_days=warn_days)
         if json:
             write_json(report.as_json())
         else:
@@ -146,10 +149,7 @@ def cost(
             return
         from dataclasses import replace
 
-        from .engine import evaluate
-
-        ruleset, loaded = load_holder(file, rules, day)
-        report = evaluate(ruleset.rules, loaded.holder, day, member=member)
+        _, _, report = judge_file(file, rules, day, member=member)
         if wanted:
             report = replace(report, credentials=tuple(c for c in report.credentials if c.cert.upper() in wanted))
         total, complete = report.cost_total()

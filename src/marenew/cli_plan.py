@@ -36,13 +36,11 @@ SEQUENCE_EPOCH = dt.date(2000, 1, 1)
 
 
 def _holder_plan(file: Path, rules, as_of: dt.date, member, warn_days: int = 90) -> "HolderPlan":
-    from .cli import load_holder
-    from .engine import evaluate
+    from .cli import judge_file
     from .planning import plan_report
 
-    ruleset, loaded = load_holder(file, rules, as_of)
-    report = evaluate(ruleset.rules, loaded.holder, as_of, member=member, warn_days=warn_days)
-    return plan_report(ruleset.rules, loaded.holder, report)
+    ruleset, holder, report = judge_file(file, rules, as_of, member=member, warn_days=warn_days)
+    return plan_report(ruleset.rules, holder, report)
 
 
 # --- words ------------------------------------------------------------------------------------
@@ -228,8 +226,6 @@ def render_plan(out: "Console", hp: "HolderPlan") -> None:
     width = max(20, min(out.width - 4, 100))
     for plan in hp.plans:
         out.print(plan_panel(plan, width))
-    for warning in hp.warnings:
-        out.print(f"Warning: {warning}")
 
 
 # --- the calendar -----------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .results import Cost, CredentialResult, Report
+from .rules import weakest
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -129,8 +130,6 @@ def status_report(console: "Console", report: Report, *, explain: bool = False) 
         console.print(credential_panel(result))
         if explain and result.credits:
             console.print(credits_table(result))
-    for warning in report.warnings:
-        console.print(f"Warning: {warning}")
 
 
 def price_table(console: "Console", prices: list["PriceList"], *, member: bool) -> None:
@@ -159,10 +158,9 @@ def holder_costs(console: "Console", report: Report) -> None:
         table.add_column(col, justify="right" if col == "amount" else "left")
     for r in report.credentials:
         items = "; ".join(f"{i.label} {money(i.amount)}" for i in r.cost.items)
-        conf = min((i.confidence for i in r.cost.items), key=lambda c: ("unknown", "unconfirmed", "secondary",
-                                                                        "official").index(c))
-        table.add_row(r.cert, r.status, r.cost.path, ("yes" if r.cost.member else "no") if r.cost.by_membership else "-", items, money(r.cost.amount),
-                      conf)
+        member = ("yes" if r.cost.member else "no") if r.cost.by_membership else "-"
+        table.add_row(r.cert, r.status, r.cost.path, member, items, money(r.cost.amount),
+                      weakest(*(i.confidence for i in r.cost.items)))
     console.print(table)
     total, complete = report.cost_total()
     console.print(f"Total: {money(total)}" + ("" if complete else " known so far (incomplete: a fee is unknown)"))
