@@ -250,3 +250,80 @@ def test_summary_counts_errors_warnings_and_files(tmp_path):
     result = check_paths([[a, b, c]], as_of=dt.date(2027, 12, 1))  # every file stale: 3 warnings
     assert result.summary() == "3 errors, 3 warnings in 3 files"
     assert result.strict().summary() == "6 errors, 0 warnings in 3 files"
+
+
+# --- rules that `rules check` rejects are not used by the other commands -----------------------
+
+CCMA = (RULES_DIR / "ccma.yaml").read_text(encoding="utf-8")
+CCMA_HOLDER = "holder: Test\ncredentials:\n  - cert: CCMA\n    certified_on: 2025-03-01\ncredits: []\n"
+MONTHS = "  months: {value: 24, source: N2, confidence: secondary}\n"
+
+
+def ccma_folder(tmp_path: Path, old: str, new: str) -> Path:
+    assert CCMA.count(old) == 1, old
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "ccma.yaml").write_text(CCMA.replace(old, new), encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("command", [["status"], ["cost"], ["plan"]])
+@pytest.mark.parametrize("old, new, needle, words", [
+    # once a crash (exit 3, RuleGap)
+    (MONTHS, "  months: {value: null, confidence: unknown}\n", "months:", "the cycle length must be known"),
+    # once silently ready: a negative total is met by no credits at all
+    ("total: {value: 10,", "total: {value: -10,", "total:", "a total cannot be negative"),
+    # once accepted, with the expiry on the day of certification
+    ("months: {value: 24,", "months: {value: 0,", "months:", "a cycle length must be more than 0"),
+])
+def test_rules_that_fail_the_check_are_input_errors(runner, tmp_path, command, old, new, needle, words):
+    folder = ccma_folder(tmp_path, old, new)
+    holder = tmp_path / "me.yaml"
+    holder.write_text(CCMA_HOLDER, encoding="utf-8")
+    result = runner.invoke(app, [*command, str(holder), "--rules", str(folder), "--as-of", AS_OF],
+                           env={"MARENEW_RULES": ""})
+    assert result.exit_code == ExitCode.INPUT, result.output
+    line = line_of(CCMA.replace(old, new), needle)
+    assert f"{folder / 'ccma.yaml'}:{line}:" in result.stderr
+    assert words in result.stderr
+    assert "internal error" not in result.stderr
+
+
+def test_cycle_length_not_in_force_at_certification_names_the_rule_file(runner, tmp_path):
+    # The cycle length takes effect in 2026, after this 2025 certification: no expiry can be worked out.
+    folder = ccma_folder(tmp_path, MONTHS, "  months:\n    values:\n"
+                                          "      2026-01-01: {value: 24, source: N2, confidence: secondary}\n")
+    holder = tmp_path / "me.yaml"
+    holder.write_text(CCMA_HOLDER, encoding="utf-8")
+    result = runner.invoke(app, ["status", str(holder), "--rules", str(folder), "--as-of", AS_OF],
+                           env={"MARENEW_RULES": ""})
+    assert result.exit_code == ExitCode.INPUT, result.output
+    assert f"{holder}:4:" in result.stderr  # the certified_on line
+    assert str(folder / "ccma.yaml") in result.stderr
+    assert "internal error" not in result.stderr
+
+
+def test_same_id_twice_in_one_rules_folder_is_an_input_error(runner, tmp_path):
+    folder = ccma_folder(tmp_path, "name: Certified", "name: Certified")
+    shutil.copy(folder / "ccma.yaml", folder / "ccma-copy.yaml")
+    result = runner.invoke(app, ["cost", "--rules", str(folder), "--as-of", AS_OF], env={"MARENEW_RULES": ""})
+    assert result.exit_code == ExitCode.INPUT, result.output
+    assert f"{folder / 'ccma.yaml'}:{line_of(CCMA, 'id: CCMA')}" in result.stderr  # named as the first
+
+
+def test_stale_rules_still_load(runner, tmp_path):
+    # A warning of `rules check` (last verified long ago) does not stop the rule being used.
+    folder = ccma_folder(tmp_path, "last_verified: 2026-11-29", "last_verified: 2001-01-01")
+    holder = tmp_path / "me.yaml"
+    holder.write_text(CCMA_HOLDER, encoding="utf-8")
+    result = runner.invoke(app, ["status", str(holder), "--rules", str(folder), "--as-of", AS_OF, "--json"],
+                           env={"MARENEW_RULES": ""})
+    assert result.exit_code in (ExitCode.OK, ExitCode.ATTENTION), result.output
+    # 2025-03-01 + 24 months, anniversary
+    assert json.loads(result.stdout)["credentials"][0]["expires_on"] == "2027-03-01"
+
+
+def test_builtin_rules_load_with_the_checks():
+    from marenew.loaders import load_rules
+
+    assert {p.stem.upper() for p in RULES_DIR.glob("*.yaml")} <= set(load_rules().rules)

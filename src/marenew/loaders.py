@@ -108,6 +108,9 @@ def _source_keys(rule: Rule, doc: Document) -> list[Problem]:
 def load_rules(extra_dirs: Sequence[Path] = (), *, builtin: bool = True) -> RuleSet:
     """Built-in rules, then each extra folder in order (later ones replace earlier by id).
     Raises InputError with every problem of every file if any file is broken."""
+    # rulecheck imports this module: its checks are imported here, when rules are loaded
+    from .rulecheck import check_document, duplicate_id
+
     folders = ([builtin_rules_dir()] if builtin else []) + list(extra_dirs)
     ruleset = RuleSet()
     problems: list[Problem] = []
@@ -115,8 +118,15 @@ def load_rules(extra_dirs: Sequence[Path] = (), *, builtin: bool = True) -> Rule
         if not folder.is_dir():
             problems.append(Problem(str(folder), None, None, "rules folder not found"))
             continue
+        seen: dict[str, tuple[str, int | None]] = {}
         for path in rule_files(folder):
             rule, doc, found = load_rule_file(path)
+            if doc is not None:
+                # the errors `rules check` reports (a null cycle length, a negative total) would
+                # otherwise crash or mislead a status; its warnings (a stale date) do not block
+                found = in_order(found + check_document(doc, rule, as_of=dt.date.today()) + duplicate_id(doc, seen))
+                if any(p.level == "error" for p in found):
+                    rule = None
             problems += found
             if rule is not None and doc is not None:
                 ruleset.rules[rule.key] = rule
@@ -211,6 +221,16 @@ def semantic_problems(holder: CredentialFile, doc: Document, ruleset: RuleSet, *
             add(base + ("certified_on",), f"certified_on {cred.certified_on} is in the future", "warning")
         if cred.expires_on is not None and cred.expires_on <= cred.certified_on:
             add(base + ("expires_on",), f"expires_on {cred.expires_on} is not after certified_on {cred.certified_on}")
+        if cred.expires_on is None:
+            # a rule whose cycle length starts later than this certification cannot date it
+            from .engine import computed_expiry
+
+            rule = ruleset.get(cred.key)
+            if rule is not None and computed_expiry(rule, cred.certified_on)[0] is None:
+                origin = ruleset.origin.get(cred.key)
+                add(base + ("certified_on",),
+                    f"the {rule.id} rule{f' ({origin})' if origin else ''} gives no cycle length in force on "
+                    f"{cred.certified_on}, so no expiry can be worked out: give expires_on from the card")
 
     bodies = ruleset.bodies()
     for i, body in enumerate(holder.memberships):

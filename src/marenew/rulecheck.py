@@ -125,7 +125,7 @@ def check_paths(
             rule, doc, problems = load_rule_file(path)
             if doc is not None:
                 problems = problems + check_document(doc, rule, as_of=as_of, max_age_days=max_age_days)
-                problems += _duplicate_id(doc, seen)
+                problems += duplicate_id(doc, seen)
             result.problems += sorted(_unique(problems), key=lambda p: (p.line or 0, p.col or 0))
     return result
 
@@ -138,7 +138,8 @@ def _unique(problems: list[Problem]) -> list[Problem]:
     return out
 
 
-def _duplicate_id(doc: Document, seen: dict[str, tuple[str, int | None]]) -> list[Problem]:
+def duplicate_id(doc: Document, seen: dict[str, tuple[str, int | None]]) -> list[Problem]:
+    """The rule's id, if a file already in ``seen`` (id -> file, line) has it; records it otherwise."""
     data = doc.data if isinstance(doc.data, dict) else {}
     rule_id = data.get("id")
     if not isinstance(rule_id, str) or not rule_id.strip():
@@ -158,7 +159,8 @@ def _duplicate_id(doc: Document, seen: dict[str, tuple[str, int | None]]) -> lis
 # --- one document -----------------------------------------------------------------------------
 
 
-def check_document(doc: Document, rule: Rule | None, *, as_of: dt.date, max_age_days: int) -> list[Problem]:
+def check_document(doc: Document, rule: Rule | None, *, as_of: dt.date,
+                   max_age_days: int = DEFAULT_MAX_AGE_DAYS) -> list[Problem]:
     """The checks the schema cannot make. ``rule`` is the validated rule, or None when the file
     has schema errors: the figures are then read one by one from the document."""
     if not isinstance(doc.data, dict):
