@@ -173,6 +173,25 @@ def test_plans_come_most_urgent_first(ruleset):
         ("NCMA", "lapsed"), ("CMA", "grace"), ("CCMA", "expiring"), ("RMA", "active")]
 
 
+def test_plan_and_roster_agree_on_the_most_urgent(ruleset, runner, tmp_path):
+    # Both lapsed as of 2026-11-29: the CMA expired 2026-07-31 (certified 2021-07-01, end of month)
+    # with its late window to 2026-10-31; the NCMA expired 2026-10-01 with no late window. Lapsed
+    # sort by the deadline that passed first (results.urgency_key): the NCMA (2026-10-01), though
+    # the CMA expired earlier. Plan and roster decide it the same way.
+    text = "holder: X\ncredentials:\n  - {cert: CMA, certified_on: 2021-07-01}\n" \
+           "  - {cert: NCMA, certified_on: 2025-10-01}\n"
+    hp = make_plan(ruleset, text, "2026-11-29")
+    assert [(p.result.cert, p.result.status, str(p.result.deadline)) for p in hp.plans] == [
+        ("NCMA", "lapsed", "2026-10-01"), ("CMA", "lapsed", "2026-10-31")]
+    (tmp_path / "x.yaml").write_text(text, encoding="utf-8")
+    env = {"NO_COLOR": "1", "MARENEW_RULES": ""}
+    plan = runner.invoke(app, ["plan", str(tmp_path / "x.yaml"), "--as-of", "2026-11-29", "--json"], env=env)
+    roster = runner.invoke(app, ["roster", str(tmp_path / "x.yaml"), "--as-of", "2026-11-29", "--format", "json"],
+                           env=env)
+    assert [c["cert"] for c in json.loads(plan.stdout)["credentials"]] == ["NCMA", "CMA"]
+    assert [r["cert"] for r in json.loads(roster.stdout)] == ["NCMA", "CMA"]
+
+
 def test_same_status_sorts_by_days_left(ruleset):
     # NCMA 2026-01-05 -> 2027-01-05 (37 days), CCMA 2024-12-20 -> 2026-12-20 (21 days): both expiring.
     text = "holder: X\ncredentials:\n  - {cert: NCMA, certified_on: 2026-01-05}\n" \

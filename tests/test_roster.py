@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -212,6 +213,50 @@ def test_summary_on_stderr(runner):
     # P006's NCMA reinstatement fee is not published, so the total is incomplete
     assert "at least $749 (incomplete: 1 with a fee that is not published)" in result.stderr
     assert result.stdout.lstrip().startswith("[")  # the summary is not in the results
+
+
+def test_summary_adds_the_known_cost_each_row_carries(runner):
+    from marenew.roster.summary import Tally
+
+    rows = rows_of(csv_roster(runner, PEOPLE, CREDITS))
+    tally = Tally()
+    for row in rows:
+        tally.count(row)
+    # the $749 above: Cost.known_amount of each row that needs action (P006's NCMA: 0, unknown)
+    assert tally.due == sum(r["cost_known"] for r in rows if r["status"] != "active") == 749
+    assert next(r for r in rows if r["source"] == "P006")["cost_known"] == 0
+    assert tally.due_unknown == 1
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_table_prints_on_the_console_it_is_given(runner, monkeypatch):
+    """The table goes through cli_common.console() (markup off, NO_COLOR honoured), passed in by
+    the CLI: a name that looks like rich markup prints as written, and NO_COLOR leaves no colour
+    codes even on a terminal."""
+    from rich.console import Console
+
+    from marenew.cli_roster import _write_table
+    from marenew.roster.output import write_table
+
+    rows = rows_of(csv_roster(runner, PEOPLE, CREDITS))
+    rows[0]["holder"] = "[bold]Morgan[/bold]"
+    recorded = Console(file=io.StringIO(), width=200, markup=False, record=True)
+    write_table(((None, r) for r in rows), recorded)
+    text = recorded.export_text()
+    assert "[bold]Morgan[/bold]" in text and "Riley Chen" in text
+
+    # NO_COLOR drops colours (bold may stay): no foreground colour code such as ESC[31m
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.setenv("COLUMNS", "200")
+    out = _Terminal()
+    _write_table(((None, r) for r in rows), out)
+    assert "[bold]Morgan[/bold]" in out.getvalue()
+    assert not re.search(r"\x1b\[(\d+;)*(3\d|9\d)(;\d+)*m", out.getvalue())
 
 
 # --- bad records ------------------------------------------------------------------------------------
@@ -483,6 +528,7 @@ def test_row_fields_are_those_of_as_json(ruleset, tmp_path):
             full = result.as_json()
             assert {f: row[f] for f in RESULT_FIELDS} == {f: full[f] for f in RESULT_FIELDS}
             assert row["warnings"] == full["warnings"]
+            assert row["cost_known"] == result.cost.known_amount  # what the summary adds up
 
 
 def test_canonical_order_fast_path_equals_the_full_key():

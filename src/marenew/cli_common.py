@@ -13,7 +13,7 @@ import sys
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import IO, TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -86,10 +86,12 @@ def load_ruleset(option: Optional[list[Path]]) -> "RuleSet":
     return load_rules(rules_dirs(option))
 
 
-def console(*, stderr: bool = False) -> "Console":
+def console(*, stderr: bool = False, file: Optional[IO[str]] = None, width: Optional[int] = None) -> "Console":
+    """Markup off; rich honours NO_COLOR and drops colours when the output is not a terminal."""
     from rich.console import Console
 
-    return Console(stderr=stderr, markup=False, emoji=False, highlight=False, soft_wrap=False)
+    return Console(stderr=stderr, file=file, width=width, markup=False, emoji=False, highlight=False,
+                   soft_wrap=False)
 
 
 def print_problems(problems: list[Problem]) -> None:

@@ -1,9 +1,10 @@
 """`marenew init [PATH]`: write a commented starter credential file that validates as written.
 
 The placeholder dates are fixed relative to the day it is written (``--as-of``, default today):
-the current cycle began one year before; the two example credits were completed six and three
-months before. Both lie inside every built-in rule's counting window (the shortest cycle is two
-years), so the file passes ``marenew status`` on the day it is written, whatever that day is.
+the current cycle began three months before; the two example credits were completed two months and
+one month before, inside the counting window. The shortest built-in cycle is NCMA's 12 months, so
+every built-in credential still has at least nine months left: ``active`` (not ``expiring``) with
+the default warning window of 90 days, on the day it is written, whatever that day is.
 ``expires_on`` is what the rule itself gives for that ``certified_on`` (engine.computed_expiry),
 so it never disagrees with the rule.
 """
@@ -27,10 +28,10 @@ if TYPE_CHECKING:
 DEFAULT_PATH = "marenew.yaml"
 DEFAULT_CERT = "CMA"
 # The template's dates, counted back from the day it is written (see the module docstring).
-CERTIFIED_MONTHS_AGO = 12
-CREDIT_MONTHS_AGO = (6, 3)
+CERTIFIED_MONTHS_AGO = 3
+CREDIT_MONTHS_AGO = (2, 1)
 # When a rule gives no cycle length, the card's date must be copied by hand; this placeholder
-# stands in for it (two years, the shortest built-in cycle).
+# stands in for it (two years, the most common built-in cycle).
 FALLBACK_CYCLE_MONTHS = 24
 
 
@@ -74,7 +75,7 @@ def starter_file(rules: "list[Rule]", ruleset: "RuleSet", today: dt.date) -> str
     out = [
         "# marenew credential file: your certifications and the continuing education (CE) you completed.",
         f"# Written by `marenew init` on {today}. Every value below is a placeholder: the dates say you",
-        "# were certified a year ago. Replace them with yours, then run:  marenew status <this file>",
+        "# were certified three months ago. Replace them with yours, then run:  marenew status <this file>",
         "# Dates are YYYY-MM-DD. Text that YAML could read as a number or yes/no goes in quotes: \"0123\", \"no\".",
         "",
         _line("holder: Your Name", "your name, as on your certificates"),

@@ -168,13 +168,22 @@ def _write(rows, fmt: str, target: Optional[Path], force: bool) -> None:
     from .roster import output as writers
 
     write = {"csv": writers.write_csv, "json": writers.write_json, "jsonl": writers.write_jsonl,
-             "table": writers.write_table}[fmt]
+             "table": _write_table}[fmt]
     if target is None:
         write(rows, sys.stdout)
         sys.stdout.flush()
         return
     with atomic_output(target, force=force) as out:
         write(rows, out)
+
+
+def _write_table(rows, out) -> None:
+    from .cli_common import console
+    from .roster.output import write_table
+
+    # a terminal's own width; a file or pipe gets a fixed one, so nothing is cut short
+    terminal = hasattr(out, "isatty") and out.isatty()
+    write_table(rows, console(file=out, width=None if terminal else 160))
 
 
 # --- progress on stderr -----------------------------------------------------------------------

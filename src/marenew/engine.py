@@ -29,7 +29,7 @@ from .results import (
     RequirementResult,
     Status,
 )
-from .rules import CE, Fee, Figure, Rule, weakest
+from .rules import CE, Fee, Figure, RecurringFee, Rule, weakest
 
 DEFAULT_WARN_DAYS = 90
 STALE_AFTER_DAYS = 365
@@ -354,6 +354,15 @@ def fee_item(label: str, fee: Fee, member: bool, day: dt.date) -> FeeItem:
     return FeeItem(label, entry.value, entry.confidence, entry.source, by_membership)
 
 
+def recurring_due(fee: RecurringFee, certified_on: dt.date, after: dt.date, through: dt.date) -> list[dt.date]:
+    """The days ``fee`` falls due in ``(after, through]``: every ``every_months`` (as in force when
+    the cycle began, like the cycle's length) from ``certified_on``; none when its period is unknown."""
+    every = fee.every_months.at(certified_on)
+    if every is None or every.value is None:
+        return []
+    return periods.anniversaries(certified_on, every.value, after, through)
+
+
 def path_cost(
     rule: Rule,
     path_id: str,
@@ -373,13 +382,10 @@ def path_cost(
         items += [fee_item(extra.label, extra.amount, member, as_of) for extra in path.after_lapse_fees]
     elif certified_on is not None and expires_on is not None:
         for fee in rule.recurring_fees:
-            every = fee.every_months.at(certified_on)
-            if every is None or every.value is None:
-                continue
             # Due with the renewal when a due date falls in the month of expiry (AMT: "due in the
             # anniversary month"), so a card dated 2026-05-31 still owes the fee due 2026-05-01.
             month_start = expires_on.replace(day=1)
-            due = periods.anniversaries(certified_on, every.value, month_start - dt.timedelta(days=1), expires_on)
+            due = recurring_due(fee, certified_on, month_start - dt.timedelta(days=1), expires_on)
             if due:
                 items.append(fee_item(f"{fee.label} (due {due[-1]})", fee.amount, member, as_of))
     return Cost(path=path_id, path_label=path.label, member=member, items=tuple(items))

@@ -21,9 +21,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from . import periods
-from .credentials import Credential, CredentialFile
-from .engine import fee_item, path_cost
-from .results import URGENCY, Cost, CredentialResult, FeeItem, Report, RequirementResult, num
+from .credentials import CredentialFile
+from .engine import fee_item, path_cost, recurring_due
+from .results import Cost, CredentialResult, FeeItem, Report, RequirementResult, num, urgency_key
 from .rules import Rule
 
 # Key-date kinds, in the order they are listed when two fall on the same day.
@@ -258,10 +258,7 @@ def _key_dates(rule: Rule, result: CredentialResult, pace: Pace | None, lapse: C
         out.append(KeyDate("start_renewal", day, "start CE now: behind the sustainable pace" if pace.behind
                            else "start CE: the latest day to finish at the sustainable pace"))
     for fee in rule.recurring_fees:
-        every = fee.every_months.at(r.certified_on)
-        if every is None or every.value is None:
-            continue
-        for due in periods.anniversaries(r.certified_on, every.value, r.certified_on, r.expires_on):
+        for due in recurring_due(fee, r.certified_on, r.certified_on, r.expires_on):
             item = fee_item(fee.label, fee.amount, member, as_of)  # the engine prices every fee
             out.append(KeyDate("fee_due", due, f"{fee.label} due", item, fee.id))
     out.append(KeyDate("expiry", r.expires_on, "expires" + ("" if r.deadline != r.expires_on
@@ -300,9 +297,8 @@ def _options(rule: Rule, result: CredentialResult, as_of: dt.date) -> list[Optio
     return out
 
 
-def plan_credential(rule: Rule, cred: Credential, result: CredentialResult, as_of: dt.date) -> Plan:
-    """The plan for one credential from the engine's result for it on ``as_of``. ``cred`` is the
-    credential the result was evaluated from; everything the plan needs is in ``result``."""
+def plan_credential(rule: Rule, result: CredentialResult, as_of: dt.date) -> Plan:
+    """The plan for one credential from the engine's result for it on ``as_of``."""
     member = result.cost.member
     lapse = path_cost(rule, rule.renewal.after_lapse, member, as_of, lapsed=True)
     pace = _pace(rule, result, as_of)
@@ -340,17 +336,11 @@ def plan_credential(rule: Rule, cred: Credential, result: CredentialResult, as_o
     )
 
 
-def urgency_key(plan: Plan) -> tuple[int, int]:
-    """Most urgent first: by status (results.URGENCY), then by days left."""
-    return URGENCY[plan.result.status], plan.result.days_left
-
-
 def plan_report(rules: Mapping[str, Rule], holder: CredentialFile, report: Report) -> HolderPlan:
-    """A plan for every credential of ``report`` (``engine.evaluate`` keeps the file's order), most
-    urgent first; ties keep the file's order."""
+    """A plan for every credential of ``report``, most urgent first (results.urgency_key)."""
     plans = [
-        plan_credential(rules[cred.key], cred, result, report.as_of)
+        plan_credential(rules[cred.key], result, report.as_of)
         for cred, result in zip(holder.credentials, report.credentials, strict=True)
     ]
-    plans.sort(key=urgency_key)
+    plans.sort(key=lambda p: urgency_key(p.result))
     return HolderPlan(as_of=report.as_of, holder=report.holder, plans=tuple(plans), warnings=report.warnings)

@@ -14,6 +14,14 @@ STATUSES: tuple[Status, ...] = ("active", "expiring", "grace", "lapsed")
 # Most urgent first: the order in which people need to act.
 URGENCY = {"lapsed": 0, "grace": 1, "expiring": 2, "active": 3}
 
+
+def urgency_key(result: CredentialResult) -> tuple[int, dt.date, str]:
+    """The one order of "most urgent first" (plan and roster both sort by it): by status
+    (URGENCY); within lapsed and grace the deadline that passed or passes first, within expiring
+    and active the earliest expiry; then the cert id."""
+    day = result.deadline if result.status in ("lapsed", "grace") else result.expires_on
+    return URGENCY[result.status], day, result.cert
+
 CURRENCY = "USD"
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from .rows import CSV_COLUMNS, Keyed, flat, is_error
 
-FORMATS = ("table", "csv", "json", "jsonl")
-
+if TYPE_CHECKING:
+    from rich.console import Console
 
 def write_csv(rows: Iterator[Keyed], out: IO[str]) -> None:
     writer = csv.writer(out, lineterminator="\n")
@@ -42,8 +42,8 @@ def write_json(rows: Iterator[Keyed], out: IO[str]) -> None:
     out.write("[]\n" if sep.startswith("[") else "\n]\n")
 
 
-def write_table(rows: Iterator[Keyed], out: IO[str]) -> None:
-    from rich.console import Console
+def write_table(rows: Iterator[Keyed], console: "Console") -> None:
+    """The rows as a table on ``console`` (cli_common.console(): markup off, NO_COLOR honoured)."""
     from rich.table import Table
 
     from ..render import STATUS_STYLE, money, points
@@ -65,10 +65,6 @@ def write_table(rows: Iterator[Keyed], out: IO[str]) -> None:
         table.add_row(row["status"].upper(), row["holder"], row["source"], row["cert"], row["expires_on"],
                       row["deadline"], str(row["days_left"]), need, amount,
                       style=STATUS_STYLE.get(row["status"]))
-    # rich drops the colours when `out` is not a terminal, and honours NO_COLOR when it is
-    terminal = hasattr(out, "isatty") and out.isatty()
-    console = Console(file=out, markup=False, emoji=False, highlight=False, soft_wrap=False,
-                      width=None if terminal else 160)
     if table.row_count:
         console.print(table)
     for row in errors:

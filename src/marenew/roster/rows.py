@@ -11,11 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from ..problems import Problem
-from ..results import URGENCY, CredentialResult, num
+from ..results import CredentialResult, num, urgency_key
 
 # The headline of a credential in `status --json` that a roster row repeats, in this order.
 RESULT_FIELDS = ("cert", "status", "expires_on", "deadline", "days_left", "ready", "points_needed", "unit", "cost")
-ROW_FIELDS = ("holder", "source") + RESULT_FIELDS + ("warnings",)
+# `cost_known`: Cost.known_amount, what the known fees add up to (the summary's cost due).
+ROW_FIELDS = ("holder", "source") + RESULT_FIELDS + ("cost_known", "warnings")
 ERROR_FIELDS = ("holder", "source", "cert", "error", "file", "line")
 # CSV: one flat header for both kinds of row; `cost` becomes `cost_amount` and `cost_path`.
 CSV_COLUMNS = ("holder", "source", "cert", "status", "expires_on", "deadline", "days_left", "ready",
@@ -45,18 +46,18 @@ def result_row(source: str, holder: str, result: CredentialResult, warnings: lis
         "points_needed": num(result.points_needed),
         "unit": result.unit,
         "cost": result.cost.as_json(),
+        "cost_known": num(result.cost.known_amount),
         "warnings": warnings + list(result.warnings),
     }
-    return result_key(row), row
+    return result_key(result, holder, source), row
 
 
-def result_key(row: Row) -> Key:
-    """Most urgent first: lapsed, grace, expiring, active; within lapsed and grace the earliest
-    deadline, within expiring and active the earliest expiry (fewest days left). ISO dates sort
-    as text, so the key stays compact and needs no parsing."""
-    status = row["status"]
-    day = row["deadline"] if status in ("lapsed", "grace") else row["expires_on"]
-    return (RESULT_GROUP, URGENCY[status], day, row["holder"], row["source"], row["cert"])
+def result_key(result: CredentialResult, holder: str, source: str) -> Key:
+    """Most urgent first as results.urgency_key decides (status, then the deadline for lapsed and
+    grace or the expiry otherwise, then cert), in a compact form for the sorted runs: the date as
+    ISO text sorts the same; then holder and source."""
+    rank, day, cert = urgency_key(result)
+    return (RESULT_GROUP, rank, day.isoformat(), cert, holder, source)
 
 
 def error_row(source: str, problems: list[Problem], *, holder: str | None = None, cert: str | None = None) -> Keyed:

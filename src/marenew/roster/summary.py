@@ -38,9 +38,8 @@ class Tally:
         status = row["status"]
         setattr(self, status, getattr(self, status) + 1)
         if status != "active":
-            cost = row["cost"]
-            self.due += sum(i["amount"] for i in cost["items"] if i["amount"] is not None)
-            if not cost["complete"]:
+            self.due += row["cost_known"]  # Cost.known_amount and Cost.complete, carried in the row
+            if not row["cost"]["complete"]:
                 self.due_unknown += 1
 
     def add(self, other: "Tally") -> None:
