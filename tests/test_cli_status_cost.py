@@ -277,6 +277,20 @@ def test_cost_unknown_cert_is_a_usage_error(runner):
     assert "XYZ" in result.output and "CMA" in result.output
 
 
+def test_cost_with_file_checks_cert_as_without_file(runner, write):
+    path = write("two.yaml", CMA_AND_RMA)
+    # an id no rule has: the same usage error as without FILE, not an empty table and $0
+    result = run(runner, "cost", path, "--as-of", "2025-01-01", "--cert", "XYZ")
+    assert result.exit_code == 2
+    assert "unknown certification XYZ" in result.output and "CMA" in result.output
+    assert "Total" not in result.stdout
+    # a known id that the file does not hold: say what it holds
+    result = run(runner, "cost", path, "--as-of", "2025-01-01", "--json", "--cert", "NCMA")
+    assert result.exit_code == 2
+    assert "holds no NCMA; it holds cma, RMA" in result.output
+    assert "{" not in result.stdout  # no JSON on stdout
+
+
 def test_cost_with_file(runner, write):
     path = write("two.yaml", CMA_AND_RMA)
     result = run(runner, "cost", path, "--as-of", "2025-01-01")

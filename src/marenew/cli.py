@@ -104,6 +104,25 @@ def status(
         raise typer.Exit(ExitCode.ATTENTION if report.needs_action else ExitCode.OK)
 
 
+def _check_wanted(wanted: set[str], ruleset, holder=None, file: Optional[Path] = None) -> None:
+    """`cost --cert`: every id must name a rule and, with a FILE, a credential the file holds
+    (otherwise the table would be empty and the total $0)."""
+    unknown = sorted(wanted - set(ruleset.rules))
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown certification {', '.join(unknown)}; known: {', '.join(sorted(ruleset.ids()))}",
+            param_hint="--cert",
+        )
+    if holder is not None:
+        held = [c.cert for c in holder.credentials]
+        missing = sorted(wanted - {c.upper() for c in held})
+        if missing:
+            raise typer.BadParameter(
+                f"{file} holds no {', '.join(missing)}; it holds {', '.join(held) or 'no credentials'}",
+                param_hint="--cert",
+            )
+
+
 @app.command()
 def cost(
     file: Annotated[
@@ -131,12 +150,7 @@ def cost(
             from .engine import price_list
 
             ruleset = load_ruleset(rules)
-            unknown = sorted(wanted - set(ruleset.rules))
-            if unknown:
-                raise typer.BadParameter(
-                    f"unknown certification {', '.join(unknown)}; known: {', '.join(sorted(ruleset.ids()))}",
-                    param_hint="--cert",
-                )
+            _check_wanted(wanted, ruleset)
             is_member = bool(member)
             prices = [price_list(r, is_member, day) for k, r in ruleset.rules.items() if not wanted or k in wanted]
             if json:
@@ -149,7 +163,8 @@ def cost(
             return
         from dataclasses import replace
 
-        _, _, report = judge_file(file, rules, day, member=member)
+        ruleset, holder, report = judge_file(file, rules, day, member=member)
+        _check_wanted(wanted, ruleset, holder, file)
         if wanted:
             report = replace(report, credentials=tuple(c for c in report.credentials if c.cert.upper() in wanted))
         total, complete = report.cost_total()
