@@ -226,10 +226,11 @@ def _candidates(
         if ce.categories:
             cand.category = _category_key(ce, credit.category)
             if credit.category is None:
-                cand.note(f"no content area given ({known}): counts toward the total only")
+                cand.note(f"no content area given ({known}): counts toward the total and the approved minimum, "
+                          "not a content area")
             elif cand.category is None:
                 cand.note(f"`{credit.category}` is not a {rule.body} content area ({known}): "
-                          "counts toward the total only")
+                          "counts toward the total and the approved minimum, not a content area")
     return out
 
 
