@@ -178,6 +178,19 @@ def test_cma_late_window_before_2020_was_sixty_months(rules):
     assert one(rules, new, "2020-05-01").status == "lapsed"
 
 
+def test_figure_in_force_gives_the_effective_date_and_entry(rules):
+    # CMA's late window: 60 months from 2000-01-01, 3 months from 2020-01-01 (rules/cma.yaml)
+    late = rules["CMA"].late_window.months
+    assert late.in_force(d("1999-12-31")) is None and late.at(d("1999-12-31")) is None
+    since, entry = late.in_force(d("2019-12-31"))
+    assert (since, entry.value) == (d("2000-01-01"), 60)
+    since, entry = late.in_force(d("2020-01-01"))
+    assert (since, entry.value) == (d("2020-01-01"), 3) and late.at(d("2020-01-01")) is entry
+    # an undated figure is in force on every day, with no effective date
+    since, entry = rules["CMA"].cycle.months.in_force(dt.date.min)
+    assert (since, entry.value) == (None, 60)
+
+
 # --- the window -------------------------------------------------------------------------------
 
 

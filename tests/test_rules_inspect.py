@@ -74,6 +74,15 @@ def test_list_includes_rules_folders(runner):
 # --- rules show -------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("cert", ["CMA", "RMA", "CCMA", "NCMA"])
+def test_show_example_expiry_is_the_engines(runner, rules, cert):
+    from marenew.engine import computed_expiry
+
+    info = json.loads(invoke(runner, "rules", "show", cert, "--as-of", AS_OF, "--json").stdout)
+    expected, _ = computed_expiry(rules[cert], dt.date.fromisoformat(AS_OF))
+    assert info["cycle"]["example"] == {"certified_on": AS_OF, "expires_on": expected.isoformat()}
+
+
 def test_show_json_gives_each_figure_with_source_and_confidence(runner):
     result = invoke(runner, "rules", "show", "cma", "--as-of", AS_OF, "--json")
     assert result.exit_code == ExitCode.OK

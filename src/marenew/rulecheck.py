@@ -307,14 +307,9 @@ def _signs(doc: Document, figures: dict[tuple, Figure]) -> list[Problem]:
 
 
 def _in_force(fig: Figure, day: dt.date) -> tuple[dt.date | None, Any]:
-    """(effective date or None, value) of the entry in force on ``day``."""
-    if fig.values is None:
-        return None, fig.value
-    found: tuple[dt.date | None, Any] = (None, None)
-    for since, entry in sorted(fig.values.items()):
-        if since <= day:
-            found = (since, entry.value)
-    return found
+    """(effective date or None, value) of the entry in force on ``day`` (Figure.in_force)."""
+    found = fig.in_force(day)
+    return (found[0], found[1].value) if found is not None else (None, None)
 
 
 def _days(*figs: Figure | None) -> list[dt.date]:

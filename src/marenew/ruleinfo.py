@@ -2,7 +2,7 @@
 
 Pure: builds plain dicts (the `--json` output, documented in the README) and the text lines of
 `rules show` from them, so both say the same thing. Fees come from engine.price_list and expiry
-examples from periods.expiry: nothing here re-derives what the engine decides.
+examples from engine.computed_expiry: nothing here re-derives what the engine decides.
 """
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from . import periods
-from .engine import price_list
+from .engine import computed_expiry, price_list
 from .results import num
 from .rules import Fee, Figure, Rule, weakest
 
@@ -24,20 +23,12 @@ _EXPIRY_WORDS = {
 }
 
 
-def _in_force(fig: Figure, day: dt.date) -> tuple[dt.date | None, Any]:
-    """(effective date, entry) in force on ``day``; the date is None for an undated figure."""
-    if fig.values is None:
-        return None, fig.at(day)
-    since = max((d for d in fig.values if d <= day), default=None)
-    return since, (fig.values[since] if since is not None else None)
-
-
 def figure_info(rule: Rule, fig: Figure | None, day: dt.date) -> dict | None:
     """A figure as on ``day``: value, source (key, title, url), confidence, note, and for dated
     figures every dated value (``history``)."""
     if fig is None:
         return None
-    since, entry = _in_force(fig, day)
+    since, entry = fig.in_force(day) or (None, None)
 
     def source(key: str | None) -> dict:
         src = rule.sources.get(key) if key else None
@@ -69,7 +60,7 @@ def figure_confidences(rule: Rule, day: dt.date) -> list[str]:
     """The confidence of every figure in force on ``day``."""
     out = []
     for _, fig in rule.figures():
-        _, entry = _in_force(fig, day)
+        entry = fig.at(day)
         if entry is not None:
             out.append(entry.confidence)
     return out
@@ -104,12 +95,10 @@ def summary(rule: Rule, day: dt.date, *, file: str, builtin: bool) -> dict:
 def describe(rule: Rule, day: dt.date, *, file: str) -> dict:
     """Everything `rules show` says about one rule, as on ``day``."""
     fig = lambda f: figure_info(rule, f, day)  # noqa: E731
-    months = rule.cycle.months.at(day)
-    mode = rule.cycle.expiry.at(day)
+    expires_on, _ = computed_expiry(rule, day)
     example = None
-    if months and mode and months.value is not None and mode.value is not None:
-        example = {"certified_on": day.isoformat(),
-                   "expires_on": periods.expiry(day, months.value, mode.value).isoformat()}
+    if expires_on is not None:
+        example = {"certified_on": day.isoformat(), "expires_on": expires_on.isoformat()}
     ce = None
     if rule.ce is not None:
         ce = {

@@ -106,14 +106,22 @@ class Figure(Strict, Generic[T]):
             return [(dt.date.min, undated)]
         return sorted(self.values.items())
 
-    def at(self, day: dt.date) -> Entry[T] | None:
-        """The entry in force on ``day``: the latest whose effective date is on or before it."""
+    def in_force(self, day: dt.date) -> tuple[dt.date | None, Entry[T]] | None:
+        """(effective date, entry) in force on ``day``: the latest entry whose effective date is
+        on or before it. The date is None for an undated figure; None before the first date."""
+        if self.values is None:
+            return None, self._timeline[0][1]
         found = None
-        for since, entry in self._timeline:
-            if since > day:
+        for item in self._timeline:
+            if item[0] > day:
                 break
-            found = entry
+            found = item
         return found
+
+    def at(self, day: dt.date) -> Entry[T] | None:
+        """The entry in force on ``day`` (see ``in_force``)."""
+        found = self.in_force(day)
+        return found[1] if found is not None else None
 
     def entries(self) -> list[tuple[dt.date | None, Entry[T]]]:
         """Every entry with its effective date (None for an undated figure)."""
