@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import typing
 from pathlib import Path
 
 import pytest
@@ -231,6 +232,19 @@ def test_nothing_to_run_is_a_usage_error(runner, tmp_path, what):
 def test_bad_format_is_a_usage_error(runner):
     result = invoke(runner, "--format", "xml")
     assert result.exit_code == 2
+
+
+def test_check_and_test_share_one_format_option(runner):
+    # one enum for both commands' --format: the same choices, the same default on GitHub
+    from marenew.cli_rules import ReportFormat, check, test_cases
+
+    for command in (check, test_cases):
+        optional = typing.get_args(typing.get_type_hints(command, include_extras=True)["fmt"])[0]
+        assert ReportFormat in typing.get_args(optional)
+    assert [f.value for f in ReportFormat] == ["text", "json", "github"]
+    for args in (["rules", "check", "--as-of", "2026-11-29"], ["rules", "test"]):
+        result = runner.invoke(app, args + ["--format", "xml"], env={"MARENEW_RULES": ""})
+        assert result.exit_code == 2 and "'text', 'json', 'github'" in result.output
 
 
 def test_copy_of_builtin_cases_with_one_value_changed(runner, tmp_path):

@@ -6,7 +6,13 @@ Each command keeps its heavy imports inside its body so that start-up stays quic
 
 from __future__ import annotations
 
+import enum
+from pathlib import Path
+from typing import Annotated, Optional
+
 import typer
+
+from .cli_common import AsOfOpt, JsonOpt, RulesOpt
 
 rules_app = typer.Typer(
     help="Check, test and inspect rule files.",
@@ -15,19 +21,30 @@ rules_app = typer.Typer(
 )
 
 
-# --- rules check / list / show, and schema (src/marenew/rulecheck.py, ruleinfo.py) -------------
+class ReportFormat(str, enum.Enum):
+    """`--format` of `rules check` and `rules test`."""
 
-import enum as _enum  # noqa: E402
-from pathlib import Path as _Path  # noqa: E402
-from typing import Annotated as _Annotated, Optional as _Optional  # noqa: E402
-
-from .cli_common import AsOfOpt as _AsOfOpt, JsonOpt as _JsonOpt, RulesOpt as _RulesOpt  # noqa: E402
-
-
-class CheckFormat(str, _enum.Enum):
     text = "text"
     json = "json"
     github = "github"
+
+
+def _chosen(fmt: Optional[ReportFormat]) -> ReportFormat:
+    """The format asked for; else github inside GitHub Actions, text elsewhere."""
+    import os
+
+    return fmt or (ReportFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else ReportFormat.text)
+
+
+def _display_path(path: Path) -> str:
+    """A path as the user would type it: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+# --- rules check / list / show, and schema (src/marenew/rulecheck.py, ruleinfo.py) -------------
 
 
 def _github_escape(text: str, *, prop: bool = False) -> str:
@@ -47,23 +64,23 @@ def github_line(problem) -> str:
 
 @rules_app.command("check")
 def check(
-    paths: _Annotated[
-        _Optional[list[_Path]],
+    paths: Annotated[
+        Optional[list[Path]],
         typer.Argument(metavar="[PATH]...", show_default=False,
                        help="Rule files, or folders of them. Default: the built-in rules and every "
                             "--rules/MARENEW_RULES folder."),
     ] = None,
-    fmt: _Annotated[
-        _Optional[CheckFormat],
+    fmt: Annotated[
+        Optional[ReportFormat],
         typer.Option("--format", help="text, json, or github (default github when GITHUB_ACTIONS=true, else text)."),
     ] = None,
-    strict: _Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
-    max_age: _Annotated[
+    strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
+    max_age: Annotated[
         int, typer.Option("--max-age", min=0, metavar="DAYS",
                           help="Warn when last_verified is more than DAYS before --as-of.")
     ] = 365,
-    as_of: _AsOfOpt = None,
-    rules: _RulesOpt = None,
+    as_of: AsOfOpt = None,
+    rules: RulesOpt = None,
 ) -> None:
     """Check rule files: every problem in every file, each as `path:line:col: error|warning: key: message`,
     then a summary line (`3 errors, 1 warning in 2 files`).
@@ -75,8 +92,6 @@ def check(
 
     Example: marenew rules check rules/ --strict --format github
     """
-    import os
-
     from .cli_common import as_of_date, guarded, rules_dirs, write_json
     from .exitcodes import ExitCode
 
@@ -92,21 +107,13 @@ def check(
         result = check_paths(groups, as_of=day, max_age_days=max_age)
         if strict:
             result = result.strict()
-        chosen = fmt or (CheckFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else CheckFormat.text)
-        if chosen is CheckFormat.json:
+        chosen = _chosen(fmt)
+        if chosen is ReportFormat.json:
             write_json(result.as_json())
         else:
-            show = github_line if chosen is CheckFormat.github else str
+            show = github_line if chosen is ReportFormat.github else str
             typer.echo("\n".join([show(p) for p in result.problems] + [result.summary()]))
         raise typer.Exit(ExitCode.OK if result.ok else ExitCode.ATTENTION)
-
-
-def _display_path(path: _Path) -> str:
-    """A rule file's path relative to the working folder when inside it, else as it is."""
-    try:
-        return str(path.resolve().relative_to(_Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def _known_ids(ruleset) -> str:
@@ -115,9 +122,9 @@ def _known_ids(ruleset) -> str:
 
 @rules_app.command("list")
 def list_rules(
-    as_of: _AsOfOpt = None,
-    json: _JsonOpt = False,
-    rules: _RulesOpt = None,
+    as_of: AsOfOpt = None,
+    json: JsonOpt = False,
+    rules: RulesOpt = None,
 ) -> None:
     """Every certification known (built-in and --rules): body, cycle, CE required, regular fee
     (member / non-member) and the weakest confidence of its figures, as on --as-of.
@@ -167,10 +174,10 @@ def list_rules(
 
 @rules_app.command("show")
 def show(
-    cert: _Annotated[str, typer.Argument(metavar="ID", help="A certification id, e.g. CMA.", show_default=False)],
-    as_of: _AsOfOpt = None,
-    json: _JsonOpt = False,
-    rules: _RulesOpt = None,
+    cert: Annotated[str, typer.Argument(metavar="ID", help="A certification id, e.g. CMA.", show_default=False)],
+    as_of: AsOfOpt = None,
+    json: JsonOpt = False,
+    rules: RulesOpt = None,
 ) -> None:
     """One rule in words to check against the body's page: cycle and expiry, counting window, each
     requirement, cap, conversion, late window and fee, the value in force on --as-of, and the
@@ -197,13 +204,13 @@ def show(
         typer.echo("\n".join(describe_lines(info)))
 
 
-class SchemaKind(str, _enum.Enum):
+class SchemaKind(str, enum.Enum):
     credential = "credential"
     rules = "rules"
 
 
 def schema(
-    kind: _Annotated[SchemaKind, typer.Argument(metavar="credential|rules", help="Which file's schema.",
+    kind: Annotated[SchemaKind, typer.Argument(metavar="credential|rules", help="Which file's schema.",
                                                 show_default=False)],
 ) -> None:
     """Print the JSON Schema of a credential file or of a rule file, for editors with a YAML
@@ -222,26 +229,6 @@ def schema(
 
 # --- rules test: worked cases (src/marenew/cases.py) ------------------------------------------
 
-import enum  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Annotated, Optional  # noqa: E402
-
-from .cli_common import RulesOpt  # noqa: E402
-
-
-class CaseFormat(str, enum.Enum):
-    text = "text"
-    json = "json"
-    github = "github"
-
-
-def _shown(path: Path) -> str:
-    """A path as the user would type it: relative to the working folder when inside it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
 
 @rules_app.command("test")
 def test_cases(
@@ -252,7 +239,7 @@ def test_cases(
                             "Default: the cases of the built-in rules and of every --rules folder."),
     ] = None,
     fmt: Annotated[
-        Optional[CaseFormat],
+        Optional[ReportFormat],
         typer.Option("--format", help="text, json, or github (default github when GITHUB_ACTIONS=true, else text)."),
     ] = None,
     rules: RulesOpt = None,
@@ -267,8 +254,6 @@ def test_cases(
 
     Example: marenew rules test rules/cases/cma.yaml --format json
     """
-    import os
-
     from .cli_common import guarded, rules_dirs, write_json
     from .exitcodes import ExitCode
     from .problems import InputError, Problem
@@ -291,15 +276,15 @@ def test_cases(
         if not files:
             where = ", ".join(str(t) for t in given) if given else "the built-in rules and --rules folders"
             raise InputError([Problem(where, None, None, "no case files found (YAML files in a cases/ folder)")])
-        run = run_files(files, ruleset, source_of=_shown)
+        run = run_files(files, ruleset, source_of=_display_path)
 
-        chosen = fmt or (CaseFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else CaseFormat.text)
-        if chosen is CaseFormat.json:
+        chosen = _chosen(fmt)
+        if chosen is ReportFormat.json:
             write_json(run.as_json())
         else:
             out = []
             for result in run.results:
-                if chosen is CaseFormat.github:
+                if chosen is ReportFormat.github:
                     out += [f"::error file={_github_escape(result.file, prop=True)},"
                             f"line={f.line or result.line or 1}::"
                             + _github_escape(f"case '{result.name}': {f.message}") for f in result.failures]
