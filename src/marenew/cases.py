@@ -23,7 +23,10 @@ numbers numerically, ``null`` as null (an unknown fee). Files are read strictly 
 typo in a case file is a located error, and the inline credential file is checked like any other
 credential file, with its lines in the case file.
 
-Pure apart from reading case files through the strict loader: no typer, no rich.
+Not pure: this module is the loader and runner of cases. It lists folders for case files
+(``case_files``, ``rules_folders_for``), reads them through the strict loader (``load_case_file``,
+``run_files``) and runs each through the engine. The comparison of expected and computed values
+(``run_case``, ``_compare``) is pure. No typer, no rich.
 """
 
 from __future__ import annotations
