@@ -277,7 +277,7 @@ def semantic_problems(holder: CredentialFile, doc: Document, ruleset: RuleSet, *
         if credit.category is not None and categories and credit.category.strip().lower() not in categories:
             add(base + ("category",),
                 f"`{credit.category}` is not a content area of any certification held "
-                f"({', '.join(sorted(categories))}); it counts toward totals only", "warning")
+                f"({', '.join(sorted(categories))}); it counts toward totals, not a content area", "warning")
         same = (credit.title.strip().lower(), credit.date)
         if same in seen_credit:
             first = seen_credit[same]
