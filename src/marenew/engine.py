@@ -59,13 +59,23 @@ class Dates:
     warnings: tuple[str, ...]
 
 
-def computed_expiry(rule: Rule, certified_on: dt.date) -> tuple[dt.date | None, str]:
-    """The expiry the rule gives for a cycle that began on ``certified_on``, with its confidence."""
+def cycle_in_force(rule: Rule, certified_on: dt.date) -> tuple[int, str, str] | None:
+    """The cycle length, expiry mode and their confidence for a cycle that began on
+    ``certified_on``; None when the rule gives no such cycle then."""
     months = rule.cycle.months.at(certified_on)
     mode = rule.cycle.expiry.at(certified_on)
     if months is None or mode is None or months.value is None or mode.value is None:
+        return None
+    return months.value, mode.value, weakest(months.confidence, mode.confidence)
+
+
+def computed_expiry(rule: Rule, certified_on: dt.date) -> tuple[dt.date | None, str]:
+    """The expiry the rule gives for a cycle that began on ``certified_on``, with its confidence."""
+    cycle = cycle_in_force(rule, certified_on)
+    if cycle is None:
         return None, "unknown"
-    return periods.expiry(certified_on, months.value, mode.value), weakest(months.confidence, mode.confidence)
+    months, mode, confidence = cycle
+    return periods.expiry(certified_on, months, mode), confidence
 
 
 def late_window_end(rule: Rule, expires_on: dt.date) -> tuple[dt.date | None, str | None]:

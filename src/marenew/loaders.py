@@ -223,10 +223,10 @@ def semantic_problems(holder: CredentialFile, doc: Document, ruleset: RuleSet, *
             add(base + ("expires_on",), f"expires_on {cred.expires_on} is not after certified_on {cred.certified_on}")
         if cred.expires_on is None:
             # a rule whose cycle length starts later than this certification cannot date it
-            from .engine import computed_expiry
+            from .engine import cycle_in_force
 
             rule = ruleset.get(cred.key)
-            if rule is not None and computed_expiry(rule, cred.certified_on)[0] is None:
+            if rule is not None and cycle_in_force(rule, cred.certified_on) is None:
                 origin = ruleset.origin.get(cred.key)
                 add(base + ("certified_on",),
                     f"the {rule.id} rule{f' ({origin})' if origin else ''} gives no cycle length in force on "
