@@ -548,3 +548,12 @@ def test_canonical_order_fast_path_equals_the_full_key():
                    for _ in range(rng.randint(0, 8))]
         assert canonical_order(credits) == sorted(credits, key=_order_key)
         assert canonical_order(reversed(credits)) == canonical_order(credits)
+
+
+def test_a_folder_without_credential_files_is_bad_input(runner, tmp_path):
+    # Judging nobody must not exit 0 as if everyone were active.
+    (tmp_path / "people.csv").write_text("person_id,holder,cert,certified_on\n", encoding="utf-8")
+    result = runner.invoke(app, ["roster", str(tmp_path), "--as-of", "2026-11-29", "--format", "csv"])
+    assert result.exit_code == 2
+    assert "no credential files" in result.output
+    assert str(tmp_path) in result.output

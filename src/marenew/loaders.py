@@ -290,10 +290,15 @@ def semantic_problems(holder: CredentialFile, doc: Document, ruleset: RuleSet, *
 
 
 def iter_credential_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files as given, and the *.yaml/*.yml files under each folder (recursively). A folder
+    without any is an error: judging nobody must not look like "everyone is fine"."""
     out = []
     for p in paths:
         if p.is_dir():
-            out += sorted(q for q in p.rglob("*") if q.suffix in RULE_SUFFIXES and q.is_file())
+            found = sorted(q for q in p.rglob("*") if q.suffix in RULE_SUFFIXES and q.is_file())
+            if not found:
+                raise InputError([Problem(str(p), None, None, "no credential files (*.yaml, *.yml) in this folder")])
+            out += found
         else:
             out.append(p)
     return out
