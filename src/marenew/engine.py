@@ -189,14 +189,9 @@ def _approved_label(ce: CE) -> str:
     return "/".join(ce.approved_by) + "-approved" if ce.approved_by else "approved"
 
 
-def _category_key(ce: CE, category: str | None) -> str | None:
-    if category is None:
-        return None
-    lowered = category.strip().lower()
-    for key in ce.categories:
-        if key.lower() == lowered:
-            return key
-    return None
+def _category_keys(ce: CE) -> dict[str, str]:
+    """The body's content areas by lower-case name (a credit's category is matched case-insensitively)."""
+    return {key.lower(): key for key in ce.categories}
 
 
 def _candidates(
@@ -207,6 +202,7 @@ def _candidates(
     college, _ = _value(ce.college_credit_points, end)
     known = ", ".join(ce.categories)
     approvers = {b.upper() for b in ce.approved_by}
+    areas = _category_keys(ce)
     for credit in credits:
         cand = _Candidate(credit, None)
         out.append(cand)
@@ -234,7 +230,7 @@ def _candidates(
         cand.eligible = cand.points is not None
         cand.approved = credit.college_credits is None and credit.approved(approvers)
         if ce.categories:
-            cand.category = _category_key(ce, credit.category)
+            cand.category = areas.get(credit.category.strip().lower()) if credit.category is not None else None
             if credit.category is None:
                 cand.note(f"no content area given ({known}): counts toward the total and the approved minimum, "
                           "not a content area")

@@ -25,6 +25,8 @@ RULE_SUFFIXES = (".yaml", ".yml")
 MAX_POINTS = 500  # one activity worth more than this is a typo, not a course
 MAX_COLLEGE_CREDITS = 30
 _INFINITE = (float("inf"), float("-inf"))
+# the amounts a credit may give, and the most one activity can plausibly be worth
+_AMOUNTS = (("points", MAX_POINTS), ("college_credits", MAX_COLLEGE_CREDITS))
 # Dates a credential file (or --as-of) may hold: outside them a date is a typo (0202-05-01), and
 # cycle arithmetic near the ends of the calendar would fail.
 EARLIEST_DATE = dt.date(1900, 1, 1)
@@ -244,16 +246,16 @@ def semantic_problems(holder: CredentialFile, doc: Document, ruleset: RuleSet, *
         base = ("credits", i)
         if credit is None:
             continue
-        why = implausible_date(credit.date)
+        why = None if EARLIEST_DATE <= credit.date <= LATEST_DATE else implausible_date(credit.date)
         if why:
             add(base + ("date",), why)
         if credit.points is None and credit.college_credits is None:
             add(base, "give `points` (or `college_credits`)")
         if credit.points is not None and credit.college_credits is not None:
             add(base + ("college_credits",), "give `points` or `college_credits`, not both")
-        for name, value, limit in (("points", credit.points, MAX_POINTS),
-                                   ("college_credits", credit.college_credits, MAX_COLLEGE_CREDITS)):
-            if value is None:
+        for name, limit in _AMOUNTS:
+            value = getattr(credit, name)
+            if value is None or 0 < value <= limit:  # the usual case: nothing to say
                 continue
             if value != value or value in _INFINITE:
                 add(base + (name,), f"{name} must be a number, not {value}")
@@ -266,7 +268,7 @@ def semantic_problems(holder: CredentialFile, doc: Document, ruleset: RuleSet, *
         if credit.date > today and not why:
             add(base + ("date",), f"date {credit.date} is in the future: it will not count until then", "warning")
         for j, body in enumerate(credit.approved_by):
-            if body.upper() not in bodies:
+            if body.upper() not in bodies:  # rare: the message is built only then
                 add(base + ("approved_by", j), f"no rule knows the body `{body}`; known: {', '.join(sorted(bodies))}",
                     "warning")
         for j, cert in enumerate(credit.applies_to or []):
