@@ -62,6 +62,12 @@ def github_line(problem) -> str:
     return f"::{problem.level} {','.join(props)}::{_github_escape(message)}"
 
 
+FormatOpt = Annotated[
+    Optional[ReportFormat],
+    typer.Option("--format", help="text, json, or github (default github when GITHUB_ACTIONS=true, else text)."),
+]
+
+
 @rules_app.command("check")
 def check(
     paths: Annotated[
@@ -70,10 +76,7 @@ def check(
                        help="Rule files, or folders of them. Default: the built-in rules and every "
                             "--rules/MARENEW_RULES folder."),
     ] = None,
-    fmt: Annotated[
-        Optional[ReportFormat],
-        typer.Option("--format", help="text, json, or github (default github when GITHUB_ACTIONS=true, else text)."),
-    ] = None,
+    fmt: FormatOpt = None,
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
     max_age: Annotated[
         int, typer.Option("--max-age", min=0, metavar="DAYS",
@@ -238,10 +241,7 @@ def test_cases(
                        help="Case files, or folders of them (a rules folder: its cases/ folder). "
                             "Default: the cases of the built-in rules and of every --rules folder."),
     ] = None,
-    fmt: Annotated[
-        Optional[ReportFormat],
-        typer.Option("--format", help="text, json, or github (default github when GITHUB_ACTIONS=true, else text)."),
-    ] = None,
+    fmt: FormatOpt = None,
     rules: RulesOpt = None,
 ) -> None:
     """Run worked cases: each evaluates an inline credential file on a day and compares the result
