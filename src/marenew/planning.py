@@ -137,9 +137,6 @@ class Plan:
     def renewal_page(self) -> str | None:
         return renewal_page(self.rule)
 
-    def date_of(self, kind: str) -> dt.date | None:
-        return next((k.date for k in self.key_dates if k.kind == kind), None)
-
     @property
     def progress(self) -> RequirementResult | None:
         """The total requirement: how much of it is met."""

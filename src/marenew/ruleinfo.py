@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from .engine import computed_expiry, price_list
+from .render import money as dollars
 from .results import num
 from .rules import Fee, Figure, Rule, weakest
 
@@ -156,7 +157,7 @@ def _value_text(info: dict, unit: str = "", money: bool = False) -> str:
     if value is None:
         return "unknown"
     if money:
-        return f"${value:,.2f}".replace(".00", "")
+        return dollars(value)
     text = format(value, "g") if isinstance(value, (int, float)) else str(value)
     return f"{text} {unit}".rstrip()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+from ..render import money
 from ..results import STATUSES
 from .rows import Row, is_error
 
@@ -68,7 +69,7 @@ class Tally:
         if not self.balanced:
             identity += "  MISMATCH: records were lost; this is a bug in marenew, please report it"
         out.append("  records: " + identity)
-        due = f"${self.due:,.2f}".removesuffix(".00")
+        due = money(self.due)
         if self.due_unknown:
             due = f"at least {due} (incomplete: {self.due_unknown} with a fee that is not published)"
         out.append(f"  cost due for the {self.needs_action} credentials expiring, in grace or lapsed "
