@@ -183,3 +183,16 @@ def test_anniversaries_from_month_end_do_not_drift():
 
 def test_anniversaries_without_a_period_are_none():
     assert periods.anniversaries(d("2024-01-01"), 0, d("2024-01-01"), d("2030-01-01")) == []
+
+
+@pytest.mark.parametrize("text", ["2026-11-29T00:00", "2026-1-2", "20261129", "2026-W48-7", " 2026-11-29"])
+def test_iso_day_reads_only_yyyy_mm_dd(text):
+    # Python 3.11's fromisoformat also reads 20261129 and week dates; marenew reads one form only.
+    with pytest.raises(periods.NotIsoDay):
+        periods.iso_day(text)
+
+
+def test_iso_day_says_why_a_day_does_not_exist():
+    with pytest.raises(ValueError, match="day is out of range"):
+        periods.iso_day("2023-02-30")
+    assert periods.iso_day("2024-02-29") == dt.date(2024, 2, 29)

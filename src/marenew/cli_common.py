@@ -29,8 +29,10 @@ if TYPE_CHECKING:
 def parse_date(value: Optional[str]) -> Optional[dt.date]:
     if value is None:
         return None
+    from .periods import iso_day
+
     try:
-        day = dt.date.fromisoformat(value)
+        day = iso_day(value)
     except ValueError:
         raise typer.BadParameter(f"`{value}` is not a date; write YYYY-MM-DD") from None
     from .loaders import implausible_date

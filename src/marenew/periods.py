@@ -7,8 +7,25 @@ day of February. See ``../shared/clarifications.md`` items 2 and 3.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from dateutil.relativedelta import relativedelta
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class NotIsoDay(ValueError):
+    """Text that is not written YYYY-MM-DD (a datetime, 2023-2-3, 20230203, ...)."""
+
+
+def iso_day(text: str) -> dt.date:
+    """A day written YYYY-MM-DD, the one date form marenew reads (files, CSV cells, --as-of).
+    Raises NotIsoDay for another form, ValueError with the reason for a day that does not exist
+    (2023-02-30)."""
+    if not _ISO_DAY.fullmatch(text):
+        raise NotIsoDay(text)
+    return dt.date.fromisoformat(text)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

@@ -21,9 +21,7 @@ where text is expected, showing what was read (``no`` read as false) instead of 
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
-import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -31,6 +29,7 @@ from typing import Any
 import yaml
 from yaml import events as ev
 
+from .periods import NotIsoDay, iso_day
 from .problems import InputError, Problem, key_path
 
 try:  # the C parser is much faster on large files
@@ -46,7 +45,6 @@ MAX_ALIAS_EXPANSION = 10_000
 # the same as validation.MAX_ERRORS, the most shown for one file.
 MAX_PROBLEMS = 50
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _resolver = yaml.resolver.Resolver()
 _constructor = yaml.constructor.SafeConstructor()
 
@@ -382,11 +380,11 @@ class _Builder:
         if tag == T_NULL:
             return None
         if tag == T_TIMESTAMP:
-            if not _ISO_DATE.match(text):
+            try:
+                return iso_day(text)
+            except NotIsoDay:
                 self.problem(f"`{text}`: write dates as YYYY-MM-DD (a day, no time)", event.start_mark, path)
                 return text
-            try:
-                return _dt.date.fromisoformat(text)
             except ValueError as exc:
                 self.problem(f"`{text}` is not a real date ({exc})", event.start_mark, path)
                 return text

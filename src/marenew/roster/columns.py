@@ -16,6 +16,7 @@ from typing import Callable
 
 from pydantic import ValidationError
 
+from ..periods import NotIsoDay, iso_day
 from ..problems import InputError, Problem
 
 
@@ -84,29 +85,22 @@ def match_header(spec: Columns, names: list[str], source: str) -> Header:
 # These run once per CSV row (millions of times for a large export): the common case takes a
 # fast path, anything unusual the careful one.
 
-_ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
-_fromisoformat = dt.date.fromisoformat
 
 Found = list[tuple[str, str]]  # (column, message)
 
 
 def _date(text: str, column: str, found: Found, *, required: bool) -> dt.date | None:
-    if len(text) == 10 and text[4] == "-" and text[7] == "-" and text.isascii():
-        try:
-            return _fromisoformat(text)  # 3.11 also reads other ISO forms: the shape is checked first
-        except ValueError:
-            pass
     text = text.strip()
     if not text:
         if required:
             found.append((column, "is empty; write the date as YYYY-MM-DD"))
         return None
-    if not _ISO.fullmatch(text):
+    try:
+        return iso_day(text)
+    except NotIsoDay:
         found.append((column, f"`{text}` is not a date; write YYYY-MM-DD"))
         return None
-    try:
-        return _fromisoformat(text)
     except ValueError:
         found.append((column, f"`{text}` is not a valid date"))
         return None
