@@ -29,7 +29,6 @@ class Format(str, Enum):
 
 
 SUFFIX_FORMAT = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".txt": "table"}
-ONLY_CHOICES = ("active", "expiring", "grace", "lapsed")
 
 
 def roster(
@@ -146,11 +145,13 @@ def _roster(paths, people, credits, as_of, warn_days, member, rules, fmt, output
 def _only(value: Optional[str]) -> Optional[frozenset[str]]:
     if value is None:
         return None
+    from .results import STATUSES
+
     wanted = {v.strip().lower() for v in value.split(",") if v.strip()}
-    bad = sorted(wanted - set(ONLY_CHOICES))
+    bad = sorted(wanted - set(STATUSES))
     if bad or not wanted:
         raise typer.BadParameter(f"unknown status {', '.join(bad) or '(none given)'}; choose from "
-                                 f"{', '.join(ONLY_CHOICES)}", param_hint="--only")
+                                 f"{', '.join(STATUSES)}", param_hint="--only")
     return frozenset(wanted)
 
 
