@@ -125,7 +125,10 @@ def _read_as(doc: Document, path: tuple) -> str | None:
             return f"`{scalar.text}` was read as the number {read}"
         return f"`{scalar.text}` was read as a number"
     if scalar.tag == T_FLOAT:
-        return f"`{scalar.text}` was read as the number {float(_safe_float(scalar.text))!r}" if _safe_float(scalar.text) is not None else f"`{scalar.text}` was read as a number"
+        read_float = _safe_float(scalar.text)
+        if read_float is not None:  # 1.10 reads as 1.1: a version number loses its last digit
+            return f"`{scalar.text}` was read as the number {read_float!r}"
+        return f"`{scalar.text}` was read as a number"
     if scalar.tag == T_NULL:
         return "the value is empty (null)"
     return None

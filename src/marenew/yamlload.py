@@ -118,7 +118,7 @@ class Document:
 
 
 class _Fail(Exception):
-    def __init__(self, message: str, mark: Any, extra: str = ""):
+    def __init__(self, message: str, mark: Any):
         self.message = message
         self.mark = mark
         super().__init__(message)
