@@ -14,7 +14,7 @@ RULES_DIR = REPO / "rules"
 
 @pytest.fixture(scope="session")
 def ruleset():
-    from marenew.loaders import load_rules
+    from marenew.load.rules import load_rules
 
     return load_rules()
 

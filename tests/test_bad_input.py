@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from marenew.cli import app
-from marenew.exitcodes import ExitCode
+from marenew.cli.exitcodes import ExitCode
 
 REPO = Path(__file__).resolve().parent.parent
 CMA_RULE = (REPO / "rules" / "cma.yaml").read_text(encoding="utf-8")
@@ -287,7 +287,7 @@ def test_bad_input(case, case_files, runner):
 
 
 def test_unknown_cert_lists_every_known_one(case_files, runner):
-    from marenew.loaders import load_rules
+    from marenew.load.rules import load_rules
 
     case = next(c for c in CASES if c.id == "unknown cert lists the known ones")
     cred, _, _ = case_files(case)

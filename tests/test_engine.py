@@ -10,8 +10,8 @@ import datetime as dt
 
 import pytest
 
-from marenew import engine
-from marenew.credentials import CredentialFile
+from marenew.core import engine
+from marenew.core.credential import CredentialFile
 
 d = dt.date.fromisoformat
 
@@ -566,7 +566,7 @@ def test_without_detail_only_the_per_credit_results_are_left_out(ruleset, name):
     # The roster asks for no per-credit detail; every other field must be what `status` gives.
     from conftest import EXAMPLES
 
-    from marenew.loaders import load_credentials
+    from marenew.load.credentials import load_credentials
 
     day = dt.date(2026, 12, 15)
     loaded = load_credentials(EXAMPLES / name, ruleset, today=day)

@@ -17,10 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from marenew.cli import app
-from marenew.engine import evaluate
-from marenew.exitcodes import ExitCode
-from marenew.loaders import load_credentials, load_rule_file, load_rules
-from marenew.problems import InputError, Problem
+from marenew.core.engine import evaluate
+from marenew.cli.exitcodes import ExitCode
+from marenew.load.credentials import load_credentials
+from marenew.load.rules import load_rule_file, load_rules
+from marenew.load.problems import InputError, Problem
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))

@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from marenew.cli import app
-from marenew.credentials import Credential, CredentialFile, Credit
-from marenew.exitcodes import ExitCode
-from marenew.loaders import load_rules
-from marenew.yamlload import parse
+from marenew.core.credential import Credential, CredentialFile, Credit
+from marenew.cli.exitcodes import ExitCode
+from marenew.load.rules import load_rules
+from marenew.load.yamlfile import parse
 
 AS_OF = "2026-11-29"
 REPO = Path(__file__).resolve().parent.parent
@@ -86,7 +86,7 @@ def test_cert_ids_come_from_the_rule_set_including_rules_dirs(runner, tmp_path):
 
 
 def test_interactive_asks_and_asks_again_after_an_unknown_id(runner, tmp_path, monkeypatch):
-    monkeypatch.setattr("marenew.cli_init._interactive", lambda: True)
+    monkeypatch.setattr("marenew.cli.init._interactive", lambda: True)
     target = tmp_path / "mine.yaml"
     result = runner.invoke(app, ["init", str(target), "--as-of", AS_OF], input="XYZ\ncma, rma\n")
     assert result.exit_code == ExitCode.OK, result.stderr
@@ -97,7 +97,7 @@ def test_interactive_asks_and_asks_again_after_an_unknown_id(runner, tmp_path, m
 
 
 def test_interactive_default_is_cma(runner, tmp_path, monkeypatch):
-    monkeypatch.setattr("marenew.cli_init._interactive", lambda: True)
+    monkeypatch.setattr("marenew.cli.init._interactive", lambda: True)
     result = runner.invoke(app, ["init", "-", "--as-of", AS_OF], input="\n")
     assert result.exit_code == ExitCode.OK
     assert "  - cert: CMA " in result.stdout
@@ -167,9 +167,9 @@ def test_round_trip_through_status(cert, runner, tmp_path):
 )
 def test_the_starter_file_validates_on_any_day(ruleset, day, picks):
     # Any day (month ends, February 29 included) and any set of built-in certs: no error, no warning.
-    from marenew.cli_init import starter_file
-    from marenew.engine import evaluate
-    from marenew.loaders import check_credentials
+    from marenew.cli.init import starter_file
+    from marenew.core.engine import evaluate
+    from marenew.load.credentials import check_credentials
 
     ids = sorted(ruleset.ids())
     rules = [ruleset.get(ids[i % len(ids)]) for i in sorted(picks)]

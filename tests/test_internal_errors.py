@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from marenew import cli
-from marenew.exitcodes import ExitCode
+from marenew.cli.exitcodes import ExitCode
 
 SECRET = "Quentin Zebulon-Privatename"
 CREDS = f"""\
@@ -38,7 +38,7 @@ def test_typer_is_built_with_locals_hidden():
 
 
 def test_unexpected_error_is_one_line_exit_3_without_values(monkeypatch, runner, creds):
-    monkeypatch.setattr("marenew.engine.evaluate", _explode)
+    monkeypatch.setattr("marenew.core.engine.evaluate", _explode)
     monkeypatch.delenv("MARENEW_DEBUG", raising=False)
     result = runner.invoke(cli.app, [ARGS[0], str(creds), *ARGS[1:]])
     assert result.exit_code == ExitCode.INTERNAL == 3
@@ -51,7 +51,7 @@ def test_unexpected_error_is_one_line_exit_3_without_values(monkeypatch, runner,
 
 
 def test_debug_shows_the_traceback(monkeypatch, runner, creds):
-    monkeypatch.setattr("marenew.engine.evaluate", _explode)
+    monkeypatch.setattr("marenew.core.engine.evaluate", _explode)
     result = runner.invoke(cli.app, [ARGS[0], str(creds), *ARGS[1:]], env={"MARENEW_DEBUG": "1"})
     assert result.exit_code == ExitCode.INTERNAL
     assert "Traceback (most recent call last)" in result.stderr
@@ -60,10 +60,10 @@ def test_debug_shows_the_traceback(monkeypatch, runner, creds):
 
 def test_main_catches_what_escapes_the_commands(monkeypatch, capsys):
     # main() is the last line of defence, for an exception outside any command's guarded() block.
-    def broken_app():
+    def broken_root():
         raise KeyError(SECRET)
 
-    monkeypatch.setattr(cli, "app", broken_app)
+    monkeypatch.setattr(cli, "root", broken_root)
     monkeypatch.delenv("MARENEW_DEBUG", raising=False)
     with pytest.raises(SystemExit) as exit_info:
         cli.main()
@@ -75,20 +75,20 @@ def test_main_catches_what_escapes_the_commands(monkeypatch, capsys):
 
 
 def test_main_lets_the_traceback_through_with_debug(monkeypatch):
-    def broken_app():
+    def broken_root():
         raise KeyError(SECRET)
 
-    monkeypatch.setattr(cli, "app", broken_app)
+    monkeypatch.setattr(cli, "root", broken_root)
     monkeypatch.setenv("MARENEW_DEBUG", "1")
     with pytest.raises(KeyError):
         cli.main()
 
 
 def test_main_turns_ctrl_c_into_exit_130(monkeypatch, capsys):
-    def interrupted_app():
+    def interrupted_root():
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "app", interrupted_app)
+    monkeypatch.setattr(cli, "root", interrupted_root)
     with pytest.raises(SystemExit) as exit_info:
         cli.main()
     assert exit_info.value.code == ExitCode.INTERRUPTED
@@ -98,7 +98,7 @@ def test_main_turns_ctrl_c_into_exit_130(monkeypatch, capsys):
 def test_real_process_internal_error(creds):
     # A real interpreter, real stderr: the console script's main() with the engine broken.
     code = (
-        "import marenew.engine as e\n"
+        "import marenew.core.engine as e\n"
         "def boom(*a, **k):\n"
         "    raise RuntimeError('cannot judge ' + a[1].holder)\n"
         "e.evaluate = boom\n"

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from marenew import periods
+from marenew.core import dates as periods
 
 d = dt.date.fromisoformat
 

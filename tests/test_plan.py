@@ -13,11 +13,11 @@ import pytest
 from conftest import EXAMPLES, d
 
 from marenew.cli import app
-from marenew.engine import evaluate
-from marenew.loaders import check_credentials
-from marenew.periods import months_between
-from marenew.planning import plan_report
-from marenew.yamlload import parse
+from marenew.core.engine import evaluate
+from marenew.load.credentials import check_credentials
+from marenew.core.dates import months_between
+from marenew.core.plan import plan_report
+from marenew.load.yamlfile import parse
 
 # The issue's own example: a CMA whose cycle began 2021-03-15 expires 2026-03-31 (AAMA: last day of
 # the month, 60 months on). On 2025-12-31 there are exactly 3 calendar months left.
@@ -335,7 +335,7 @@ def test_bad_input_exits_2_with_a_located_error(runner, write):
 
 
 def test_every_certification_example_covers_every_builtin_rule(ruleset):
-    from marenew.loaders import load_credentials
+    from marenew.load.credentials import load_credentials
 
     holder = load_credentials(EXAMPLES / "every-certification.yaml", ruleset, today=d("2026-11-29")).holder
     assert sorted(c.key for c in holder.credentials) == sorted(ruleset.rules)

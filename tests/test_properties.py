@@ -12,9 +12,9 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from marenew.credentials import CredentialFile
-from marenew.engine import evaluate, evaluate_credential
-from marenew.loaders import load_rules
+from marenew.core.credential import CredentialFile
+from marenew.core.engine import evaluate, evaluate_credential
+from marenew.load.rules import load_rules
 
 RULES = load_rules().rules  # built-in rules only, by upper-case id
 CERTS = sorted(RULES)

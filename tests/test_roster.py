@@ -29,7 +29,7 @@ import yaml
 from conftest import EXAMPLES
 
 from marenew.cli import app
-from marenew.exitcodes import ExitCode
+from marenew.cli.exitcodes import ExitCode
 from marenew.roster.rows import CSV_COLUMNS, ERROR_FIELDS, ROW_FIELDS
 
 AS_OF = "2026-11-29"
@@ -239,7 +239,7 @@ def test_table_prints_on_the_console_it_is_given(runner, monkeypatch):
     codes even on a terminal."""
     from rich.console import Console
 
-    from marenew.cli_roster import _write_table
+    from marenew.cli.roster import _write_table
     from marenew.roster.output import write_table
 
     rows = rows_of(csv_roster(runner, PEOPLE, CREDITS))
@@ -516,8 +516,8 @@ def test_row_fields_are_those_of_as_json(ruleset, tmp_path):
     shares with a credential of `status --json` must be the same value."""
     import datetime as dt
 
-    from marenew.engine import evaluate
-    from marenew.loaders import load_credentials
+    from marenew.core.engine import evaluate
+    from marenew.load.credentials import load_credentials
     from marenew.roster.rows import RESULT_FIELDS, result_row
 
     day = dt.date.fromisoformat(AS_OF)
@@ -537,8 +537,8 @@ def test_canonical_order_fast_path_equals_the_full_key():
     import datetime as dt
     import random
 
-    from marenew.credentials import Credit
-    from marenew.engine import _order_key, canonical_order
+    from marenew.core.credential import Credit
+    from marenew.core.engine import _order_key, canonical_order
 
     rng = random.Random(6)
     for _ in range(50):

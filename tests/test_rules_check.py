@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from marenew.cli import app
-from marenew.exitcodes import ExitCode
+from marenew.cli.exitcodes import ExitCode
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
@@ -240,7 +240,7 @@ def test_usage_errors_exit_2(runner, tmp_path):
 def test_summary_counts_errors_warnings_and_files(tmp_path):
     import datetime as dt
 
-    from marenew.rulecheck import check_paths
+    from marenew.load.rules import check_paths
 
     a, b, c = tmp_path / "a.yaml", tmp_path / "b.yaml", tmp_path / "c.yaml"
     a.write_text(CASES["negative fee"][0].replace("non_member: {value: 100,", "non_member: {value: -100,"),
@@ -324,6 +324,6 @@ def test_stale_rules_still_load(runner, tmp_path):
 
 
 def test_builtin_rules_load_with_the_checks():
-    from marenew.loaders import load_rules
+    from marenew.load.rules import load_rules
 
     assert {p.stem.upper() for p in RULES_DIR.glob("*.yaml")} <= set(load_rules().rules)

@@ -16,8 +16,8 @@ import jsonschema
 import pytest
 
 from marenew.cli import app
-from marenew.exitcodes import ExitCode
-from marenew.yamlload import load_file
+from marenew.cli.exitcodes import ExitCode
+from marenew.load.yamlfile import load_file
 
 REPO = Path(__file__).resolve().parent.parent
 GOOD = REPO / "tests" / "fixtures" / "rules-good"
@@ -76,7 +76,7 @@ def test_list_includes_rules_folders(runner):
 
 @pytest.mark.parametrize("cert", ["CMA", "RMA", "CCMA", "NCMA"])
 def test_show_example_expiry_is_the_engines(runner, rules, cert):
-    from marenew.engine import computed_expiry
+    from marenew.core.engine import computed_expiry
 
     info = json.loads(invoke(runner, "rules", "show", cert, "--as-of", AS_OF, "--json").stdout)
     expected, _ = computed_expiry(rules[cert], dt.date.fromisoformat(AS_OF))
@@ -157,8 +157,8 @@ def as_editor_sees(value):
 
 
 @pytest.mark.parametrize("kind,model_path,title", [
-    ("credential", "marenew.credentials:CredentialFile", "marenew credential file"),
-    ("rules", "marenew.rules:Rule", "marenew rule file"),
+    ("credential", "marenew.core.credential:CredentialFile", "marenew credential file"),
+    ("rules", "marenew.core.rule:Rule", "marenew rule file"),
 ])
 def test_schema_is_json_schema_of_the_model(runner, kind, model_path, title):
     import importlib

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from marenew.cases import case_files, load_case_file
+from marenew.ruletools.cases import case_files, load_case_file
 from marenew.cli import app
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
@@ -236,7 +236,7 @@ def test_bad_format_is_a_usage_error(runner):
 
 def test_check_and_test_share_one_format_option(runner):
     # one enum for both commands' --format: the same choices, the same default on GitHub
-    from marenew.cli_rules import ReportFormat, check, test_cases
+    from marenew.cli.rules import ReportFormat, check, test_cases
 
     for command in (check, test_cases):
         optional = typing.get_args(typing.get_type_hints(command, include_extras=True)["fmt"])[0]

@@ -16,8 +16,8 @@ from typing import Callable
 
 from pydantic import ValidationError
 
-from ..periods import NotIsoDay, iso_day
-from ..problems import InputError, Problem
+from marenew.core.dates import NotIsoDay, iso_day
+from marenew.load.problems import InputError, Problem
 
 
 @dataclass(frozen=True)

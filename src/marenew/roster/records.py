@@ -12,12 +12,14 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from ..credentials import CredentialFile
-from ..engine import RuleGap, evaluate
-from ..loaders import RuleSet, semantic_problems
-from ..problems import Problem
-from ..yamlload import Document
 from pydantic import ValidationError
+
+from marenew.core.credential import CredentialFile
+from marenew.core.engine import RuleGap, evaluate
+from marenew.load.credcheck import semantic_problems
+from marenew.load.problems import Problem
+from marenew.load.rules import RuleSet
+from marenew.load.yamlfile import Document
 
 from .columns import credit_cells, person_cells, validation_problems
 from .rows import Keyed, error_row, result_row

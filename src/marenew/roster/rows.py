@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..problems import Problem
-from ..results import CredentialResult, num, urgency_key
+from marenew.core.results import CredentialResult, num, urgency_key
+from marenew.load.problems import Problem
 
 # The headline of a credential in `status --json` that a roster row repeats, in this order.
 RESULT_FIELDS = ("cert", "status", "expires_on", "deadline", "days_left", "ready", "points_needed", "unit", "cost")

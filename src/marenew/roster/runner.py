@@ -20,12 +20,25 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..loaders import RuleSet, load_credentials, load_rules
-from ..problems import InputError
+from marenew.load.credentials import load_credentials
+from marenew.load.problems import InputError
+from marenew.load.rules import RuleSet, load_rules
+
 from .columns import CREDITS, PEOPLE
-from .records import Context, Settings, orphan_row, person_rows, holder_rows
+from .records import Context, Settings, holder_rows, orphan_row, person_rows
 from .rows import Keyed, error_row, is_error
-from .spill import Range, cells, merged, partition_range, ranges, read_chunks, read_header, read_run, warn_unknown_columns, write_run
+from .spill import (
+    Range,
+    cells,
+    merged,
+    partition_range,
+    ranges,
+    read_chunks,
+    read_header,
+    read_run,
+    warn_unknown_columns,
+    write_run,
+)
 from .summary import Tally
 
 PARTITION_BYTES = 4 * 1024 * 1024  # credits CSV bytes per partition: ~50,000 credit rows
@@ -128,7 +141,7 @@ def csv_partition(people_parts: list[str], credit_parts: list[str], run: str, pe
 
 
 def _problem(file: str, line: int, message: str, key: str | None = None):
-    from ..problems import Problem
+    from marenew.load.problems import Problem
 
     return Problem(file, line, None, message, key=key)
 
@@ -270,7 +283,7 @@ def run_csv(people: Path, credits: Path | None, *, rules: RuleSet, rule_dirs: li
 
 def run_files(paths: list[Path], *, rules: RuleSet, rule_dirs: list[Path], job: Job, jobs: int, folder: Path,
               sort: bool, partitions: int | None = None, progress: Progress | None = None) -> Outcome:
-    from ..loaders import iter_credential_paths
+    from marenew.load.credentials import iter_credential_paths
 
     progress = progress or Progress()
     files = [str(p) for p in iter_credential_paths(paths)]

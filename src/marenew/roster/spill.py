@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
 
-from ..problems import Problem
+from marenew.load.problems import Problem
+
 from .columns import PERSON_ID, Columns, Header, match_header
 from .rows import Keyed
 
@@ -60,7 +61,7 @@ class Range:
 def read_header(path: Path, spec: Columns, source: str) -> tuple[Header, int, int]:
     """The header -> (Header, byte offset of the first record, its line number).
     Raises InputError when the file cannot be read or has no usable header."""
-    from ..problems import InputError
+    from marenew.load.problems import InputError
 
     try:
         with open(path, "rb") as f:

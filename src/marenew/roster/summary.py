@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from ..render import money
-from ..results import STATUSES
+from marenew.core.results import STATUSES
+from marenew.report.words import money
+
 from .rows import Row, is_error
 
 

@@ -22,26 +22,11 @@ import datetime as dt
 from functools import cached_property
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
+
+from marenew.core.base import CONFIDENCE_RANK, Confidence, Strict, weakest  # noqa: F401 - re-exported
 
 T = TypeVar("T")
-
-
-# official: the certifying body's own page; secondary: a school, a government site, an article;
-# unconfirmed: only the seed article, a blog, or conflicting sources; unknown: not published.
-Confidence = Literal["official", "secondary", "unconfirmed", "unknown"]
-CONFIDENCE_RANK = {"official": 3, "secondary": 2, "unconfirmed": 1, "unknown": 0}
-
-
-def weakest(*confidences: Confidence | None) -> Confidence:
-    """The least sure of several confidences: a result is only as sure as its weakest figure."""
-    present = [c for c in confidences if c is not None]
-    return min(present, key=CONFIDENCE_RANK.__getitem__) if present else "unknown"
-
-
-class Strict(BaseModel):
-    # Unknown keys are errors: a misspelt key must never be silently ignored.
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
 class Entry(Strict, Generic[T]):

@@ -16,18 +16,27 @@ from __future__ import annotations
 import datetime as dt
 import types
 import typing
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .engine import STALE_AFTER_DAYS
-from .loaders import _source_keys, load_rule_file, rule_files
-from .problems import InputError, Problem, key_path
-from .rules import CE, Category, Cycle, Fee, Figure, LateWindow, RecurringFee, Rule
-from .yamlload import Document
+from marenew.core.defaults import STALE_AFTER_DAYS
+from marenew.core.rule import (
+    CE,
+    Category,
+    Cycle,
+    Fee,
+    Figure,
+    LateWindow,
+    RecurringFee,
+    Rule,
+)
+from marenew.load.locate import suggest
+from marenew.load.problems import Problem, key_path
+from marenew.load.yamlfile import Document
+from marenew.report.words import plural
 
 DEFAULT_MAX_AGE_DAYS = STALE_AFTER_DAYS
 
@@ -58,10 +67,10 @@ class CheckResult:
     def summary(self) -> str:
         """`3 errors, 1 warning in 2 files` (files with problems), or `no problems in 6 files`."""
         if not self.problems:
-            return f"no problems in {_plural(len(self.files), 'file')}"
+            return f"no problems in {plural(len(self.files), 'file')}"
         with_problems = len({p.file for p in self.problems})
-        return (f"{_plural(len(self.errors), 'error')}, {_plural(len(self.warnings), 'warning')} "
-                f"in {_plural(with_problems, 'file')}")
+        return (f"{plural(len(self.errors), 'error')}, {plural(len(self.warnings), 'warning')} "
+                f"in {plural(with_problems, 'file')}")
 
     def as_json(self) -> dict:
         return {
@@ -74,60 +83,8 @@ class CheckResult:
         }
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 def _as_error(p: Problem) -> Problem:
     return p if p.level == "error" else Problem(p.file, p.line, p.col, p.message, "error", p.key)
-
-
-# --- which files ------------------------------------------------------------------------------
-
-
-def expand(paths: Sequence[Path]) -> list[Path]:
-    """Rule files named by PATHs: a file as given, a folder -> the YAML files directly in it
-    (worked cases live in its `cases/` folder and are not rule files). A PATH that does not exist,
-    or a folder with no rule files, is a usage error."""
-    out: list[Path] = []
-    bad: list[Problem] = []
-    for path in paths:
-        if path.is_dir():
-            found = rule_files(path)
-            if not found:
-                bad.append(Problem(str(path), None, None, "no rule files (*.yaml, *.yml) in this folder"))
-            out += [p for p in found if p not in out]
-        elif path.exists():
-            if path not in out:
-                out.append(path)
-        else:
-            bad.append(Problem(str(path), None, None, "no such file or folder"))
-    if bad:
-        raise InputError(bad)
-    return out
-
-
-def check_paths(
-    groups: Sequence[Sequence[Path]],
-    *,
-    as_of: dt.date,
-    max_age_days: int = DEFAULT_MAX_AGE_DAYS,
-) -> CheckResult:
-    """Check every rule file. ``groups`` are sets of files in which an id must be unique: the
-    PATHs given together form one group; without PATHs each rules folder is its own group, since a
-    `--rules` folder replacing a built-in rule by id is what `--rules` is for."""
-    result = CheckResult()
-    for group in groups:
-        seen: dict[str, tuple[str, int | None]] = {}
-        for path in group:
-            source = str(path)
-            result.files.append(source)
-            rule, doc, problems = load_rule_file(path)
-            if doc is not None:
-                problems = problems + check_document(doc, rule, as_of=as_of, max_age_days=max_age_days)
-                problems += duplicate_id(doc, seen)
-            result.problems += sorted(_unique(problems), key=lambda p: (p.line or 0, p.col or 0))
-    return result
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:
@@ -156,10 +113,24 @@ def duplicate_id(doc: Document, seen: dict[str, tuple[str, int | None]]) -> list
     return []
 
 
+def source_keys(figures: Iterable[tuple[tuple, Figure]], sources: Mapping[str, object], doc: Document) -> list[Problem]:
+    """Every figure's source must name an entry of ``sources``."""
+    out = []
+    for path, figure in figures:
+        for since, entry in figure.entries():
+            if entry.source is not None and entry.source not in sources:
+                where = path + (("values", since) if since is not None else ()) + ("source",)
+                line, col = doc.locate(where)
+                out.append(Problem(doc.source, line, col,
+                                   f"source `{entry.source}` is not a key of `sources`{suggest(entry.source, sources)}",
+                                   key=key_path(where)))
+    return out
+
+
 # --- one document -----------------------------------------------------------------------------
 
 
-def check_document(doc: Document, rule: Rule | None, *, as_of: dt.date,
+def check_document(doc: Document, rule: Rule | None, *, as_of: dt.date | None = None,
                    max_age_days: int = DEFAULT_MAX_AGE_DAYS) -> list[Problem]:
     """The checks the schema cannot make. ``rule`` is the validated rule, or None when the file
     has schema errors: the figures are then read one by one from the document."""
@@ -173,11 +144,9 @@ def check_document(doc: Document, rule: Rule | None, *, as_of: dt.date,
         out.append(Problem(doc.source, line, col, message, level, key_path(path) or None))  # type: ignore[arg-type]
 
     if rule is None:
-        # load_rule_file checks source keys only on a valid rule; check the figures we could read
+        # the loader checks source keys only on a valid rule; check the figures we could read
         sources = doc.data.get("sources")
-        shim = types.SimpleNamespace(figures=lambda: list(figures.items()),
-                                     sources=sources if isinstance(sources, dict) else {})
-        out += _source_keys(shim, doc)  # type: ignore[arg-type]
+        out += source_keys(figures.items(), sources if isinstance(sources, dict) else {}, doc)
     out += _order(doc, figures)
     out += _signs(doc, figures)
     for name, what in (("months", "the cycle length"), ("expiry", "the expiry mode")):
@@ -187,7 +156,8 @@ def check_document(doc: Document, rule: Rule | None, *, as_of: dt.date,
                 add(_value_path(("cycle", name), since),
                     f"{what} must be known: without it no expiry date can be worked out")
     out += _minimums(doc, figures)
-    out += _stale(doc, as_of, max_age_days)
+    if as_of is not None:  # staleness is a warning for `rules check`; loading needs no clock
+        out += _stale(doc, as_of, max_age_days)
     return out
 
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .problems import Problem, key_path
-from .yamlload import T_BOOL, T_FLOAT, T_INT, T_NULL, Document, read_int
+from marenew.load.problems import Problem, key_path
+from marenew.load.yamlfile import T_BOOL, T_FLOAT, T_INT, T_NULL, Document, read_int
 
 MAX_ERRORS = 50
 

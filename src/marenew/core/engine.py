@@ -15,25 +15,22 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from . import periods
-from .credentials import Credential, CredentialFile, Credit
-from .results import (
+from marenew.core import dates as periods
+from marenew.core.credential import Credential, CredentialFile, Credit
+from marenew.core.defaults import EPS, STALE_AFTER_DAYS, WARN_DAYS
+from marenew.core.results import (
     CapResult,
     Cost,
-    RecurringLine,
-    num,
     CredentialResult,
     CreditResult,
     FeeItem,
+    RecurringLine,
     Report,
     RequirementResult,
     Status,
+    num,
 )
-from .rules import CE, Fee, Figure, RecurringFee, Rule, weakest
-
-DEFAULT_WARN_DAYS = 90
-STALE_AFTER_DAYS = 365
-_EPS = 1e-9
+from marenew.core.rule import CE, Fee, Figure, RecurringFee, Rule, weakest
 
 
 class RuleGap(ValueError):
@@ -258,7 +255,7 @@ def _allocate(ce: CE, cands: list[_Candidate], day: dt.date) -> CapResult | None
         minimum, _ = _value(category.minimum, day)
         gap = (minimum or 0.0) - sum(c.counted for c in eligible if c.approved and c.category == key)
         for c in unapproved:
-            if c.category != key or gap <= _EPS or budget <= _EPS:
+            if c.category != key or gap <= EPS or budget <= EPS:
                 continue
             take = min(c.points - c.counted, gap, budget)  # type: ignore[operator]
             c.counted += take
@@ -270,8 +267,8 @@ def _allocate(ce: CE, cands: list[_Candidate], day: dt.date) -> CapResult | None
         budget -= take
     label = f"not {_approved_label(ce)}"
     for c in unapproved:
-        if c.counted < c.points - _EPS:  # type: ignore[operator]
-            if c.counted > _EPS:
+        if c.counted < c.points - EPS:  # type: ignore[operator]
+            if c.counted > EPS:
                 c.note(f"over the cap of {cap:g} on {ce.unit} {label}: {_r(c.counted):g} of {c.points:g} counted")
             else:
                 c.note(f"the cap of {cap:g} on {ce.unit} {label} is used up: not counted")
@@ -305,7 +302,7 @@ def count_ce(rule: Rule, credits: list[Credit], start: dt.date, end: dt.date, as
     ordered = canonical_order(credits)
     cands = _candidates(rule, ce, ordered, start, end, as_of)
     cap = _allocate(ce, cands, end)
-    counted = [c for c in cands if c.counted > _EPS]
+    counted = [c for c in cands if c.counted > EPS]
 
     reqs: list[RequirementResult] = []
     confs: list[str | None] = []
@@ -472,7 +469,7 @@ def evaluate_credential(
     *,
     member: bool,
     as_of: dt.date,
-    warn_days: int = DEFAULT_WARN_DAYS,
+    warn_days: int = WARN_DAYS,
     detail: bool = True,
 ) -> CredentialResult:
     dates = credential_dates(rule, cred)
@@ -500,7 +497,7 @@ def evaluate_credential(
         days_left=(dates.expires_on - as_of).days,
         window_start=cred.certified_on,
         window_end=dates.expires_on,
-        ready=None if ce.points_needed is None else ce.points_needed <= _EPS,
+        ready=None if ce.points_needed is None else ce.points_needed <= EPS,
         points_needed=ce.points_needed,
         unit=rule.ce.unit if rule.ce else None,
         requirements=ce.requirements,
@@ -519,7 +516,7 @@ def evaluate(
     as_of: dt.date,
     *,
     member: bool | None = None,
-    warn_days: int = DEFAULT_WARN_DAYS,
+    warn_days: int = WARN_DAYS,
     detail: bool = True,
 ) -> Report:
     """Judge every credential in a credential file. ``rules`` maps upper-case rule ids to rules;

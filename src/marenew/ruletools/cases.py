@@ -36,46 +36,42 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from .engine import DEFAULT_WARN_DAYS
-from .problems import InputError, Problem, key_path
-from .results import Status
-from .validation import suggest, validate
-from .yamlload import Document, load_file
+from marenew.core.base import Confidence, Strict
+from marenew.core.defaults import WARN_DAYS
+from marenew.core.results import Status
+from marenew.load.files import yaml_files
+from marenew.load.locate import suggest, validate
+from marenew.load.problems import InputError, Problem, key_path
+from marenew.load.yamlfile import Document, load_file
 
-CASE_SUFFIXES = (".yaml", ".yml")
 CASES_FOLDER = "cases"
 
 
 # --- the case-file model ----------------------------------------------------------------------
 
 
-class _Strict(BaseModel):
-    # A misspelt expectation must fail loudly, never pass by checking nothing.
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-class RequirementExpect(_Strict):
+class RequirementExpect(Strict):
     required: Optional[float] = None
     counted: Optional[float] = None
     short: Optional[float] = None
 
 
-class CapExpect(_Strict):
+class CapExpect(Strict):
     maximum: Optional[float] = None
     entered: Optional[float] = None
     counted: Optional[float] = None
 
 
-class CostExpect(_Strict):
+class CostExpect(Strict):
     path: Optional[str] = None
     amount: Optional[float] = Field(default=None, description="null: some fee in it is not published")
     member: Optional[bool] = None
     complete: Optional[bool] = None
 
 
-class CredentialExpect(_Strict):
+class CredentialExpect(Strict):
     """Any subset of one credential's ``status --json`` fields; only the keys written are checked."""
 
     status: Optional[Status] = None
@@ -86,23 +82,23 @@ class CredentialExpect(_Strict):
     ready: Optional[bool] = None
     points_needed: Optional[float] = None
     unit: Optional[str] = None
-    confidence: Optional[Literal["official", "secondary", "unconfirmed", "unknown"]] = None
+    confidence: Optional[Confidence] = None
     requirements: dict[str, RequirementExpect] = Field(
         default_factory=dict, description="by requirement id (total, approved, a content area); {}: none")
     caps: dict[str, CapExpect] = Field(default_factory=dict, description="by cap id (unapproved); {}: none")
     cost: Optional[CostExpect] = None
 
 
-class Case(_Strict):
+class Case(Strict):
     name: str = Field(min_length=1)
     as_of: dt.date
     member: Optional[bool] = None
-    warn_days: int = Field(default=DEFAULT_WARN_DAYS, ge=0)
+    warn_days: int = Field(default=WARN_DAYS, ge=0)
     input: dict[str, Any] = Field(description="a credential file: holder, memberships, credentials, credits")
     expect: dict[str, CredentialExpect] = Field(min_length=1, description="by certification id")
 
 
-class _CaseFileTop(_Strict):
+class _CaseFileTop(Strict):
     cases: list[Any]
 
 
@@ -222,7 +218,7 @@ def case_files(paths: list[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             folder = path / CASES_FOLDER if (path / CASES_FOLDER).is_dir() else path
-            out += sorted(p for p in folder.iterdir() if p.suffix in CASE_SUFFIXES and p.is_file())
+            out += yaml_files(folder)
         else:
             out.append(path)
     return out
@@ -334,7 +330,7 @@ def _same(expected: Any, got: Any) -> bool:
 def check_case(loaded: LoadedCase, ruleset: Any):
     """The case's inline credential file, checked against the rules (raises InputError located in
     the case file)."""
-    from .loaders import check_credentials
+    from marenew.load.credentials import check_credentials
 
     prefix = loaded.prefix + ("input",)
     try:
@@ -346,7 +342,7 @@ def check_case(loaded: LoadedCase, ruleset: Any):
 def run_case(loaded: LoadedCase, ruleset: Any, holder: Any = None) -> CaseResult:
     """Evaluate one case with the engine and compare every expected value with the JSON result
     (``holder``: the case's credential file when already checked)."""
-    from .engine import RuleGap, evaluate
+    from marenew.core.engine import RuleGap, evaluate
 
     case = loaded.case
     if holder is None:

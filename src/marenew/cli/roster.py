@@ -14,11 +14,21 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from .cli_common import AsOfOpt, MemberOpt, RulesOpt, WarnDaysOpt, as_of_date, guarded, rules_dirs
-from .exitcodes import ExitCode
+from marenew.cli.common import (
+    AsOfOpt,
+    MemberOpt,
+    RulesOpt,
+    WarnDaysOpt,
+    as_of_date,
+    command_app,
+    guarded,
+    rules_dirs,
+)
+from marenew.cli.exitcodes import ExitCode
+from marenew.core.defaults import WARN_DAYS
 
 if TYPE_CHECKING:
-    from .roster.runner import Progress
+    from marenew.roster.runner import Progress
 
 
 class Format(str, Enum):
@@ -28,9 +38,12 @@ class Format(str, Enum):
     jsonl = "jsonl"
 
 
+app = command_app()
+
 SUFFIX_FORMAT = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".txt": "table"}
 
 
+@app.command()
 def roster(
     paths: Annotated[
         Optional[list[Path]],
@@ -44,7 +57,7 @@ def roster(
         Optional[Path], typer.Option("--credits", metavar="CSV", help="Completions export: one row per CE activity.")
     ] = None,
     as_of: AsOfOpt = None,
-    warn_days: WarnDaysOpt = 90,
+    warn_days: WarnDaysOpt = WARN_DAYS,
     member: MemberOpt = None,
     rules: RulesOpt = None,
     fmt: Annotated[
@@ -93,9 +106,9 @@ def _roster(paths, people, credits, as_of, warn_days, member, rules, fmt, output
             partitions) -> None:
     import tempfile
 
-    from .cli_common import load_ruleset
-    from .roster.records import Settings
-    from .roster.runner import Job, default_jobs, run_csv, run_files
+    from marenew.cli.common import load_ruleset
+    from marenew.roster.records import Settings
+    from marenew.roster.runner import Job, default_jobs, run_csv, run_files
 
     if paths and (people or credits):
         raise typer.BadParameter("give credential files/folders or --people/--credits, not both")
@@ -107,7 +120,7 @@ def _roster(paths, people, credits, as_of, warn_days, member, rules, fmt, output
     fmt_name = _format(fmt, output)
     target = output
     if target is not None:
-        from .outfile import check_target
+        from marenew.store.atomic import check_target
 
         check_target(target, force=force)  # refuse before any work
 
@@ -145,7 +158,7 @@ def _roster(paths, people, credits, as_of, warn_days, member, rules, fmt, output
 def _only(value: Optional[str]) -> Optional[frozenset[str]]:
     if value is None:
         return None
-    from .results import STATUSES
+    from marenew.core.results import STATUSES
 
     wanted = {v.strip().lower() for v in value.split(",") if v.strip()}
     bad = sorted(wanted - set(STATUSES))
@@ -165,8 +178,8 @@ def _format(fmt: Optional[Format], output: Optional[Path]) -> str:
 
 def _write(rows, fmt: str, target: Optional[Path], force: bool) -> None:
     """Rows to stdout, or to ``target`` (atomically; nothing is replaced without --force)."""
-    from .outfile import atomic_output
-    from .roster import output as writers
+    from marenew.roster import output as writers
+    from marenew.store.atomic import atomic_output
 
     write = {"csv": writers.write_csv, "json": writers.write_json, "jsonl": writers.write_jsonl,
              "table": _write_table}[fmt]
@@ -179,8 +192,8 @@ def _write(rows, fmt: str, target: Optional[Path], force: bool) -> None:
 
 
 def _write_table(rows, out) -> None:
-    from .cli_common import console
-    from .roster.output import write_table
+    from marenew.cli.common import console
+    from marenew.roster.output import write_table
 
     # a terminal's own width; a file or pipe gets a fixed one, so nothing is cut short
     terminal = hasattr(out, "isatty") and out.isatty()
@@ -215,9 +228,15 @@ class _RichProgress(_NoProgress):
         if self.bar is None:
             if time.monotonic() - self.started < self.DELAY:
                 return
-            from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+            from rich.progress import (
+                BarColumn,
+                Progress,
+                TaskProgressColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
 
-            from .cli_common import console
+            from marenew.cli.common import console
 
             self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
                                 TimeElapsedColumn(), console=console(stderr=True), transient=True)

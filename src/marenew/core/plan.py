@@ -20,15 +20,23 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from . import periods
-from .credentials import CredentialFile
-from .engine import fee_item, path_cost, recurring_due
-from .results import Cost, CredentialResult, FeeItem, Report, RequirementResult, num, urgency_key
-from .rules import Rule
+from marenew.core import dates as periods
+from marenew.core.credential import CredentialFile
+from marenew.core.defaults import EPS
+from marenew.core.engine import fee_item, path_cost, recurring_due
+from marenew.core.results import (
+    Cost,
+    CredentialResult,
+    FeeItem,
+    Report,
+    RequirementResult,
+    num,
+    urgency_key,
+)
+from marenew.core.rule import Rule
 
 # Key-date kinds, in the order they are listed when two fall on the same day.
 KINDS = ("cycle_start", "start_renewal", "fee_due", "expiry", "deadline", "lapses")
-_EPS = 1e-9
 
 
 def _ceil2(x: float) -> float:
@@ -217,7 +225,7 @@ def _pace(rule: Rule, result: CredentialResult, as_of: dt.date) -> Pace | None:
     parts = []
     if not closed:
         for req in result.requirements:
-            if req.id == "total" or not req.short or req.short <= _EPS:
+            if req.id == "total" or not req.short or req.short <= EPS:
                 continue
             label = req.label
             if label.endswith(f" {result.unit}"):  # "AAMA-approved points" -> "AAMA-approved"
@@ -229,7 +237,7 @@ def _pace(rule: Rule, result: CredentialResult, as_of: dt.date) -> Pace | None:
     months = rule.cycle.months.at(result.certified_on)
     sustainable = (total / months.value) if total and months and months.value else None
     start_by = None
-    if sustainable and needed and needed > _EPS:
+    if sustainable and needed and needed > EPS:
         start_by = periods.add_months(result.expires_on, -math.ceil(round(needed / sustainable, 6)))
     return Pace(
         unit=result.unit,

@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BeforeValidator, Field
+
+from marenew.core.base import Strict
 
 
 def _one_or_many(value: object) -> object:
@@ -20,11 +22,7 @@ def _one_or_many(value: object) -> object:
 Names = Annotated[list[str], BeforeValidator(_one_or_many)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-class Credential(_Strict):
+class Credential(Strict):
     cert: str = Field(description="rule id, case-insensitive: CMA, RMA, CCMA, NCMA, ...")
     number: str | None = Field(default=None, description="the certificate number, as text")
     certified_on: dt.date = Field(description="the day the current cycle began: certification or latest renewal")
@@ -37,7 +35,7 @@ class Credential(_Strict):
         return self.cert.upper()
 
 
-class Credit(_Strict):
+class Credit(Strict):
     title: str
     date: dt.date = Field(description="completion date")
     points: float | None = Field(default=None, description="in the body's unit (one contact hour each)")
@@ -62,7 +60,7 @@ class Credit(_Strict):
         return self.applies_to is None or cert.upper() in {c.upper() for c in self.applies_to}
 
 
-class CredentialFile(_Strict):
+class CredentialFile(Strict):
     holder: str
     memberships: Names = Field(default_factory=list, description="bodies the holder pays membership to")
     credentials: list[Credential] = Field(min_length=1)

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from .problems import InputError, Problem
+from marenew.load.problems import InputError, Problem
 
 
 def _refuse(path: Path, message: str) -> InputError:

@@ -4,60 +4,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .results import Cost, CredentialResult, Report
-from .rules import weakest
+from marenew.core.base import weakest
+from marenew.core.results import CredentialResult, Report
+from marenew.report.words import (
+    CONFIDENCE_MARK,
+    STATUS_WORD,
+    cost_text,
+    days_text,
+    money,
+    plural,
+    points,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from .engine import PriceList
+    from marenew.core.engine import PriceList
 
 STATUS_STYLE = {"active": "bold green", "expiring": "bold yellow", "grace": "bold dark_orange", "lapsed": "bold red"}
-STATUS_WORD = {
-    "active": "ACTIVE",
-    "expiring": "EXPIRING",
-    "grace": "GRACE (late window)",
-    "lapsed": "LAPSED",
-}
-CONFIDENCE_MARK = {"official": "", "secondary": " (secondary source)", "unconfirmed": " (unconfirmed)",
-                   "unknown": " (unknown)"}
-
-
-def money(amount: float | None) -> str:
-    if amount is None:
-        return "unknown"
-    return f"${amount:,.0f}" if amount == int(amount) else f"${amount:,.2f}"
-
-
-def sure(amount: float | None, confidence: str) -> str:
-    """A figure with how sure it is: "$65 (unconfirmed)"; an unknown one is just "unknown"."""
-    return money(amount) if amount is None else f"{money(amount)}{CONFIDENCE_MARK[confidence]}"
-
-
-def points(x: float | None) -> str:
-    if x is None:
-        return "unknown"
-    return f"{x:g}"
-
-
-def cost_text(cost: Cost) -> str:
-    who = (", member" if cost.member else ", non-member") if cost.by_membership else ""
-    if len(cost.items) == 1:
-        item = cost.items[0]
-        return f"{cost.path_label}{who}: {sure(item.amount, item.confidence)}"
-    parts = " + ".join(f"{i.label} {sure(i.amount, i.confidence)}" for i in cost.items)
-    total = money(cost.amount) if cost.complete else f"at least {money(cost.known_amount)} (incomplete: a fee is unknown)"
-    return f"{cost.path_label}{who}: {total} = {parts}"
-
-
-def days_text(days: int) -> str:
-    if days > 0:
-        return f"{days} day{'s' if days != 1 else ''} left"
-    if days == 0:
-        return "expires today"
-    return f"expired {-days} day{'s' if days != -1 else ''} ago"
-
-
 def _bar(counted: float, required: float | None, width: int = 20) -> str:
     if not required:
         return ""
@@ -125,7 +89,7 @@ def credits_table(result: CredentialResult):
 
 
 def status_report(console: "Console", report: Report, *, explain: bool = False) -> None:
-    console.print(f"{report.holder}: {len(report.credentials)} credential(s) as of {report.as_of}")
+    console.print(f"{report.holder}: {plural(len(report.credentials), 'credential')} as of {report.as_of}")
     for result in report.credentials:
         console.print(credential_panel(result))
         if explain and result.credits:

@@ -19,11 +19,20 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from .cli_common import AsOfOpt, RulesOpt, as_of_date, guarded, load_ruleset
+from marenew.cli.common import (
+    AsOfOpt,
+    RulesOpt,
+    as_of_date,
+    command_app,
+    guarded,
+    load_ruleset,
+)
 
 if TYPE_CHECKING:
-    from .loaders import RuleSet
-    from .rules import Rule
+    from marenew.core.rule import Rule
+    from marenew.load.rules import RuleSet
+
+app = command_app()
 
 DEFAULT_PATH = "marenew.yaml"
 DEFAULT_CERT = "CMA"
@@ -45,7 +54,7 @@ def _plain(text: str) -> str:
     it as something else: ``NO``, ``1.10``, ``a: b``)."""
     import yaml
 
-    from .yamlload import T_STR
+    from marenew.load.yamlfile import T_STR
 
     tag = yaml.resolver.Resolver().resolve(yaml.ScalarNode, text, (True, False))
     safe = text and all(ch.isalnum() or ch in " -_./()" for ch in text) and text == text.strip()
@@ -58,15 +67,15 @@ def _line(yaml_text: str, comment: str, width: int = 36) -> str:
 
 
 def _months_before(day: dt.date, months: int) -> dt.date:
-    from . import periods
+    from marenew.core import dates as periods
 
     return periods.add_months(day, -months)
 
 
 def starter_file(rules: "list[Rule]", ruleset: "RuleSet", today: dt.date) -> str:
     """The commented starter file for ``rules`` (at least one), dated from ``today``."""
-    from . import periods
-    from .engine import computed_expiry
+    from marenew.core import dates as periods
+    from marenew.core.engine import computed_expiry
 
     certified_on = _months_before(today, CERTIFIED_MONTHS_AGO)
     first = rules[0]
@@ -140,6 +149,7 @@ def _parse_certs(answer: str, ruleset: "RuleSet") -> list[str]:
     return list(dict.fromkeys(wanted))  # each once, in the order given
 
 
+@app.command()
 def init(
     path: Annotated[
         str,
@@ -165,7 +175,7 @@ def init(
     with guarded():
         today = as_of_date(as_of)
         if path != "-":
-            from .outfile import check_target
+            from marenew.store.atomic import check_target
 
             check_target(Path(path), force=force)  # before asking anything
         ruleset = load_ruleset(rules)
@@ -187,7 +197,7 @@ def init(
         if path == "-":
             sys.stdout.write(text)
             return
-        from .outfile import write_atomic
+        from marenew.store.atomic import write_atomic
 
         write_atomic(Path(path), text.encode("utf-8"), force=force)
         sys.stderr.write(f"wrote {path}: fill it in, then run `marenew status {path}`\n")

@@ -1,6 +1,5 @@
-"""`marenew rules check|test|list|show` and `marenew schema`: rule files as checked, tested data.
+"""`marenew rules check|test|list|show`: rule files as checked, tested data.
 
-Owners while issue 3 is built: check/list/show/schema (rule checks), test (worked cases).
 Each command keeps its heavy imports inside its body so that start-up stays quick.
 """
 
@@ -12,13 +11,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli_common import AsOfOpt, JsonOpt, RulesOpt
+from marenew.cli.common import AsOfOpt, JsonOpt, RulesOpt, command_app
+from marenew.core.defaults import STALE_AFTER_DAYS
 
-rules_app = typer.Typer(
-    help="Check, test and inspect rule files.",
-    no_args_is_help=True,
-    rich_markup_mode=None,
-)
+app = command_app(name="rules", help="Check, test and inspect rule files.", no_args_is_help=True)
 
 
 class ReportFormat(str, enum.Enum):
@@ -44,7 +40,7 @@ def _display_path(path: Path) -> str:
         return str(path)
 
 
-# --- rules check / list / show, and schema (src/marenew/rulecheck.py, ruleinfo.py) -------------
+# --- rules check / list / show ------------------------------------------------------------------
 
 
 def _github_escape(text: str, *, prop: bool = False) -> str:
@@ -68,7 +64,7 @@ FormatOpt = Annotated[
 ]
 
 
-@rules_app.command("check")
+@app.command("check")
 def check(
     paths: Annotated[
         Optional[list[Path]],
@@ -81,7 +77,7 @@ def check(
     max_age: Annotated[
         int, typer.Option("--max-age", min=0, metavar="DAYS",
                           help="Warn when last_verified is more than DAYS before --as-of.")
-    ] = 365,
+    ] = STALE_AFTER_DAYS,
     as_of: AsOfOpt = None,
     rules: RulesOpt = None,
 ) -> None:
@@ -95,12 +91,11 @@ def check(
 
     Example: marenew rules check rules/ --strict --format github
     """
-    from .cli_common import as_of_date, guarded, rules_dirs, write_json
-    from .exitcodes import ExitCode
+    from marenew.cli.common import as_of_date, guarded, rules_dirs, write_json
+    from marenew.cli.exitcodes import ExitCode
 
     with guarded():
-        from .loaders import builtin_rules_dir
-        from .rulecheck import check_paths, expand
+        from marenew.load.rules import builtin_rules_dir, check_paths, expand
 
         day = as_of_date(as_of)
         if paths:
@@ -123,7 +118,7 @@ def _known_ids(ruleset) -> str:
     return ", ".join(sorted(ruleset.ids()))
 
 
-@rules_app.command("list")
+@app.command("list")
 def list_rules(
     as_of: AsOfOpt = None,
     json: JsonOpt = False,
@@ -134,11 +129,17 @@ def list_rules(
 
     Example: marenew rules list --as-of 2026-11-29 --json
     """
-    from .cli_common import as_of_date, console, guarded, load_ruleset, write_json
+    from marenew.cli.common import (
+        as_of_date,
+        console,
+        guarded,
+        load_ruleset,
+        write_json,
+    )
 
     with guarded():
-        from .loaders import builtin_rules_dir
-        from .ruleinfo import summary
+        from marenew.load.rules import builtin_rules_dir
+        from marenew.ruletools.describe import summary
 
         day = as_of_date(as_of)
         ruleset = load_ruleset(rules)
@@ -149,11 +150,10 @@ def list_rules(
         if json:
             write_json({"as_of": day.isoformat(), "certs": rows})
             return
+        from rich import box
         from rich.table import Table
 
-        from .render import money
-
-        from rich import box
+        from marenew.report.words import money
 
         local = any(not row["builtin"] for row in rows)
         table = Table(title=f"Certifications known (as of {day})", title_justify="left", box=box.SIMPLE_HEAD)
@@ -175,7 +175,7 @@ def list_rules(
                   "many of them are that weak. More: marenew rules show ID")
 
 
-@rules_app.command("show")
+@app.command("show")
 def show(
     cert: Annotated[str, typer.Argument(metavar="ID", help="A certification id, e.g. CMA.", show_default=False)],
     as_of: AsOfOpt = None,
@@ -188,10 +188,10 @@ def show(
 
     Example: marenew rules show CMA --as-of 2026-11-29
     """
-    from .cli_common import as_of_date, guarded, load_ruleset, write_json
+    from marenew.cli.common import as_of_date, guarded, load_ruleset, write_json
 
     with guarded():
-        from .ruleinfo import describe, describe_lines
+        from marenew.ruletools.describe import describe, describe_lines
 
         day = as_of_date(as_of)
         ruleset = load_ruleset(rules)
@@ -207,33 +207,10 @@ def show(
         typer.echo("\n".join(describe_lines(info)))
 
 
-class SchemaKind(str, enum.Enum):
-    credential = "credential"
-    rules = "rules"
-
-
-def schema(
-    kind: Annotated[SchemaKind, typer.Argument(metavar="credential|rules", help="Which file's schema.",
-                                                show_default=False)],
-) -> None:
-    """Print the JSON Schema of a credential file or of a rule file, for editors with a YAML
-    language server: put `# yaml-language-server: $schema=marenew-credential.schema.json` at the top
-    of the file.
-
-    Example: marenew schema credential > marenew-credential.schema.json
-    """
-    from .cli_common import guarded, write_json
-
-    with guarded():
-        from .ruleinfo import json_schema
-
-        write_json(json_schema(kind.value))
-
-
 # --- rules test: worked cases (src/marenew/cases.py) ------------------------------------------
 
 
-@rules_app.command("test")
+@app.command("test")
 def test_cases(
     paths: Annotated[
         Optional[list[Path]],
@@ -254,13 +231,13 @@ def test_cases(
 
     Example: marenew rules test rules/cases/cma.yaml --format json
     """
-    from .cli_common import guarded, rules_dirs, write_json
-    from .exitcodes import ExitCode
-    from .problems import InputError, Problem
+    from marenew.cli.common import guarded, rules_dirs, write_json
+    from marenew.cli.exitcodes import ExitCode
+    from marenew.load.problems import InputError, Problem
 
     with guarded():
-        from .cases import case_files, rules_folders_for, run_files
-        from .loaders import builtin_rules_dir, load_rules
+        from marenew.load.rules import builtin_rules_dir, load_rules
+        from marenew.ruletools.cases import case_files, rules_folders_for, run_files
 
         extra = rules_dirs(rules)
         given = list(paths or [])

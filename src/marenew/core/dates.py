@@ -11,7 +11,6 @@ import re
 
 from dateutil.relativedelta import relativedelta
 
-
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -100,3 +99,16 @@ def months_between(start: dt.date, end: dt.date) -> float:
         whole += 1
     base, following = add_months(start, whole), add_months(start, whole + 1)
     return whole + (end - base).days / (following - base).days
+
+
+# Dates a credential file (or --as-of) may hold: outside them a date is a typo (0202-05-01), and
+# cycle arithmetic near the ends of the calendar would fail.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2199, 12, 31)
+
+
+def implausible_date(day: dt.date) -> str | None:
+    """Why ``day`` cannot be meant, or None."""
+    if EARLIEST_DATE <= day <= LATEST_DATE:
+        return None
+    return f"{day} is not a plausible date (marenew works with {EARLIEST_DATE.year} to {LATEST_DATE.year})"

@@ -13,29 +13,31 @@ import sys
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated, Optional
+from typing import IO, TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from .exitcodes import ExitCode
-from .problems import InputError, Problem
+from marenew.cli.exitcodes import ExitCode
+from marenew.core.defaults import WARN_DAYS
+from marenew.load.problems import InputError, Problem
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from .loaders import RuleSet
+    from marenew.api import Judgement
+    from marenew.load.rules import RuleSet
 
 
 def parse_date(value: Optional[str]) -> Optional[dt.date]:
     if value is None:
         return None
-    from .periods import iso_day
+    from marenew.core.dates import iso_day
 
     try:
         day = iso_day(value)
     except ValueError:
         raise typer.BadParameter(f"`{value}` is not a date; write YYYY-MM-DD") from None
-    from .loaders import implausible_date
+    from marenew.core.dates import implausible_date
 
     why = implausible_date(day)
     if why:
@@ -69,6 +71,7 @@ WarnDaysOpt = Annotated[
     int,
     typer.Option("--warn-days", min=0, metavar="N", help="Call a credential `expiring` within N days of expiry."),
 ]
+FileArg = Annotated[Path, typer.Argument(metavar="FILE", help="Your credential file (YAML).", show_default=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (documented in the README) instead of text.")]
 
 
@@ -77,15 +80,36 @@ def as_of_date(value: Optional[str]) -> dt.date:
 
 
 def rules_dirs(option: Optional[list[Path]]) -> list[Path]:
-    from .loaders import rules_dirs_from_env
-
     return rules_dirs_from_env() + list(option or [])
 
 
+def rules_dirs_from_env() -> list[Path]:
+    """MARENEW_RULES: rules folders, separated like PATH."""
+    raw = os.environ.get("MARENEW_RULES", "")
+    return [Path(p) for p in raw.split(os.pathsep) if p.strip()]
+
+
 def load_ruleset(option: Optional[list[Path]]) -> "RuleSet":
-    from .loaders import load_rules
+    from marenew.api import load_rules
 
     return load_rules(rules_dirs(option))
+
+
+def command_app(**settings: Any) -> typer.Typer:
+    """A typer app for one command module, with the settings every command shares: plain help
+    (no rich markup, so a title with [brackets] prints as written) and no locals in tracebacks."""
+    return typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_show_locals=False,
+                       **settings)
+
+
+def judge_file(file: Path, rules: Optional[list[Path]], as_of: dt.date, *, member: Optional[bool],
+               warn_days: int = WARN_DAYS) -> "Judgement":
+    """Judge one credential file with the rules the options name; its warnings go to stderr."""
+    from marenew.api import judge
+
+    judged = judge(file, load_ruleset(rules), as_of, member=member, warn_days=warn_days)
+    print_problems(judged.warnings)
+    return judged
 
 
 def console(*, stderr: bool = False, file: Optional[IO[str]] = None, width: Optional[int] = None) -> "Console":
@@ -139,8 +163,13 @@ def guarded() -> Iterator[None]:
     except Exception as exc:
         if debug():
             traceback.print_exc()
-        sys.stderr.write(
-            f"marenew: internal error ({type(exc).__name__}); this is a bug in marenew, please report it "
-            "with the command you ran (run with MARENEW_DEBUG=1 to see the details)\n"
-        )
+        internal_error(exc)
         raise typer.Exit(ExitCode.INTERNAL) from None
+
+
+def internal_error(exc: BaseException) -> None:
+    """One line that asks for a report, never a traceback (it could show a credential's values)."""
+    sys.stderr.write(
+        f"marenew: internal error ({type(exc).__name__}); this is a bug in marenew, please report it "
+        "with the command you ran (run with MARENEW_DEBUG=1 to see the details)\n"
+    )

@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from .engine import computed_expiry, price_list
-from .render import money as dollars
-from .results import num
-from .rules import Fee, Figure, Rule, weakest
+from marenew.core.base import CONFIDENCE_LEVELS
+from marenew.core.engine import computed_expiry, price_list
+from marenew.core.results import num
+from marenew.core.rule import Fee, Figure, Rule, weakest
+from marenew.report.words import money as dollars
 
-CONFIDENCE_LEVELS = ("official", "secondary", "unconfirmed", "unknown")
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 _EXPIRY_WORDS = {
@@ -265,7 +265,7 @@ def json_schema(kind: str) -> dict:
     """The JSON Schema of a credential file (``credential``) or a rule file (``rules``), from the
     Pydantic models, for editors with a YAML language server."""
     if kind == "credential":
-        from .credentials import CredentialFile
+        from marenew.core.credential import CredentialFile
 
         model: Any = CredentialFile
         title = "marenew credential file"

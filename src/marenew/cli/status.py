@@ -1,86 +1,38 @@
-"""The command line: a thin layer that parses options, asks the engine, and picks a reporter.
-
-Heavy modules (rich tables, the engine, pydantic models) are imported inside the commands that
-use them, so ``--help`` and a single command start quickly.
-"""
+"""`marenew status` and `marenew cost`: where each credential stands, and what renewing costs."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from . import __version__
-from .cli_common import (
+from marenew.cli.common import (
     AsOfOpt,
+    FileArg,
     JsonOpt,
     MemberOpt,
     RulesOpt,
     WarnDaysOpt,
     as_of_date,
+    command_app,
     console,
     guarded,
+    judge_file,
     load_ruleset,
-    print_problems,
     write_json,
 )
-from .exitcodes import ExitCode
+from marenew.cli.exitcodes import ExitCode
+from marenew.core.defaults import WARN_DAYS
 
-app = typer.Typer(
-    name="marenew",
-    help="Where each of your medical-assistant certifications stands: expiry, CE still needed, and cost.",
-    epilog="Start with: marenew init, then marenew status marenew.yaml. Exit codes: 0 all active or "
-    "clean; 1 needs attention; 2 usage error or bad input; 3 internal error (a bug: please report it).",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_show_locals=False,  # never print values from a credential file
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
-
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"marenew {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
-    ] = False,
-) -> None:
-    """Where each of your medical-assistant certifications stands (the app's help says more)."""
-
-
-FileArg = Annotated[Path, typer.Argument(metavar="FILE", help="Your credential file (YAML).", show_default=False)]
-
-
-def judge_file(file: Path, rules: Optional[list[Path]], as_of, *, member: Optional[bool], warn_days: int = 90):
-    """Load the rules and one credential file (its warnings to stderr) and judge it with the
-    engine. Returns the rule set, the holder and the report, which carries the file's warnings
-    too, for JSON."""
-    from dataclasses import replace
-
-    from .engine import evaluate
-    from .loaders import load_credentials
-
-    ruleset = load_ruleset(rules)
-    loaded = load_credentials(file, ruleset, today=as_of)
-    print_problems(loaded.warnings)
-    report = evaluate(ruleset.rules, loaded.holder, as_of, member=member, warn_days=warn_days)
-    return ruleset, loaded.holder, replace(report, warnings=tuple(str(p) for p in loaded.warnings))
-
+app = command_app()
 
 @app.command()
 def status(
     file: FileArg,
     as_of: AsOfOpt = None,
     member: MemberOpt = None,
-    warn_days: WarnDaysOpt = 90,
+    warn_days: WarnDaysOpt = WARN_DAYS,
     json: JsonOpt = False,
     explain: Annotated[bool, typer.Option("--explain", help="List every credit: what it counted and why.")] = False,
     rules: RulesOpt = None,
@@ -94,11 +46,11 @@ def status(
     """
     with guarded():
         day = as_of_date(as_of)
-        _, _, report = judge_file(file, rules, day, member=member, warn_days=warn_days)
+        report = judge_file(file, rules, day, member=member, warn_days=warn_days).report
         if json:
             write_json(report.as_json())
         else:
-            from .render import status_report
+            from marenew.report.terminal import status_report
 
             status_report(console(), report, explain=explain)
         raise typer.Exit(ExitCode.ATTENTION if report.needs_action else ExitCode.OK)
@@ -147,23 +99,24 @@ def cost(
         day = as_of_date(as_of)
         wanted = {c.upper() for c in cert or []}
         if file is None:
-            from .engine import price_list
+            from marenew.api import price_list
 
             ruleset = load_ruleset(rules)
             _check_wanted(wanted, ruleset)
             is_member = bool(member)
-            prices = [price_list(r, is_member, day) for k, r in ruleset.rules.items() if not wanted or k in wanted]
+            prices = price_list(ruleset, day, member=is_member, certs=sorted(wanted))
             if json:
                 write_json({"member": is_member, "currency": "USD", "as_of": day.isoformat(),
                             "certs": [p.as_json() for p in prices]})
             else:
-                from .render import price_table
+                from marenew.report.terminal import price_table
 
                 price_table(console(), prices, member=is_member)
             return
         from dataclasses import replace
 
-        ruleset, holder, report = judge_file(file, rules, day, member=member)
+        judged = judge_file(file, rules, day, member=member)
+        ruleset, holder, report = judged.ruleset, judged.holder, judged.report
         _check_wanted(wanted, ruleset, holder, file)
         if wanted:
             report = replace(report, credentials=tuple(c for c in report.credentials if c.cert.upper() in wanted))
@@ -180,38 +133,8 @@ def cost(
                 "complete": complete,
             })
         else:
-            from .render import holder_costs
+            from marenew.report.terminal import holder_costs
 
             holder_costs(console(), report)
 
 
-# Commands that live in their own modules; each keeps its heavy imports inside its body.
-from .cli_init import init  # noqa: E402
-from .cli_plan import calendar, plan  # noqa: E402
-from .cli_roster import roster  # noqa: E402
-from .cli_rules import rules_app, schema  # noqa: E402
-
-app.add_typer(rules_app, name="rules")
-for _command in (schema, init, plan, calendar, roster):
-    app.command()(_command)
-
-
-def main() -> None:
-    """Console-script entry point: the last line of defence against a traceback."""
-    try:
-        app()
-    except SystemExit:
-        raise
-    except BaseException as exc:  # noqa: BLE001 - nothing may escape as a traceback
-        from .cli_common import debug
-
-        if isinstance(exc, KeyboardInterrupt):
-            sys.stderr.write("marenew: interrupted\n")
-            sys.exit(ExitCode.INTERRUPTED)
-        if debug():
-            raise
-        sys.stderr.write(
-            f"marenew: internal error ({type(exc).__name__}); this is a bug in marenew, please report it "
-            "(run with MARENEW_DEBUG=1 to see the details)\n"
-        )
-        sys.exit(ExitCode.INTERNAL)

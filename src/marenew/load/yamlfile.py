@@ -29,8 +29,8 @@ from typing import Any
 import yaml
 from yaml import events as ev
 
-from .periods import NotIsoDay, iso_day
-from .problems import InputError, Problem, key_path
+from marenew.core.dates import NotIsoDay, iso_day
+from marenew.load.problems import InputError, Problem, key_path
 
 try:  # the C parser is much faster on large files
     from yaml import CSafeLoader as _Loader

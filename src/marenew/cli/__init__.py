@@ -1,0 +1,118 @@
+"""The command line: typer commands, one module each, imported only when invoked.
+
+The root group knows every command by name and one-line summary (``COMMANDS``), so ``--help``,
+``--version`` and a single command never import or build the other commands (hatch does the same).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from dataclasses import dataclass
+from functools import cache
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from marenew import __version__
+from marenew.cli.exitcodes import ExitCode
+
+HELP = "Where each of your medical-assistant certifications stands: expiry, CE still needed, and cost."
+EPILOG = ("Start with: marenew init, then marenew status marenew.yaml. Exit codes: 0 all active or clean; "
+          "1 needs attention; 2 usage error or bad input; 3 internal error (a bug: please report it).")
+
+
+@dataclass(frozen=True)
+class Command:
+    module: str  # defines `app`, a typer app holding this command (or, for a group, its commands)
+    summary: str  # the first line of the command's help; a test keeps them equal
+
+
+COMMANDS = {
+    "status": Command("marenew.cli.status", "Status, expiry, CE still needed and cost of each certification in FILE."),
+    "cost": Command("marenew.cli.status", "Renewal fees: for every certification, or what the holder in FILE pays now."),
+    "plan": Command("marenew.cli.plan", "A plan for each certification in FILE, most urgent first."),
+    "calendar": Command("marenew.cli.plan", "Export FILE's key dates as an iCalendar (.ics) file."),
+    "init": Command("marenew.cli.init", "Write a commented starter credential file."),
+    "roster": Command("marenew.cli.roster", "Judge many people at once, from credential files or CSV exports."),
+    "rules": Command("marenew.cli.rules", "Check, test and inspect rule files."),
+    "schema": Command("marenew.cli.schema", "Print the JSON Schema of a credential file or of a rule file."),
+}
+
+
+def load_command(name: str) -> Any:
+    """The click command ``name``, built from its module's typer app (only that module)."""
+    group = _module_group(COMMANDS[name].module)
+    return group.commands.get(name, group)
+
+
+@cache
+def _module_group(module: str) -> Any:
+    return typer.main.get_group(importlib.import_module(module).app)
+
+
+class LazyGroup(TyperGroup):
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        return load_command(cmd_name) if cmd_name in COMMANDS else None
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        # summaries from the registry: listing the commands imports none of them
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, entry.summary) for name, entry in COMMANDS.items()])
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"marenew {__version__}")
+        raise typer.Exit()
+
+
+app = typer.Typer(
+    name="marenew",
+    cls=LazyGroup,
+    help=HELP,
+    epilog=EPILOG,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,  # main() below is the boundary: never a traceback
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Where each of your medical-assistant certifications stands: expiry, CE still needed, and cost."""
+
+
+@cache
+def root() -> Any:
+    """The `marenew` group, built once per process (the commands themselves only when invoked)."""
+    return typer.main.get_command(app)
+
+
+def main() -> None:
+    """Console-script entry point: the last line of defence against a traceback."""
+    try:
+        root()(prog_name="marenew")
+    except SystemExit:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - nothing may escape as a traceback
+        from marenew.cli.common import debug, internal_error
+
+        if isinstance(exc, KeyboardInterrupt):
+            sys.stderr.write("marenew: interrupted\n")
+            sys.exit(ExitCode.INTERRUPTED)
+        if debug():
+            raise
+        internal_error(exc)
+        sys.exit(ExitCode.INTERNAL)

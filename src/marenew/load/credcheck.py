@@ -1,0 +1,144 @@
+"""What a credential file's schema cannot see: unknown certifications and bodies, impossible
+dates, implausible amounts, the same entry twice. Used for YAML files and for roster CSV rows
+alike: problems are placed through a ``Locator`` (a YAML document, or the roster's CSV lines)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Protocol
+
+from marenew.core.credential import Credential, CredentialFile, Credit
+from marenew.core.dates import implausible_date
+from marenew.core.engine import cycle_in_force
+from marenew.load.problems import Level, Problem, key_path
+from marenew.load.rules import RuleSet
+
+MAX_POINTS = 500  # one activity worth more than this is a typo, not a course
+MAX_COLLEGE_CREDITS = 30
+# the amounts a credit may give, and the most one activity can plausibly be worth
+_AMOUNTS = (("points", MAX_POINTS), ("college_credits", MAX_COLLEGE_CREDITS))
+_INFINITE = (float("inf"), float("-inf"))
+
+
+class Locator(Protocol):
+    source: str
+
+    def locate(self, path: tuple, *, key: bool = False) -> tuple[int | None, int | None]: ...
+
+
+Add = Callable[..., None]
+
+
+def semantic_problems(holder: CredentialFile, doc: Locator, ruleset: RuleSet, *, today: dt.date) -> list[Problem]:
+    """Every such problem of the file. Entries that are None (invalid on their own) are skipped."""
+    out: list[Problem] = []
+
+    def add(path: tuple, message: str, level: Level = "error") -> None:
+        line, col = doc.locate(path)
+        out.append(Problem(doc.source, line, col, message, level, key_path(path) or None))
+
+    credential_problems(holder.credentials, ruleset, today, add)
+    membership_problems(holder.memberships, ruleset, add)
+    held = {c.key for c in holder.credentials if c is not None}
+    credit_problems(holder.credits, held, ruleset, today, add, doc)
+    return out
+
+
+def credential_problems(credentials: list[Credential], ruleset: RuleSet, today: dt.date, add: Add) -> None:
+    known = ", ".join(sorted(ruleset.ids()))
+    seen: dict[str, int] = {}
+    for i, cred in enumerate(credentials):
+        base = ("credentials", i)
+        if cred is None:
+            continue
+        if cred.key not in ruleset:
+            add(base + ("cert",), f"unknown certification `{cred.cert}`; known: {known}")
+            continue
+        if cred.key in seen:
+            add(base + ("cert",), f"{cred.cert} is listed twice (also credentials[{seen[cred.key]}])")
+        seen[cred.key] = i
+        wrong = [(name, implausible_date(day)) for name, day in (("certified_on", cred.certified_on),
+                                                                  ("expires_on", cred.expires_on)) if day]
+        if any(why for _, why in wrong):
+            for name, why in wrong:
+                if why:
+                    add(base + (name,), why)
+            continue
+        if cred.certified_on > today:
+            add(base + ("certified_on",), f"certified_on {cred.certified_on} is in the future", "warning")
+        if cred.expires_on is not None and cred.expires_on <= cred.certified_on:
+            add(base + ("expires_on",), f"expires_on {cred.expires_on} is not after certified_on {cred.certified_on}")
+        if cred.expires_on is None:
+            # a rule whose cycle length starts later than this certification cannot date it
+            rule = ruleset.get(cred.key)
+            if rule is not None and cycle_in_force(rule, cred.certified_on) is None:
+                origin = ruleset.origin.get(cred.key)
+                add(base + ("certified_on",),
+                    f"the {rule.id} rule{f' ({origin})' if origin else ''} gives no cycle length in force on "
+                    f"{cred.certified_on}, so no expiry can be worked out: give expires_on from the card")
+
+
+def membership_problems(memberships: list[str], ruleset: RuleSet, add: Add) -> None:
+    bodies = ruleset.bodies()
+    for i, body in enumerate(memberships):
+        if body.upper() not in bodies:
+            add(("memberships", i), f"no rule knows the body `{body}`; known: {', '.join(sorted(bodies))}", "warning")
+
+
+def credit_problems(credits: list[Credit], held: set[str], ruleset: RuleSet, today: dt.date, add: Add,
+                    doc: Locator) -> None:
+    known = ", ".join(sorted(ruleset.ids()))
+    bodies = ruleset.bodies()
+    held_rules = [ruleset.get(c) for c in held if c in ruleset]
+    categories = {k.lower() for r in held_rules if r and r.ce for k in r.ce.categories}
+    seen: dict[tuple, int] = {}
+    for i, credit in enumerate(credits):
+        base = ("credits", i)
+        if credit is None:
+            continue
+        why = implausible_date(credit.date)
+        if why:
+            add(base + ("date",), why)
+        _amount_problems(credit, base, add)
+        if not credit.title.strip():
+            add(base + ("title",), "title is empty")
+        if credit.date > today and not why:
+            add(base + ("date",), f"date {credit.date} is in the future: it will not count until then", "warning")
+        for j, body in enumerate(credit.approved_by):
+            if body.upper() not in bodies:
+                add(base + ("approved_by", j), f"no rule knows the body `{body}`; known: {', '.join(sorted(bodies))}",
+                    "warning")
+        for j, cert in enumerate(credit.applies_to or []):
+            if cert.upper() not in ruleset:
+                add(base + ("applies_to", j), f"unknown certification `{cert}`; known: {known}")
+            elif cert.upper() not in held:
+                add(base + ("applies_to", j), f"this file holds no {cert}", "warning")
+        if credit.category is not None and categories and credit.category.strip().lower() not in categories:
+            add(base + ("category",),
+                f"`{credit.category}` is not a content area of any certification held "
+                f"({', '.join(sorted(categories))}); it counts toward totals, not a content area", "warning")
+        same = (credit.title.strip().lower(), credit.date)
+        if same in seen:
+            line, _ = doc.locate(("credits", seen[same]))
+            add(base, f"the same credit (title and date) is listed twice (first at line {line}); "
+                      "remove one, or tell them apart in the title")
+        else:
+            seen[same] = i
+
+
+def _amount_problems(credit: Credit, base: tuple, add: Add) -> None:
+    if credit.points is None and credit.college_credits is None:
+        add(base, "give `points` (or `college_credits`)")
+    if credit.points is not None and credit.college_credits is not None:
+        add(base + ("college_credits",), "give `points` or `college_credits`, not both")
+    for name, limit in _AMOUNTS:
+        value = getattr(credit, name)
+        if value is None or 0 < value <= limit:
+            continue
+        if value != value or value in _INFINITE:
+            add(base + (name,), f"{name} must be a number, not {value}")
+        elif value <= 0:
+            add(base + (name,), f"{name} must be more than 0 (read {value:g})")
+        else:
+            add(base + (name,), f"{name} {value:g} is implausibly large for one activity (over {limit})")

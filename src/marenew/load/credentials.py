@@ -1,0 +1,80 @@
+"""A credential file in, a checked CredentialFile out, every problem located."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from marenew.core.credential import Credential, CredentialFile, Credit
+from marenew.load.credcheck import semantic_problems
+from marenew.load.files import yaml_files
+from marenew.load.locate import in_order, validate
+from marenew.load.problems import InputError, Problem
+from marenew.load.rules import RuleSet
+from marenew.load.yamlfile import Document, load_file
+
+
+@dataclass
+class LoadedCredentials:
+    holder: CredentialFile
+    document: Document
+    warnings: list[Problem]
+
+
+def load_credentials(path: Path, ruleset: RuleSet, *, today: dt.date, source: str | None = None) -> LoadedCredentials:
+    """Read and check a credential file. Raises InputError with every error found."""
+    doc = load_file(path, allow_aliases=False, source=source, partial=True)
+    return check_credentials(doc, ruleset, today=today)
+
+
+def check_credentials(doc: Document, ruleset: RuleSet, *, today: dt.date) -> LoadedCredentials:
+    holder, problems = validate(CredentialFile, doc)
+    # An invalid file still gets the semantic checks on its entries that are valid on their own,
+    # so that one run reports every error (an unknown cert beside a misspelt key).
+    problems = in_order(problems + semantic_problems(holder or _partial_holder(doc.data), doc, ruleset, today=today))
+    errors = [p for p in problems if p.level == "error"]
+    if errors or holder is None:
+        raise InputError(errors)
+    return LoadedCredentials(holder, doc, [p for p in problems if p.level == "warning"])
+
+
+def _partial_holder(data: object) -> CredentialFile:
+    """The entries of an invalid credential file that are valid on their own, None in place of the
+    others (so that indexes still match the file): only for ``semantic_problems``."""
+    data = data if isinstance(data, dict) else {}
+
+    def each(model: type[BaseModel], items: object) -> list:
+        out = []
+        for item in items if isinstance(items, list) else []:
+            try:
+                out.append(model.model_validate(item))
+            except ValidationError:
+                out.append(None)
+        return out
+
+    memberships = data.get("memberships")
+    memberships = [memberships] if isinstance(memberships, str) else memberships
+    if not (isinstance(memberships, list) and all(isinstance(m, str) for m in memberships)):
+        memberships = []
+    return CredentialFile.model_construct(holder="", memberships=memberships,
+                                          credentials=each(Credential, data.get("credentials")),
+                                          credits=each(Credit, data.get("credits")))
+
+
+def iter_credential_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files as given, and the *.yaml/*.yml files under each folder (recursively). A folder
+    without any is an error: judging nobody must not look like "everyone is fine"."""
+    out = []
+    for p in paths:
+        if p.is_dir():
+            found = yaml_files(p, recursive=True)
+            if not found:
+                raise InputError([Problem(str(p), None, None, "no credential files (*.yaml, *.yml) in this folder")])
+            out += found
+        else:
+            out.append(p)
+    return out
