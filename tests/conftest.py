@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
+from helpers import EXAMPLES, REPO, RULES_DIR, d  # noqa: F401 - re-exported for fixtures
 
-REPO = Path(__file__).resolve().parent.parent
-EXAMPLES = REPO / "examples"
-RULES_DIR = REPO / "rules"
+# Settings a developer's shell may carry that would change what the program prints or reads.
+_SETTINGS = ("GITHUB_ACTIONS", "FORCE_COLOR", "CLICOLOR_FORCE", "PY_COLORS", "TTY_COMPATIBLE", "COLUMNS",
+             "LINES", "TMPDIR_MARENEW")
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    """Every test sees the same environment, whatever the shell running pytest has set: no
+    MARENEW_* setting (a MARENEW_RULES folder would change every figure), no forced colours."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("MARENEW_") or name in _SETTINGS:
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
 
 
 @pytest.fixture(scope="session")
 def ruleset():
-    from marenew.load.rules import load_rules
+    from marenew.api import load_rules
 
     return load_rules()
 
@@ -47,6 +59,3 @@ def write(tmp_path):
 
     return _write
 
-
-def d(text: str) -> dt.date:
-    return dt.date.fromisoformat(text)

@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from helpers import AS_OF, REPO
 
 from marenew.cli import app
 from marenew.cli.exitcodes import ExitCode
 
-REPO = Path(__file__).resolve().parent.parent
 CMA_RULE = (REPO / "rules" / "cma.yaml").read_text(encoding="utf-8")
-AS_OF = "2026-11-29"
 
 # A valid file: CMA certified 2023-03-01 expires 2028-03-31 (end of the month 60 months later), so
 # it is active on AS_OF and `marenew status` exits 0.

@@ -7,16 +7,13 @@ import datetime as dt
 
 import icalendar
 import pytest
-from conftest import EXAMPLES, d
-
-from marenew.cli import app
+from helpers import AS_OF, EXAMPLES, cli, d
 
 MULTI = EXAMPLES / "multi-credential.yaml"
-AS_OF = "2026-11-29"
 
 
 def run(runner, *args, env=None):
-    return runner.invoke(app, ["calendar", *[str(a) for a in args]], env={"NO_COLOR": "1", **(env or {})})
+    return cli("calendar", *args, env=env)
 
 
 def events(data: bytes) -> list:

@@ -10,13 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import EXAMPLES, RULES_DIR, cli
 
 from marenew import __version__
 from marenew.cli import app
 
-REPO = Path(__file__).resolve().parent.parent
-EXAMPLES = REPO / "examples"
-RULES_DIR = REPO / "rules"
 # Wide, so that rich does not wrap the phrases the tests look for; no colour.
 PLAIN = {"NO_COLOR": "1", "COLUMNS": "200", "MARENEW_RULES": None, "FORCE_COLOR": None, "TTY_COMPATIBLE": None}
 
@@ -53,7 +51,7 @@ credentials:
 
 
 def run(runner, *args: str, env: dict | None = None):
-    result = runner.invoke(app, [str(a) for a in args], env={**PLAIN, **(env or {})})
+    result = cli(*args, env={**PLAIN, **(env or {})})
     # a crash inside the command would show up here rather than as an exit code
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     return result

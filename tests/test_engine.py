@@ -564,7 +564,7 @@ def test_price_list_fees_and_recurring(rules):
 @pytest.mark.parametrize("name", ["cma-short.yaml", "multi-credential.yaml", "every-certification.yaml"])
 def test_without_detail_only_the_per_credit_results_are_left_out(ruleset, name):
     # The roster asks for no per-credit detail; every other field must be what `status` gives.
-    from conftest import EXAMPLES
+    from helpers import EXAMPLES
 
     from marenew.load.credentials import load_credentials
 

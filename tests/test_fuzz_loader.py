@@ -1,6 +1,6 @@
-"""A fuzz of the loaders (issue 4): random bytes, random YAML structures and random mutations of the
+"""A fuzz of the loaders: random bytes, random YAML structures and random mutations of the
 example and rule files each end in a result or a clean InputError (exit 0, 1 or 2 through the CLI),
-never another exception, and return within a generous safety bound (not a benchmark).
+never another exception. (How long loading takes is measured in bench/, not here.)
 """
 
 from __future__ import annotations
@@ -9,26 +9,24 @@ import atexit
 import datetime as dt
 import shutil
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
+from helpers import REPO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from marenew.cli import app
-from marenew.core.engine import evaluate
 from marenew.cli.exitcodes import ExitCode
+from marenew.core.engine import evaluate
 from marenew.load.credentials import load_credentials
-from marenew.load.rules import load_rule_file, load_rules
 from marenew.load.problems import InputError, Problem
+from marenew.load.rules import load_rule_file, load_rules
 
-REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))
 RULE_TEXT = (REPO / "rules" / "cma.yaml").read_text(encoding="utf-8")
 RULESET = load_rules()
 AS_OF = dt.date(2026, 11, 29)
-BOUND_SECONDS = 2.0  # a safety bound against a hang, far above the few milliseconds a load takes
 WORK = Path(tempfile.mkdtemp(prefix="marenew-fuzz-"))  # one scratch folder (hypothesis reruns tests)
 atexit.register(shutil.rmtree, WORK, True)
 
@@ -46,14 +44,12 @@ def load_bytes(data: bytes, name: str = "fuzz.yaml") -> object:
     """Load a credential file and judge it: the report, or the InputError. Anything else fails."""
     path = WORK / name
     path.write_bytes(data)
-    started = time.monotonic()
     try:
         loaded = load_credentials(path, RULESET, today=AS_OF)
         outcome: object = evaluate(RULESET.rules, loaded.holder, AS_OF).as_json()
     except InputError as exc:
         check_problems(exc.problems)
         outcome = exc
-    assert time.monotonic() - started < BOUND_SECONDS
     return outcome
 
 
@@ -136,9 +132,7 @@ def test_mutated_examples(example, ops):
 def test_mutated_rule_files_never_raise(ops):
     path = WORK / "rule.yaml"
     path.write_text(mutate(RULE_TEXT, ops), encoding="utf-8")
-    started = time.monotonic()
     rule, _, problems = load_rule_file(path)  # returns its problems; never raises for bad content
-    assert time.monotonic() - started < BOUND_SECONDS
     if rule is None:
         check_problems(problems)
     else:
@@ -152,10 +146,8 @@ def test_mutated_examples_through_the_cli(example, ops):
 
     path = WORK / "cli.yaml"
     path.write_text(mutate(example.read_text(encoding="utf-8"), ops), encoding="utf-8")
-    started = time.monotonic()
     result = CliRunner().invoke(app, ["status", str(path), "--as-of", AS_OF.isoformat()],
                                 env={"NO_COLOR": "1", "MARENEW_RULES": "", "MARENEW_DEBUG": ""})
-    assert time.monotonic() - started < BOUND_SECONDS * 2
     assert result.exit_code in (ExitCode.OK, ExitCode.ATTENTION, ExitCode.INPUT), (result.exit_code, result.stderr)
     assert "Traceback" not in result.stdout + result.stderr
     if result.exit_code == ExitCode.INPUT:

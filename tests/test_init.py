@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from pathlib import Path
 
 import pytest
+from helpers import AS_OF, REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from marenew.cli import app
-from marenew.core.credential import Credential, CredentialFile, Credit
 from marenew.cli.exitcodes import ExitCode
+from marenew.core.credential import Credential, CredentialFile, Credit
 from marenew.load.rules import load_rules
 from marenew.load.yamlfile import parse
 
-AS_OF = "2026-11-29"
-REPO = Path(__file__).resolve().parent.parent
 BUILTIN = sorted(load_rules().ids())
 
 

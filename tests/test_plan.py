@@ -10,13 +10,13 @@ import json
 import re
 
 import pytest
-from conftest import EXAMPLES, d
+from helpers import EXAMPLES, cli, d
 
 from marenew.cli import app
-from marenew.core.engine import evaluate
-from marenew.load.credentials import check_credentials
 from marenew.core.dates import months_between
+from marenew.core.engine import evaluate
 from marenew.core.plan import plan_report
+from marenew.load.credentials import check_credentials
 from marenew.load.yamlfile import parse
 
 # The issue's own example: a CMA whose cycle began 2021-03-15 expires 2026-03-31 (AAMA: last day of
@@ -67,7 +67,7 @@ def dates(plan) -> dict[str, list[dt.date]]:
 
 
 def invoke(runner, *args, env=None):
-    return runner.invoke(app, [str(a) for a in args], env={"NO_COLOR": "1", "COLUMNS": "80", **(env or {})})
+    return cli(*args, env={"COLUMNS": "80", **(env or {})})
 
 
 # --- months and pace --------------------------------------------------------------------------

@@ -21,9 +21,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import FIXTURES, REPO
 
-REPO = Path(__file__).resolve().parent.parent
-FIXTURES = REPO / "tests" / "fixtures"
 HOOKS = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
 
 

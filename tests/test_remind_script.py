@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, REPO
+from helpers import EXAMPLES, REPO
 
 SCRIPT = REPO / "examples" / "cron" / "remind.sh"
 # cma-short.yaml: the CMA expires 2027-02-28. On 2026-11-29 that is 91 days away.

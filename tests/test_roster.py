@@ -25,14 +25,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from conftest import EXAMPLES
+from helpers import AS_OF, EXAMPLES
 
 from marenew.cli import app
 from marenew.cli.exitcodes import ExitCode
 from marenew.roster.rows import CSV_COLUMNS, ERROR_FIELDS, ROW_FIELDS
 
-AS_OF = "2026-11-29"
 PEOPLE = EXAMPLES / "roster" / "people.csv"
 CREDITS = EXAMPLES / "roster" / "credits.csv"
 

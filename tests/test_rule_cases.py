@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from marenew.ruletools.cases import case_files, load_case_file, run_case
 from marenew.load.problems import InputError
+from marenew.ruletools.cases import case_files, load_case_file, run_case
 
 CASES_DIR = Path(__file__).resolve().parent.parent / "rules" / "cases"
 

@@ -13,14 +13,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import AS_OF, FIXTURES, RULES_DIR, cli
 
 from marenew.cli import app
 from marenew.cli.exitcodes import ExitCode
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 GOOD = (FIXTURES / "rules-good" / "demo.yaml").read_text(encoding="utf-8")
-AS_OF = "2026-11-29"  # 28 days after the DEMO rule's last_verified (2026-11-01)
 
 
 def line_of(text: str, needle: str, nth: int = 1) -> int:
@@ -82,7 +80,7 @@ CASES = {
 
 
 def run(runner, *args: str, env: dict | None = None):
-    return runner.invoke(app, ["rules", "check", *args], env={"GITHUB_ACTIONS": "", **(env or {})})
+    return cli("rules", "check", *args, env=env)
 
 
 @pytest.mark.parametrize("name", list(CASES))

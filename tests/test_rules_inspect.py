@@ -14,18 +14,16 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from helpers import AS_OF, REPO, cli
 
-from marenew.cli import app
 from marenew.cli.exitcodes import ExitCode
 from marenew.load.yamlfile import load_file
 
-REPO = Path(__file__).resolve().parent.parent
 GOOD = REPO / "tests" / "fixtures" / "rules-good"
-AS_OF = "2026-11-29"
 
 
 def invoke(runner, *args: str):
-    return runner.invoke(app, list(args), env={"MARENEW_RULES": "", "NO_COLOR": "1", "COLUMNS": "160"})
+    return cli(*args, env={"COLUMNS": "160"})
 
 
 # --- rules list -------------------------------------------------------------------------------

@@ -7,14 +7,12 @@ import json
 import re
 import shutil
 import typing
-from pathlib import Path
 
 import pytest
+from helpers import RULES_DIR, cli
 
-from marenew.ruletools.cases import case_files, load_case_file
 from marenew.cli import app
-
-RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+from marenew.ruletools.cases import case_files, load_case_file
 
 # One passing and one deliberately wrong case. A member lapsed on 2026-07-01 (the day after the
 # late window that ends 2026-06-30) pays exam + reactivation 125 + 50 = 175.
@@ -53,8 +51,7 @@ def _builtin_case_count() -> int:
 
 
 def invoke(runner, *args, env=None):
-    return runner.invoke(app, ["rules", "test", *args],
-                         env={"GITHUB_ACTIONS": "", "MARENEW_RULES": "", **(env or {})})
+    return cli("rules", "test", *args, env=env)
 
 
 def test_builtin_cases_all_pass(runner):
