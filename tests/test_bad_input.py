@@ -145,7 +145,7 @@ CASES = [
     Case("title: yes", sub("  - title: Phlebotomy refresher", "  - title: yes"),
          [(6, "`yes` was read as the boolean true")]),
     Case("number: 0123 (octal)", sub("    certified_on: 2023-03-01", "    number: 0123\n    certified_on: 2023-03-01"),
-         [(4, "`0123` was read as the number 83; put it in quotes")]),
+         [(4, "`0123` is read differently by YAML readers (the number 83 in YAML 1.1, the number 123 in YAML 1.2); put it in quotes if it is text")]),
     Case("version-like 1.10 as text", sub("  - title: Phlebotomy refresher", "  - title: 1.10"),
          [(6, "`1.10` was read as the number 1.1; put it in quotes: \"1.10\"")]),
     Case("a number written as text", sub("    points: 2", '    points: "2"'),

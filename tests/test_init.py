@@ -129,9 +129,11 @@ def test_an_interrupted_write_leaves_the_old_file_whole(runner, tmp_path, monkey
     assert sorted(p.name for p in tmp_path.iterdir()) == ["marenew.yaml"]  # no temporary file left
 
 
-def test_a_folder_or_a_missing_folder_is_a_clean_error(runner, tmp_path):
-    result = init(runner, str(tmp_path), "--cert", "CMA", "--force")
-    assert result.exit_code == ExitCode.INPUT and "is a folder" in result.stderr
+def test_a_folder_gets_the_default_name_and_a_missing_folder_is_a_clean_error(runner, tmp_path):
+    result = init(runner, str(tmp_path), "--cert", "CMA")
+    assert result.exit_code == ExitCode.OK and (tmp_path / "marenew.yaml").is_file()
+    result = init(runner, str(tmp_path / "new") + "/", "--cert", "CMA")
+    assert result.exit_code == ExitCode.OK and (tmp_path / "new" / "marenew.yaml").is_file()
     result = init(runner, str(tmp_path / "nope" / "x.yaml"), "--cert", "CMA")
     assert result.exit_code == ExitCode.INPUT and "does not exist" in result.stderr
     assert "Traceback" not in result.stderr

@@ -28,15 +28,23 @@ if TYPE_CHECKING:
     from marenew.load.rules import RuleSet
 
 
+def safe_text(text: str) -> str:
+    from marenew.report.safe import safe_text as escape
+
+    return escape(text)
+
+
 def parse_date(value: Optional[str]) -> Optional[dt.date]:
     if value is None:
         return None
-    from marenew.core.dates import iso_day
+    from marenew.core.dates import NotIsoDay, iso_day
 
     try:
         day = iso_day(value)
-    except ValueError:
-        raise typer.BadParameter(f"`{value}` is not a date; write YYYY-MM-DD") from None
+    except NotIsoDay:
+        raise typer.BadParameter(f"`{safe_text(value)}` is not a date; write YYYY-MM-DD") from None
+    except ValueError as exc:  # 2026-02-29: the form is right, the day does not exist
+        raise typer.BadParameter(f"`{value}` is a day that does not exist ({exc}); write YYYY-MM-DD") from None
     from marenew.core.dates import implausible_date
 
     why = implausible_date(day)
@@ -114,23 +122,35 @@ def judge_file(file: Path, rules: Optional[list[Path]], as_of: dt.date, *, membe
 
 def console(*, stderr: bool = False, file: Optional[IO[str]] = None, width: Optional[int] = None) -> "Console":
     """Markup off; rich honours NO_COLOR and drops colours when the output is not a terminal."""
-    from rich.console import Console
+    from marenew.report.safe import SafeConsole
 
-    return Console(stderr=stderr, file=file, width=width, markup=False, emoji=False, highlight=False,
+    # SafeConsole: a holder name or a CSV cell cannot send escape sequences to the terminal
+    return SafeConsole(stderr=stderr, file=file, width=width, markup=False, emoji=False, highlight=False,
                    soft_wrap=False)
 
 
 def print_problems(problems: list[Problem]) -> None:
     """Problems on stderr, one a line, in the ``file:line:col: level: message`` form."""
+    from marenew.report.safe import safe_text
+
     for problem in problems:
-        sys.stderr.write(f"{problem}\n")
+        sys.stderr.write(f"{safe_text(str(problem))}\n")
     sys.stderr.flush()
+
+
+def echo_lines(lines: list[str]) -> None:
+    """Plain lines on stdout, control characters from files escaped (report.safe)."""
+    from marenew.report.safe import safe_text
+
+    sys.stdout.write("".join(safe_text(line) + "\n" for line in lines))
 
 
 def write_json(data: object) -> None:
     import json
 
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    from marenew.report.safe import json_safe
+
+    sys.stdout.write(json_safe(json.dumps(data, indent=2, ensure_ascii=False)) + "\n")
 
 
 def debug() -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
@@ -27,6 +28,7 @@ from marenew.cli.common import (
     guarded,
     load_ruleset,
 )
+from marenew.load.problems import InputError, Problem
 
 if TYPE_CHECKING:
     from marenew.core.rule import Rule
@@ -174,30 +176,52 @@ def init(
     """
     with guarded():
         today = as_of_date(as_of)
-        if path != "-":
+        target = _target(path)
+        if target is not None:
             from marenew.store.atomic import check_target
 
-            check_target(Path(path), force=force)  # before asking anything
+            if not path.endswith(("/", os.sep)) or target.parent.is_dir():
+                check_target(target, force=force)  # before asking anything
         ruleset = load_ruleset(rules)
         default = DEFAULT_CERT if DEFAULT_CERT in ruleset else sorted(ruleset.ids())[0]
         if cert:
             ids = _parse_certs(" ".join(cert), ruleset)
         elif _interactive():
-            ids = typer.prompt(
-                f"Which certifications do you hold? ({', '.join(sorted(ruleset.ids()))}; separate with spaces)",
-                default=default,
-                value_proc=lambda answer: _parse_certs(answer, ruleset),
-                err=True,
-            )
+            try:
+                ids = typer.prompt(
+                    f"Which certifications do you hold? ({', '.join(sorted(ruleset.ids()))}; separate with spaces)",
+                    default=default,
+                    value_proc=lambda answer: _parse_certs(answer, ruleset),
+                    err=True,
+                )
+            except typer.Abort:  # click turns Ctrl-C (and Ctrl-D) at a prompt into Abort: exit 130
+                sys.stderr.write("\n")
+                raise KeyboardInterrupt from None
         else:
             ids = [default]
             sys.stderr.write(f"marenew init: no --cert given: starting with {default} "
                              "(add --cert ID, repeatable, to choose)\n")
         text = starter_file([ruleset.get(i) for i in ids], ruleset, today)  # type: ignore[misc]
-        if path == "-":
+        if target is None:
             sys.stdout.write(text)
             return
         from marenew.store.atomic import write_atomic
 
-        write_atomic(Path(path), text.encode("utf-8"), force=force)
-        sys.stderr.write(f"wrote {path}: fill it in, then run `marenew status {path}`\n")
+        if path.endswith(("/", os.sep)) and not target.parent.is_dir():  # `init newdir/`: one level only
+            try:
+                target.parent.mkdir()
+            except OSError as exc:
+                raise InputError([Problem(str(target.parent), None, None,
+                                          f"cannot create this folder: {exc.strerror or exc}")]) from None
+        write_atomic(target, text.encode("utf-8"), force=force)
+        sys.stderr.write(f"wrote {target}: fill it in, then run `marenew status {target}`\n")
+
+
+def _target(path: str) -> Optional[Path]:
+    """The file to write: None for stdout (`-`); PATH ending in a slash, or an existing folder,
+    means the default file name inside that folder."""
+    if path == "-":
+        return None
+    if path.endswith(("/", os.sep)) or Path(path).is_dir():
+        return Path(path) / DEFAULT_PATH
+    return Path(path)

@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from marenew.cli.common import AsOfOpt, JsonOpt, RulesOpt, command_app
+from marenew.cli.common import AsOfOpt, JsonOpt, RulesOpt, command_app, echo_lines
 from marenew.core.defaults import STALE_AFTER_DAYS
 
 app = command_app(name="rules", help="Check, test and inspect rule files.", no_args_is_help=True)
@@ -110,7 +110,7 @@ def check(
             write_json(result.as_json())
         else:
             show = github_line if chosen is ReportFormat.github else str
-            typer.echo("\n".join([show(p) for p in result.problems] + [result.summary()]))
+            echo_lines([show(p) for p in result.problems] + [result.summary()])
         raise typer.Exit(ExitCode.OK if result.ok else ExitCode.ATTENTION)
 
 
@@ -204,7 +204,7 @@ def show(
             write_json(info)
             return
         # plain lines, never wrapped: each figure's source URL stays on one line
-        typer.echo("\n".join(describe_lines(info)))
+        echo_lines(describe_lines(info))
 
 
 # --- rules test: worked cases (src/marenew/cases.py) ------------------------------------------
@@ -268,5 +268,5 @@ def test_cases(
                 else:
                     out += result.lines()
             out.append(run.summary())
-            typer.echo("\n".join(out))
+            echo_lines(out)
         raise typer.Exit(ExitCode.ATTENTION if run.failed else ExitCode.OK)

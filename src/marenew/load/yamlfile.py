@@ -15,13 +15,19 @@ are collected and reading goes on, so that one run reports every error in the fi
 concerned is kept as the text written and never constructed. Syntax errors, nesting too deep and
 an alias bomb stop at once.
 
-Scalars are resolved as YAML 1.1 (PyYAML's resolver), then the models reject a boolean or number
-where text is expected, showing what was read (``no`` read as false) instead of coercing it.
+Numbers are YAML 1.2 core-schema numbers (``10``, ``-1.5``, ``2.5e3``, ``0x1F``, ``.inf``). A plain
+value that YAML 1.1 readers (PyYAML, many editors' plug-ins) would read differently is an error
+that says both readings: ``010`` (octal 8 in YAML 1.1), ``1:30`` (sexagesimal 90), ``1_000``,
+``0b11``, ``1e3`` (text in YAML 1.1). An integer too long to be held exactly is an error too.
+Other scalars are resolved as YAML 1.1 (PyYAML's resolver), then the models reject a boolean or
+number where text is expected, showing what was read (``no`` read as false) instead of coercing it.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -55,6 +61,17 @@ T_INT = "tag:yaml.org,2002:int"
 T_FLOAT = "tag:yaml.org,2002:float"
 T_TIMESTAMP = "tag:yaml.org,2002:timestamp"
 T_MERGE = "tag:yaml.org,2002:merge"
+
+# YAML 1.2 core schema, the only numbers read as numbers (https://yaml.org/spec/1.2.2/#1032-tag-resolution)
+_CORE_INT = re.compile(r"[-+]?[0-9]+")
+_CORE_OCT = re.compile(r"0o[0-7]+")
+_CORE_HEX = re.compile(r"0x[0-9a-fA-F]+")
+_CORE_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_CORE_INF = re.compile(r"[-+]?\.(inf|Inf|INF)")
+_CORE_NAN = re.compile(r"\.(nan|NaN|NAN)")
+# Digits an integer may have: more than a float holds exactly is a code, not a quantity.
+MAX_DIGITS = 15
+SHOWN_CHARS = 40  # a value quoted in a message is cut to this many characters
 
 
 def max_bytes() -> int:
@@ -153,8 +170,9 @@ def read_text(path: Path, source: str | None = None) -> str:
         raise InputError([Problem(source, None, None, "is a folder, not a file")]) from None
     except OSError as exc:
         raise InputError([Problem(source, None, None, f"cannot read: {exc.strerror or exc}")]) from None
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError([Problem(source, None, None, "is UTF-16 text; save it as UTF-8")])
+    encoding = utf16_or_32(raw)
+    if encoding:
+        raise InputError([Problem(source, None, None, f"is {encoding} text; save it as UTF-8")])
     if b"\x00" in raw:
         raise InputError([Problem(source, None, None, "is a binary file, not YAML text")])
     try:
@@ -166,6 +184,24 @@ def read_text(path: Path, source: str | None = None) -> str:
                                          "save it as UTF-8")]
         ) from None
     return text
+
+
+def utf16_or_32(raw: bytes) -> str | None:
+    """The name of a UTF-16 or UTF-32 encoding that ``raw`` starts with (by its byte-order mark,
+    or the zero bytes of an ASCII first character), else None."""
+    # UTF-32 first: its little-endian mark begins with UTF-16's
+    for mark, name in ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+                       (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16")):
+        if raw.startswith(mark):
+            return name
+    text = {i: 32 <= b < 127 or b in (9, 10, 13) for i, b in enumerate(raw[:4])}
+    zero = {i: b == 0 for i, b in enumerate(raw[:4])}
+    if len(text) == 4:
+        if text[0] and zero[1] and zero[2] and zero[3] or zero[0] and zero[1] and zero[2] and text[3]:
+            return "UTF-32"
+        if text[0] and zero[1] and text[2] and zero[3] or zero[0] and text[1] and zero[2] and text[3]:
+            return "UTF-16"
+    return None
 
 
 def load_file(path: Path, *, allow_aliases: bool, source: str | None = None, partial: bool = False) -> Document:
@@ -373,6 +409,8 @@ class _Builder:
             return text  # kept as written, never constructed
         tag = _resolve(event)
         quoted = not event.implicit[0]
+        if not quoted and tag == T_STR and core_number(text) is not None:
+            return self.number(event, path, tag)  # a YAML 1.2 number that YAML 1.1 reads as text (1e3, 0o17)
         if path is not None:
             self.doc.scalars[path] = Scalar(text, tag, quoted)
         if tag == T_STR or tag == T_MERGE or tag.endswith(":value"):
@@ -388,14 +426,35 @@ class _Builder:
             except ValueError as exc:
                 self.problem(f"`{text}` is not a real date ({exc})", event.start_mark, path)
                 return text
-        node = yaml.ScalarNode(tag, text)
         if tag == T_BOOL:
-            return _constructor.construct_yaml_bool(node)
-        if tag == T_INT:
-            return _constructor.construct_yaml_int(node)
-        if tag == T_FLOAT:
-            return _constructor.construct_yaml_float(node)
+            return _constructor.construct_yaml_bool(yaml.ScalarNode(tag, text))
+        if tag in (T_INT, T_FLOAT):
+            return self.number(event, path, tag)
         return text  # pragma: no cover - every implicit tag is handled above
+
+    def number(self, event: Any, path: tuple | None, tag: str) -> Any:
+        """A plain scalar that YAML 1.2 or YAML 1.1 reads as a number: the number when both
+        agree, else an error that shows both readings (the text is kept, never guessed)."""
+        text = event.value
+        old = _yaml11_number(text, tag)
+        new = core_number(text)
+        if new is None or old is None or not _same(old, new):
+            decimal = _plain(new) if new is not None else None
+            hint = f"the plain decimal {decimal}" if decimal else "the plain decimal number you mean"
+            self.problem(f"`{shown(text)}` is read differently by YAML readers ({_reading(old)} in YAML 1.1, "
+                         f"{_reading(new)} in YAML 1.2); put it in quotes if it is text, or write {hint}",
+                         event.start_mark, path)
+            return text
+        if isinstance(new, int) and len(text.lstrip("+-")) > MAX_DIGITS:
+            self.problem(f"`{shown(text)}` ({len(text.lstrip('+-'))} digits) is too long to be a number here; "
+                         "if it is text (a certificate number), put it in quotes", event.start_mark, path)
+            return text
+        if isinstance(new, float) and math.isinf(new) and not _CORE_INF.fullmatch(text):
+            self.problem(f"`{shown(text)}` is too large a number", event.start_mark, path)
+            return text
+        if path is not None:
+            self.doc.scalars[path] = Scalar(text, T_INT if isinstance(new, int) else T_FLOAT, False)
+        return new
 
 
 @dataclass(frozen=True)
@@ -406,6 +465,61 @@ class _Dropped:
 
     def __str__(self) -> str:
         return f"(key not kept, line {self.line})"
+
+
+def shown(text: str) -> str:
+    """A value as quoted in a message: cut short when long (a 400-digit number, a pasted page)."""
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "..."
+
+
+def core_number(text: str) -> int | float | None:
+    """The number YAML 1.2's core schema reads from a plain scalar, or None (then it is text)."""
+    if _CORE_INT.fullmatch(text):
+        return int(text) if len(text) <= 4000 else None  # Python refuses longer int conversions
+    if _CORE_OCT.fullmatch(text):
+        return int(text[2:], 8)
+    if _CORE_HEX.fullmatch(text):
+        return int(text[2:], 16)
+    if _CORE_FLOAT.fullmatch(text):
+        return float(text)
+    if _CORE_INF.fullmatch(text):
+        return -math.inf if text.startswith("-") else math.inf
+    if _CORE_NAN.fullmatch(text):
+        return math.nan
+    return None
+
+
+def _yaml11_number(text: str, tag: str) -> int | float | None:
+    if tag not in (T_INT, T_FLOAT):
+        return None
+    try:
+        node = yaml.ScalarNode(tag, text)
+        if tag == T_INT:
+            return _constructor.construct_yaml_int(node)
+        return _constructor.construct_yaml_float(node)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _same(a: int | float, b: int | float) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return type(a) is type(b) and a == b
+
+
+def _reading(value: int | float | None) -> str:
+    if value is None:
+        return "text"
+    return f"the number {shown(repr(value) if isinstance(value, float) else str(value))}"
+
+
+def _plain(value: int | float) -> str | None:
+    """``value`` as a plain decimal, when it has one."""
+    if isinstance(value, float):
+        if not math.isfinite(value) or abs(value) >= 1e15:
+            return None
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value) if len(str(value)) <= MAX_DIGITS else None
 
 
 def read_int(text: str) -> int | None:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from marenew.report.plantext import pace_text, shortfall_text
+from marenew.report.safe import without_controls
 
 if TYPE_CHECKING:
     from marenew.core.plan import HolderPlan, KeyDate, Plan
@@ -94,6 +95,10 @@ def _description(plan: "Plan", key: "KeyDate") -> str:
     return "\n".join(line for line in lines if line)
 
 
+def is_uri(text: str) -> bool:
+    return not any(ch.isspace() or not ch.isprintable() for ch in text)
+
+
 def build_calendar(hp: "HolderPlan", alarms: Sequence[int] = DEFAULT_ALARMS) -> bytes:
     """An RFC 5545 calendar: an all-day event per key date, each with DISPLAY alarms ``alarms``
     days before. Deterministic: DTSTAMP is the as-of date at midnight UTC, UIDs are hashes."""
@@ -112,7 +117,7 @@ def build_calendar(hp: "HolderPlan", alarms: Sequence[int] = DEFAULT_ALARMS) -> 
         for key in plan.key_dates:
             if key.kind not in CALENDAR_KINDS:
                 continue
-            summary = _summary(plan, key)
+            summary = without_controls(_summary(plan, key))
             event = Event()
             event.add("uid", event_uid(hp.holder, plan.result.cert, key))
             event.add("dtstamp", stamp)
@@ -121,8 +126,8 @@ def build_calendar(hp: "HolderPlan", alarms: Sequence[int] = DEFAULT_ALARMS) -> 
             event.add("dtend", key.date + dt.timedelta(days=1))
             event.add("transp", "TRANSPARENT")  # a reminder, not a busy day
             event.add("summary", summary)
-            event.add("description", _description(plan, key))
-            if plan.renewal_page:
+            event.add("description", without_controls(_description(plan, key)))
+            if plan.renewal_page and is_uri(plan.renewal_page):  # a CR/LF would start a new property
                 event.add("url", plan.renewal_page)
             for days in days_before:
                 alarm = Alarm()

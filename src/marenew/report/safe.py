@@ -1,0 +1,74 @@
+"""Text from files made safe for a terminal: the one place that decides how.
+
+A holder name, a course title or a CSV cell may hold an escape sequence (ESC ``]0;`` sets the
+window title, ESC ``[2J`` clears the screen, a carriage return hides what came before on the
+line) or a bidirectional override that shows text in another order than it is stored. Every
+control character (C0, DEL, C1) and every bidi control is shown as a visible escape (``\\x1b``,
+``\\u202e``) instead; the text stays readable and nothing is lost. JSON output is left alone (its
+encoder escapes C0 itself, and its readers are programs); calendar and HTML have escapes of their
+own formats.
+
+``safe_text`` is for plain writes (diagnostics, plain-text reports); ``SafeConsole`` applies it
+to everything a rich console prints, tables and panels included, so a renderer cannot forget it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from rich.console import Console
+from rich.segment import Segment
+
+# C0 except tab and newline, DEL, C1; bidi embeddings, overrides and isolates; line and
+# paragraph separators (a terminal or a log viewer may break the line there).
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+_UNSAFE_IN_FIELD = re.compile(_UNSAFE.pattern[:-1] + "\t\n]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def safe_text(text: str, *, lines: bool = True) -> str:
+    """``text`` with every control character shown as an escape. ``lines=False`` escapes tab and
+    newline too (one field of a row: a newline there would forge another row)."""
+    return (_UNSAFE if lines else _UNSAFE_IN_FIELD).sub(_escape, text)
+
+
+def without_controls(text: str) -> str:
+    """``text`` with control characters dropped, newlines kept: iCalendar TEXT may hold no control
+    character (RFC 5545, 3.3.11); the calendar library escapes the newline itself."""
+    return _UNSAFE.sub("", text.replace("\t", " "))
+
+
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+def json_safe(encoded: str) -> str:
+    """JSON text (``ensure_ascii=False``) with the controls its encoder leaves raw (DEL, C1, bidi)
+    written as ``\\uXXXX`` escapes: the same data, nothing a terminal acts on. Valid because these
+    characters can only stand inside JSON strings."""
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", encoded)
+
+
+def is_safe(text: str) -> bool:
+    return _UNSAFE.search(text) is None
+
+
+class SafeConsole(Console):
+    """A rich Console that escapes control characters in everything it prints: in strings before
+    they are measured (``render_str``), and in every text segment it renders (a ``Text`` built by
+    a renderer). Rich's own styling travels in control segments and in styles, never in text."""
+
+    def render_str(self, text: str, **kwargs: Any) -> Any:
+        return super().render_str(safe_text(text), **kwargs)
+
+    def render(self, renderable: Any, options: Any = None) -> Iterable[Segment]:
+        for segment in super().render(renderable, options):
+            if segment.control is None and not is_safe(segment.text):
+                yield Segment(safe_text(segment.text), segment.style)
+            else:
+                yield segment
