@@ -429,41 +429,6 @@ def test_unsorted_has_the_same_rows(runner):
     assert sorted(unsorted, key=key) == sorted(sorted_rows, key=key)
 
 
-def test_byte_ranges_split_only_between_records(tmp_path, monkeypatch):
-    """Cutting a file into ranges (for parallel reading) never cuts inside a quoted cell, and the
-    ranges together read every record with its own line number."""
-    from marenew.roster import spill
-    from marenew.roster.columns import CREDITS as SPEC
-
-    monkeypatch.setattr(spill, "BLOCK", 64)  # tiny blocks: many cut candidates inside quotes
-    lines = ["person_id,title,date,points"]
-    for i in range(200):
-        title = f'"Course {i}\nwith a ""quoted"" second line"' if i % 3 == 0 else f"Course {i}"
-        lines.append(f"P{i % 17},{title},2025-01-01,1")
-    path = tmp_path / "credits.csv"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    header, offset, line = spill.read_header(path, SPEC, "credits.csv")
-    cuts = spill.ranges(path, offset, line, 9)
-    assert len(cuts) > 3
-
-    def read(rngs):
-        got = []
-        for n, rng in enumerate(rngs):
-            outs = [tmp_path / f"r{n}-{p}.part" for p in range(3)]
-            records, blank, problems = spill.partition_range(path, header, "credits.csv", rng, 3, outs)
-            assert not problems and not blank
-            for out in outs:
-                for chunk in spill.read_chunks(out):
-                    got += chunk
-        return sorted(got)
-
-    whole = read([spill.Range(offset, path.stat().st_size, line)])
-    assert len(whole) == 200
-    assert read(cuts) == whole
-    # record i starts on line 2 + i + (the number of two-line records before it)
-    assert [w[0] for w in sorted(whole)] == sorted(2 + i + (i + 2) // 3 for i in range(200))
-
-
 # --- exit codes and usage -----------------------------------------------------------------------------
 
 

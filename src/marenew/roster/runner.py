@@ -1,22 +1,29 @@
-"""Running a roster: partitions over worker processes, sorted runs, one merged stream of rows.
+"""Running a roster: batches of people over worker processes, sorted runs, one merged stream of rows.
 
-CSV input: the main process splits both files into partitions by person (``spill``); each
-worker judges whole partitions, one at a time, and writes the partition's rows as a sorted run;
-the main process merges the runs into the output. Credential files: each worker loads and judges
-a share of the files, file by file, and writes a run the same way. Rules are loaded once per
-worker process (inherited on fork, loaded by the initializer elsewhere), never per record.
+CSV input: the main process reads each file once (``reader``). The people file is held in memory
+(one record per person and credential). When the credits file is grouped by person, as exports
+and the benchmark's files are, it is streamed: each person's credits are collected as they pass
+and whole people go to the workers in batches, with no spill file. At the first credit record of
+a person whose credits have already passed, the file is known not to be grouped; the batches
+judged so far are dropped, and every credit record (those read so far are read again, once) is
+spilled into partitions by person, which the workers then judge. Credential files: each worker
+loads and judges a share of the files, file by file. Each batch's rows are written as a sorted
+run; the main process merges the runs into the output. Rules are loaded once per worker process
+(inherited on fork, loaded by the initializer elsewhere), never per record.
 
-Memory: a worker holds one partition's records and rows; the main process holds the partition
-buffers (``CHUNK`` records each) while splitting and one chunk per run while merging.
+Memory: the main process holds the people records and a few batches in flight; a worker holds
+one batch or partition and its rows.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import multiprocessing
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,16 +32,13 @@ from marenew.load.problems import InputError
 from marenew.load.rules import RuleSet, load_rules
 
 from .columns import CREDITS, PEOPLE
+from .reader import CsvFile
 from .records import Context, Settings, holder_rows, orphan_row, person_rows
 from .rows import Keyed, error_row, is_error
 from .spill import (
-    Range,
-    cells,
+    Partitions,
     merged,
-    partition_range,
-    ranges,
     read_chunks,
-    read_header,
     read_run,
     warn_unknown_columns,
     write_run,
@@ -42,7 +46,6 @@ from .spill import (
 from .summary import Tally
 
 PARTITION_BYTES = 4 * 1024 * 1024  # credits CSV bytes per partition: ~50,000 credit rows
-RANGES_PER_JOB = 2  # byte ranges per worker when splitting a CSV file (evens out the load)
 FILES_PER_PARTITION = 500
 
 
@@ -84,60 +87,42 @@ def _init_worker(rule_dirs: list[Path], job: Job, token: int) -> None:
     _install(load_rules(rule_dirs), job)
 
 
-def _finish(rows: list[Keyed], tally: Tally, job: Job, run: Path) -> Tally:
+def _finish(rows: list[Keyed], tally: Tally, only: frozenset[str] | None, run: Path) -> Tally:
+    """Count the rows, keep those asked for (--only), and write them as a sorted run."""
     for _, row in rows:
         tally.count(row)
-    if job.only is not None:
-        rows = [kr for kr in rows if is_error(kr[1]) or kr[1]["status"] in job.only]
+    if only is not None:
+        rows = [kr for kr in rows if is_error(kr[1]) or kr[1]["status"] in only]
     tally.shown = len(rows)
     write_run(run, rows)
     return tally
 
 
-def split_range(path: str, header, source: str, rng: Range, parts: int, outputs: list[str]):
-    """Phase 1 task: one byte range of a CSV file -> its share of every partition."""
-    return partition_range(Path(path), header, source, rng, parts, [Path(p) for p in outputs])
-
-
-def csv_partition(people_parts: list[str], credit_parts: list[str], run: str, people_header,
-                  credits_header) -> Tally:
-    """Phase 2 task: judge one partition; its records grouped by person, in people-file order."""
+def judge_people(batch: list[tuple[str, list, list]], run: str) -> Tally:
+    """Judge whole people: (person_id, people records, credit records) each, in file order."""
     assert _WORKER is not None
     ctx, job = _WORKER
-    tally = Tally()
-    people: dict[str, list] = {}
-    for path in people_parts:
-        for chunk in read_chunks(Path(path)):
-            for line, pid, found in cells(chunk, people_header):
-                if found is None:
-                    tally.blank += 1
-                else:
-                    people.setdefault(pid, []).append((line, found))
-    credits: dict[str, list] = {pid: [] for pid in people}
-    tally.people = len(people)
+    tally = Tally(people=len(batch))
     rows: list[Keyed] = []
-    for path in credit_parts:
-        for chunk in read_chunks(Path(path)):
-            for line, pid, found in cells(chunk, credits_header):
-                if found is None:
-                    tally.blank += 1
-                    continue
-                mine = credits.get(pid)
-                if mine is None or not pid:  # orphan, or a record without a person_id: one error row each
-                    rows.append(orphan_row(pid, line, ctx, found if isinstance(found, str) and pid else None))
-                    tally.rejected_credits += 1
-                else:
-                    mine.append((line, found))
-    for pid, records in people.items():
-        tally.records += len(records)
-        if not pid:
-            rows += [error_row("", [_problem(ctx.people_file, line, "person_id is empty", "person_id")])
-                     for line, _ in records]
-            continue
-        found_rows, rejected = person_rows(pid, records, credits.pop(pid), ctx)
+    for pid, people, credits in batch:
+        tally.records += len(people)
+        found_rows, rejected = person_rows(pid, people, credits, ctx)
         rows += found_rows
         tally.rejected_credits += rejected
-    return _finish(rows, tally, job, Path(run))
+    return _finish(rows, tally, job.only, Path(run))
+
+
+def judge_partition(people_part: str, credits_part: str, run: str) -> Tally:
+    """Judge one spilled partition: its people and their credits, each in file order."""
+    people: dict[str, list] = {}
+    for chunk in read_chunks(Path(people_part)):
+        for line, pid, found in chunk:
+            people.setdefault(pid, []).append((line, found))
+    credits: dict[str, list] = {pid: [] for pid in people}
+    for chunk in read_chunks(Path(credits_part)):
+        for line, pid, found in chunk:
+            credits[pid].append((line, found))
+    return judge_people([(pid, records, credits[pid]) for pid, records in people.items()], run)
 
 
 def _problem(file: str, line: int, message: str, key: str | None = None):
@@ -163,7 +148,7 @@ def file_partition(paths: list[str], run: str) -> Tally:
         tally.records += len(holder.credentials)
         where = [(doc.source, doc.locate(("credentials", i))[0]) for i in range(len(holder.credentials))]
         rows += holder_rows(name, holder, [str(p) for p in loaded.warnings], ctx, where)
-    return _finish(rows, tally, job, Path(run))
+    return _finish(rows, tally, job.only, Path(run))
 
 
 # --- the main side ----------------------------------------------------------------------------
@@ -188,20 +173,39 @@ class Pool:
 
     def __init__(self, jobs: int, rules: RuleSet, rule_dirs: list[Path], job: Job):
         _install(rules, job)  # before forking: the children inherit it
+        self.jobs = jobs
         self.pool = None
         if jobs > 1:
             self.pool = _context().Pool(jobs, _init_worker, (rule_dirs, job, id(job)))
 
-    def run(self, fn, tasks: list[tuple]) -> Iterator[tuple[tuple, Tally]]:
-        """(task, result) as tasks finish, in any order."""
+    def run(self, fn, tasks: Iterable[tuple]) -> Iterator[tuple[tuple, Tally]]:
+        """(task, result) as tasks finish, in any order. ``tasks`` is drawn lazily, a few tasks
+        ahead of the workers, so that a reader producing them is held back (bounded memory). If
+        drawing a task fails, the tasks already started are waited for first."""
         if self.pool is None:
             for args in tasks:
                 yield args, fn(*args)
             return
-        pending = [(args, self.pool.apply_async(fn, args)) for args in tasks]
-        while pending:
+        ahead = 2 * self.jobs
+        pending: deque = deque()
+        source = iter(tasks)
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < ahead:
+                try:
+                    args = next(source)
+                except StopIteration:
+                    exhausted = True
+                    break
+                except BaseException:
+                    for _, res in pending:
+                        res.wait()
+                    raise
+                pending.append((args, self.pool.apply_async(fn, args)))
+            if not pending:
+                return
             pending[0][1].wait(0.1)  # no busy loop: wait on the oldest, then collect all finished
-            still = []
+            still: deque = deque()
             for args, res in pending:
                 if res.ready():
                     yield args, res.get()
@@ -234,51 +238,221 @@ def partitions_for(credits_bytes: int, jobs: int) -> int:
     return max(2 * jobs, math.ceil(credits_bytes / PARTITION_BYTES))
 
 
+class NotGrouped(Exception):
+    """The credits file is not grouped by person: a person's credits came back after another's."""
+
+
+@dataclass
+class _People:
+    """The people file, read once: each person's records in file order (first appearance first)."""
+
+    records: dict[str, list]
+    count: int  # records, blank ones excepted
+    blank: int
+
+
+def _read_people(people: CsvFile) -> _People:
+    by_pid: dict[str, list] = {}
+    count = blank = 0
+    with people:
+        for line, pid, found in people.records():
+            if found is None:
+                blank += 1
+            else:
+                count += 1
+                by_pid.setdefault(pid, []).append((line, found))
+    return _People(by_pid, count, blank)
+
+
 def run_csv(people: Path, credits: Path | None, *, rules: RuleSet, rule_dirs: list[Path], job: Job,
             jobs: int, folder: Path, sort: bool, partitions: int | None = None,
             progress: Progress | None = None) -> Outcome:
-    """Phase 1: cut both files into byte ranges and split every range into the partitions, in
-    parallel. Phase 2: judge the partitions in parallel (see _stream)."""
+    """Read the people file, then stream the credits file (see the module's docstring). Raises
+    InputError when a file cannot be opened or has no usable header."""
     progress = progress or Progress()
-    inputs = [(people, PEOPLE, job.people_file, "people")]
-    if credits is not None:
-        inputs.append((credits, CREDITS, job.credits_file, "credits"))
-    headers = {}
-    for path, spec, source, stem in inputs:
-        headers[stem] = read_header(path, spec, source)  # InputError here: nothing else to do
-        warn_unknown_columns(headers[stem][0], source)
-    size = credits.stat().st_size if credits is not None else people.stat().st_size
-    parts = partitions or partitions_for(size, jobs)
-    pool = Pool(jobs, rules, rule_dirs, job)
+    people_file = CsvFile(people, PEOPLE, job.people_file)
+    credits_file = None
     try:
-        tasks, files = [], {"people": [[] for _ in range(parts)], "credits": [[] for _ in range(parts)]}
-        for path, spec, source, stem in inputs:
-            header, offset, line = headers[stem]
-            for r, rng in enumerate(ranges(path, offset, line, RANGES_PER_JOB * jobs)):
-                outputs = [str(folder / f"{stem}-{r:04d}-{p:04d}.part") for p in range(parts)]
-                for p in range(parts):
-                    files[stem][p].append(outputs[p])
-                tasks.append((str(path), header, source, rng, parts, outputs))
-        progress.phase("reading", sum(t[3].end - t[3].start for t in tasks))
-        records = blank = 0
-        problems = []
-        for args, (n, b, found) in pool.run(split_range, tasks):
-            records += n
-            blank += b
-            problems += found
-            progress.advance(args[3].end - args[3].start)
-        if problems:
-            raise InputError(sorted(problems, key=lambda p: (p.file, p.line or 0)))
+        warn_unknown_columns(people_file.header, job.people_file)
+        if credits is not None:
+            credits_file = CsvFile(credits, CREDITS, job.credits_file)
+            warn_unknown_columns(credits_file.header, job.credits_file)
+        progress.phase("reading", None)
+        found = _read_people(people_file)
     except BaseException:
-        pool.close()
+        people_file.close()
+        if credits_file is not None:
+            credits_file.close()
         raise
-    for stem in files:  # range order is file order: a person's records stay in file order
-        for p in range(parts):
-            files[stem][p].sort()
-    eval_tasks = [(files["people"][p], files["credits"][p], str(folder / f"{p:04d}.run"), headers["people"][0],
-                   headers["credits"][0] if "credits" in headers else None) for p in range(parts)]
-    tally = Tally(blank=blank)
-    return Outcome(tally, _stream(pool, csv_partition, eval_tasks, progress, tally, folder, sort), pool)
+    ctx = Context(rules, job.settings, job.people_file, job.credits_file)
+    tally = Tally()
+    pool = Pool(jobs, rules, rule_dirs, job)
+    rows = _csv_rows(pool, found, credits, credits_file, ctx, folder, sort, partitions, progress, tally)
+    return Outcome(tally, rows, pool)
+
+
+def _csv_rows(pool: Pool, people: _People, credits: Path | None, credits_file: CsvFile | None, ctx: Context,
+              folder: Path, sort: bool, partitions: int | None, progress: Progress, tally: Tally) -> Iterator[Keyed]:
+    """Judge everyone (streamed, or spilled when the credits file is not grouped); then the rows,
+    merged into urgency order or run by run. Closes the pool and the credits file."""
+    try:
+        progress.phase("evaluating", len(people.records))
+        batch_people = math.ceil(len(people.records) / partitions) if partitions else None
+        done = Tally()
+        runs: list[Path] = []
+        try:
+            tasks = _stream_tasks(people, credits_file, ctx, folder, batch_people, done, runs)
+            for args, part in pool.run(judge_people, tasks):
+                done.add(part)
+                runs.append(Path(args[1]))
+                progress.advance(part.people)
+        except NotGrouped:
+            assert credits is not None
+            if credits_file is not None:
+                credits_file.close()
+            progress.phase("evaluating", len(people.records))
+            done, runs = _spilled(pool, people, credits, ctx, folder, partitions, progress)
+        finally:
+            if credits_file is not None:
+                credits_file.close()
+    finally:
+        pool.close()
+    tally.add(done)
+    yield from merged(runs, folder) if sort else itertools.chain.from_iterable(read_run(r) for r in runs)
+
+
+BATCH_CREDITS = 50_000  # credit records per batch of people sent to a worker
+LOCAL_ROWS = 50_000  # error rows the main process writes per run
+
+
+class _Local:
+    """Error rows that need no rules (orphan credit records, people without a person_id), written
+    as runs by the main process."""
+
+    def __init__(self, ctx: Context, folder: Path, name: str, done: Tally, runs: list[Path]):
+        self.ctx, self.folder, self.name, self.done, self.runs = ctx, folder, name, done, runs
+        self.rows: list[Keyed] = []
+
+    def no_pid(self, people: _People) -> None:
+        empty = people.records.get("")
+        if empty is not None:  # one error row per people record without a person_id
+            self.done.people += 1
+            self.done.records += len(empty)
+            self.rows += [error_row("", [_problem(self.ctx.people_file, line, "person_id is empty", "person_id")])
+                          for line, _ in empty]
+
+    def orphan(self, pid: str, line: int, found: tuple[str, ...] | str) -> None:
+        """A credit record whose person is not in the people file, or that has no person_id."""
+        self.rows.append(orphan_row(pid, line, self.ctx, found if isinstance(found, str) and pid else None))
+        self.done.rejected_credits += 1
+        if len(self.rows) >= LOCAL_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        run = self.folder / f"{self.name}-{len(self.runs):05d}.run"
+        tally = Tally()
+        self.done.add(_finish(self.rows, tally, None, run))
+        self.runs.append(run)
+        self.rows = []
+
+
+def _stream_tasks(people: _People, credits_file: CsvFile | None, ctx: Context, folder: Path,
+                  batch_people: int | None, done: Tally, runs: list[Path]) -> Iterator[tuple]:
+    """judge_people tasks, each a batch of whole people, made while the credits file is read.
+    Raises NotGrouped at the first credit record of a person whose credits have passed."""
+    remaining = dict(people.records)  # people whose credits have not passed yet
+    remaining.pop("", None)
+    local = _Local(ctx, folder, "local", done, runs)
+    local.no_pid(people)
+    done.blank += people.blank
+    counter = itertools.count()
+    batch: list[tuple[str, list, list]] = []
+    size = 0
+
+    def add(pid: str, mine: list) -> bool:
+        nonlocal size
+        batch.append((pid, remaining.pop(pid), mine))
+        size += len(mine) + 1
+        return len(batch) >= batch_people if batch_people else size >= BATCH_CREDITS
+
+    def task() -> tuple:
+        nonlocal batch, size
+        out = (batch, str(folder / f"batch-{next(counter):05d}.run"))
+        batch, size = [], 0
+        return out
+
+    if credits_file is not None:
+        pid: str | None = None  # the person whose credits are passing
+        mine: list = []
+        for line, rpid, found in credits_file.records():
+            if found is None:
+                done.blank += 1
+                continue
+            if rpid != pid:
+                if pid is not None and add(pid, mine):
+                    yield task()
+                pid = None
+                if rpid in remaining:
+                    pid, mine = rpid, []
+                elif rpid and rpid in people.records:
+                    raise NotGrouped(rpid)
+            if pid is None:
+                local.orphan(rpid, line, found)
+            else:
+                mine.append((line, found))
+        if pid is not None and add(pid, mine):
+            yield task()
+    for pid in list(remaining):  # people without credits
+        if add(pid, []):
+            yield task()
+    if batch:
+        yield task()
+    local.flush()
+
+
+def _spilled(pool: Pool, people: _People, credits: Path, ctx: Context, folder: Path, partitions: int | None,
+             progress: Progress) -> tuple[Tally, list[Path]]:
+    """The credits file is not grouped by person: spill both files' records into partitions by
+    person, then judge the partitions. The credits file is read from its start again: the records
+    read before the first one out of place are the only ones ever read twice."""
+    parts = partitions or partitions_for(credits.stat().st_size, pool.jobs)
+    folder = folder / "spill"
+    folder.mkdir()
+    done = Tally(blank=people.blank)
+    runs: list[Path] = []
+    local = _Local(ctx, folder, "local", done, runs)
+    local.no_pid(people)
+    people_parts = Partitions([folder / f"people-{p:04d}.part" for p in range(parts)])
+    try:
+        for pid, records in people.records.items():
+            if pid:
+                for line, found in records:
+                    people_parts.add((line, pid, found))
+    finally:
+        people_parts.close()
+    credit_parts = Partitions([folder / f"credits-{p:04d}.part" for p in range(parts)])
+    try:
+        with CsvFile(credits, CREDITS, ctx.credits_file) as again:
+            for record in again.records():
+                line, pid, found = record
+                if found is None:
+                    done.blank += 1
+                elif pid and pid in people.records:
+                    credit_parts.add(record)
+                else:
+                    local.orphan(pid, line, found)
+    finally:
+        credit_parts.close()
+    local.flush()
+    tasks = [(str(pp), str(cp), str(folder / f"part-{p:04d}.run"))
+             for p, (pp, cp) in enumerate(zip(people_parts.paths, credit_parts.paths))]
+    for args, part in pool.run(judge_partition, tasks):
+        done.add(part)
+        runs.append(Path(args[2]))
+        progress.advance(part.people)
+    return done, runs
 
 
 def run_files(paths: list[Path], *, rules: RuleSet, rule_dirs: list[Path], job: Job, jobs: int, folder: Path,
@@ -295,21 +469,20 @@ def run_files(paths: list[Path], *, rules: RuleSet, rule_dirs: list[Path], job: 
     return Outcome(tally, _stream(pool, file_partition, tasks, progress, tally, folder, sort), pool)
 
 
-RUN_ARG = {"csv_partition": 2, "file_partition": 1}  # where each task's run file is among its args
-
-
-def _stream(pool: "Pool", fn: Callable, tasks: list[tuple], progress: Progress, tally: Tally, folder: Path,
+def _stream(pool: Pool, fn: Callable, tasks: list[tuple], progress: Progress, tally: Tally, folder: Path,
             sort: bool) -> Iterator[Keyed]:
-    """Judge every partition; unsorted, each run is written out as soon as it is done; sorted
-    (urgency order), the runs are merged once all are done. Closes the pool."""
+    """Judge every share of the files; unsorted, each run is written out as soon as it is done;
+    sorted (urgency order), the runs are merged once all are done. Closes the pool."""
+    runs = []
     try:
         progress.phase("evaluating", len(tasks))
         for args, part in pool.run(fn, tasks):
             tally.add(part)
             progress.advance()
+            runs.append(Path(args[1]))
             if not sort:
-                yield from read_run(Path(args[RUN_ARG[fn.__name__]]))
+                yield from read_run(runs[-1])
     finally:
         pool.close()
     if sort:
-        yield from merged([Path(t[RUN_ARG[fn.__name__]]) for t in tasks], folder)
+        yield from merged(runs, folder)

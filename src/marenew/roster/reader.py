@@ -1,0 +1,142 @@
+"""Reading a CSV export: every record once, with the csv module, and the line it starts on.
+
+The file is decoded as UTF-8 (a leading byte-order mark is dropped) and handed to ``csv.reader``
+whole, so what counts as a record is exactly what the csv module reads: quoted cells may hold
+commas, quotes and line breaks, and lines may end in LF, CRLF or a bare CR. A record's line is
+the physical line it starts on (the csv module's own ``line_num`` count). A record that cannot be
+used becomes a message for that record alone; reading goes on with the next one, so nothing after
+a bad record is lost.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Self
+
+from marenew.load.problems import InputError, Problem
+
+from .columns import PERSON_ID, Columns, Header, match_header
+
+# One CSV field may hold up to this much text (the csv module's default is 128 KiB).
+FIELD_LIMIT = 1024 * 1024
+csv.field_size_limit(FIELD_LIMIT)
+
+NOT_UTF8 = "is not UTF-8 text; save the export as CSV UTF-8"
+
+# (line, person_id, cells): the canonical cells (Header.picker), or a message when the record
+# itself cannot be used, or None for a record with no cell filled in (skipped and counted).
+Record = tuple[int, str, "tuple[str, ...] | str | None"]
+
+
+def open_problem(exc: OSError, source: str) -> Problem:
+    if isinstance(exc, FileNotFoundError):
+        return Problem(source, None, None, "no such file")
+    if isinstance(exc, IsADirectoryError):
+        return Problem(source, None, None, "is a folder, not a CSV file")
+    return Problem(source, None, None, f"cannot read: {exc.strerror or exc}")
+
+
+def _utf8(cells: list[str]) -> bool:
+    """False when a cell holds bytes that were not UTF-8 (decoded as lone surrogates)."""
+    text = "".join(cells)
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+class CsvFile:
+    """An open CSV export: its header, then its records, read once from start to end.
+
+    Raises InputError when the file cannot be opened or has no usable header."""
+
+    def __init__(self, path: Path, spec: Columns, source: str):
+        self.source = source
+        try:
+            # surrogateescape: a byte that is not UTF-8 spoils its record only, not the file
+            self._file: IO[str] = open(path, newline="", encoding="utf-8-sig",  # noqa: SIM115 - closed by close()
+                                       errors="surrogateescape")
+        except OSError as exc:
+            raise InputError([open_problem(exc, source)]) from None
+        self._reader = csv.reader(self._file)
+        try:
+            names = self._header(spec)
+        except BaseException:
+            self.close()
+            raise
+        self.header: Header = match_header(spec, names, source)
+
+    def _header(self, spec: Columns) -> list[str]:
+        try:
+            names = next(self._reader, None)
+        except OSError as exc:
+            raise InputError([open_problem(exc, self.source)]) from None
+        except csv.Error as exc:
+            raise InputError([Problem(self.source, 1, None, f"not valid CSV: {exc}")]) from None
+        if names is not None and not _utf8(names):
+            raise InputError([Problem(self.source, 1, None, NOT_UTF8)])
+        if not names or not any(n.strip() for n in names):
+            raise InputError([Problem(self.source, 1, None, f"is empty; the first line must be a header naming the "
+                                                            f"columns ({', '.join(spec.columns)})")])
+        return names
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def records(self) -> Iterator[Record]:
+        """Every record after the header, in file order. This is the roster's hot loop (millions of
+        records): the common case is a few operations per record."""
+        reader = self._reader
+        width = self.header.width
+        pick = self.header.picker()
+        pid_at = self.header.index[PERSON_ID]
+        done = reader.line_num  # lines read so far: a record starts on the next one
+        while True:
+            try:
+                for row in reader:
+                    line = done + 1
+                    done = reader.line_num
+                    if not _utf8(row):
+                        yield line, _shown(_pid(row, pid_at)), NOT_UTF8
+                    elif len(row) == width:
+                        row.append("")  # the cell that absent columns read (Header.picker)
+                        found = pick(row)
+                        pid = found[PERSON_ID].strip()
+                        # with a person_id the record is not blank; without, it may be (`"",""`)
+                        yield line, pid, found if pid or any(c.strip() for c in found) else None
+                    elif not any(c.strip() for c in row):
+                        yield line, "", None
+                    else:
+                        yield line, _pid(row, pid_at), _miscount(len(row), width, line, done)
+                return
+            except csv.Error as exc:  # the csv module goes on with the next line
+                line = done + 1
+                done = reader.line_num
+                yield line, "", f"not valid CSV: {exc}"
+
+
+def _pid(row: list[str], at: int) -> str:
+    return row[at].strip() if len(row) > at else ""
+
+
+def _shown(text: str) -> str:
+    """Text with bytes that were not UTF-8 made printable (U+FFFD), for an error row."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _miscount(fields: int, width: int, line: int, last: int) -> str:
+    message = f"has {fields} fields; the header has {width}"
+    if last > line:  # a quote that opens a cell and is never closed swallows the lines after it
+        message += f" (the record runs from line {line} to line {last}: is a closing quote missing?)"
+    return message

@@ -1,0 +1,167 @@
+"""The roster's CSV reading: the records are the csv module's, each with the line it starts on;
+a bad record is an error row of its own and nothing after it is lost; grouped and ungrouped
+credits files give the same rows; and the outputs on the recorded rosters stay byte for byte."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import string
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from roster_golden import AS_OF, GOLDEN, VARIANTS, write_roster
+
+from marenew.cli import app
+from marenew.roster.columns import CREDITS, PERSON_ID
+from marenew.roster.reader import NOT_UTF8, CsvFile
+
+HEADER = ",".join(CREDITS.columns)
+WIDTH = len(CREDITS.columns)
+
+
+# --- the reader against csv.reader ------------------------------------------------------------------
+
+
+def reference(text: str) -> list[tuple[int, str, tuple | str | None]]:
+    """What the roster should read from ``text`` (the file's characters after decoding), worked out
+    from csv.reader directly: each record after the header with the line it starts on."""
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    next(reader)
+    out = []
+    done = reader.line_num
+    for row in reader:
+        line, done = done + 1, reader.line_num
+        if not any(c.strip() for c in row):
+            out.append((line, "", None))
+        elif len(row) != WIDTH:
+            out.append((line, row[PERSON_ID].strip(), f"has {len(row)} fields"))
+        else:
+            out.append((line, row[PERSON_ID].strip(), tuple(row)))
+    return out
+
+
+def read(path: Path) -> list[tuple[int, str, tuple | str | None]]:
+    with CsvFile(path, CREDITS, "credits.csv") as f:
+        got = list(f.records())
+    # the reader's message says more than the reference's (the header's width, a missing quote)
+    return [(line, pid, found.split(";")[0] if isinstance(found, str) else found) for line, pid, found in got]
+
+
+plain = st.text(alphabet=string.ascii_letters + string.digits + " -.;é", max_size=6)
+tricky = st.text(alphabet='ab ,;"\n\r\r\né', max_size=8)
+field = st.one_of(
+    plain,
+    st.just(""),
+    tricky.map(lambda t: '"' + t.replace('"', '""') + '"'),  # quoted: commas, quotes, line breaks inside
+    plain.map(lambda t: t + '" x'),  # a quote inside an unquoted cell is a plain character
+)
+record = st.one_of(
+    st.lists(field, min_size=WIDTH, max_size=WIDTH),
+    st.lists(field, min_size=0, max_size=WIDTH + 2),  # too few or too many fields, or a blank line
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(record, max_size=12), newline=st.sampled_from(["\n", "\r\n", "\r"]), bom=st.booleans(),
+       last_newline=st.booleans())
+def test_records_and_their_lines_are_those_of_csv_reader(tmp_path, rows, newline, bom, last_newline):
+    text = newline.join([HEADER] + [",".join(r) for r in rows]) + (newline if last_newline else "")
+    text = ("\ufeff" if bom else "") + text
+    path = tmp_path / "credits.csv"
+    path.write_bytes(text.encode("utf-8"))
+    assert read(path) == reference(text)
+
+
+def test_a_record_that_is_not_utf8_is_an_error_and_the_next_one_is_read(tmp_path):
+    path = tmp_path / "credits.csv"
+    path.write_bytes(HEADER.encode() + b"\nP1,Caf\xe9,2025-01-01,1,,,,\nP2,Ok,2025-01-02,1,,,,\n")
+    with CsvFile(path, CREDITS, "credits.csv") as f:
+        got = list(f.records())
+    assert got == [(2, "P1", NOT_UTF8), (3, "P2", ("P2", "Ok", "2025-01-02", "1", "", "", "", ""))]
+
+
+def test_a_record_the_csv_module_refuses_is_an_error_and_the_next_one_is_read(tmp_path):
+    path = tmp_path / "credits.csv"
+    huge = "x" * (1024 * 1024 + 1)  # over the field size limit
+    path.write_text(f"{HEADER}\nP1,{huge},2025-01-01,1,,,,\nP2,Ok,2025-01-02,1,,,,\n", encoding="utf-8")
+    with CsvFile(path, CREDITS, "credits.csv") as f:
+        got = list(f.records())
+    assert got[0][0] == 2 and got[0][2].startswith("not valid CSV: field larger than field limit")
+    assert got[-1] == (3, "P2", ("P2", "Ok", "2025-01-02", "1", "", "", "", ""))
+
+
+# --- through the roster -----------------------------------------------------------------------------
+
+PEOPLE_TEXT = "person_id,holder,cert,certified_on\nQ1,Ann,CMA,2025-01-01\nQ2,Bo,CMA,2025-01-01\n"
+
+
+def run_roster(runner, people: Path, credits: Path, *extra: str):
+    result = runner.invoke(app, ["roster", "--people", str(people), "--credits", str(credits), "--as-of", AS_OF,
+                                 "--format", "json", *extra], env={"NO_COLOR": "1"})
+    assert result.exit_code in (0, 1, 2), result.output
+    return result
+
+
+def test_a_quote_inside_a_cell_loses_no_record(runner, write):
+    """`5" bandage` is a title with a quote character, not an opening quote: the records after it
+    are read as themselves (each credit counts; none is swallowed into another)."""
+    people = write("people.csv", PEOPLE_TEXT)
+    credits = write("credits.csv", "person_id,title,date,points\nQ1,5\" bandage,2025-02-01,2\n"
+                                   "Q1,Vitals,2025-02-02,3\nQ2,Coding,2025-02-03,4\nQ2,Bad,2025-02-30,1\n")
+    rows = json.loads(run_roster(runner, people, credits).stdout)
+    errors = [r for r in rows if "error" in r and r["file"] == str(credits)]
+    assert [(r["line"], r["error"].split("error: ")[1]) for r in errors] == [(5, "date: `2025-02-30` is not a valid date")]
+    q1 = next(r for r in rows if r["source"] == "Q1")
+    assert q1["status"] == "active"
+
+
+def test_an_unclosed_quote_is_one_error_row_that_says_where(runner, write):
+    people = write("people.csv", PEOPLE_TEXT)
+    credits = write("credits.csv", 'person_id,title,date,points\nQ1,"Vitals,2025-02-02,3\nQ2,Coding,2025-02-03,4\n')
+    rows = json.loads(run_roster(runner, people, credits).stdout)
+    bad = next(r for r in rows if r["file"] == str(credits))
+    assert bad["line"] == 2
+    assert "the record runs from line 2 to line 3: is a closing quote missing?" in bad["error"]
+
+
+@pytest.mark.parametrize("newline", ["\r", "\r\n"])
+def test_cr_and_crlf_line_ends_with_a_bom_read_every_record(runner, write, newline):
+    lf_people = write("lf/people.csv", PEOPLE_TEXT)
+    text = "person_id,title,date,points\nQ1,A,2025-02-01,2\nQ2,B,2025-02-30,1\nQ2,C,2025-02-03,4\n"
+    lf = run_roster(runner, lf_people, write("lf/credits.csv", text))
+    people = write("x/people.csv", "\ufeff" + PEOPLE_TEXT.replace("\n", newline))
+    other = run_roster(runner, people, write("x/credits.csv", "\ufeff" + text.replace("\n", newline)))
+    assert other.stdout.replace("/x/", "/lf/") == lf.stdout
+    assert '"line": 3' in lf.stdout
+
+
+def test_credits_not_grouped_by_person_give_the_same_rows(runner, write):
+    lines = ["Q1,A,2025-02-01,2", "Q1,B,2025-03-01,2", "Q2,C,2025-02-03,4", "Q2,D,2025-04-03,1", "Q1,E,2025-05-01,1"]
+    people = write("people.csv", PEOPLE_TEXT)
+    grouped = write("g/credits.csv", "\n".join(["person_id,title,date,points", *sorted(lines)]) + "\n")
+    mixed = write("m/credits.csv", "\n".join(["person_id,title,date,points", *lines]) + "\n")
+    for extra in ((), ("--jobs", "1"), ("--jobs", "2", "--partitions", "3")):
+        a = run_roster(runner, people, grouped, *extra)
+        b = run_roster(runner, people, mixed, *extra)
+        assert a.stdout == b.stdout and a.stderr == b.stderr
+
+
+# --- byte for byte the outputs recorded before the reader was rewritten ------------------------------
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_outputs_equal_the_recorded_ones(runner, tmp_path, monkeypatch, variant):
+    people, credits = write_roster(tmp_path, variant)
+    monkeypatch.chdir(tmp_path)
+    for fmt in ("csv", "jsonl"):
+        for extra in ((), ("--jobs", "1", "--partitions", "5")):
+            result = runner.invoke(app, ["roster", "--people", people, "--credits", credits, "--as-of", AS_OF,
+                                         "--format", fmt, *extra], env={"NO_COLOR": "1"})
+            assert result.stdout_bytes == (GOLDEN / f"{variant}.{fmt}").read_bytes()
+            assert result.stderr_bytes == (GOLDEN / f"{variant}.stderr").read_bytes()
+    assert os.getcwd() == str(tmp_path)
