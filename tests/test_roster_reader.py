@@ -12,11 +12,11 @@ import string
 from pathlib import Path
 
 import pytest
+from helpers import cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from roster_golden import AS_OF, GOLDEN, VARIANTS, write_roster
 
-from marenew.cli import app
 from marenew.roster.columns import CREDITS, PERSON_ID
 from marenew.roster.reader import NOT_UTF8, CsvFile
 
@@ -100,54 +100,53 @@ def test_a_record_the_csv_module_refuses_is_an_error_and_the_next_one_is_read(tm
 PEOPLE_TEXT = "person_id,holder,cert,certified_on\nQ1,Ann,CMA,2025-01-01\nQ2,Bo,CMA,2025-01-01\n"
 
 
-def run_roster(runner, people: Path, credits: Path, *extra: str):
-    result = runner.invoke(app, ["roster", "--people", str(people), "--credits", str(credits), "--as-of", AS_OF,
-                                 "--format", "json", *extra], env={"NO_COLOR": "1"})
+def run_roster(people: Path, credits: Path, *extra: str):
+    result = cli("roster", "--people", people, "--credits", credits, "--as-of", AS_OF, "--format", "json", *extra)
     assert result.exit_code in (0, 1, 2), result.output
     return result
 
 
-def test_a_quote_inside_a_cell_loses_no_record(runner, write):
+def test_a_quote_inside_a_cell_loses_no_record(write):
     """`5" bandage` is a title with a quote character, not an opening quote: the records after it
     are read as themselves (each credit counts; none is swallowed into another)."""
     people = write("people.csv", PEOPLE_TEXT)
     credits = write("credits.csv", "person_id,title,date,points\nQ1,5\" bandage,2025-02-01,2\n"
                                    "Q1,Vitals,2025-02-02,3\nQ2,Coding,2025-02-03,4\nQ2,Bad,2025-02-30,1\n")
-    rows = json.loads(run_roster(runner, people, credits).stdout)
+    rows = json.loads(run_roster(people, credits).stdout)
     errors = [r for r in rows if "error" in r and r["file"] == str(credits)]
     assert [(r["line"], r["error"].split("error: ")[1]) for r in errors] == [(5, "date: `2025-02-30` is not a valid date")]
     q1 = next(r for r in rows if r["source"] == "Q1")
     assert q1["status"] == "active"
 
 
-def test_an_unclosed_quote_is_one_error_row_that_says_where(runner, write):
+def test_an_unclosed_quote_is_one_error_row_that_says_where(write):
     people = write("people.csv", PEOPLE_TEXT)
     credits = write("credits.csv", 'person_id,title,date,points\nQ1,"Vitals,2025-02-02,3\nQ2,Coding,2025-02-03,4\n')
-    rows = json.loads(run_roster(runner, people, credits).stdout)
+    rows = json.loads(run_roster(people, credits).stdout)
     bad = next(r for r in rows if r["file"] == str(credits))
     assert bad["line"] == 2
     assert "the record runs from line 2 to line 3: is a closing quote missing?" in bad["error"]
 
 
 @pytest.mark.parametrize("newline", ["\r", "\r\n"])
-def test_cr_and_crlf_line_ends_with_a_bom_read_every_record(runner, write, newline):
+def test_cr_and_crlf_line_ends_with_a_bom_read_every_record(write, newline):
     lf_people = write("lf/people.csv", PEOPLE_TEXT)
     text = "person_id,title,date,points\nQ1,A,2025-02-01,2\nQ2,B,2025-02-30,1\nQ2,C,2025-02-03,4\n"
-    lf = run_roster(runner, lf_people, write("lf/credits.csv", text))
+    lf = run_roster(lf_people, write("lf/credits.csv", text))
     people = write("x/people.csv", "\ufeff" + PEOPLE_TEXT.replace("\n", newline))
-    other = run_roster(runner, people, write("x/credits.csv", "\ufeff" + text.replace("\n", newline)))
+    other = run_roster(people, write("x/credits.csv", "\ufeff" + text.replace("\n", newline)))
     assert other.stdout.replace("/x/", "/lf/") == lf.stdout
     assert '"line": 3' in lf.stdout
 
 
-def test_credits_not_grouped_by_person_give_the_same_rows(runner, write):
+def test_credits_not_grouped_by_person_give_the_same_rows(write):
     lines = ["Q1,A,2025-02-01,2", "Q1,B,2025-03-01,2", "Q2,C,2025-02-03,4", "Q2,D,2025-04-03,1", "Q1,E,2025-05-01,1"]
     people = write("people.csv", PEOPLE_TEXT)
     grouped = write("g/credits.csv", "\n".join(["person_id,title,date,points", *sorted(lines)]) + "\n")
     mixed = write("m/credits.csv", "\n".join(["person_id,title,date,points", *lines]) + "\n")
     for extra in ((), ("--jobs", "1"), ("--jobs", "2", "--partitions", "3")):
-        a = run_roster(runner, people, grouped, *extra)
-        b = run_roster(runner, people, mixed, *extra)
+        a = run_roster(people, grouped, *extra)
+        b = run_roster(people, mixed, *extra)
         assert a.stdout == b.stdout and a.stderr == b.stderr
 
 
@@ -155,13 +154,13 @@ def test_credits_not_grouped_by_person_give_the_same_rows(runner, write):
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_outputs_equal_the_recorded_ones(runner, tmp_path, monkeypatch, variant):
+def test_outputs_equal_the_recorded_ones(tmp_path, monkeypatch, variant):
     people, credits = write_roster(tmp_path, variant)
     monkeypatch.chdir(tmp_path)
     for fmt in ("csv", "jsonl"):
         for extra in ((), ("--jobs", "1", "--partitions", "5")):
-            result = runner.invoke(app, ["roster", "--people", people, "--credits", credits, "--as-of", AS_OF,
-                                         "--format", fmt, *extra], env={"NO_COLOR": "1"})
+            result = cli("roster", "--people", people, "--credits", credits, "--as-of", AS_OF, "--format", fmt,
+                         *extra)
             assert result.stdout_bytes == (GOLDEN / f"{variant}.{fmt}").read_bytes()
             assert result.stderr_bytes == (GOLDEN / f"{variant}.stderr").read_bytes()
     assert os.getcwd() == str(tmp_path)
