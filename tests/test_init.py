@@ -124,7 +124,7 @@ def test_an_interrupted_write_leaves_the_old_file_whole(runner, tmp_path, monkey
     monkeypatch.setattr(os, "replace", fail)
     result = init(runner, str(target), "--cert", "CMA", "--force", "--as-of", AS_OF)
     assert result.exit_code == ExitCode.INPUT
-    assert result.stderr == f"{target}: error: cannot write: No space left on device\n"
+    assert result.stderr == f"{target}: error: cannot write: no space left on the device\n"
     assert target.read_text(encoding="utf-8") == "holder: my real data\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["marenew.yaml"]  # no temporary file left
 

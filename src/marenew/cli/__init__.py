@@ -102,17 +102,33 @@ def root() -> Any:
 
 def main() -> None:
     """Console-script entry point: the last line of defence against a traceback."""
+    from marenew.cli import streams
+
+    streams.setup()
     try:
         root()(prog_name="marenew")
-    except SystemExit:
-        raise
+        code: Any = ExitCode.OK
+    except SystemExit as exc:
+        code = exc.code
     except BaseException as exc:  # noqa: BLE001 - nothing may escape as a traceback
         from marenew.cli.common import debug, internal_error
 
         if isinstance(exc, KeyboardInterrupt):
             sys.stderr.write("marenew: interrupted\n")
-            sys.exit(ExitCode.INTERRUPTED)
-        if debug():
-            raise
-        internal_error(exc)
-        sys.exit(ExitCode.INTERNAL)
+            code = ExitCode.INTERRUPTED
+        elif isinstance(exc, OSError):  # the environment refused (a full disk, a closed descriptor)
+            from marenew.store.atomic import os_message
+
+            sys.stderr.write(f"marenew: {os_message(exc)}\n")
+            code = ExitCode.INPUT
+        else:
+            if debug():
+                raise
+            internal_error(exc)
+            code = ExitCode.INTERNAL
+    if code is None:
+        code = ExitCode.OK
+    elif not isinstance(code, int):  # sys.exit("message")
+        sys.stderr.write(f"{code}\n")
+        code = ExitCode.INPUT
+    sys.exit(streams.finish(int(code)))

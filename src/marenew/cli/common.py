@@ -124,9 +124,25 @@ def console(*, stderr: bool = False, file: Optional[IO[str]] = None, width: Opti
     """Markup off; rich honours NO_COLOR and drops colours when the output is not a terminal."""
     from marenew.report.safe import SafeConsole
 
+    if width is None:
+        width = _columns()
+
     # SafeConsole: a holder name or a CSV cell cannot send escape sequences to the terminal
     return SafeConsole(stderr=stderr, file=file, width=width, markup=False, emoji=False, highlight=False,
                    soft_wrap=False)
+
+
+# The widest a terminal is taken to be: COLUMNS=99999999999 would have rich lay out (and hold in
+# memory) lines that long.
+MAX_COLUMNS = 1000
+
+
+def _columns() -> Optional[int]:
+    """COLUMNS, bounded to MAX_COLUMNS; None leaves the width to rich (the terminal's own)."""
+    raw = os.environ.get("COLUMNS", "").strip()
+    if raw.isdigit() and int(raw) > MAX_COLUMNS:
+        return MAX_COLUMNS
+    return None
 
 
 def print_problems(problems: list[Problem]) -> None:
@@ -176,10 +192,17 @@ def guarded() -> Iterator[None]:
         sys.stderr.write("marenew: interrupted\n")
         raise typer.Exit(ExitCode.INTERRUPTED) from None
     except BrokenPipeError:
-        # the reader went away (`marenew ... | head`): nothing more to say
+        # the reader went away where streams.setup could not catch it (an in-process runner)
         with contextlib.suppress(Exception):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115
-        raise typer.Exit(ExitCode.OK) from None
+        raise typer.Exit(ExitCode.PIPE) from None
+    except OSError as exc:
+        # the OS refused (a full disk, a name too long, no permission): environment, not a bug
+        from marenew.store.atomic import os_message
+
+        where = f"{exc.filename}: " if exc.filename else ""
+        sys.stderr.write(f"marenew: {where}{os_message(exc)}\n")
+        raise typer.Exit(ExitCode.INPUT) from None
     except Exception as exc:
         if debug():
             traceback.print_exc()

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from marenew.core.plan import HolderPlan
 
 app = command_app()
+# Reminders at most ten years before a date: a larger figure would fall before any calendar.
+MAX_ALARM_DAYS = 3653
 
 
 def _holder_plan(file: Path, rules, as_of: dt.date, member, warn_days: int = WARN_DAYS) -> HolderPlan:
@@ -82,7 +84,7 @@ def calendar(
     ] = None,
     alarm: Annotated[
         Optional[list[int]],
-        typer.Option("--alarm", metavar="DAYS", min=0,
+        typer.Option("--alarm", metavar="DAYS", min=0, max=MAX_ALARM_DAYS,
                      help="Remind this many days before each date (repeatable; default: 90, 60, 30 and 7)."),
     ] = None,
     as_of: AsOfOpt = None,

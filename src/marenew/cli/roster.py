@@ -26,6 +26,7 @@ from marenew.cli.common import (
 )
 from marenew.cli.exitcodes import ExitCode
 from marenew.core.defaults import WARN_DAYS
+from marenew.load.problems import InputError, Problem
 
 if TYPE_CHECKING:
     from marenew.roster.runner import Progress
@@ -39,6 +40,10 @@ class Format(str, Enum):
 
 
 app = command_app()
+
+# Worker processes per core at most: more only adds memory (each worker holds a partition) and
+# start-up, never speed, since the work is CPU-bound. A larger --jobs is clamped with a warning.
+JOBS_PER_CORE = 2
 
 SUFFIX_FORMAT = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".txt": "table"}
 
@@ -66,7 +71,8 @@ def roster(
                                               "from the file's suffix).", show_default=False),
     ] = None,
     output: Annotated[
-        Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Write the rows to FILE (atomically).")
+        Optional[Path], typer.Option("--output", "-o", metavar="FILE",
+                                     help="Write the rows to FILE (atomically); `-` means stdout.")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Let -o replace an existing file.")] = False,
     only: Annotated[
@@ -76,7 +82,8 @@ def roster(
                           "always written."),
     ] = None,
     jobs: Annotated[
-        Optional[int], typer.Option("--jobs", "-j", min=1, metavar="N", help="Worker processes (default: all cores).")
+        Optional[int], typer.Option("--jobs", "-j", min=1, metavar="N",
+                                    help="Worker processes (default: all cores; at most twice the cores).")
     ] = None,
     unsorted: Annotated[
         bool,
@@ -117,6 +124,8 @@ def _roster(paths, people, credits, as_of, warn_days, member, rules, fmt, output
     if not paths and not people:
         raise typer.BadParameter("give credential files or folders, or --people people.csv [--credits credits.csv]")
     wanted = _only(only)
+    if output is not None and str(output) == "-":  # `-o -`: stdout, as for `calendar -o -`
+        output = None
     fmt_name = _format(fmt, output)
     target = output
     if target is not None:
@@ -129,6 +138,11 @@ def _roster(paths, people, credits, as_of, warn_days, member, rules, fmt, output
     job = Job(Settings(day, warn_days, member), wanted,
               people_file=str(people) if people else "people.csv", credits_file=str(credits) if credits else "credits.csv")
     jobs = jobs or default_jobs()
+    most = JOBS_PER_CORE * default_jobs()
+    if jobs > most:
+        sys.stderr.write(f"marenew roster: --jobs {jobs} is more than this machine can use; using {most} "
+                         f"({JOBS_PER_CORE} per core, {default_jobs()} cores)\n")
+        jobs = most
     progress = _progress()
     with tempfile.TemporaryDirectory(prefix="marenew-roster-") as tmp:
         common = dict(rules=ruleset, rule_dirs=rules_dirs(rules), job=job, jobs=jobs, folder=Path(tmp),
@@ -150,6 +164,9 @@ def _roster(paths, people, credits, as_of, warn_days, member, rules, fmt, output
         sys.stderr.write(line + "\n")
     if not tally.balanced:
         raise typer.Exit(ExitCode.INTERNAL)
+    if people and tally.records == 0 and tally.errors == 0:
+        # a header and nothing else is an export that went wrong, not an all-clear (like an empty folder)
+        raise InputError([Problem(str(people), None, None, "has a header but no people rows; nothing to judge")])
     if tally.errors:
         raise typer.Exit(ExitCode.INPUT)
     raise typer.Exit(ExitCode.ATTENTION if tally.needs_action else ExitCode.OK)

@@ -74,15 +74,23 @@ MAX_DIGITS = 15
 SHOWN_CHARS = 40  # a value quoted in a message is cut to this many characters
 
 
+# The most MARENEW_MAX_FILE_MB may raise the limit to: a larger figure (1e12) is taken as this.
+MAX_FILE_MB_CEILING = 4096
+
+
 def max_bytes() -> int:
     """The size limit for one input file: 5 MB, or ``MARENEW_MAX_FILE_MB`` (a positive number of
-    megabytes, fractions allowed; anything else leaves the default)."""
+    megabytes, fractions allowed, at most MAX_FILE_MB_CEILING; anything else leaves the
+    default)."""
     raw = os.environ.get("MARENEW_MAX_FILE_MB")
     if raw:
         try:
-            limit = int(float(raw) * 1024 * 1024)
-        except (ValueError, OverflowError):  # "abc", "inf", "nan"
+            megabytes = float(raw)
+        except ValueError:  # "abc"
             return DEFAULT_MAX_BYTES
+        if not math.isfinite(megabytes) or megabytes <= 0:  # "inf", "nan", "-3"
+            return DEFAULT_MAX_BYTES
+        limit = int(min(megabytes, MAX_FILE_MB_CEILING) * 1024 * 1024)
         if limit > 0:
             return limit
     return DEFAULT_MAX_BYTES
@@ -157,9 +165,17 @@ def read_text(path: Path, source: str | None = None) -> str:
             raise InputError([Problem(source, None, None, "is a folder, not a file")])
         if size > limit:
             raise too_big(size)
-        # read at most one byte past the limit: a device or pipe (/dev/zero) has no size to check first
+        # read at most one byte past the limit: a device or pipe (/dev/zero) has no size to check
+        # first; in blocks, so that a high limit does not reserve its memory up front
         with path.open("rb") as fh:
-            raw = fh.read(limit + 1)
+            parts, got = [], 0
+            while got <= limit:
+                block = fh.read(min(1 << 20, limit + 1 - got))
+                if not block:
+                    break
+                parts.append(block)
+                got += len(block)
+            raw = b"".join(parts)
         if len(raw) > limit:
             raise too_big(limit, "more than ")
     except FileNotFoundError:

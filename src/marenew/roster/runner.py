@@ -82,6 +82,12 @@ def _install(rules: RuleSet, job: Job) -> None:
 def _init_worker(rule_dirs: list[Path], job: Job, token: int) -> None:
     """Runs once in each worker. On fork the parent's rules are already here (same token);
     elsewhere they are loaded once, from the same folders."""
+    import signal
+
+    # Ctrl-C reaches the whole process group: the main process stops the workers (SIGTERM, whose
+    # default action ends them quietly), so a worker prints no traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if _WORKER is not None and id(_WORKER[1]) == token:
         return
     _install(load_rules(rule_dirs), job)

@@ -1,15 +1,29 @@
-"""Writing a file the user named: the one place that decides how (`-o`, `init PATH`).
+"""Writing a file the user named: the one place that decides how (`-o`, `init PATH`, calendars).
 
-Nothing the user wrote is lost: an existing file is replaced only with --force, and then through
-a temporary file in the same folder and ``os.replace``, so an interrupted write leaves the old
-file whole. A device or pipe that already exists (``-o /dev/null``) is written into, never
-replaced.
+Nothing the user wrote is lost:
+
+- the content goes to a temporary file in the same folder first, so an interrupted write (an
+  error, Ctrl-C, SIGTERM, a full disk) leaves no partial file and no temporary file behind;
+- without --force it is put in place with ``link``, which fails if the name exists: there is no
+  moment between a check and the write in which another program's file could be replaced (no
+  check-then-open race); where the file system has no hard links, the name is claimed with
+  ``O_CREAT | O_EXCL`` first;
+- with --force an existing file is replaced with ``os.replace`` (atomic) and keeps its
+  permission bits (a 0600 file stays 0600); a new file gets the mode the umask gives (0644 under
+  the usual 022), as a shell redirection would;
+- a device or pipe that already exists (``-o /dev/null``, ``-o /dev/stdout``) is written into,
+  never replaced.
+
+Every OS refusal (a missing folder, no permission, a name too long, a full disk) is bad input or
+environment: an InputError naming the file, never an internal error.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,53 +31,121 @@ from typing import IO
 
 from marenew.load.problems import InputError, Problem
 
+EXISTS = "already exists; pass --force to overwrite it"
+
 
 def _refuse(path: Path, message: str) -> InputError:
     return InputError([Problem(str(path), None, None, message)])
 
 
+def os_message(exc: OSError) -> str:
+    """An OS refusal in plain words (the OS's own text for the rarer ones)."""
+    words = {
+        errno.ENOSPC: "no space left on the device",
+        errno.EDQUOT: "disk quota exceeded",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "operation not permitted",
+        errno.ENAMETOOLONG: "file name too long",
+        errno.ENOENT: "no such file or folder",
+        errno.ENOTDIR: "a part of the path is not a folder",
+        errno.EROFS: "read-only file system",
+        errno.EISDIR: "is a folder",
+        errno.ELOOP: "too many levels of symbolic links",
+    }
+    return words.get(exc.errno or 0) or (exc.strerror or str(exc)).lower()
+
+
+def _folder(path: Path) -> Path:
+    return path.parent if str(path.parent) else Path(".")
+
+
 def check_target(path: Path, *, force: bool) -> None:
-    """Refuse early, before any work, what the write would refuse later."""
-    if path.is_dir():
-        raise _refuse(path, "is a folder; give a file name")
-    if path.is_file() and not force:
-        raise _refuse(path, "already exists; pass --force to overwrite it")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise _refuse(path, f"folder {folder} does not exist")
+    """Refuse early, before any work, what the write would refuse later. (The write itself
+    refuses again, atomically: this check only saves the work.)"""
+    try:
+        if path.is_dir():
+            raise _refuse(path, "is a folder; give a file name")
+        if path.is_file() and not force:
+            raise _refuse(path, EXISTS)
+        folder = _folder(path)
+        if not folder.is_dir():
+            raise _refuse(path, f"folder {folder} does not exist")
+    except OSError as exc:  # a name too long, a folder the user may not enter
+        raise _refuse(path, f"cannot write here: {os_message(exc)}") from None
+
+
+def _mode_for_new_file() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _special(path: Path) -> bool:
+    """An existing device, pipe or socket: written into, not replaced."""
+    try:
+        return not stat.S_ISREG(path.stat().st_mode) and not stat.S_ISDIR(path.stat().st_mode)
+    except OSError:
+        return False
 
 
 @contextlib.contextmanager
 def atomic_output(path: Path, *, force: bool, binary: bool = False) -> Iterator[IO]:
-    """A file handle whose content replaces ``path`` only once the block completes."""
-    check_target(path, force=force)
+    """A file handle whose content is put at ``path`` only once the block completes."""
     mode = "wb" if binary else "w"
     text_args = {} if binary else {"encoding": "utf-8", "newline": ""}
-    if path.exists() and not path.is_file():  # a device or pipe: write into it
-        with open(path, mode, **text_args) as out:  # noqa: PTH123
-            yield out
+    if _special(path):
+        try:
+            with open(path, mode, **text_args) as out:  # noqa: PTH123
+                yield out
+        except OSError as exc:
+            raise _refuse(path, f"cannot write: {os_message(exc)}") from None
         return
-    folder = path.parent if str(path.parent) else Path(".")
+    check_target(path, force=force)
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=_folder(path), prefix=f".{path.name[:200]}.", suffix=".tmp")
     except OSError as exc:
-        raise _refuse(path, f"cannot write here: {exc.strerror or exc}") from None
+        raise _refuse(path, f"cannot write here: {os_message(exc)}") from None
     try:
         with os.fdopen(fd, mode, **text_args) as out:
             yield out
             out.flush()
             os.fsync(out.fileno())
-        if path.is_file() and not force:  # created by someone else while we worked
-            raise _refuse(path, "already exists; pass --force to overwrite it")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
-        os.replace(tmp, path)
+        _put_in_place(Path(tmp), path, force=force)
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
         if isinstance(exc, OSError):
-            raise _refuse(path, f"cannot write: {exc.strerror or exc}") from None
+            raise _refuse(path, f"cannot write: {os_message(exc)}") from None
         raise
+
+
+def _put_in_place(tmp: Path, path: Path, *, force: bool) -> None:
+    if force:
+        try:
+            old = path.stat()
+        except FileNotFoundError:
+            os.chmod(tmp, _mode_for_new_file())
+        else:
+            os.chmod(tmp, stat.S_IMODE(old.st_mode))  # a 0600 file stays 0600
+            with contextlib.suppress(OSError):  # only root may give a file to someone else
+                os.chown(tmp, old.st_uid, old.st_gid)
+        os.replace(tmp, path)
+        return
+    os.chmod(tmp, _mode_for_new_file())
+    try:
+        os.link(tmp, path)  # fails if the name exists: nothing is ever replaced
+    except FileExistsError:
+        raise _refuse(path, EXISTS) from None
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+            raise
+        # no hard links here (FAT, some network shares): claim the name exclusively, then replace it
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            raise _refuse(path, EXISTS) from None
+        os.replace(tmp, path)
+    else:
+        tmp.unlink()
 
 
 def write_atomic(path: Path, data: bytes, *, force: bool) -> None:

@@ -1,0 +1,113 @@
+"""The process's own surroundings: standard streams and signals, set up once by ``main``.
+
+- A reader that goes away early (``marenew roster | head``) does not change the exit code: the
+  first EPIPE on stdout (or stderr) points that stream at /dev/null and the command finishes its
+  work silently, so ``roster | head`` still exits 1 when a credential needs attention.
+- A standard stream closed at start (``2>&-``) is opened on /dev/null: diagnostics are lost,
+  the exit code is not.
+- A stdout or stderr whose encoding is not UTF-8 (``PYTHONIOENCODING=latin-1``, an old locale)
+  shows what it cannot encode as ``\\xNN`` escapes instead of failing.
+- SIGTERM stops the run like Ctrl-C does: temporary and spill files are removed on the way out,
+  and the exit code is 143 (128 + SIGTERM), as a shell reports a process it terminated.
+- A full disk or /dev/full behind stdout is one plain line and exit 2, also when it only shows
+  in the last flush.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+from typing import Any
+
+from marenew.cli.exitcodes import ExitCode
+
+
+class Terminated(SystemExit):
+    """SIGTERM, raised where the program is: ``finally`` blocks and context managers run."""
+
+    def __init__(self) -> None:
+        super().__init__(ExitCode.TERMINATED)
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once is enough: cleaning up is under way
+    raise Terminated()
+
+
+class _Closable:
+    """A stream whose reader may go away: on EPIPE it quietly writes to /dev/null from then on."""
+
+    def __init__(self, stream: Any):
+        self._stream = stream
+
+    def _gone(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+
+    def write(self, text: Any) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._gone()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._gone()
+            with contextlib.suppress(BrokenPipeError):
+                self._stream.flush()
+
+    @property
+    def buffer(self) -> Any:
+        inner = getattr(self._stream, "buffer", None)
+        return _Closable(inner) if inner is not None else None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _usable(stream: Any, fd: int) -> Any:
+    if stream is None:  # started with this descriptor closed
+        try:
+            os.fstat(fd)
+        except OSError:
+            stream = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the process's life
+        else:  # pragma: no cover - Python sets None only for a closed descriptor
+            stream = os.fdopen(fd, "w", encoding="utf-8", closefd=False)
+    encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("_", "-")
+    if encoding not in ("utf-8", "utf8") and hasattr(stream, "reconfigure"):
+        with contextlib.suppress(Exception):
+            stream.reconfigure(errors="backslashreplace")
+    return _Closable(stream)
+
+
+def setup() -> None:
+    """Called once, first thing in ``main`` (not by in-process test runners)."""
+    sys.stdout = _usable(sys.stdout, 1)
+    sys.stderr = _usable(sys.stderr, 2)
+    if sys.stdin is None:
+        sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115
+    with contextlib.suppress(ValueError, OSError):  # not in the main thread
+        signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def finish(code: int) -> int:
+    """Flush stdout before the interpreter does: a full disk there is reported, exit 2."""
+    try:
+        sys.stdout.flush()
+    except OSError as exc:
+        from marenew.store.atomic import os_message
+
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # the interpreter's own flush finds nothing
+        with contextlib.suppress(Exception):
+            sys.stderr.write(f"marenew: cannot write the output: {os_message(exc)}\n")
+            sys.stderr.flush()
+        return ExitCode.INPUT if code in (ExitCode.OK, ExitCode.ATTENTION) else code
+    return code
