@@ -27,7 +27,7 @@ import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from marenew.load.problems import InputError, Problem
 
@@ -92,7 +92,7 @@ def _special(path: Path) -> bool:
 def atomic_output(path: Path, *, force: bool, binary: bool = False) -> Iterator[IO]:
     """A file handle whose content is put at ``path`` only once the block completes."""
     mode = "wb" if binary else "w"
-    text_args = {} if binary else {"encoding": "utf-8", "newline": ""}
+    text_args: dict[str, Any] = {} if binary else {"encoding": "utf-8", "newline": ""}
     if _special(path):
         try:
             with open(path, mode, **text_args) as out:  # noqa: PTH123
