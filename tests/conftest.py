@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from helpers import EXAMPLES, REPO, RULES_DIR, d  # noqa: F401 - re-exported for fixtures
 
 # Settings a developer's shell may carry that would change what the program prints or reads.

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from helpers import AS_OF, REPO
 
+from helpers import AS_OF, REPO
 from marenew.cli import app
 from marenew.cli.exitcodes import ExitCode
 
@@ -346,6 +346,7 @@ HOOK_CASES = {  # what the project's before-stop hook tries
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(HOOK_CASES))
 def test_console_script_exits_2_without_traceback(name, tmp_path):
     path = tmp_path / name

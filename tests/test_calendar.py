@@ -7,6 +7,7 @@ import datetime as dt
 
 import icalendar
 import pytest
+
 from helpers import AS_OF, EXAMPLES, cli, d
 
 MULTI = EXAMPLES / "multi-credential.yaml"
@@ -68,7 +69,7 @@ def test_events_are_all_day(multi):
         begin, end = ev.decoded("dtstart"), ev.decoded("dtend")
         assert type(begin) is dt.date and type(end) is dt.date
         assert end - begin == dt.timedelta(days=1)
-        assert ev.decoded("dtstamp") == dt.datetime(2026, 11, 29, tzinfo=dt.timezone.utc)
+        assert ev.decoded("dtstamp") == dt.datetime(2026, 11, 29, tzinfo=dt.UTC)
 
 
 def test_descriptions_say_what_to_do(multi):

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import EXAMPLES, RULES_DIR, cli
 
+from helpers import EXAMPLES, RULES_DIR, cli
 from marenew import __version__
 from marenew.cli import app
 
@@ -449,6 +449,7 @@ def test_bad_input_in_json_mode_and_cost_too(runner, write):
 # --- version and help -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_python_m_marenew_version():
     done = subprocess.run([sys.executable, "-m", "marenew", "--version"], capture_output=True, text=True,
                           timeout=60)

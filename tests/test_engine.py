@@ -565,7 +565,6 @@ def test_price_list_fees_and_recurring(rules):
 def test_without_detail_only_the_per_credit_results_are_left_out(ruleset, name):
     # The roster asks for no per-credit detail; every other field must be what `status` gives.
     from helpers import EXAMPLES
-
     from marenew.load.credentials import load_credentials
 
     day = dt.date(2026, 12, 15)

@@ -12,10 +12,10 @@ import tempfile
 from pathlib import Path
 
 import yaml
-from helpers import REPO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import REPO
 from marenew.cli import app
 from marenew.cli.exitcodes import ExitCode
 from marenew.core.engine import evaluate

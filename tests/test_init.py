@@ -7,10 +7,10 @@ import datetime as dt
 import os
 
 import pytest
-from helpers import AS_OF, REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from helpers import AS_OF, REPO
 from marenew.cli import app
 from marenew.cli.exitcodes import ExitCode
 from marenew.core.credential import Credential, CredentialFile, Credit

@@ -95,6 +95,7 @@ def test_main_turns_ctrl_c_into_exit_130(monkeypatch, capsys):
     assert capsys.readouterr().err == "marenew: interrupted\n"
 
 
+@pytest.mark.slow
 def test_real_process_internal_error(creds):
     # A real interpreter, real stderr: the console script's main() with the engine broken.
     code = (

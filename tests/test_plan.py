@@ -10,8 +10,8 @@ import json
 import re
 
 import pytest
-from helpers import EXAMPLES, cli, d
 
+from helpers import EXAMPLES, cli, d
 from marenew.cli import app
 from marenew.core.dates import months_between
 from marenew.core.engine import evaluate

@@ -21,7 +21,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from helpers import FIXTURES, REPO
+
+pytestmark = pytest.mark.slow  # real processes: shell scripts, hooks
 
 HOOKS = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
 

@@ -143,7 +143,7 @@ def test_time_only_moves_a_status_forward(generated, offsets, warn_days):
     ranks = [[STATUS_ORDER[c.status] for c in evaluate(RULES, holder, day, warn_days=warn_days).credentials]
              for day in days]
     for earlier, later in zip(ranks, ranks[1:]):
-        assert all(e <= l for e, l in zip(earlier, later)), (days, ranks)
+        assert all(e <= lt for e, lt in zip(earlier, later)), (days, ranks)
 
 
 @PROPS

@@ -9,7 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from helpers import EXAMPLES, REPO
+
+pytestmark = pytest.mark.slow  # real processes: shell scripts, hooks
 
 SCRIPT = REPO / "examples" / "cron" / "remind.sh"
 # cma-short.yaml: the CMA expires 2027-02-28. On 2026-11-29 that is 91 days away.

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import AS_OF, EXAMPLES
 
+from helpers import AS_OF, EXAMPLES
 from marenew.cli import app
 from marenew.cli.exitcodes import ExitCode
 from marenew.roster.rows import CSV_COLUMNS, ERROR_FIELDS, ROW_FIELDS

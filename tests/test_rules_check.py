@@ -13,8 +13,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import AS_OF, FIXTURES, RULES_DIR, cli
 
+from helpers import AS_OF, FIXTURES, RULES_DIR, cli
 from marenew.cli import app
 from marenew.cli.exitcodes import ExitCode
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from helpers import AS_OF, REPO, cli
 
+from helpers import AS_OF, REPO, cli
 from marenew.cli.exitcodes import ExitCode
 from marenew.load.yamlfile import load_file
 

@@ -9,8 +9,8 @@ import shutil
 import typing
 
 import pytest
-from helpers import RULES_DIR, cli
 
+from helpers import RULES_DIR, cli
 from marenew.cli import app
 from marenew.ruletools.cases import case_files, load_case_file
 

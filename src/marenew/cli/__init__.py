@@ -33,9 +33,9 @@ COMMANDS = {
     "status": Command("marenew.cli.status", "Status, expiry, CE still needed and cost of each certification in FILE."),
     "cost": Command("marenew.cli.status", "Renewal fees: for every certification, or what the holder in FILE pays now."),
     "plan": Command("marenew.cli.plan", "A plan for each certification in FILE, most urgent first."),
-    "calendar": Command("marenew.cli.plan", "Export FILE's key dates as an iCalendar (.ics) file."),
+    "calendar": Command("marenew.cli.plan", "An iCalendar (RFC 5545) file of the key dates in FILE."),
     "init": Command("marenew.cli.init", "Write a commented starter credential file."),
-    "roster": Command("marenew.cli.roster", "Judge many people at once, from credential files or CSV exports."),
+    "roster": Command("marenew.cli.roster", "Status of every credential of many holders, most urgent first."),
     "rules": Command("marenew.cli.rules", "Check, test and inspect rule files."),
     "schema": Command("marenew.cli.schema", "Print the JSON Schema of a credential file or of a rule file."),
 }

@@ -97,7 +97,7 @@ def rules_dirs_from_env() -> list[Path]:
     return [Path(p) for p in raw.split(os.pathsep) if p.strip()]
 
 
-def load_ruleset(option: Optional[list[Path]]) -> "RuleSet":
+def load_ruleset(option: Optional[list[Path]]) -> RuleSet:
     from marenew.api import load_rules
 
     return load_rules(rules_dirs(option))
@@ -111,7 +111,7 @@ def command_app(**settings: Any) -> typer.Typer:
 
 
 def judge_file(file: Path, rules: Optional[list[Path]], as_of: dt.date, *, member: Optional[bool],
-               warn_days: int = WARN_DAYS) -> "Judgement":
+               warn_days: int = WARN_DAYS) -> Judgement:
     """Judge one credential file with the rules the options name; its warnings go to stderr."""
     from marenew.api import judge
 
@@ -120,7 +120,7 @@ def judge_file(file: Path, rules: Optional[list[Path]], as_of: dt.date, *, membe
     return judged
 
 
-def console(*, stderr: bool = False, file: Optional[IO[str]] = None, width: Optional[int] = None) -> "Console":
+def console(*, stderr: bool = False, file: Optional[IO[str]] = None, width: Optional[int] = None) -> Console:
     """Markup off; rich honours NO_COLOR and drops colours when the output is not a terminal."""
     from marenew.report.safe import SafeConsole
 

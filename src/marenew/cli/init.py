@@ -74,7 +74,7 @@ def _months_before(day: dt.date, months: int) -> dt.date:
     return periods.add_months(day, -months)
 
 
-def starter_file(rules: "list[Rule]", ruleset: "RuleSet", today: dt.date) -> str:
+def starter_file(rules: list[Rule], ruleset: RuleSet, today: dt.date) -> str:
     """The commented starter file for ``rules`` (at least one), dated from ``today``."""
     from marenew.core import dates as periods
     from marenew.core.engine import computed_expiry
@@ -142,7 +142,7 @@ def starter_file(rules: "list[Rule]", ruleset: "RuleSet", today: dt.date) -> str
     return "\n".join(out)
 
 
-def _parse_certs(answer: str, ruleset: "RuleSet") -> list[str]:
+def _parse_certs(answer: str, ruleset: RuleSet) -> list[str]:
     wanted = [part.upper() for part in answer.replace(",", " ").split()]
     unknown = [c for c in wanted if c not in ruleset]
     if unknown or not wanted:
@@ -155,7 +155,7 @@ def _parse_certs(answer: str, ruleset: "RuleSet") -> list[str]:
 def init(
     path: Annotated[
         str,
-        typer.Argument(metavar="[PATH]", help="Where to write it; `-` writes to stdout.", show_default=True),
+        typer.Argument(metavar="PATH", help="Where to write it; `-` writes to stdout.", show_default=True),
     ] = DEFAULT_PATH,
     cert: Annotated[
         Optional[list[str]],
@@ -169,7 +169,7 @@ def init(
     """Write a commented starter credential file that passes `marenew status` as written.
 
     It never overwrites an existing file unless --force, and writes through a temporary file, so an
-    interrupted write leaves the old file whole. Placeholder dates: certified a year before today
+    interrupted write leaves the old file whole. Placeholder dates: certified three months before today
     (or --as-of).
 
     Example: marenew init my-certs.yaml --cert CMA --cert RMA

@@ -107,7 +107,7 @@ def calendar(
             check_target(output, force=force)  # say so before any work
         day = as_of_date(as_of)
         hp = _holder_plan(file, rules, day, member)
-        data = build_calendar(hp, DEFAULT_ALARMS if not alarm else alarm)
+        data = build_calendar(hp, alarm if alarm else DEFAULT_ALARMS)
         if output is None or str(output) == "-":
             sys.stdout.flush()
             sys.stdout.buffer.write(data)

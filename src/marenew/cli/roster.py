@@ -148,10 +148,7 @@ def _roster(paths, people, credits, as_of, warn_days, member, rules, fmt, output
         common = dict(rules=ruleset, rule_dirs=rules_dirs(rules), job=job, jobs=jobs, folder=Path(tmp),
                       sort=not unsorted, partitions=partitions, progress=progress)
         try:
-            if people:
-                outcome = run_csv(people, credits, **common)
-            else:
-                outcome = run_files(list(paths), **common)
+            outcome = run_csv(people, credits, **common) if people else run_files(list(paths), **common)
             try:
                 _write(outcome.rows, fmt_name, target, force)
             finally:
@@ -279,5 +276,5 @@ class _RichProgress(_NoProgress):
             self.bar.stop()
 
 
-def _progress() -> "Progress":
+def _progress() -> Progress:
     return _RichProgress() if sys.stderr.isatty() else _NoProgress()  # type: ignore[return-value]

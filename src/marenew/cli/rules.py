@@ -68,7 +68,7 @@ FormatOpt = Annotated[
 def check(
     paths: Annotated[
         Optional[list[Path]],
-        typer.Argument(metavar="[PATH]...", show_default=False,
+        typer.Argument(metavar="PATH", show_default=False,
                        help="Rule files, or folders of them. Default: the built-in rules and every "
                             "--rules/MARENEW_RULES folder."),
     ] = None,
@@ -153,7 +153,7 @@ def list_rules(
         from rich import box
         from rich.table import Table
 
-        from marenew.report.words import money
+        from marenew.core.words import money
 
         local = any(not row["builtin"] for row in rows)
         table = Table(title=f"Certifications known (as of {day})", title_justify="left", box=box.SIMPLE_HEAD)
@@ -214,7 +214,7 @@ def show(
 def test_cases(
     paths: Annotated[
         Optional[list[Path]],
-        typer.Argument(metavar="[PATH]...", show_default=False,
+        typer.Argument(metavar="PATH", show_default=False,
                        help="Case files, or folders of them (a rules folder: its cases/ folder). "
                             "Default: the cases of the built-in rules and of every --rules folder."),
     ] = None,

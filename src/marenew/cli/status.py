@@ -78,7 +78,7 @@ def _check_wanted(wanted: set[str], ruleset, holder=None, file: Optional[Path] =
 @app.command()
 def cost(
     file: Annotated[
-        Optional[Path], typer.Argument(metavar="[FILE]", help="A credential file: what this holder pays now.")
+        Optional[Path], typer.Argument(metavar="FILE", help="A credential file: what this holder pays now.")
     ] = None,
     member: MemberOpt = None,
     cert: Annotated[

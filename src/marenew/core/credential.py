@@ -48,13 +48,10 @@ class Credit(Strict):
         default=None, description="count it only for these credentials; default: every credential held"
     )
 
-    def approved(self, bodies: "set[str] | list[str]") -> bool:
+    def approved(self, bodies: set[str] | list[str]) -> bool:
         """Approved by any of ``bodies`` (upper-case ids, as a set when called per credit)."""
         wanted = bodies if isinstance(bodies, set) else {b.upper() for b in bodies}
-        for body in self.approved_by:
-            if body.upper() in wanted:
-                return True
-        return False
+        return any(body.upper() in wanted for body in self.approved_by)
 
     def applies(self, cert: str) -> bool:
         return self.applies_to is None or cert.upper() in {c.upper() for c in self.applies_to}

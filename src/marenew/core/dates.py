@@ -74,7 +74,7 @@ def anniversaries(start: dt.date, every_months: int, after: dt.date, through: dt
     """
     if every_months <= 0:
         return []
-    out = []
+    out: list[dt.date] = []
     k = 1
     while True:
         due = add_months(start, k * every_months)

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from marenew.core import dates as periods
+from marenew.core.base import Confidence
 from marenew.core.credential import Credential, CredentialFile, Credit
 from marenew.core.defaults import EPS, STALE_AFTER_DAYS, WARN_DAYS
 from marenew.core.results import (
@@ -30,7 +31,7 @@ from marenew.core.results import (
     Status,
     num,
 )
-from marenew.core.rule import CE, Fee, Figure, RecurringFee, Rule, weakest
+from marenew.core.rule import CE, Fee, Figure, PathId, RecurringFee, Rule, weakest
 
 
 class RuleGap(ValueError):
@@ -52,11 +53,11 @@ class Dates:
     expires_on_from: str  # "card" or "rule"
     late_window_end: dt.date | None  # None: no late window (or none published)
     deadline: dt.date
-    confidence: str
+    confidence: Confidence
     warnings: tuple[str, ...]
 
 
-def cycle_in_force(rule: Rule, certified_on: dt.date) -> tuple[int, str, str] | None:
+def cycle_in_force(rule: Rule, certified_on: dt.date) -> tuple[int, str, Confidence] | None:
     """The cycle length, expiry mode and their confidence for a cycle that began on
     ``certified_on``; None when the rule gives no such cycle then."""
     months = rule.cycle.months.at(certified_on)
@@ -66,7 +67,7 @@ def cycle_in_force(rule: Rule, certified_on: dt.date) -> tuple[int, str, str] | 
     return months.value, mode.value, weakest(months.confidence, mode.confidence)
 
 
-def computed_expiry(rule: Rule, certified_on: dt.date) -> tuple[dt.date | None, str]:
+def computed_expiry(rule: Rule, certified_on: dt.date) -> tuple[dt.date | None, Confidence]:
     """The expiry the rule gives for a cycle that began on ``certified_on``, with its confidence."""
     cycle = cycle_in_force(rule, certified_on)
     if cycle is None:
@@ -75,7 +76,7 @@ def computed_expiry(rule: Rule, certified_on: dt.date) -> tuple[dt.date | None, 
     return periods.expiry(certified_on, months, mode), confidence
 
 
-def late_window_end(rule: Rule, expires_on: dt.date) -> tuple[dt.date | None, str | None]:
+def late_window_end(rule: Rule, expires_on: dt.date) -> tuple[dt.date | None, Confidence | None]:
     """Last day of the late window (None when the rule has none, or it is not published)."""
     window = rule.late_window
     if window is None:
@@ -173,7 +174,7 @@ class _Candidate:
         self.notes = (self.notes or []) + [text]
 
 
-def _value(figure: Figure | None, day: dt.date) -> tuple[float | None, str | None]:
+def _value(figure: Figure | None, day: dt.date) -> tuple[float | None, Confidence | None]:
     if figure is None:
         return None, None
     entry = figure.at(day)
@@ -283,7 +284,7 @@ class CEResult:
     credits: tuple[CreditResult, ...]
     points_needed: float | None
     caps: tuple[CapResult, ...]
-    confidence: str
+    confidence: Confidence
 
 
 def count_ce(rule: Rule, credits: list[Credit], start: dt.date, end: dt.date, as_of: dt.date, *,
@@ -305,7 +306,7 @@ def count_ce(rule: Rule, credits: list[Credit], start: dt.date, end: dt.date, as
     counted = [c for c in cands if c.counted > EPS]
 
     reqs: list[RequirementResult] = []
-    confs: list[str | None] = []
+    confs: list[Confidence | None] = []
 
     def requirement(id_: str, label: str, figure: Figure | None, got: float) -> float | None:
         required, conf = _value(figure, end)
@@ -325,13 +326,14 @@ def count_ce(rule: Rule, credits: list[Credit], start: dt.date, end: dt.date, as
     shorts = [requirement("total", f"Total {ce.unit}", ce.total, total)]
     if ce.approved_minimum is not None:
         shorts.append(requirement("approved", f"{_approved_label(ce)} {ce.unit}", ce.approved_minimum, approved))
-    category_short = 0.0
+    category_short: float | None = 0.0
     for key, category in ce.categories.items():
         s = requirement(key, category.label, category.minimum, by_category[key])
         category_short = None if (s is None or category_short is None) else category_short + s
     if ce.categories:
         shorts.append(category_short)
-    needed = None if any(s is None for s in shorts) else _r(max(shorts))  # type: ignore[type-var]
+    known = [s for s in shorts if s is not None]
+    needed = _r(max(known)) if len(known) == len(shorts) else None
 
     results = tuple(
         CreditResult(
@@ -369,7 +371,7 @@ def recurring_due(fee: RecurringFee, certified_on: dt.date, after: dt.date, thro
 
 def path_cost(
     rule: Rule,
-    path_id: str,
+    path_id: PathId,
     member: bool,
     as_of: dt.date,
     *,
@@ -410,7 +412,7 @@ class PriceList:
     rule: Rule
     member: bool
     cycle_months: int | None
-    fees: dict[str, FeeItem]
+    fees: Mapping[PathId, FeeItem]
     recurring: tuple[RecurringLine, ...]
     per_year: float | None
 
@@ -450,12 +452,12 @@ def price_list(rule: Rule, member: bool, as_of: dt.date) -> PriceList:
         recurring.append(RecurringLine(fee.label, item.amount, every.value if every else None,
                                        weakest(item.confidence, every.confidence if every else "unknown")))
     regular = [fees[pid].amount for pid, p in rule.paths.items() if p.available in ("current", "always")]
+    known = [a for a in regular if a is not None]
     per_year: float | None = None
-    if cycle and regular and all(a is not None for a in regular) and all(
-        r.amount is not None and r.every_months for r in recurring
-    ):
-        per_year = min(regular) * 12 / cycle + sum(r.amount * 12 / r.every_months for r in recurring)  # type: ignore[operator]
-        per_year = round(per_year, 2)
+    if cycle and regular and len(known) == len(regular):
+        yearly = [r.amount * 12 / r.every_months for r in recurring if r.amount is not None and r.every_months]
+        if len(yearly) == len(recurring):
+            per_year = round(min(known) * 12 / cycle + sum(yearly), 2)
     return PriceList(rule, member, cycle, fees, tuple(recurring), per_year)
 
 

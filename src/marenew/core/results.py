@@ -9,6 +9,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
+from marenew.core.base import Confidence
+
 Status = Literal["active", "expiring", "grace", "lapsed"]
 STATUSES: tuple[Status, ...] = ("active", "expiring", "grace", "lapsed")
 # Most urgent first: the order in which people need to act.
@@ -37,7 +39,7 @@ class RequirementResult:
     required: float | None
     counted: float
     short: float | None
-    confidence: str
+    confidence: Confidence
 
     def as_json(self) -> dict:
         return {
@@ -72,7 +74,7 @@ class CreditResult:
 class FeeItem:
     label: str
     amount: float | None  # None: not published
-    confidence: str
+    confidence: Confidence
     source: str | None = None
     by_membership: bool = True  # False when members and non-members pay the same
 
@@ -103,7 +105,7 @@ class RecurringLine:
     label: str
     amount: float | None
     every_months: int | None
-    confidence: str
+    confidence: Confidence
 
     def as_json(self) -> dict:
         return {"label": self.label, "amount": num(self.amount), "every_months": self.every_months,
@@ -169,7 +171,7 @@ class CredentialResult:
     requirements: tuple[RequirementResult, ...]
     credits: tuple[CreditResult, ...]
     cost: Cost
-    confidence: str
+    confidence: Confidence
     caps: tuple[CapResult, ...] = ()
     warnings: tuple[str, ...] = field(default_factory=tuple)
     number: str | None = None

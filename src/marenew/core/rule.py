@@ -38,7 +38,7 @@ class Entry(Strict, Generic[T]):
     note: str | None = None
 
     @model_validator(mode="after")
-    def _sourced(self) -> "Entry":
+    def _sourced(self) -> Entry:
         if self.value is not None and not self.source:
             raise ValueError("a value needs a `source` (a key of `sources`)")
         if self.value is None and self.confidence != "unknown":
@@ -86,7 +86,7 @@ class Figure(Strict, Generic[T]):
         if self.values is None:
             # Already validated by _shape: construct without re-validating.
             undated = Entry.model_construct(
-                value=self.value, source=self.source, confidence=self.confidence, note=self.note
+                value=self.value, source=self.source, confidence=self.confidence or "unknown", note=self.note
             )
             return [(dt.date.min, undated)]
         return sorted(self.values.items())
@@ -162,7 +162,7 @@ class LateWindow(Strict):
     days: Figure[int] | None = None
 
     @model_validator(mode="after")
-    def _one(self) -> "LateWindow":
+    def _one(self) -> LateWindow:
         if (self.months is None) == (self.days is None):
             raise ValueError("give exactly one of `months` or `days`")
         return self
@@ -176,7 +176,7 @@ class Fee(Strict):
     all: Figure[Number] | None = None
 
     @model_validator(mode="after")
-    def _complete(self) -> "Fee":
+    def _complete(self) -> Fee:
         if self.all is not None:
             if self.member is not None or self.non_member is not None:
                 raise ValueError("give `all`, or `member` and `non_member`, not both")
@@ -242,7 +242,7 @@ class Rule(Strict):
     notes: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _references(self) -> "Rule":
+    def _references(self) -> Rule:
         for role, path_id in (("regular", self.renewal.regular), ("after_lapse", self.renewal.after_lapse)):
             if path_id not in self.paths:
                 raise ValueError(f"renewal.{role} names path `{path_id}`, which `paths` does not define")

@@ -48,7 +48,7 @@ def _partial_holder(data: object) -> CredentialFile:
     data = data if isinstance(data, dict) else {}
 
     def each(model: type[BaseModel], items: object) -> list:
-        out = []
+        out: list[BaseModel | None] = []
         for item in items if isinstance(items, list) else []:
             try:
                 out.append(model.model_validate(item))

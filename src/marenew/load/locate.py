@@ -155,7 +155,7 @@ def problems_from(exc: ValidationError, doc: Document, model: type[BaseModel]) -
     for err in errors:
         path = _match_path(tuple(err["loc"]), doc.data)
         kind = err["type"]
-        where = key_path(path)
+        where: str | None = key_path(path)
         if kind == "missing" and path in misspelt:
             continue
         if doc.is_flagged(path):
@@ -193,7 +193,7 @@ def in_order(problems: list[Problem]) -> list[Problem]:
                            f"{_STOPPED} {MAX_ERRORS} errors; {len(errors) - MAX_ERRORS} more not shown")]
 
 
-def _message(err: dict, doc: Document, path: tuple) -> str:
+def _message(err: Any, doc: Document, path: tuple) -> str:
     kind = err["type"]
     want = _TYPE_WORDS.get(kind)
     read_as = _read_as(doc, path)

@@ -13,6 +13,7 @@ through the loaders and every finding is returned as a located Problem; the CLI 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import types
 import typing
@@ -33,10 +34,10 @@ from marenew.core.rule import (
     RecurringFee,
     Rule,
 )
+from marenew.core.words import plural
 from marenew.load.locate import suggest
 from marenew.load.problems import Problem, key_path
 from marenew.load.yamlfile import Document
-from marenew.report.words import plural
 
 DEFAULT_MAX_AGE_DAYS = STALE_AFTER_DAYS
 
@@ -56,7 +57,7 @@ class CheckResult:
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.level == "warning"]
 
-    def strict(self) -> "CheckResult":
+    def strict(self) -> CheckResult:
         """Warnings as errors (`--strict`)."""
         return CheckResult(list(self.files), [_as_error(p) for p in self.problems])
 
@@ -170,10 +171,8 @@ def _figures(annotation: Any, data: Any, path: tuple) -> Iterator[tuple[tuple, F
     following the model's fields (a broken figure is skipped: the schema already reported it)."""
     for t in _candidates(annotation):
         if isinstance(t, type) and issubclass(t, Figure):
-            try:
+            with contextlib.suppress(ValidationError):
                 yield path, t.model_validate(data)
-            except ValidationError:
-                pass
             return
         origin = typing.get_origin(t)
         if isinstance(t, type) and issubclass(t, BaseModel) and isinstance(data, dict):
@@ -311,8 +310,9 @@ def _minimums(doc: Document, figures: dict[tuple, Figure]) -> list[Problem]:
         line, col = doc.locate(where)
         out.append(Problem(doc.source, line, col, message, key=key_path(where)))
 
-    minimums = [(("ce", "approved_minimum"), "the approved minimum")]
-    categories = ce.get("categories") if isinstance(ce.get("categories"), dict) else {}
+    minimums: list[tuple[tuple, str]] = [(("ce", "approved_minimum"), "the approved minimum")]
+    found = ce.get("categories")
+    categories = found if isinstance(found, dict) else {}
     minimums += [(("ce", "categories", k, "minimum"), f"the `{k}` minimum") for k in categories]
     for path, what in minimums:
         fig = figures.get(path)

@@ -115,8 +115,8 @@ class Document:
 
     source: str
     data: Any
-    marks: dict[tuple, tuple[int, int]] = field(default_factory=dict)  # value positions
-    key_marks: dict[tuple, tuple[int, int]] = field(default_factory=dict)  # key positions
+    marks: dict[tuple, tuple[int | None, int | None]] = field(default_factory=dict)  # value positions
+    key_marks: dict[tuple, tuple[int | None, int | None]] = field(default_factory=dict)  # key positions
     scalars: dict[tuple, Scalar] = field(default_factory=dict)
     # Errors found while reading that did not stop it, and the paths they concern (validation
     # says nothing more about a value already reported here).
@@ -381,7 +381,7 @@ class _Builder:
 
     def mapping(self, start: Any, it, path: tuple, depth: int) -> tuple[dict, int]:
         out: dict = {}
-        seen: dict[Any, int] = {}
+        seen: dict[Any, int | None] = {}
         size = 1
         for key_event in it:
             if isinstance(key_event, ev.MappingEndEvent):
@@ -392,7 +392,7 @@ class _Builder:
                 self.problem("anchors (&name) are not allowed in this file", key_event.start_mark, None)
             before = len(self.doc.problems)
             key = self.scalar(key_event, None)
-            key_line = key_event.start_mark.line + 1
+            key_line = _mark(key_event.start_mark)[0]
             child_path = path + (key,)
             if len(self.doc.problems) > before:  # a tagged key or a bad date as a key
                 self.doc.problems[-1] = replace(self.doc.problems[-1], key=key_path(child_path))
@@ -413,7 +413,7 @@ class _Builder:
                 self.doc.key_marks[child_path] = _mark(key_event.start_mark)
             # a key not kept is still read through (its value may hold more errors), under a path
             # of its own so that it does not overwrite the marks of the key kept
-            child, n = self.node(next(it), it, child_path if keep else path + (_Dropped(key_line),), depth + 1)
+            child, n = self.node(next(it), it, child_path if keep else path + (_Dropped(key_line or 0),), depth + 1)
             if keep:
                 out[key] = child
             size += n
@@ -429,7 +429,7 @@ class _Builder:
             return self.number(event, path, tag)  # a YAML 1.2 number that YAML 1.1 reads as text (1e3, 0o17)
         if path is not None:
             self.doc.scalars[path] = Scalar(text, tag, quoted)
-        if tag == T_STR or tag == T_MERGE or tag.endswith(":value"):
+        if tag in (T_STR, T_MERGE) or tag.endswith(":value"):
             return text
         if tag == T_NULL:
             return None

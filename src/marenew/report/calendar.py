@@ -21,7 +21,7 @@ CALENDAR_KINDS = ("start_renewal", "fee_due", "expiry", "deadline")
 SEQUENCE_EPOCH = dt.date(2000, 1, 1)
 
 
-def event_uid(holder: str, cert: str, key: "KeyDate") -> str:
+def event_uid(holder: str, cert: str, key: KeyDate) -> str:
     """Stable across exports: from the holder, the certification and the kind of date (and, for a
     fee, which fee and which due date, since a cycle has several). Hashed, so that the holder's
     name is not written in clear."""
@@ -32,8 +32,8 @@ def event_uid(holder: str, cert: str, key: "KeyDate") -> str:
     return f"{digest}@marenew"
 
 
-def _summary(plan: "Plan", key: "KeyDate") -> str:
-    from marenew.report.words import money, points
+def _summary(plan: Plan, key: KeyDate) -> str:
+    from marenew.core.words import money, points
 
     r = plan.result
     who = f"{r.cert} ({r.body})"
@@ -48,9 +48,9 @@ def _summary(plan: "Plan", key: "KeyDate") -> str:
     return f"{who}: start the renewal CE{needed}"
 
 
-def _description(plan: "Plan", key: "KeyDate") -> str:
-    from marenew.report.words import cost_text
-    from marenew.report.words import with_confidence as sure
+def _description(plan: Plan, key: KeyDate) -> str:
+    from marenew.core.words import cost_text
+    from marenew.core.words import with_confidence as sure
 
     r, pace = plan.result, plan.pace
     lines: list[str] = []
@@ -99,7 +99,7 @@ def is_uri(text: str) -> bool:
     return not any(ch.isspace() or not ch.isprintable() for ch in text)
 
 
-def build_calendar(hp: "HolderPlan", alarms: Sequence[int] = DEFAULT_ALARMS) -> bytes:
+def build_calendar(hp: HolderPlan, alarms: Sequence[int] = DEFAULT_ALARMS) -> bytes:
     """An RFC 5545 calendar: an all-day event per key date, each with DISPLAY alarms ``alarms``
     days before. Deterministic: DTSTAMP is the as-of date at midnight UTC, UIDs are hashes."""
     from icalendar import Alarm, Calendar, Event
@@ -110,7 +110,7 @@ def build_calendar(hp: "HolderPlan", alarms: Sequence[int] = DEFAULT_ALARMS) -> 
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", "Certification renewals (marenew)")
-    stamp = dt.datetime.combine(hp.as_of, dt.time(0), tzinfo=dt.timezone.utc)
+    stamp = dt.datetime.combine(hp.as_of, dt.time(0), tzinfo=dt.UTC)
     sequence = max(0, (hp.as_of - SEQUENCE_EPOCH).days)
     days_before = sorted(set(alarms), reverse=True)
     for plan in hp.plans:

@@ -16,13 +16,13 @@ from marenew.report.plantext import comparison_text, pace_text, shortfall_text
 MARKS = {"today": "T", "expiry": "E", "deadline": "D", "start_renewal": "S", "fee_due": "$"}
 
 
-def timeline(plan: "Plan", width: int):
+def timeline(plan: Plan, width: int):
     """A bar from cycle start to the end of the late window (or to today, once past it): elapsed
     time heavy, the late window dotted, with T today, E expiry, D deadline, S start renewal and $
     fee dates marked below; under it, the part of the CE requirement already met."""
     from rich.text import Text
 
-    from marenew.report.words import points
+    from marenew.core.words import points
 
     r = plan.result
     start = r.certified_on
@@ -67,15 +67,15 @@ def timeline(plan: "Plan", width: int):
     return lines
 
 
-def plan_panel(plan: "Plan", width: int):
+def plan_panel(plan: Plan, width: int):
     from rich.console import Group
     from rich.panel import Panel
     from rich.table import Table
     from rich.text import Text
 
+    from marenew.core.words import STATUS_WORD, cost_text, days_text
+    from marenew.core.words import with_confidence as sure
     from marenew.report.terminal import STATUS_STYLE
-    from marenew.report.words import STATUS_WORD, cost_text, days_text
-    from marenew.report.words import with_confidence as sure
 
     r = plan.result
     head = Text()
@@ -124,7 +124,7 @@ def plan_panel(plan: "Plan", width: int):
     return Panel(Group(*parts), title=title, title_align="left", border_style=STATUS_STYLE[r.status].split()[-1])
 
 
-def render_plan(out: "Console", hp: "HolderPlan") -> None:
+def render_plan(out: Console, hp: HolderPlan) -> None:
     n = len(hp.plans)
     out.print(f"{hp.holder}: {n} credential{'s' if n != 1 else ''}, most urgent first, as of {hp.as_of}")
     # Panel border and padding take 4 columns; a very wide terminal gets a bar of at most 100.

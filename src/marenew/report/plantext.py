@@ -8,9 +8,9 @@ if TYPE_CHECKING:
     from marenew.core.plan import Pace, Plan
 
 
-def pace_text(pace: "Pace") -> str:
+def pace_text(pace: Pace) -> str:
     """"7.5 points/month until 2026-03-31, of which at least 2.5 AAMA-approved"."""
-    from marenew.report.words import points
+    from marenew.core.words import points
 
     if pace.points_needed is None:
         return "unknown (a requirement is not published)"
@@ -25,9 +25,9 @@ def pace_text(pace: "Pace") -> str:
     return text
 
 
-def shortfall_text(plan: "Plan") -> str | None:
+def shortfall_text(plan: Plan) -> str | None:
     """"20 points still needed (at least 20 AAMA-approved and 10 administrative)"; None without CE."""
-    from marenew.report.words import points
+    from marenew.core.words import points
 
     r, pace = plan.result, plan.pace
     if pace is None:
@@ -44,9 +44,9 @@ def shortfall_text(plan: "Plan") -> str | None:
     return text
 
 
-def comparison_text(plan: "Plan") -> str:
+def comparison_text(plan: Plan) -> str:
     """Staying certified against letting it lapse, with the unknowns said out loud."""
-    from marenew.report.words import money
+    from marenew.core.words import money
 
     r = plan.result
     if r.status == "lapsed":
@@ -65,7 +65,7 @@ def comparison_text(plan: "Plan") -> str:
 
 
 def _amount(cost) -> str:
-    from marenew.report.words import money
+    from marenew.core.words import money
 
     if cost.complete:
         return money(cost.amount)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from marenew.core.base import weakest
 from marenew.core.results import CredentialResult, Report
-from marenew.report.words import (
+from marenew.core.words import (
     CONFIDENCE_MARK,
     STATUS_WORD,
     cost_text,
@@ -88,7 +88,7 @@ def credits_table(result: CredentialResult):
     return table
 
 
-def status_report(console: "Console", report: Report, *, explain: bool = False) -> None:
+def status_report(console: Console, report: Report, *, explain: bool = False) -> None:
     console.print(f"{report.holder}: {plural(len(report.credentials), 'credential')} as of {report.as_of}")
     for result in report.credentials:
         console.print(credential_panel(result))
@@ -96,7 +96,7 @@ def status_report(console: "Console", report: Report, *, explain: bool = False) 
             console.print(credits_table(result))
 
 
-def price_table(console: "Console", prices: list["PriceList"], *, member: bool) -> None:
+def price_table(console: Console, prices: list[PriceList], *, member: bool) -> None:
     from rich.table import Table
 
     table = Table(title=f"Renewal fees ({'members' if member else 'non-members'}, USD)", title_justify="left")
@@ -114,7 +114,7 @@ def price_table(console: "Console", prices: list["PriceList"], *, member: bool) 
                   "unknown where a fee it needs is not published.")
 
 
-def holder_costs(console: "Console", report: Report) -> None:
+def holder_costs(console: Console, report: Report) -> None:
     from rich.table import Table
 
     table = Table(title=f"{report.holder}: what renewing costs now (as of {report.as_of}, USD)", title_justify="left")

@@ -42,12 +42,12 @@ def write_json(rows: Iterator[Keyed], out: IO[str]) -> None:
     out.write("[]\n" if sep.startswith("[") else "\n]\n")
 
 
-def write_table(rows: Iterator[Keyed], console: "Console") -> None:
+def write_table(rows: Iterator[Keyed], console: Console) -> None:
     """The rows as a table on ``console`` (cli_common.console(): markup off, NO_COLOR honoured)."""
     from rich.table import Table
 
+    from marenew.core.words import money, points
     from marenew.report.terminal import STATUS_STYLE
-    from marenew.report.words import money, points
 
     table = Table(show_edge=False, pad_edge=False, header_style="bold")
     for name, justify in (("Status", "left"), ("Holder", "left"), ("Source", "left"), ("Cert", "left"),

@@ -175,7 +175,7 @@ def person_rows(pid: str, people: list[Record], credits: list[Record], ctx: Cont
 
     out: list[Keyed] = []
     cause = next(p for p in (*person_problems, *credit_problems) if p)[0]
-    for (line, cells), data, problems in zip(people, creds, person_problems):
+    for (line, _cells), data, problems in zip(people, creds, person_problems):
         if not problems:
             problems = [Problem(pf, line, None,
                                 f"not evaluated: another record of this person has an error ({cause.file}:{cause.line})")]

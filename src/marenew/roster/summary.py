@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from marenew.core.results import STATUSES
-from marenew.report.words import money
+from marenew.core.words import money
 
 from .rows import Row, is_error
 
@@ -44,7 +44,7 @@ class Tally:
             if not row["cost"]["complete"]:
                 self.due_unknown += 1
 
-    def add(self, other: "Tally") -> None:
+    def add(self, other: Tally) -> None:
         for f in fields(self):
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 

@@ -144,10 +144,7 @@ def _prefixed(problems: list[Problem], prefix: tuple) -> list[Problem]:
     head = key_path(prefix)
     out = []
     for p in problems:
-        if p.key:
-            key = head + (p.key if p.key.startswith("[") else f".{p.key}")
-        else:
-            key = head or None
+        key = head + (p.key if p.key.startswith("[") else f".{p.key}") if p.key else head or None
         out.append(replace(p, key=key))
     return out
 
@@ -165,12 +162,13 @@ def load_case_file(path: Path, *, source: str | None = None) -> list[LoadedCase]
     if _looks_like_rule_file(data):
         raise InputError([Problem(source, 1, 1, "this is a rule file, not a case file; worked cases live in "
                                                  f"the `{CASES_FOLDER}/` folder beside the rule files")])
+    base: tuple[str, ...]
     if isinstance(data, list):
         items, base = data, ()
     elif isinstance(data, dict):
-        _, problems = validate(_CaseFileTop, doc)
-        if problems:
-            raise InputError(problems)
+        _, top_problems = validate(_CaseFileTop, doc)
+        if top_problems:
+            raise InputError(top_problems)
         items, base = data["cases"], ("cases",)
     else:
         line, col = doc.locate(())

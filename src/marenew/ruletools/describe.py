@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from marenew.core.base import CONFIDENCE_LEVELS
+from marenew.core.base import CONFIDENCE_LEVELS, Confidence
 from marenew.core.engine import computed_expiry, price_list
 from marenew.core.results import num
 from marenew.core.rule import Fee, Figure, Rule, weakest
-from marenew.report.words import money as dollars
+from marenew.core.words import money as dollars
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -57,7 +57,7 @@ def _fee_info(rule: Rule, fee: Fee, day: dt.date) -> dict:
     return {"member": figure_info(rule, fee.member, day), "non_member": figure_info(rule, fee.non_member, day)}
 
 
-def figure_confidences(rule: Rule, day: dt.date) -> list[str]:
+def figure_confidences(rule: Rule, day: dt.date) -> list[Confidence]:
     """The confidence of every figure in force on ``day``."""
     out = []
     for _, fig in rule.figures():
@@ -85,7 +85,7 @@ def summary(rule: Rule, day: dt.date, *, file: str, builtin: bool) -> dict:
         "ce_unit": rule.ce.unit if rule.ce else None,
         "regular_path": regular,
         "regular_fee": {"member": num(member.fees[regular].amount), "non_member": num(non_member.fees[regular].amount)},
-        "confidence": weakest(*confidences),  # type: ignore[arg-type]
+        "confidence": weakest(*confidences),
         "confidence_counts": {level: confidences.count(level) for level in CONFIDENCE_LEVELS},
         "last_verified": rule.last_verified.isoformat(),
         "file": file,

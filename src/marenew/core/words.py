@@ -1,0 +1,64 @@
+"""Plain words for figures and counts, shared by every output (terminal, calendar, roster, rule
+listings, check summaries): pure, so any layer may use them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from marenew.core.results import Cost
+
+STATUS_WORD = {
+    "active": "ACTIVE",
+    "expiring": "EXPIRING",
+    "grace": "GRACE (late window)",
+    "lapsed": "LAPSED",
+}
+CONFIDENCE_MARK = {"official": "", "secondary": " (secondary source)", "unconfirmed": " (unconfirmed)",
+                   "unknown": " (unknown)"}
+
+
+def money(amount: float | None) -> str:
+    if amount is None:
+        return "unknown"
+    return f"${amount:,.0f}" if amount == int(amount) else f"${amount:,.2f}"
+
+
+def with_confidence(amount: float | None, confidence: str) -> str:
+    """A figure with how sure it is: "$65 (unconfirmed)"; an unknown one is just "unknown"."""
+    return money(amount) if amount is None else f"{money(amount)}{CONFIDENCE_MARK[confidence]}"
+
+
+def points(x: float | None) -> str:
+    if x is None:
+        return "unknown"
+    return f"{x:g}"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 file``, ``2 files``, ``2 people`` (with ``many``)."""
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
+def and_join(parts: Sequence[str]) -> str:
+    """``A``, ``A and B``, ``A, B and C``."""
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}" if parts else ""
+
+
+def days_text(days: int) -> str:
+    if days > 0:
+        return f"{plural(days, 'day')} left"
+    if days == 0:
+        return "expires today"
+    return f"expired {plural(-days, 'day')} ago"
+
+
+def cost_text(cost: Cost) -> str:
+    who = (", member" if cost.member else ", non-member") if cost.by_membership else ""
+    if len(cost.items) == 1:
+        item = cost.items[0]
+        return f"{cost.path_label}{who}: {with_confidence(item.amount, item.confidence)}"
+    parts = " + ".join(f"{i.label} {with_confidence(i.amount, i.confidence)}" for i in cost.items)
+    total = money(cost.amount) if cost.complete else f"at least {money(cost.known_amount)} (incomplete: a fee is unknown)"
+    return f"{cost.path_label}{who}: {total} = {parts}"
