@@ -10,7 +10,7 @@ import sys
 import time
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -234,8 +234,8 @@ class _RichProgress(_NoProgress):
 
     def __init__(self) -> None:
         self.started = time.monotonic()
-        self.bar = None
-        self.task = None
+        self.bar: Any = None
+        self.task: Any = None
         self.name, self.total, self.done = "", None, 0.0
 
     def _show(self) -> None:

@@ -60,7 +60,7 @@ class Header:
 def match_header(spec: Columns, names: list[str], source: str) -> Header:
     """The header line -> a Header. Raises InputError when it is missing or unusable."""
     lowered = [n.strip().lower().lstrip("\ufeff") for n in names]
-    where = {}
+    where: dict[str, int] = {}
     problems = []
     for i, name in enumerate(lowered):
         if name in where and name in spec.columns:

@@ -94,7 +94,8 @@ def person_rows(pid: str, people: list[Record], credits: list[Record], ctx: Cont
     pf, cf = ctx.people_file, ctx.credits_file
     person_problems: list[list[Problem]] = [[] for _ in people]
     credit_problems: list[list[Problem]] = [[] for _ in credits]
-    creds, holders = [], []
+    creds: list[dict | None] = []
+    holders: list[str | None] = []
     memberships: dict[str, int] = {}  # body -> index of the people row that first listed it
     for i, (line, cells) in enumerate(people):
         if isinstance(cells, str):
@@ -102,13 +103,13 @@ def person_rows(pid: str, people: list[Record], credits: list[Record], ctx: Cont
             holders.append(None)
             person_problems[i].append(Problem(pf, line, None, cells))
             continue
-        data, holder, bodies, found = person_cells(cells)
+        data, name, bodies, found = person_cells(cells)
         creds.append(data)
-        holders.append(holder or None)
+        holders.append(name or None)
         for body in bodies:
             memberships.setdefault(body, i)
         person_problems[i] += [Problem(pf, line, None, msg, key=col) for col, msg in found]
-    found_credits = []
+    found_credits: list[dict | None] = []
     for j, (line, cells) in enumerate(credits):
         if isinstance(cells, str):
             found_credits.append(None)
@@ -129,7 +130,7 @@ def person_rows(pid: str, people: list[Record], credits: list[Record], ctx: Cont
                                               f"{first_line}", key="holder"))
 
     warnings: list[str] = []
-    holder = None
+    holder: CredentialFile | None = None
     if not any(person_problems) and not any(credit_problems):
         # one validation for the whole person, as for a credential file
         try:
@@ -170,16 +171,16 @@ def person_rows(pid: str, people: list[Record], credits: list[Record], ctx: Cont
                 warnings.append(str(located))
 
     if holder is not None and not any(person_problems) and not any(credit_problems):
-        where = [(pf, line) for line, _ in people]
+        where: list[tuple[str, int | None]] = [(pf, line) for line, _ in people]
         return holder_rows(pid, holder, warnings, ctx, where), 0
 
     out: list[Keyed] = []
     cause = next(p for p in (*person_problems, *credit_problems) if p)[0]
-    for (line, _cells), data, problems in zip(people, creds, person_problems):
+    for (line, _cells), cred_data, problems in zip(people, creds, person_problems):
         if not problems:
             problems = [Problem(pf, line, None,
                                 f"not evaluated: another record of this person has an error ({cause.file}:{cause.line})")]
-        out.append(error_row(pid, problems, holder=holder_name, cert=(data or {}).get("cert") or None))
+        out.append(error_row(pid, problems, holder=holder_name, cert=(cred_data or {}).get("cert") or None))
     rejected = 0
     for problems in credit_problems:
         if problems:
