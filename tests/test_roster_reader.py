@@ -12,13 +12,13 @@ import string
 from pathlib import Path
 
 import pytest
-from helpers import cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from roster_golden import AS_OF, GOLDEN, VARIANTS, write_roster
 
+from helpers import cli
 from marenew.roster.columns import CREDITS, PERSON_ID
 from marenew.roster.reader import NOT_UTF8, CsvFile
+from roster_golden import AS_OF, GOLDEN, VARIANTS, write_roster
 
 HEADER = ",".join(CREDITS.columns)
 WIDTH = len(CREDITS.columns)

@@ -68,6 +68,8 @@ class Progress:
 
     def advance(self, n: float = 1) -> None: ...
 
+    def stop(self) -> None: ...
+
 
 # --- the worker side --------------------------------------------------------------------------
 
