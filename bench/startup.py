@@ -1,6 +1,6 @@
 """Start-up time of `marenew status` against importing its dependencies, measured in the same run.
 
-Target (issue 2): `marenew status examples/cma-on-track.yaml` takes at most 1.3 times as long as
+Goal: `marenew status examples/cma-on-track.yaml` takes at most 1.3 times as long as
 `python -c "import typer, pydantic, yaml, rich"`, i.e. marenew's own work on top of its
 dependencies stays small. Both are timed as fresh processes, alternating, after a warm-up, and
 the medians compared (the median shrugs off a stray slow run on a busy machine).

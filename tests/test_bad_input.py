@@ -1,5 +1,5 @@
 """Malformed credential and rule files: each gets a located message and the right exit code, every
-error of a file in one run, never a traceback (issue 4).
+error of a file in one run, never a traceback.
 
 Credential cases change one or two lines of BASE (a valid, active CMA file); the expected line is
 written out by hand, counted in BASE below. Rule-file cases are the built-in CMA rule with one line
@@ -337,7 +337,7 @@ def console_script() -> list[str]:
     return [sys.executable, "-c", "from marenew.cli import main; main()"]  # pragma: no cover
 
 
-HOOK_CASES = {  # what the project's before-stop hook tries
+HOOK_CASES = {  # common hand-editing mistakes, one per file
     "syntax.yaml": b"holder: [unclosed\n",
     "baddate.yaml": b"holder: A\ncredentials:\n  - cert: CMA\n    certified_on: 2023-02-30\n",
     "binary.yaml": b"\x00\x01\x02binary",

@@ -150,7 +150,7 @@ def test_status_json_shape(runner, write):
         assert isinstance(cred["warnings"], list) and all(isinstance(w, str) for w in cred["warnings"])
 
     cma, rma = data["credentials"]
-    # the values, not only the shape (issue 2's cap example: 60 non-AAMA clinical count as 30)
+    # the values, not only the shape (the cap example: 60 non-AAMA clinical count as 30)
     assert (cma["body"], cma["status"], cma["expires_on"], cma["deadline"]) == ("AAMA", "active", "2026-03-31",
                                                                                "2026-06-30")
     assert cma["window"] == {"start": "2021-03-15", "end": "2026-03-31"}

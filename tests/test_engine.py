@@ -1,7 +1,8 @@
-"""engine.py: every decision of issue 2, against the built-in rules and small hand-built files.
+"""The engine's decisions (dates, statuses, what CE counts, costs), against the built-in rules and
+small hand-built files.
 
-Figures come from ../shared/research/rule-facts.md (via rules/*.yaml) and the clarifications;
-where a result is not obvious, the comment works it out.
+Figures come from the built-in rule files, whose sources are the bodies' pages; where a result is
+not obvious, the comment works it out.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def test_cma_expires_at_the_end_of_the_month_sixty_months_on(rules):
     assert r.expires_on_from == "rule"
     # CE counts from the start of the cycle through expiry
     assert (r.window_start, r.window_end) == (d("2021-03-15"), d("2026-03-31"))
-    # deadline: 3 months after a month-end expiry ends on the last day of June (clarification 3)
+    # deadline: 3 months after a month-end expiry ends on the last day of June (calendar months)
     assert r.deadline == d("2026-06-30")
     assert r.warnings == ()
 
@@ -103,7 +104,7 @@ def test_card_expiry_wins_and_a_mismatch_is_a_warning(rules):
     assert r.expires_on == d("2026-04-30")
     assert r.expires_on_from == "card"
     assert r.window_end == d("2026-04-30")
-    # the late window runs from the card's date: 2026-04-30 -> 2026-07-31 (clarification 3)
+    # the late window runs from the card's date: 2026-04-30 -> 2026-07-31 (calendar months)
     assert r.deadline == d("2026-07-31")
     assert len(r.warnings) == 1
     assert "2026-04-30" in r.warnings[0] and "2026-03-31" in r.warnings[0]
@@ -116,7 +117,7 @@ def test_card_expiry_that_agrees_gives_no_warning(rules):
     assert r.warnings == ()
 
 
-# --- status (clarification 2) ------------------------------------------------------------------
+# --- status: the day of expiry is still expiring ------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -253,7 +254,7 @@ def test_caps_and_windows_are_per_credential(rules):
     assert counted(rma, "Workshop A").counted == 0
 
 
-# --- categories (clarification 1) -------------------------------------------------------------
+# --- categories belong to a body -------------------------------------------------------------
 
 
 def test_aama_credit_without_category_counts_toward_total_and_approved_only(rules):
@@ -300,8 +301,8 @@ def test_amt_ignores_categories(rules):
 # --- the AAMA cap and the choice of what counts -----------------------------------------------
 
 
-def test_issue_example_sixty_clinical_non_aama_points(rules):
-    # Issue 2: 60 clinical non-AAMA points count as 30 (cap); points_needed is 30 (30 more AAMA
+def test_sixty_clinical_non_aama_points_count_as_thirty(rules):
+    # 60 clinical non-AAMA points count as 30 (cap); points_needed is 30 (30 more AAMA
     # points including 10 administrative and 10 general), not 60 and not 50.
     r = one(rules, CMA, "2025-01-01", credits=[
         credit("Skills day", "2022-05-01", 30, category="clinical"),
@@ -398,7 +399,7 @@ def test_aama_approved_points_are_not_capped(rules):
 
 def test_college_credit_is_fifteen_non_aama_points(rules):
     r = one(rules, CMA, "2025-01-01", credits=[
-        # even if marked AAMA-approved, a college credit is non-AAMA (rule-facts, A5)
+        # even if marked AAMA-approved, a college credit is non-AAMA (AAMA, source A5)
         credit("Anatomy course", "2022-09-01", college_credits=1, category="general", approved_by=["AAMA"]),
     ])
     c = counted(r, "Anatomy course")
@@ -478,7 +479,7 @@ def test_cma_lapsed_member_pays_exam_plus_reactivation(rules):
 
 
 def test_rma_regular_path_includes_the_annual_fee_due_with_it(rules):
-    # clarification 4: the CCP is free, and the $75 annual fee falls due with it on 2026-05-01
+    # the regular path's cost includes what falls due with it: the CCP is free, and the $75 annual fee falls due with it on 2026-05-01
     r = one(rules, RMA, "2026-03-01")
     assert r.cost.path == "ce"
     assert [i.amount for i in r.cost.items] == [0, 75]

@@ -1,5 +1,5 @@
 """`marenew init`: a commented starter file that passes `marenew status` as written, for any cert and
-any day; never overwrites without --force; writes atomically (issue 4)."""
+any day; never overwrites without --force; writes atomically."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """No traceback, ever: an unexpected exception is one line asking for a report, exit 3, and shows no
-value from the credential file; MARENEW_DEBUG=1 shows the traceback (issue 4)."""
+value from the credential file; MARENEW_DEBUG=1 shows the traceback."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """periods.py: the date arithmetic of cycles, expiry and late windows, at the boundaries.
 
-Expected dates are worked out by hand from the calendar (clarifications 2 and 3).
+Expected dates are worked out by hand from the calendar (statuses and late windows in calendar months).
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def test_is_end_of_month(day, expected):
 @pytest.mark.parametrize(
     ("certified_on", "months", "expected"),
     [
-        ("2021-03-15", 60, "2026-03-31"),  # AAMA's own example (rule-facts, CMA)
+        ("2021-03-15", 60, "2026-03-31"),  # AAMA's own example (AAMA's recertification page)
         ("2021-03-01", 60, "2026-03-31"),  # the first of the month: still the month's last day
         ("2021-03-31", 60, "2026-03-31"),
         ("2022-02-14", 60, "2027-02-28"),  # examples/cma-short.yaml
@@ -84,7 +84,7 @@ def test_expiry_end_of_month(certified_on, months, expected):
 @pytest.mark.parametrize(
     ("certified_on", "months", "expected"),
     [
-        ("2023-05-01", 36, "2026-05-01"),  # AMT's own example (rule-facts, RMA)
+        ("2023-05-01", 36, "2026-05-01"),  # AMT's own example (AMT's Stay Certified page)
         ("2024-02-29", 36, "2027-02-28"),  # no Feb 29 in 2027: the last day of February
         ("2024-02-29", 48, "2028-02-29"),  # four years on: a leap year again
         ("2025-01-31", 24, "2027-01-31"),
@@ -101,14 +101,14 @@ def test_expiry_unknown_mode_is_an_error():
         periods.expiry(d("2025-01-01"), 12, "whenever")
 
 
-# --- late windows (clarification 3) -----------------------------------------------------------
+# --- late windows in calendar months -----------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("expires_on", "months", "expected"),
     [
-        ("2026-03-31", 3, "2026-06-30"),  # clarification 3: last day of the month -> last day
-        ("2026-04-30", 3, "2026-07-31"),  # clarification 3: not 07-30
+        ("2026-03-31", 3, "2026-06-30"),  # last day of the month -> last day
+        ("2026-04-30", 3, "2026-07-31"),  # the last day of July, not 07-30
         ("2026-11-30", 3, "2027-02-28"),
         ("2023-11-30", 3, "2024-02-29"),  # into a leap February
         ("2026-02-28", 3, "2026-05-31"),  # Feb 28 of a common year is the end of its month

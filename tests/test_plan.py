@@ -1,6 +1,6 @@
 """`marenew plan` and the pure planning module: key dates, pace, urgency, cheapest path vs lapse.
 
-Expected values come from rules/*.yaml (rule-facts.md) and clarifications 2-5, worked by hand.
+Expected values come from the built-in rule files, worked out by hand.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from marenew.core.plan import plan_report
 from marenew.load.credentials import check_credentials
 from marenew.load.yamlfile import parse
 
-# The issue's own example: a CMA whose cycle began 2021-03-15 expires 2026-03-31 (AAMA: last day of
+# A worked example: a CMA whose cycle began 2021-03-15 expires 2026-03-31 (AAMA: last day of
 # the month, 60 months on). On 2025-12-31 there are exactly 3 calendar months left.
 # Counted: 22.5 AAMA-approved (10 administrative, 10 clinical, 2.5 general) + 15 non-AAMA general
 # (under the cap of 30) = 37.5 of 60 -> total short 22.5; approved short 30 - 22.5 = 7.5; every
 # content area has its 10. Points needed = max(22.5, 7.5, 0) = 22.5.
 # Pace: 22.5 / 3 = 7.5 points/month, of which at least 7.5 / 3 = 2.5 AAMA-approved.
-ISSUE_CMA = """\
+EXAMPLE_CMA = """\
 holder: Pat Example
 credentials:
   - cert: CMA
@@ -41,7 +41,7 @@ credits:
 #   RMA  2024-05-01 -> 2027-05-01, 153 days: active
 #   CCMA 2024-12-20 -> 2026-12-20 (anniversary), 21 days: expiring
 #   NCMA 2025-11-01 -> 2026-11-01, no late window: lapsed
-#   CMA  2021-08-05 -> 2026-08-31, late window to 2026-11-30 (clarification 3): grace
+#   CMA  2021-08-05 -> 2026-08-31, late window to 2026-11-30 (calendar months): grace
 URGENCY_FILE = """\
 holder: Robin Example
 credentials:
@@ -81,8 +81,8 @@ def test_months_between_counts_calendar_months():
     assert months_between(d("2026-03-01"), d("2026-01-15")) == 0.0
 
 
-def test_pace_of_the_issue_example(ruleset):
-    hp = make_plan(ruleset, ISSUE_CMA, "2025-12-31")
+def test_pace_of_the_worked_example(ruleset):
+    hp = make_plan(ruleset, EXAMPLE_CMA, "2025-12-31")
     (plan,) = hp.plans
     assert plan.result.expires_on == d("2026-03-31")
     assert plan.result.points_needed == 22.5
@@ -99,8 +99,8 @@ def test_pace_of_the_issue_example(ruleset):
     assert dates(plan)["start_renewal"] == [d("2025-12-31")]
 
 
-def test_pace_text_reads_like_the_issue(runner, write):
-    f = write("cma.yaml", ISSUE_CMA)
+def test_pace_text_says_points_per_month_and_approved_share(runner, write):
+    f = write("cma.yaml", EXAMPLE_CMA)
     out = invoke(runner, "plan", f, "--as-of", "2025-12-31", env={"COLUMNS": "200"}).stdout
     assert "7.5 points/month until 2026-03-31, of which at least 2.5 AAMA-approved" in out
 
@@ -116,8 +116,8 @@ def test_pace_by_content_area_rounds_up(ruleset):
 
 
 def test_with_a_month_or_less_left_the_pace_is_the_whole_remainder(ruleset):
-    # ISSUE_CMA on 2026-03-16: 15 days left, under a month: 22.5 points this month.
-    (plan,) = make_plan(ruleset, ISSUE_CMA, "2026-03-16").plans
+    # EXAMPLE_CMA on 2026-03-16: 15 days left, under a month: 22.5 points this month.
+    (plan,) = make_plan(ruleset, EXAMPLE_CMA, "2026-03-16").plans
     assert plan.pace.months_left < 1
     assert plan.pace.per_month == 22.5
 
@@ -146,7 +146,7 @@ def test_rma_key_dates_fees_and_pace_start(ruleset):
 
 def test_cma_key_dates_with_late_window(ruleset):
     # cma-short: 2022-02-14 -> 2027-02-28; late window 3 months from the last day of a month ->
-    # 2027-05-31 (clarification 3); lapsed from 2027-06-01.
+    # 2027-05-31 (calendar months); lapsed from 2027-06-01.
     (plan,) = make_plan(ruleset, (EXAMPLES / "cma-short.yaml").read_text(), "2026-11-29").plans
     got = dates(plan)
     assert got["expiry"] == [d("2027-02-28")]
@@ -237,7 +237,7 @@ def test_lapsed_has_no_way_to_stay_only_the_way_back(ruleset):
 
 
 def test_unknown_fees_stay_unknown(ruleset):
-    # NCMA: no fee published for either path (clarification 5); CCMA: $179 now, reinstatement unknown.
+    # NCMA: no fee published for either path (unknown is not zero); CCMA: $179 now, reinstatement unknown.
     text = "holder: X\ncredentials:\n  - {cert: NCMA, certified_on: 2026-06-01}\n" \
            "  - {cert: CCMA, certified_on: 2025-06-01}\n"
     hp = make_plan(ruleset, text, "2026-11-29")

@@ -1,4 +1,4 @@
-"""Properties of the engine over generated credential files and the built-in rules (issue 4).
+"""Properties of the engine over generated credential files and the built-in rules.
 
 Generated files hold random built-in certs, cycle dates, card expiry dates or none, and credits
 dated around the counting window with random points or college credits, categories (unknown ones

@@ -1,8 +1,8 @@
 """`marenew rules list`, `rules show` and `marenew schema`.
 
-Expected figures come from the built-in rule files, which follow ../shared/research/rule-facts.md:
+Expected figures come from the built-in rule files, which cite the bodies' pages:
 CMA 60-month cycle ending at the end of the month, 60 points, CE renewal $65 member / $130
-non-member (seed article: unconfirmed), late window 3 months since 2020-01-01 (official, A2) and
+non-member (an article only: unconfirmed), late window 3 months since 2020-01-01 (official, A2) and
 60 months before (secondary, A9); RMA 36 months, CCP attestation $0 and an annual fee of $75.
 """
 
@@ -38,7 +38,7 @@ def test_list_json_gives_cycle_ce_fees_and_weakest_confidence(runner):
     assert (cma["body"], cma["cycle_months"], cma["expiry"]) == ("AAMA", 60, "end_of_month")
     assert (cma["ce_required"], cma["ce_total"], cma["ce_unit"]) == (True, 60, "points")
     assert cma["regular_path"] == "ce" and cma["regular_fee"] == {"member": 65, "non_member": 130}
-    # the two seed-article fees are the least sure figures of the CMA rule
+    # the two fees known only from an article are the least sure figures of the CMA rule
     assert cma["confidence"] == "unconfirmed" and cma["confidence_counts"]["unconfirmed"] == 2
     assert cma["confidence_counts"]["unknown"] == 0 and cma["builtin"] is True
     rma = rows["RMA"]

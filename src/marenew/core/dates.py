@@ -1,7 +1,8 @@
 """Date arithmetic of cycles, expiry and late windows: the one place that decides it.
 
 Months are calendar months (``relativedelta``): adding one month to January 31 gives the last
-day of February. See ``../shared/clarifications.md`` items 2 and 3.
+day of February. A late window of N months after an expiry on the last day of a month ends on
+the last day of the Nth month after (2026-03-31 + 3 months -> 2026-06-30; 2026-04-30 -> 2026-07-31).
 """
 
 from __future__ import annotations

@@ -380,8 +380,9 @@ def path_cost(
     expires_on: dt.date | None = None,
 ) -> Cost:
     """What taking ``path_id`` costs on ``as_of``: the path's fee, the fees added after a lapse,
-    and, for a renewal at ``expires_on``, the recurring fees that fall due with it (clarification 4:
-    the RMA's annual fee is due with the CCP attestation)."""
+    and, for a renewal at ``expires_on``, the recurring fees that fall due with it (the
+    amount is everything paid at that renewal point: the RMA's annual fee is due with the CCP
+    attestation)."""
     path = rule.paths[path_id]
     items = [fee_item(path.label, path.fee, member, as_of)]
     if lapsed:

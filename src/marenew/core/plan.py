@@ -9,8 +9,7 @@ engine's, never re-derived here. What this module adds:
 - the pace: the points still needed spread over the calendar months left until expiry;
 - staying certified (the paths open now, the cheapest) compared with letting it lapse.
 
-The rule format has no "renewal opens" date, and the research sheet gives none, so plans show no
-such date.
+No body publishes when renewal opens, and the rule format has no such date, so plans show none.
 """
 
 from __future__ import annotations
