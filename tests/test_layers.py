@@ -85,3 +85,50 @@ def test_a_lower_layer_importing_a_higher_one_is_caught(tmp_path):
             test_no_module_imports_a_higher_layer(fake)
     finally:
         fake.unlink()
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def test_no_import_cycle():
+    """No two modules import each other, directly or round a loop (late imports included)."""
+    names = {_module_name(p): p for p in MODULES}
+    graph = {
+        name: {target for _, imported in imports(path)
+               for target in (imported, imported.rpartition(".")[0]) if target in names and target != name}
+        for name, path in names.items()
+    }
+    # a package's __init__ importing its own modules is how packages work, not a cycle
+    graph = {name: {t for t in targets if not (t.startswith(name + ".") or name.startswith(t + ".") and
+                                               names[t].name == "__init__.py")}
+             for name, targets in graph.items()}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(node: str) -> None:  # Tarjan's strongly connected components
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in graph[node]:
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for name in graph:
+        if name not in index:
+            visit(name)
+    assert not cycles, f"import cycles: {cycles}"
