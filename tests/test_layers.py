@@ -37,8 +37,8 @@ def imports(path: Path) -> list[tuple[int, str]]:
             else:
                 name = node.module or ""
             out.append((node.lineno, name))
-            # `from marenew import cli` names a layer too
-            out += [(node.lineno, f"{name}.{alias.name}") for alias in node.names if name == "marenew"]
+            # `from marenew import cli`, `from marenew.core import dates`: the name may be a module
+            out += [(node.lineno, f"{name}.{alias.name}") for alias in node.names]
     return out
 
 
@@ -132,3 +132,19 @@ def test_no_import_cycle():
         if name not in index:
             visit(name)
     assert not cycles, f"import cycles: {cycles}"
+
+
+def test_a_cycle_is_caught():
+    """The check itself: two modules that import each other (one of them late) are reported."""
+    first, second = PACKAGE / "core" / "_cycle_a.py", PACKAGE / "core" / "_cycle_b.py"
+    try:
+        first.write_text("def f():\n    from marenew.core import _cycle_b\n", encoding="utf-8")
+        second.write_text("from marenew.core import _cycle_a\n", encoding="utf-8")
+        MODULES.extend([first, second])
+        with pytest.raises(AssertionError, match="_cycle_a"):
+            test_no_import_cycle()
+    finally:
+        MODULES.remove(first) if first in MODULES else None
+        MODULES.remove(second) if second in MODULES else None
+        first.unlink(missing_ok=True)
+        second.unlink(missing_ok=True)
