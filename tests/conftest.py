@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,9 @@ from helpers import EXAMPLES, REPO, RULES_DIR, d  # noqa: F401 - re-exported for
 # Settings a developer's shell may carry that would change what the program prints or reads.
 _SETTINGS = ("GITHUB_ACTIONS", "FORCE_COLOR", "CLICOLOR_FORCE", "PY_COLORS", "TTY_COMPATIBLE", "COLUMNS",
              "LINES", "TMPDIR_MARENEW")
+
+
+_CACHE = Path(tempfile.mkdtemp(prefix="marenew-test-cache-"))
 
 
 @pytest.fixture(autouse=True)
@@ -23,6 +27,8 @@ def clean_environment(monkeypatch):
         if name.startswith("MARENEW_") or name in _SETTINGS:
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
+    # the rule cache goes to a folder of this test session, not the developer's own
+    monkeypatch.setenv("MARENEW_CACHE_DIR", str(_CACHE))
 
 
 @pytest.fixture(scope="session")

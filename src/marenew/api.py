@@ -34,10 +34,12 @@ if TYPE_CHECKING:
 _RULESETS: dict[tuple, RuleSet] = {}
 
 
-def load_rules(folders: Sequence[Path] = (), *, builtin: bool = True) -> RuleSet:
+def load_rules(folders: Sequence[Path] = (), *, builtin: bool = True, cache: Path | None = None) -> RuleSet:
     """The built-in rules, then each folder in order (a later rule replaces an earlier by id).
     Raises ``InputError`` with every problem found. Kept in memory per process, keyed by every
-    rule file's path, size and modification time, so a long-lived caller re-reads only changes."""
+    rule file's path, size and modification time, so a long-lived caller re-reads only changes.
+    With ``cache`` (a folder), a rule set validated by an earlier process from the same bytes by
+    the same code is taken from there (``store.rulecache``)."""
     from marenew.load.rules import builtin_rules_dir
     from marenew.load.rules import load_rules as load
 
@@ -45,7 +47,12 @@ def load_rules(folders: Sequence[Path] = (), *, builtin: bool = True) -> RuleSet
     key = tuple(_stamp(folder) for folder in every)
     if key not in _RULESETS:
         _RULESETS.clear()  # one rule set at a time is what every caller needs
-        _RULESETS[key] = load(list(folders), builtin=builtin)
+        if cache is None:
+            _RULESETS[key] = load(list(folders), builtin=builtin)
+        else:
+            from marenew.store.rulecache import cached_rules
+
+            _RULESETS[key] = cached_rules(every, cache, lambda: load(list(folders), builtin=builtin))
     return _RULESETS[key]
 
 

@@ -100,7 +100,20 @@ def rules_dirs_from_env() -> list[Path]:
 def load_ruleset(option: Optional[list[Path]]) -> RuleSet:
     from marenew.api import load_rules
 
-    return load_rules(rules_dirs(option))
+    return load_rules(rules_dirs(option), cache=cache_dir())
+
+
+def cache_dir() -> Optional[Path]:
+    """Where validated rules are cached: MARENEW_CACHE_DIR, or the user's cache folder
+    (platformdirs); MARENEW_CACHE_DIR=off for none."""
+    chosen = os.environ.get("MARENEW_CACHE_DIR", "")
+    if chosen.lower() == "off":
+        return None
+    if chosen:
+        return Path(chosen)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("marenew", appauthor=False))
 
 
 def command_app(**settings: Any) -> typer.Typer:
@@ -122,7 +135,7 @@ def judge_file(file: Path, rules: Optional[list[Path]], as_of: dt.date, *, membe
 
 def console(*, stderr: bool = False, file: Optional[IO[str]] = None, width: Optional[int] = None) -> Console:
     """Markup off; rich honours NO_COLOR and drops colours when the output is not a terminal."""
-    from marenew.report.safe import SafeConsole
+    from marenew.report.safeconsole import SafeConsole
 
     if width is None:
         width = _columns()

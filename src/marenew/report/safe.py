@@ -8,18 +8,14 @@ control character (C0, DEL, C1) and every bidi control is shown as a visible esc
 encoder escapes C0 itself, and its readers are programs); calendar and HTML have escapes of their
 own formats.
 
-``safe_text`` is for plain writes (diagnostics, plain-text reports); ``SafeConsole`` applies it
-to everything a rich console prints, tables and panels included, so a renderer cannot forget it.
+``safe_text`` is for plain writes (diagnostics, plain-text reports); ``safeconsole.SafeConsole``
+applies it to everything a rich console prints, tables and panels included, so a renderer cannot
+forget it. This module does not import rich: JSON output and plain writes start without it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from typing import Any
-
-from rich.console import Console
-from rich.segment import Segment
 
 # C0 except tab and newline, DEL, C1; bidi embeddings, overrides and isolates; line and
 # paragraph separators (a terminal or a log viewer may break the line there).
@@ -56,19 +52,3 @@ def json_safe(encoded: str) -> str:
 
 def is_safe(text: str) -> bool:
     return _UNSAFE.search(text) is None
-
-
-class SafeConsole(Console):
-    """A rich Console that escapes control characters in everything it prints: in strings before
-    they are measured (``render_str``), and in every text segment it renders (a ``Text`` built by
-    a renderer). Rich's own styling travels in control segments and in styles, never in text."""
-
-    def render_str(self, text: str, **kwargs: Any) -> Any:
-        return super().render_str(safe_text(text), **kwargs)
-
-    def render(self, renderable: Any, options: Any = None) -> Iterable[Segment]:
-        for segment in super().render(renderable, options):
-            if segment.control is None and not is_safe(segment.text):
-                yield Segment(safe_text(segment.text), segment.style)
-            else:
-                yield segment

@@ -1,0 +1,123 @@
+"""The cache of validated rules: used only for the same rule bytes and the same code; anything
+else (an edited file, another version, a damaged cache file, a folder that cannot be written) reads
+the rule files, and rules with errors are never cached."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from helpers import AS_OF, EXAMPLES, RULES_DIR, cli
+
+from marenew.load.problems import InputError
+from marenew.load.rules import load_rules
+from marenew.store import rulecache
+
+
+@pytest.fixture
+def folder(tmp_path) -> Path:
+    """A copy of the built-in rules (so that a test may edit them)."""
+    copy = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, copy, ignore=shutil.ignore_patterns("cases", "*.md"))
+    return copy
+
+
+class Loads:
+    """load() for cached_rules, counting the times the files were really read."""
+
+    def __init__(self, folder: Path):
+        self.folder, self.count = folder, 0
+
+    def __call__(self):
+        self.count += 1
+        return load_rules([self.folder], builtin=False)
+
+
+def test_a_second_load_comes_from_the_cache_and_equals_the_files(tmp_path, folder):
+    cache = tmp_path / "cache"
+    load = Loads(folder)
+    first = rulecache.cached_rules([folder], cache, load)
+    second = rulecache.cached_rules([folder], cache, load)
+    assert load.count == 1
+    fresh = load_rules([folder], builtin=False)
+    assert second.rules == fresh.rules and second.origin == fresh.origin
+    assert first.rules == fresh.rules
+    # the cached models answer as the fresh ones do (figures of generic models included)
+    for key, rule in fresh.rules.items():
+        assert second.rules[key].model_dump() == rule.model_dump()
+        assert type(second.rules[key].cycle.months) is type(rule.cycle.months)
+
+
+def test_an_edited_added_or_removed_rule_file_is_read_again(tmp_path, folder):
+    cache = tmp_path / "cache"
+    load = Loads(folder)
+    rulecache.cached_rules([folder], cache, load)
+    cma = folder / "cma.yaml"
+    text = cma.read_text(encoding="utf-8")
+    cma.write_text(text.replace("\nname: Certified Medical Assistant\n", "\nname: Certified (edited)\n"),
+                   encoding="utf-8")
+    edited = rulecache.cached_rules([folder], cache, load)
+    assert load.count == 2
+    assert "(edited)" in edited.rules["CMA"].name
+    (folder / "bls.yaml").unlink()
+    assert "BLS" not in rulecache.cached_rules([folder], cache, load).rules
+    assert load.count == 3
+
+
+def test_another_version_of_the_code_does_not_trust_the_cache(tmp_path, folder, monkeypatch):
+    cache = tmp_path / "cache"
+    load = Loads(folder)
+    rulecache.cached_rules([folder], cache, load)
+    monkeypatch.setattr(rulecache, "__version__", "999.0")
+    rulecache.cached_rules([folder], cache, load)
+    assert load.count == 2
+
+
+def test_a_damaged_cache_file_is_ignored_and_written_again(tmp_path, folder):
+    cache = tmp_path / "cache"
+    load = Loads(folder)
+    rulecache.cached_rules([folder], cache, load)
+    path = rulecache.cache_file(cache, [folder])
+    for damage in (b"", b"not a pickle", path.read_bytes()[:200]):
+        path.write_bytes(damage)
+        assert rulecache.cached_rules([folder], cache, load).rules.keys() == {
+            "BLS", "CCMA", "CMA", "CMAA", "CMAC", "CMAS", "NCMA", "RMA"} & load_rules([folder], builtin=False).rules.keys()
+    count = load.count
+    rulecache.cached_rules([folder], cache, load)
+    assert load.count == count  # written again whole
+
+
+def test_a_cache_folder_that_cannot_be_written_is_no_error(tmp_path, folder):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the cache folder would be", encoding="utf-8")
+    load = Loads(folder)
+    assert rulecache.cached_rules([folder], blocker / "cache", load).rules
+    assert rulecache.cached_rules([folder], blocker / "cache", load).rules
+    assert load.count == 2
+
+
+def test_rules_with_errors_are_not_cached_and_always_reported(tmp_path, folder):
+    cache = tmp_path / "cache"
+    (folder / "cma.yaml").write_text("id: CMA\n", encoding="utf-8")
+    load = Loads(folder)
+    for _ in range(2):
+        with pytest.raises(InputError):
+            rulecache.cached_rules([folder], cache, load)
+    assert load.count == 2
+    assert not list(cache.glob("*.pickle")) if cache.exists() else True
+
+
+def test_status_is_the_same_with_and_without_the_cache(tmp_path):
+    example = EXAMPLES / "multi-credential.yaml"
+    off = cli("status", example, "--as-of", AS_OF, "--json", env={"MARENEW_CACHE_DIR": "off"})
+    cache = tmp_path / "cache"
+    from marenew import api
+
+    api._RULESETS.clear()  # this process keeps the rule set in memory: make it use the cache folder
+    cold = cli("status", example, "--as-of", AS_OF, "--json", env={"MARENEW_CACHE_DIR": str(cache)})
+    assert list(cache.glob("rules-*.pickle"))
+    api._RULESETS.clear()
+    warm = cli("status", example, "--as-of", AS_OF, "--json", env={"MARENEW_CACHE_DIR": str(cache)})
+    assert off.stdout == cold.stdout == warm.stdout
+    assert off.exit_code == cold.exit_code == warm.exit_code
