@@ -8,8 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import AS_OF, EXAMPLES, RULES_DIR, cli
 
+from helpers import AS_OF, EXAMPLES, RULES_DIR, cli
 from marenew.load.problems import InputError
 from marenew.load.rules import load_rules
 from marenew.store import rulecache

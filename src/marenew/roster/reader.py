@@ -59,8 +59,9 @@ class CsvFile:
         self.source = source
         try:
             # surrogateescape: a byte that is not UTF-8 spoils its record only, not the file
-            self._file: IO[str] = open(path, newline="", encoding="utf-8-sig",  # noqa: SIM115 - closed by close()
-                                       errors="surrogateescape")
+            self._file: IO[str] = open(  # noqa: SIM115 - closed by close()
+                path, newline="", encoding="utf-8-sig", errors="surrogateescape"
+            )
         except OSError as exc:
             raise InputError([open_problem(exc, source)]) from None
         self._reader = csv.reader(self._file)
@@ -81,8 +82,16 @@ class CsvFile:
         if names is not None and not _utf8(names):
             raise InputError([Problem(self.source, 1, None, NOT_UTF8)])
         if not names or not any(n.strip() for n in names):
-            raise InputError([Problem(self.source, 1, None, f"is empty; the first line must be a header naming the "
-                                                            f"columns ({', '.join(spec.columns)})")])
+            raise InputError(
+                [
+                    Problem(
+                        self.source,
+                        1,
+                        None,
+                        f"is empty; the first line must be a header naming the columns ({', '.join(spec.columns)})",
+                    )
+                ]
+            )
         return names
 
     def close(self) -> None:
