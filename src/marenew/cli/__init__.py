@@ -13,7 +13,7 @@ from functools import cache
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperGroup
 
 from marenew import __version__
 from marenew.cli.exitcodes import ExitCode
@@ -49,7 +49,32 @@ def load_command(name: str) -> Any:
 
 @cache
 def _module_group(module: str) -> Any:
-    return typer.main.get_group(importlib.import_module(module).app)
+    group = typer.main.get_group(importlib.import_module(module).app)
+    _plain_arguments(group)
+    return group
+
+
+class PlainArgument(TyperArgument):
+    """An argument shown in help as a user types it: ``FILE``, ``[FILE]``, ``[PATH]...``.
+
+    typer marks a required argument ``{FILE}`` and puts its Python type beside it (``<path>``,
+    ``<list[Path]>``); neither means anything to a user, and the help text says what to give.
+    """
+
+    def _usage_display_name(self) -> str:
+        name = self.display_name_raw if self.required else f"[{self.display_name_raw}]"
+        return name if self.nargs == 1 else f"{name}..."
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+
+def _plain_arguments(command: Any) -> None:
+    for param in command.params:
+        if type(param) is TyperArgument:
+            param.__class__ = PlainArgument  # same fields; only how help shows it differs
+    for sub in getattr(command, "commands", {}).values():
+        _plain_arguments(sub)
 
 
 class LazyGroup(TyperGroup):

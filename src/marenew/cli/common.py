@@ -80,7 +80,7 @@ WarnDaysOpt = Annotated[
     typer.Option("--warn-days", min=0, metavar="N", help="Call a credential `expiring` within N days of expiry."),
 ]
 FileArg = Annotated[Path, typer.Argument(metavar="FILE", help="Your credential file (YAML).", show_default=False)]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (documented in the README) instead of text.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text (stable; its fields are in the docs' Reference page).")]
 
 
 def as_of_date(value: Optional[str]) -> dt.date:

@@ -1,4 +1,4 @@
-"""Exit codes: one place decides them (README, "Exit codes")."""
+"""Exit codes: one place decides them (docs/reference.md, "Exit codes")."""
 
 from enum import IntEnum
 

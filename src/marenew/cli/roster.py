@@ -98,7 +98,7 @@ def roster(
     (fewest days left first), then active (earliest expiry first).
 
     Input: credential files and folders, or two CSV exports (--people, and --credits for CE;
-    columns in the README). A bad record becomes an error row; the rest is still judged.
+    columns in the docs' Employers page). A bad record becomes an error row; the rest is still judged.
     A summary goes to stderr. Exit 2 when any record had an error, else 1 when any credential
     is expiring, in grace or lapsed, else 0.
 

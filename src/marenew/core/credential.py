@@ -1,6 +1,6 @@
 """The credential file: a holder's certifications and the CE they completed.
 
-This format is a contract (README, "Credential file"). Values are strict: a boolean or a number
+This format is a contract (docs/reference.md, "The credential file"). Values are strict: a boolean or a number
 where text is expected is an error, not a silent conversion (``category: no`` is not "no").
 """
 

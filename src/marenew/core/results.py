@@ -1,4 +1,4 @@
-"""What the engine decides, and its stable JSON form (documented in README, "JSON output").
+"""What the engine decides, and its stable JSON form (documented in docs/reference.md, "JSON output").
 
 Keys are only ever added, never renamed or removed, within a major version.
 """

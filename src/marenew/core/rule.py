@@ -12,7 +12,7 @@ or values that changed over time, keyed by the date each took effect (OpenFisca 
         2020-01-01: {value: 3, source: A2, confidence: official}
 
 ``Figure.at(day)`` returns the entry in force on that day. An unknown figure is ``value: null``
-with ``confidence: unknown``: shown as unknown, never guessed. ``rules/README.md`` documents the
+with ``confidence: unknown``: shown as unknown, never guessed. ``docs/rule-maintainers.md`` documents the
 whole format.
 """
 

@@ -2,7 +2,7 @@
 
 A result row carries the headline of ``CredentialResult.as_json`` (the same field names as a
 credential in ``marenew status --json``) plus ``holder``, ``source`` and ``days_left``; an error
-row carries ``source`` and ``error`` instead (README, "Roster"). Rows travel between processes
+row carries ``source`` and ``error`` instead (docs/reference.md, "Roster rows"). Rows travel between processes
 and through spill files as plain dicts of JSON values, each with a compact sort key.
 """
 

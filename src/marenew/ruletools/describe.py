@@ -1,6 +1,6 @@
 """Rules in words and as JSON: `marenew rules list`, `rules show` and `marenew schema`.
 
-Pure: builds plain dicts (the `--json` output, documented in the README) and the text lines of
+Pure: builds plain dicts (the `--json` output, documented in docs/reference.md) and the text lines of
 `rules show` from them, so both say the same thing. Fees come from engine.price_list and expiry
 examples from engine.computed_expiry: nothing here re-derives what the engine decides.
 """
