@@ -214,9 +214,9 @@ CASES = [
          rule_text=rule("name: Certified Medical Assistant", "name: Certified Medical Assistant \xe9").encode("latin-1")),
     Case("rule: missing folder", BASE, [(None, "rules folder not found")], kind="missing-rules"),
     Case("rule: bounded anchors are fine", BASE, [], exit=ExitCode.OK,
-         rule_text=rule("      member: {value: 65, source: seed, confidence: unconfirmed}\n"
-                        "      non_member: {value: 130, source: seed, confidence: unconfirmed}",
-                        "      member: &fee {value: 65, source: seed, confidence: unconfirmed}\n"
+         rule_text=rule("      member: {value: 65, source: article, confidence: unconfirmed, last_verified: 2026-11-29}\n"
+                        "      non_member: {value: 130, source: article, confidence: unconfirmed, last_verified: 2026-11-29}",
+                        "      member: &fee {value: 65, source: article, confidence: unconfirmed}\n"
                         "      non_member: *fee")),
 ]
 

@@ -9,8 +9,11 @@ import icalendar
 import pytest
 
 from helpers import AS_OF, EXAMPLES, cli, d
+from ruledata import money, recurring_fee
 
 MULTI = EXAMPLES / "multi-credential.yaml"
+# the AMT annual fee as the RMA rule file gives it
+AMT_FEE_EVENT = f"RMA (AMT): AMT annual fee due ({money(recurring_fee('RMA'))})"
 
 
 def run(runner, *args, env=None):
@@ -54,7 +57,7 @@ def test_stdout_by_default_and_events_per_key_date(multi):
     #      sustainable pace: start on the as-of date.
     assert [start(e) for e in evs["CCMA (NHA) expires: last day to renew"]] == [d("2027-03-02")]
     assert [start(e) for e in evs["RMA (AMT) expires: last day to renew"]] == [d("2027-05-01")]
-    assert [start(e) for e in evs["RMA (AMT): AMT annual fee due ($75)"]] == [
+    assert [start(e) for e in evs[AMT_FEE_EVENT]] == [
         d("2025-05-01"), d("2026-05-01"), d("2027-05-01")]
     assert [start(e) for e in evs["RMA (AMT): start the renewal CE (2 CCP points to go)"]] == [d("2027-02-01")]
     assert [start(e) for e in evs["CMA (AAMA) expires"]] == [d("2028-01-31")]
@@ -80,8 +83,8 @@ def test_descriptions_say_what_to_do(multi):
     assert "https://www.aama-ntl.org/cma-aama-exam/recertification-policies" in cma
     deadline = str(evs["CMA (AAMA): last day of the late window"][0].get("description"))
     assert "$175 = Recertification by exam $125 + Reactivation fee $50" in deadline
-    fee = str(evs["RMA (AMT): AMT annual fee due ($75)"][0].get("description"))
-    assert "$75 (unconfirmed)" in fee
+    fee = str(evs[AMT_FEE_EVENT][0].get("description"))
+    assert f"AMT annual fee due for RMA (AMT): {money(recurring_fee('RMA'))}" in fee
     assert str(evs["CMA (AAMA) expires"][0].get("url")).startswith("https://www.aama-ntl.org/")
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from helpers import EXAMPLES, RULES_DIR, cli
+from ruledata import money, path_fee, recurring_fee
+
 from marenew import __version__
 from marenew.cli import app
 
@@ -159,8 +161,10 @@ def test_status_json_shape(runner, write):
     total = next(r for r in cma["requirements"] if r["id"] == "total")
     assert (total["required"], total["counted"], total["short"]) == (60, 32, 28)
     assert cma["cost"]["member"] is True and cma["cost"]["amount"] == 65  # memberships: [aama]
-    assert rma["cost"]["member"] is False and rma["cost"]["amount"] == 75
-    assert [i["amount"] for i in rma["cost"]["items"]] == [0, 75]
+    # the CCP's own fee, and the annual fee due with it (amounts as the rule file gives them)
+    ccp, annual = path_fee("RMA", "ce"), recurring_fee("RMA")
+    assert rma["cost"]["member"] is False and rma["cost"]["amount"] == ccp + annual
+    assert [i["amount"] for i in rma["cost"]["items"]] == [ccp, annual]
     skills = next(c for c in rma["credits"] if c["title"] == "Clinical skills day")
     assert skills["counted"] == 0 and "before this cycle began" in skills["note"]  # 2022 < 2023-05-01
 
@@ -237,7 +241,7 @@ def test_cost_table_without_file(runner):
         assert cert in out
     assert "$65" in out and "$125" in out  # CMA member fees
     assert "$13" in out  # CMA per year
-    assert "$75" in out  # RMA annual fee and per year
+    assert money(recurring_fee("RMA")) in out  # RMA annual fee and per year
     assert "unknown" in out  # NCMA
 
 
@@ -252,8 +256,9 @@ def test_cost_json_without_file(runner):
     assert certs["CMA"]["fees"] == {"ce": 65, "exam": 125}
     assert certs["CMA"]["cycle_months"] == 60
     assert certs["CMA"]["per_year"] == 13.0
-    assert certs["RMA"]["per_year"] == 75.0
-    assert certs["RMA"]["recurring"][0]["amount"] == 75 and certs["RMA"]["recurring"][0]["every_months"] == 12
+    annual = recurring_fee("RMA")
+    assert certs["RMA"]["per_year"] == path_fee("RMA", "ce") * 12 / 36 + annual
+    assert certs["RMA"]["recurring"][0]["amount"] == annual and certs["RMA"]["recurring"][0]["every_months"] == 12
     assert certs["NCMA"]["per_year"] is None
     # without --member: non-member fees
     data = json.loads(run(runner, "cost", "--json", "--as-of", "2026-11-29").stdout)
@@ -293,12 +298,14 @@ def test_cost_with_file(runner, write):
     path = write("two.yaml", CMA_AND_RMA)
     result = run(runner, "cost", path, "--as-of", "2025-01-01")
     assert result.exit_code == 0
-    assert "Total: $140" in result.stdout  # CMA member CE 65 + RMA 75 (annual fee due with the CCP)
+    # CMA member CE fee + RMA: the CCP and the annual fee due with it
+    cma, rma = path_fee("CMA", "ce", member=True, day="2025-01-01"), path_fee("RMA", "ce") + recurring_fee("RMA")
+    assert f"Total: {money(cma + rma)}" in result.stdout
     data = json.loads(run(runner, "cost", path, "--as-of", "2025-01-01", "--json").stdout)
-    assert [(c["cert"], c["cost"]["amount"]) for c in data["credentials"]] == [("CMA", 65), ("RMA", 75)]
-    assert data["total"] == 140 and data["complete"] is True
+    assert [(c["cert"], c["cost"]["amount"]) for c in data["credentials"]] == [("CMA", cma), ("RMA", rma)]
+    assert data["total"] == cma + rma and data["complete"] is True
     data = json.loads(run(runner, "cost", path, "--as-of", "2025-01-01", "--json", "--cert", "rma").stdout)
-    assert [c["cert"] for c in data["credentials"]] == ["RMA"] and data["total"] == 75
+    assert [c["cert"] for c in data["credentials"]] == ["RMA"] and data["total"] == rma
 
 
 def test_cost_with_file_lapsed_member(runner, write):
@@ -328,8 +335,7 @@ def _extra_rules(tmp_path: Path) -> Path:
     folder = tmp_path / "my-rules"
     folder.mkdir()
     cma = (RULES_DIR / "cma.yaml").read_text(encoding="utf-8")
-    replaced = cma.replace("member: {value: 65, source: seed, confidence: unconfirmed}",
-                           "member: {value: 70, source: seed, confidence: unconfirmed}")
+    replaced = cma.replace("      member: {value: 65, source: article,", "      member: {value: 70, source: article,")
     assert replaced != cma
     (folder / "cma.yaml").write_text(replaced, encoding="utf-8")
     rma = (RULES_DIR / "rma.yaml").read_text(encoding="utf-8")

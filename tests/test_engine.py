@@ -164,14 +164,18 @@ def test_status_on_directly():
     assert engine.status_on(d("2026-04-01"), exp, exp, 90) == "lapsed"
 
 
-def test_cma_late_window_before_2020_was_sixty_months(rules):
-    # certified 2014-12-01 -> expires 2019-12-31; the late window in force then: 60 months -> 2024-12-31
+def test_cma_late_window_before_2020_closed_on_2020_03_30(rules):
+    # certified 2014-12-01 -> expires 2019-12-31; the late window in force then is 60 months
+    # (2024-12-31), but windows of expiries before 2020 closed on 2020-03-30: the earlier wins
     old = {"cert": "CMA", "certified_on": "2014-12-01"}
-    r = one(rules, old, "2024-12-31")
+    r = one(rules, old, "2020-03-30")
     assert r.expires_on == d("2019-12-31")
-    assert r.deadline == d("2024-12-31")
+    assert r.deadline == d("2020-03-30")
     assert r.status == "grace"
-    assert one(rules, old, "2025-01-01").status == "lapsed"
+    assert one(rules, old, "2020-03-31").status == "lapsed"
+    # an expiry whose 60 months end before 2020-03-30 keeps its own end
+    older = {"cert": "CMA", "certified_on": "2009-01-20"}
+    assert one(rules, older, "2019-02-01").deadline == d("2019-01-31")
     # a month later the 3-month window applies: expires 2020-01-31 -> deadline 2020-04-30
     new = {"cert": "CMA", "certified_on": "2015-01-05"}
     r = one(rules, new, "2020-04-30")
@@ -478,21 +482,30 @@ def test_cma_lapsed_member_pays_exam_plus_reactivation(rules):
     assert one(rules, CMA, "2026-07-01").cost.amount == 300  # non-member: 250 + 50
 
 
+def annual_fee(rules, cert: str = "RMA", day: str = "2026-03-01") -> float:
+    """The AMT annual fee as the rule file gives it (the figure may change; the logic may not)."""
+    return rules[cert].recurring_fees[0].amount.all.at(d(day)).value
+
+
+def ccp_fee(rules, day: str = "2026-03-01") -> float:
+    return rules["RMA"].paths["ce"].fee.all.at(d(day)).value
+
+
 def test_rma_regular_path_includes_the_annual_fee_due_with_it(rules):
-    # the regular path's cost includes what falls due with it: the CCP is free, and the $75 annual fee falls due with it on 2026-05-01
+    # the CCP has its own fee (none), and the annual fee falls due with it on 2026-05-01
     r = one(rules, RMA, "2026-03-01")
     assert r.cost.path == "ce"
-    assert [i.amount for i in r.cost.items] == [0, 75]
+    assert [i.amount for i in r.cost.items] == [ccp_fee(rules), annual_fee(rules)]
     assert "2026-05-01" in r.cost.items[1].label
-    assert r.cost.amount == 75
+    assert r.cost.amount == ccp_fee(rules) + annual_fee(rules)
     assert r.cost.complete is True
 
 
 def test_rma_annual_fee_is_due_with_a_renewal_dated_later_in_the_anniversary_month(rules):
     # A card dated 2026-05-31 (rule: 2026-05-01): the annual fee due 2026-05-01 still falls due with
-    # the attestation (AMT: due in the anniversary month), so the renewal is 75, not 0.
+    # the attestation (AMT: due in the anniversary month), so it is part of the renewal.
     r = one(rules, {**RMA, "expires_on": "2026-05-31"}, "2026-03-01")
-    assert r.cost.amount == 75
+    assert r.cost.amount == ccp_fee(rules) + annual_fee(rules)
     assert "2026-05-01" in r.cost.items[1].label
 
 
@@ -541,7 +554,6 @@ def test_report_total_is_incomplete_when_a_fee_is_unknown(rules):
     [
         ("CMA", True, 13.0),  # cheapest current path: CE 65 over 60 months -> 65 * 12 / 60
         ("CMA", False, 26.0),  # 130 * 12 / 60
-        ("RMA", True, 75.0),  # CCP 0 over 36 months + the annual fee 75 every 12 months
         ("CCMA", False, 89.5),  # 179 * 12 / 24
         ("NCMA", True, None),  # no fee published
     ],
@@ -551,6 +563,12 @@ def test_price_list_per_year(rules, cert, member, per_year):
     assert prices.per_year == per_year
 
 
+def test_price_list_per_year_adds_the_recurring_fee(rules):
+    # CCP fee over 36 months + the annual fee every 12 months, as the rule file gives them
+    prices = engine.price_list(rules["RMA"], True, d("2026-11-29"))
+    assert prices.per_year == ccp_fee(rules) * 12 / 36 + annual_fee(rules, day="2026-11-29")
+
+
 def test_price_list_fees_and_recurring(rules):
     cma = engine.price_list(rules["CMA"], True, d("2026-11-29"))
     assert cma.cycle_months == 60
@@ -558,8 +576,8 @@ def test_price_list_fees_and_recurring(rules):
     assert cma.recurring == ()
     rma = engine.price_list(rules["RMA"], False, d("2026-11-29")).as_json()
     assert rma["cycle_months"] == 36
-    assert rma["fees"] == {"ce": 0.0, "reinstatement": None}
-    assert [(x["amount"], x["every_months"]) for x in rma["recurring"]] == [(75.0, 12)]
+    assert rma["fees"] == {"ce": ccp_fee(rules), "reinstatement": None, "exam": None}
+    assert [(x["amount"], x["every_months"]) for x in rma["recurring"]] == [(annual_fee(rules, day="2026-11-29"), 12)]
 
 
 @pytest.mark.parametrize("name", ["cma-short.yaml", "multi-credential.yaml", "every-certification.yaml"])

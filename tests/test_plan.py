@@ -10,6 +10,7 @@ import json
 import re
 
 import pytest
+from ruledata import path_fee, recurring_fee
 
 from helpers import EXAMPLES, cli, d
 from marenew.cli import app
@@ -124,7 +125,7 @@ def test_with_a_month_or_less_left_the_pace_is_the_whole_remainder(ruleset):
 
 def test_rma_key_dates_fees_and_pace_start(ruleset):
     # multi-credential's RMA: certified 2024-05-01, due 2027-05-01 (third anniversary), no late
-    # window. Annual fee on each anniversary in the cycle: 2025-05-01, 2026-05-01, 2027-05-01, $75.
+    # window. Annual fee on each anniversary in the cycle: 2025-05-01, 2026-05-01, 2027-05-01.
     # Counted 10 + 6 + 8 + 4 = 28 of 30: 2 short. Sustainable 30/36 a month: 2 / (30/36) = 2.4 ->
     # 3 whole months before expiry = 2027-02-01, not yet passed.
     # Months left from 2026-11-29: 5 (to 2027-04-29) + 2/30 -> 2 / 5.0667 = 0.395 -> 0.4.
@@ -133,7 +134,7 @@ def test_rma_key_dates_fees_and_pace_start(ruleset):
     got = dates(plan)
     assert got["cycle_start"] == [d("2024-05-01")]
     assert got["fee_due"] == [d("2025-05-01"), d("2026-05-01"), d("2027-05-01")]
-    assert all(k.fee.amount == 75 for k in plan.key_dates if k.kind == "fee_due")
+    assert all(k.fee.amount == recurring_fee("RMA") for k in plan.key_dates if k.kind == "fee_due")
     assert got["expiry"] == [d("2027-05-01")]
     assert "deadline" not in got  # no late window
     assert got["lapses"] == [d("2027-05-02")]
@@ -265,11 +266,12 @@ def test_json_shape(runner):
                         "saving", "notes", "renewal_page", "confidence", "warnings"}
     assert {k["kind"] for k in rma["dates"]} == {"cycle_start", "fee_due", "start_renewal", "expiry", "lapses"}
     fee = next(k for k in rma["dates"] if k["kind"] == "fee_due")
-    assert fee == {"kind": "fee_due", "date": "2025-05-01", "label": "AMT annual fee due", "past": True,
-                   "fee": "annual", "amount": 75.0, "confidence": "unconfirmed"}
+    assert {k: v for k, v in fee.items() if k != "confidence"} == {
+        "kind": "fee_due", "date": "2025-05-01", "label": "AMT annual fee due", "past": True, "fee": "annual",
+        "amount": recurring_fee("RMA")}
     assert rma["progress"] == {"unit": "CCP points", "required": 30.0, "counted": 28.0, "short": 2.0}
     assert rma["pace"]["per_month"] == 0.4 and rma["pace"]["start_by"] == "2027-02-01"
-    assert rma["stay"]["cheapest"] == "ce" and rma["stay"]["amount"] == 75.0
+    assert rma["stay"]["cheapest"] == "ce" and rma["stay"]["amount"] == path_fee("RMA", "ce") + recurring_fee("RMA")
     assert rma["stay"]["options"][0]["feasible"] is True
     assert rma["lapse"]["path"] == "reinstatement" and rma["lapse"]["amount"] is None
     cma = data["credentials"][2]

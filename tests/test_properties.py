@@ -67,6 +67,8 @@ def make_file(held, start, shifts, card_days, credits, memberships):
     credentials = []
     for cert, shift, card in zip(held, shifts, card_days):
         entry = {"cert": cert, "certified_on": start + dt.timedelta(days=shift)}
+        if card is None and RULES[cert].cycle.expiry_from_card:
+            card = 730  # such a rule takes the expiry from the credential: it must give one
         if card is not None:  # a card date, now and then
             entry["expires_on"] = entry["certified_on"] + dt.timedelta(days=card)
         credentials.append(entry)

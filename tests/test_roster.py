@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from ruledata import after_lapse_fees, money, path_fee, recurring_fee
 
 from helpers import AS_OF, EXAMPLES
 from marenew.cli import app
@@ -202,14 +203,21 @@ def test_only_filters_statuses(runner):
     assert bad.exit_code == 2 and "overdue" in bad.stderr
 
 
+# What the rows that need action pay now in the example roster: P007's CMA exam and reactivation
+# (non-member), P008's and P002's CMA CE renewals (member, non-member), P005's CCMA renewal, and
+# P004's RMA attestation with the AMT annual fee due with it (all as the rule files give them).
+DUE_NOW = (path_fee("CMA", "exam") + after_lapse_fees("CMA", "exam") + path_fee("CMA", "ce", member=True) + path_fee("CMA", "ce") + path_fee("CCMA", "ce")
+           + path_fee("RMA", "ce") + recurring_fee("RMA"))
+
+
 def test_summary_on_stderr(runner):
     result = csv_roster(runner, PEOPLE, CREDITS)
     assert "8 people, 9 credentials evaluated, 0 error rows" in result.stderr
     assert "lapsed 2, grace 1, expiring 3, active 3" in result.stderr
     assert "9 people rows + 0 rejected credit rows = 9 result rows + 0 error rows" in result.stderr
-    # due now: P007 exam $300, P008 $65, P005 $179, P004 $75 (AMT annual fee), P002 $130 = $749;
+    # due now: P007 exam $300, P008 $65, P005 $179, P004 the AMT annual fee, P002 $130;
     # P006's NCMA reinstatement fee is not published, so the total is incomplete
-    assert "at least $749 (incomplete: 1 with a fee that is not published)" in result.stderr
+    assert f"at least {money(DUE_NOW)} (incomplete: 1 with a fee that is not published)" in result.stderr
     assert result.stdout.lstrip().startswith("[")  # the summary is not in the results
 
 
@@ -220,8 +228,8 @@ def test_summary_adds_the_known_cost_each_row_carries(runner):
     tally = Tally()
     for row in rows:
         tally.count(row)
-    # the $749 above: Cost.known_amount of each row that needs action (P006's NCMA: 0, unknown)
-    assert tally.due == sum(r["cost_known"] for r in rows if r["status"] != "active") == 749
+    # the total above: Cost.known_amount of each row that needs action (P006's NCMA: 0, unknown)
+    assert tally.due == sum(r["cost_known"] for r in rows if r["status"] != "active") == DUE_NOW
     assert next(r for r in rows if r["source"] == "P006")["cost_known"] == 0
     assert tally.due_unknown == 1
 

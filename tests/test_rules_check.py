@@ -252,7 +252,8 @@ def test_summary_counts_errors_warnings_and_files(tmp_path):
 
 # --- rules that `rules check` rejects are not used by the other commands -----------------------
 
-CCMA = (RULES_DIR / "ccma.yaml").read_text(encoding="utf-8")
+# a frozen CCMA-shaped rule: the edits below find their lines whatever the shipped data says
+CCMA = (Path(__file__).parent / "fixtures" / "rule-edits" / "ccma.yaml").read_text(encoding="utf-8")
 CCMA_HOLDER = "holder: Test\ncredentials:\n  - cert: CCMA\n    certified_on: 2025-03-01\ncredits: []\n"
 MONTHS = "  months: {value: 24, source: N2, confidence: secondary}\n"
 

@@ -250,7 +250,9 @@ def test_copy_of_builtin_cases_with_one_value_changed(runner, tmp_path):
     folder = tmp_path / "rules"
     shutil.copytree(RULES_DIR, folder)
     rule = folder / "cma.yaml"
-    rule.write_text(rule.read_text().replace("all: {value: 50, source: A8", "all: {value: 60, source: A8"))
+    text = rule.read_text()
+    assert text.count("all: {value: 50, source: AAMA-EXPIRED") == 1
+    rule.write_text(text.replace("all: {value: 50, source: AAMA-EXPIRED", "all: {value: 60, source: AAMA-EXPIRED"))
     result = invoke(runner, str(folder / "cases" / "cma.yaml"))
     assert result.exit_code == 1
     assert (f"{folder / 'cases' / 'cma.yaml'}: case 'lapsed member pays the exam plus reactivation, 125 + 50 = 175': "

@@ -24,6 +24,7 @@ from marenew.core.results import (
     Cost,
     CredentialResult,
     CreditResult,
+    FeeConflict,
     FeeItem,
     RecurringLine,
     Report,
@@ -31,7 +32,7 @@ from marenew.core.results import (
     Status,
     num,
 )
-from marenew.core.rule import CE, Fee, Figure, PathId, RecurringFee, Rule, weakest
+from marenew.core.rule import CE, Fee, Figure, PathId, Period, RecurringFee, Rule, Source, weakest
 
 
 class RuleGap(ValueError):
@@ -68,26 +69,65 @@ def cycle_in_force(rule: Rule, certified_on: dt.date) -> tuple[int, str, Confide
 
 
 def computed_expiry(rule: Rule, certified_on: dt.date) -> tuple[dt.date | None, Confidence]:
-    """The expiry the rule gives for a cycle that began on ``certified_on``, with its confidence."""
+    """The expiry the rule gives for a cycle that began on ``certified_on``, with its confidence;
+    None when the rule takes the expiry from the credential (a birthday) or gives no cycle then."""
     cycle = cycle_in_force(rule, certified_on)
-    if cycle is None:
+    if cycle is None or rule.cycle.expiry_from_card:
         return None, "unknown"
     months, mode, confidence = cycle
     return periods.expiry(certified_on, months, mode), confidence
 
 
+def _period_end(period: Period, expires_on: dt.date) -> tuple[dt.date | None, Confidence]:
+    """The last day of a length after expiry, as in force at expiry (calendar months end at the
+    end of a month when the expiry does); None when the length is not published."""
+    entry = period.figure.at(expires_on)
+    if entry is None or entry.value is None:
+        return None, "unknown"
+    if period.unit == "months":
+        return periods.late_window_end(expires_on, months=entry.value), entry.confidence
+    return periods.late_window_end(expires_on, days=entry.value), entry.confidence
+
+
 def late_window_end(rule: Rule, expires_on: dt.date) -> tuple[dt.date | None, Confidence | None]:
-    """Last day of the late window (None when the rule has none, or it is not published)."""
+    """Last day of the late window (None when the rule has none, or it is not published): its
+    length after expiry, or a fixed day that applies to this expiry, whichever comes first."""
     window = rule.late_window
     if window is None:
         return None, None
-    figure = window.months if window.months is not None else window.days
-    entry = figure.at(expires_on) if figure is not None else None
-    if entry is None or entry.value is None:
+    end, confidence = _period_end(window, expires_on)
+    if end is None:
         return None, "unknown"
-    if window.months is not None:
-        return periods.late_window_end(expires_on, months=entry.value), entry.confidence
-    return periods.late_window_end(expires_on, days=entry.value), entry.confidence
+    for fixed in window.closes_on:
+        entry = fixed.date.at(expires_on) if fixed.applies(expires_on) else None
+        if entry is not None and entry.value is not None and entry.value < end:
+            # a window that closed before this expiry leaves none: the deadline is the expiry
+            end, confidence = max(entry.value, expires_on), weakest(confidence, entry.confidence)
+    return end, confidence
+
+
+def path_open_until(rule: Rule, path_id: str, expires_on: dt.date) -> dt.date | None:
+    """The last day ``path_id`` can be taken for a credential that expired on ``expires_on``
+    (NHA reinstatement: 12 months after expiry; AMT reactivation: 10 years), or None when the
+    rule sets it no time limit or does not publish one."""
+    limit = rule.paths[path_id].time_limit
+    if limit is None:
+        return None
+    return _period_end(limit, expires_on)[0]
+
+
+def path_after_lapse(rule: Rule, expires_on: dt.date, as_of: dt.date) -> str:
+    """The path a lapsed holder takes on ``as_of``: the rule's after-lapse path, or, once its time
+    limit has passed, the path it names next (and so on)."""
+    path_id: str = rule.renewal.after_lapse
+    seen = {path_id}
+    while True:
+        path = rule.paths[path_id]  # type: ignore[index]
+        until = path_open_until(rule, path_id, expires_on)
+        if until is None or as_of <= until or path.after_time_limit is None or path.after_time_limit in seen:
+            return path_id
+        path_id = path.after_time_limit
+        seen.add(path_id)
 
 
 def credential_dates(rule: Rule, cred: Credential) -> Dates:
@@ -103,6 +143,8 @@ def credential_dates(rule: Rule, cred: Credential) -> Dates:
             )
     elif computed is not None:
         expires_on, source = computed, "rule"
+    elif rule.cycle.expiry_from_card:
+        raise RuleGap(f"the {rule.id} rule takes the expiry from the credential; give expires_on")
     else:
         raise RuleGap(f"rule {rule.id} has no cycle length in force on {cred.certified_on}; give expires_on")
     late_end, late_conf = late_window_end(rule, expires_on)
@@ -351,13 +393,26 @@ def count_ce(rule: Rule, credits: list[Credit], start: dt.date, end: dt.date, as
 # --- cost -------------------------------------------------------------------------------------
 
 
-def fee_item(label: str, fee: Fee, member: bool, day: dt.date) -> FeeItem:
-    """One fee in force on ``day``, for a member of the body or not."""
+def fee_item(label: str, fee: Fee, member: bool, day: dt.date, sources: Mapping[str, Source] | None = None) -> FeeItem:
+    """One fee in force on ``day``, for a member of the body or not, with the other amounts that
+    sources publish for it (titles from the rule's ``sources``)."""
     by_membership = fee.all is None
     entry = fee.for_member(member).at(day)
     if entry is None:
         return FeeItem(label, None, "unknown", by_membership=by_membership)
-    return FeeItem(label, entry.value, entry.confidence, entry.source, by_membership)
+    sources = sources or {}
+
+    def title(key: str | None) -> str | None:
+        return sources[key].title if key in sources else key
+
+    conflicts = tuple(
+        FeeConflict(float(c.value), title(c.source) or c.source,
+                    c.source in sources and sources[c.source].kind == "article", c.note)
+        for c in entry.conflicts
+    )
+    article = entry.source in sources and sources[entry.source].kind == "article"
+    return FeeItem(label, entry.value, entry.confidence, entry.source, by_membership, title(entry.source), conflicts,
+                   article)
 
 
 def recurring_due(fee: RecurringFee, certified_on: dt.date, after: dt.date, through: dt.date) -> list[dt.date]:
@@ -384,9 +439,9 @@ def path_cost(
     amount is everything paid at that renewal point: the RMA's annual fee is due with the CCP
     attestation)."""
     path = rule.paths[path_id]
-    items = [fee_item(path.label, path.fee, member, as_of)]
+    items = [fee_item(path.label, path.fee, member, as_of, rule.sources)]
     if lapsed:
-        items += [fee_item(extra.label, extra.amount, member, as_of) for extra in path.after_lapse_fees]
+        items += [fee_item(extra.label, extra.amount, member, as_of, rule.sources) for extra in path.after_lapse_fees]
     elif certified_on is not None and expires_on is not None:
         for fee in rule.recurring_fees:
             # Due with the renewal when a due date falls in the month of expiry (AMT: "due in the
@@ -394,15 +449,16 @@ def path_cost(
             month_start = expires_on.replace(day=1)
             due = recurring_due(fee, certified_on, month_start - dt.timedelta(days=1), expires_on)
             if due:
-                items.append(fee_item(f"{fee.label} (due {due[-1]})", fee.amount, member, as_of))
+                items.append(fee_item(f"{fee.label} (due {due[-1]})", fee.amount, member, as_of, rule.sources))
     return Cost(path=path_id, path_label=path.label, member=member, items=tuple(items))
 
 
 def cost_now(rule: Rule, status: Status, member: bool, as_of: dt.date, certified_on: dt.date,
              expires_on: dt.date) -> Cost:
-    """The path the holder takes now: the regular one until the deadline, then the after-lapse one."""
+    """The path the holder takes now: the regular one until the deadline, then the after-lapse one
+    (or the one after it, once its time limit has passed)."""
     if status == "lapsed":
-        return path_cost(rule, rule.renewal.after_lapse, member, as_of, lapsed=True)
+        return path_cost(rule, path_after_lapse(rule, expires_on, as_of), member, as_of, lapsed=True)
     return path_cost(rule, rule.renewal.regular, member, as_of, certified_on=certified_on, expires_on=expires_on)
 
 
@@ -433,6 +489,7 @@ class PriceList:
             "cycle_months": self.cycle_months,
             "fees": {k: num(v.amount) for k, v in self.fees.items()},
             "fee_confidence": {k: v.confidence for k, v in self.fees.items()},
+            "fee_conflicts": {k: [c.as_json() for c in v.conflicts] for k, v in self.fees.items()},
             "recurring": [r.as_json() for r in self.recurring],
             "per_year": num(self.per_year),
             "confidence": self.confidence,
@@ -445,13 +502,14 @@ def price_list(rule: Rule, member: bool, as_of: dt.date) -> PriceList:
     if any figure it needs is unknown."""
     months_entry = rule.cycle.months.at(as_of)
     cycle = months_entry.value if months_entry else None
-    fees = {pid: fee_item(p.label, p.fee, member, as_of) for pid, p in rule.paths.items()}
+    fees = {pid: fee_item(p.label, p.fee, member, as_of, rule.sources) for pid, p in rule.paths.items()}
     recurring = []
     for fee in rule.recurring_fees:
         every = fee.every_months.at(as_of)
-        item = fee_item(fee.label, fee.amount, member, as_of)
+        item = fee_item(fee.label, fee.amount, member, as_of, rule.sources)
         recurring.append(RecurringLine(fee.label, item.amount, every.value if every else None,
-                                       weakest(item.confidence, every.confidence if every else "unknown")))
+                                       weakest(item.confidence, every.confidence if every else "unknown"),
+                                       item.conflicts, item.source_title, item.article))
     regular = [fees[pid].amount for pid, p in rule.paths.items() if p.available in ("current", "always")]
     known = [a for a in regular if a is not None]
     per_year: float | None = None

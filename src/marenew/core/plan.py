@@ -263,7 +263,7 @@ def _key_dates(rule: Rule, result: CredentialResult, pace: Pace | None, lapse: C
                            else "start CE: the latest day to finish at the sustainable pace"))
     for fee in rule.recurring_fees:
         for due in recurring_due(fee, r.certified_on, r.certified_on, r.expires_on):
-            item = fee_item(fee.label, fee.amount, member, as_of)  # the engine prices every fee
+            item = fee_item(fee.label, fee.amount, member, as_of, rule.sources)  # the engine prices every fee
             out.append(KeyDate("fee_due", due, f"{fee.label} due", item, fee.id))
     out.append(KeyDate("expiry", r.expires_on, "expires" + ("" if r.deadline != r.expires_on
                                                             else " (no late window: the last day)")))

@@ -71,15 +71,32 @@ class CreditResult:
 
 
 @dataclass(frozen=True)
+class FeeConflict:
+    """Another amount a source publishes for a fee: shown beside the amount used, never used."""
+
+    amount: float
+    source: str  # the source's title
+    article: bool = False  # the source is an article known by its title ("an article says $75")
+    note: str | None = None
+
+    def as_json(self) -> dict:
+        return {"amount": num(self.amount), "source": self.source}
+
+
+@dataclass(frozen=True)
 class FeeItem:
     label: str
     amount: float | None  # None: not published
     confidence: Confidence
     source: str | None = None
     by_membership: bool = True  # False when members and non-members pay the same
+    source_title: str | None = None
+    conflicts: tuple[FeeConflict, ...] = ()
+    article: bool = False  # the amount's own source is an article known by its title
 
     def as_json(self) -> dict:
-        return {"label": self.label, "amount": num(self.amount), "confidence": self.confidence}
+        return {"label": self.label, "amount": num(self.amount), "confidence": self.confidence,
+                "conflicts": [c.as_json() for c in self.conflicts]}
 
 
 @dataclass(frozen=True)
@@ -106,10 +123,13 @@ class RecurringLine:
     amount: float | None
     every_months: int | None
     confidence: Confidence
+    conflicts: tuple[FeeConflict, ...] = ()
+    source_title: str | None = None
+    article: bool = False
 
     def as_json(self) -> dict:
         return {"label": self.label, "amount": num(self.amount), "every_months": self.every_months,
-                "confidence": self.confidence}
+                "confidence": self.confidence, "conflicts": [c.as_json() for c in self.conflicts]}
 
 
 @dataclass(frozen=True)

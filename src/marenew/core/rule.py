@@ -2,14 +2,17 @@
 
 A figure is either one value::
 
-    months: {value: 60, source: A1, confidence: official}
+    months: {value: 60, source: AAMA-POL, confidence: official}
 
 or values that changed over time, keyed by the date each took effect (OpenFisca style)::
 
     months:
       values:
-        2000-01-01: {value: 60, source: A9, confidence: secondary}
-        2020-01-01: {value: 3, source: A2, confidence: official}
+        2000-01-01: {value: 60, source: AAMA-OLDAPP, confidence: secondary}
+        2020-01-01: {value: 3, source: AAMA-FAQ, confidence: official}
+
+A value may carry the other values that sources publish for it (``conflicts``), each with its
+source, and its own ``last_verified`` day (the file's by default).
 
 ``Figure.at(day)`` returns the entry in force on that day. An unknown figure is ``value: null``
 with ``confidence: unknown``: shown as unknown, never guessed. ``docs/rule-maintainers.md`` documents the
@@ -29,6 +32,14 @@ from marenew.core.base import CONFIDENCE_RANK, Confidence, Strict, weakest  # no
 T = TypeVar("T")
 
 
+class Conflict(Strict, Generic[T]):
+    """Another value that a source publishes for the same figure: recorded and shown, never used."""
+
+    value: T
+    source: str
+    note: str | None = None
+
+
 class Entry(Strict, Generic[T]):
     """One value with where it comes from."""
 
@@ -36,6 +47,8 @@ class Entry(Strict, Generic[T]):
     source: str | None = None
     confidence: Confidence
     note: str | None = None
+    conflicts: list[Conflict[T]] = Field(default_factory=list)
+    last_verified: dt.date | None = None
 
     @model_validator(mode="after")
     def _sourced(self) -> Entry:
@@ -46,6 +59,10 @@ class Entry(Strict, Generic[T]):
         return self
 
 
+# Keys that describe one value: with dated `values` they go on each dated entry instead.
+_ENTRY_KEYS = ("value", "source", "confidence", "conflicts", "last_verified")
+
+
 class Figure(Strict, Generic[T]):
     """A value, or dated values, each with source and confidence."""
 
@@ -53,6 +70,8 @@ class Figure(Strict, Generic[T]):
     source: str | None = None
     confidence: Confidence | None = None
     note: str | None = None
+    conflicts: list[Conflict[T]] = Field(default_factory=list)
+    last_verified: dt.date | None = None
     values: dict[dt.date, Entry[T]] | None = None
 
     @model_validator(mode="before")
@@ -63,9 +82,10 @@ class Figure(Strict, Generic[T]):
         if any(k not in cls.model_fields for k in data):
             return data  # an unknown key (`sourse`) is reported as such, with the nearest valid name
         if "values" in data:
-            extra = [k for k in ("value", "source", "confidence") if k in data]
+            extra = [k for k in _ENTRY_KEYS if k in data]
             if extra:
-                raise ValueError(f"give either `values` (dated) or `value`, not both (found `{extra[0]}`)")
+                raise ValueError(f"give either `values` (dated) or `value`, not both (found `{extra[0]}`; "
+                                 "with dated values it goes on each dated entry)")
             if not isinstance(data["values"], dict) or not data["values"]:
                 raise ValueError("`values` must map at least one effective date to {value, source, confidence}")
             return data
@@ -86,7 +106,8 @@ class Figure(Strict, Generic[T]):
         if self.values is None:
             # Already validated by _shape: construct without re-validating.
             undated = Entry.model_construct(
-                value=self.value, source=self.source, confidence=self.confidence or "unknown", note=self.note
+                value=self.value, source=self.source, confidence=self.confidence or "unknown", note=self.note,
+                conflicts=self.conflicts, last_verified=self.last_verified,
             )
             return [(dt.date.min, undated)]
         return sorted(self.values.items())
@@ -118,20 +139,49 @@ class Figure(Strict, Generic[T]):
 Number = float
 
 
+# page: a web page, at `url`; article or document: known by its title only (a third-party guide,
+# a copy of a form), so that a reader can still look for it.
+SourceKind = Literal["page", "article", "document"]
+
+
 class Source(Strict):
     title: str
     url: str | None = None
+    kind: SourceKind = Field(default="page", description="page (needs `url`), article or document (by title)")
     note: str | None = None
+
+    @model_validator(mode="after")
+    def _findable(self) -> "Source":
+        if self.kind == "page" and not self.url:
+            raise ValueError("a source needs a `url`, or `kind: article` or `kind: document` when it is "
+                             "known only by its title")
+        return self
 
 
 # end_of_month: the last day of the month, cycle months after certification (AAMA, AHA BLS);
-# anniversary: the same day, cycle months after certification (AMT, NHA).
-ExpiryMode = Literal["end_of_month", "anniversary"]
+# anniversary: the same day, cycle months after certification (AMT, NHA);
+# birthday: on the holder's birthday (a state credential); not computable, so the date comes from
+# the credential itself (`expiry_from_card`).
+ExpiryMode = Literal["end_of_month", "anniversary", "birthday"]
+# Where the next cycle starts once renewed: at the (re)certification (AAMA), or at the old expiry
+# (NHA extends it; AMT runs fixed blocks).
+RenewedFrom = Literal["recertification", "expiry"]
 
 
 class Cycle(Strict):
     months: Figure[int]
     expiry: Figure[ExpiryMode]
+    expiry_from_card: bool = Field(
+        default=False, description="the expiry cannot be computed: each credential must give `expires_on`")
+    renewed_from: Figure[RenewedFrom] | None = Field(
+        default=None, description="where the next cycle starts: at the recertification, or at the old expiry")
+
+    @model_validator(mode="after")
+    def _computable(self) -> "Cycle":
+        if not self.expiry_from_card and any(e.value == "birthday" for _, e in self.expiry.entries()):
+            raise ValueError("a `birthday` expiry cannot be computed: add `expiry_from_card: true`, so that "
+                             "each credential gives its `expires_on`")
+        return self
 
 
 class Category(Strict):
@@ -155,17 +205,44 @@ class CE(Strict):
     )
 
 
-class LateWindow(Strict):
-    """How long after expiry the regular renewal is still accepted."""
+class Period(Strict):
+    """A length after expiry: calendar months (an end-of-month expiry ends at the end of the month)
+    or days."""
 
     months: Figure[int] | None = None
     days: Figure[int] | None = None
 
     @model_validator(mode="after")
-    def _one(self) -> LateWindow:
+    def _one(self) -> Period:
         if (self.months is None) == (self.days is None):
             raise ValueError("give exactly one of `months` or `days`")
         return self
+
+    @property
+    def figure(self) -> Figure[int]:
+        return self.months if self.months is not None else self.days  # type: ignore[return-value]
+
+    @property
+    def unit(self) -> Literal["months", "days"]:
+        return "months" if self.months is not None else "days"
+
+
+class FixedClose(Strict):
+    """A day on which late windows close whatever their length: the earlier of the two wins."""
+
+    expired_before: dt.date | None = Field(
+        default=None, description="applies to expiries before this day only (none: to every expiry)")
+    date: Figure[dt.date]
+
+    def applies(self, expires_on: dt.date) -> bool:
+        return self.expired_before is None or expires_on < self.expired_before
+
+
+class LateWindow(Period):
+    """How long after expiry the regular renewal is still accepted."""
+
+    closes_on: list[FixedClose] = Field(
+        default_factory=list, description="fixed last days; the window ends on the earlier of these and its length")
 
 
 class Fee(Strict):
@@ -195,7 +272,8 @@ class ExtraFee(Strict):
     amount: Fee
 
 
-PathId = Literal["ce", "exam", "reinstatement", "course"]
+# renewal: renewing by application and fee, with no CE (a state credential).
+PathId = Literal["ce", "exam", "reinstatement", "course", "renewal"]
 
 
 class Path(Strict):
@@ -209,6 +287,18 @@ class Path(Strict):
     after_lapse_fees: list[ExtraFee] = Field(
         default_factory=list, description="fees added when this path is taken after lapsing (AAMA reactivation)"
     )
+    options: list[ExtraFee] = Field(
+        default_factory=list, description="optional purchases that serve this path (a body's own CE package)")
+    time_limit: Period | None = Field(
+        default=None, description="how long after expiry this path stays open; then `after_time_limit`")
+    after_time_limit: PathId | None = Field(default=None, description="the path once this one has closed")
+
+    @model_validator(mode="after")
+    def _limit(self) -> "Path":
+        if (self.time_limit is None) != (self.after_time_limit is None):
+            raise ValueError("give `time_limit` and `after_time_limit` together: how long this path stays "
+                             "open after expiry, and the path after that")
+        return self
 
 
 class RecurringFee(Strict):
@@ -218,6 +308,13 @@ class RecurringFee(Strict):
     label: str
     every_months: Figure[int]
     amount: Fee
+
+
+class Note(Strict):
+    """A fact the model cannot hold, with the sources that state it."""
+
+    text: str
+    sources: list[str] = Field(default_factory=list, description="keys of `sources`")
 
 
 class Renewal(Strict):
@@ -239,14 +336,31 @@ class Rule(Strict):
     paths: dict[PathId, Path]
     renewal: Renewal
     recurring_fees: list[RecurringFee] = Field(default_factory=list)
-    notes: list[str] = Field(default_factory=list)
+    notes: list[str | Note] = Field(default_factory=list, description="text, or {text, sources}")
 
     @model_validator(mode="after")
     def _references(self) -> Rule:
         for role, path_id in (("regular", self.renewal.regular), ("after_lapse", self.renewal.after_lapse)):
             if path_id not in self.paths:
                 raise ValueError(f"renewal.{role} names path `{path_id}`, which `paths` does not define")
+        for path_id, path in self.paths.items():
+            if path.after_time_limit is not None and path.after_time_limit not in self.paths:
+                raise ValueError(f"paths.{path_id}.after_time_limit names path `{path.after_time_limit}`, "
+                                 "which `paths` does not define")
+        for start in self.paths:
+            seen = [start]
+            nxt = self.paths[start].after_time_limit
+            while nxt is not None:
+                if nxt in seen:
+                    raise ValueError("paths lead back to themselves through `after_time_limit`: "
+                                     + " -> ".join(seen + [nxt]))
+                seen.append(nxt)
+                nxt = self.paths[nxt].after_time_limit
         return self
+
+    def note_items(self) -> list[Note]:
+        """Every note as {text, sources} (a plain-text note cites nothing)."""
+        return [n if isinstance(n, Note) else Note(text=n) for n in self.notes]
 
     @property
     def key(self) -> str:

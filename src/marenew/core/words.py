@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from marenew.core.results import Cost
+    from marenew.core.results import Cost, FeeItem, RecurringLine
 
 STATUS_WORD = {
     "active": "ACTIVE",
@@ -28,6 +28,17 @@ def money(amount: float | None) -> str:
 def with_confidence(amount: float | None, confidence: str) -> str:
     """A figure with how sure it is: "$65 (unconfirmed)"; an unknown one is just "unknown"."""
     return money(amount) if amount is None else f"{money(amount)}{CONFIDENCE_MARK[confidence]}"
+
+
+def fee_text(item: FeeItem | RecurringLine, *, mark: bool = True) -> str:
+    """An amount with how sure it is (``mark``: where no column says so) and, where sources
+    disagree, where it comes from and what the others say: "$50 (AMT fee table; an article says $75)"."""
+    if item.amount is None or not item.conflicts:
+        return with_confidence(item.amount, item.confidence) if mark else money(item.amount)
+    own = "an article" if item.article else (item.source_title or "source not named")
+    sure = "" if item.confidence == "official" else f"{item.confidence}: "
+    others = "; ".join(f"{'an article' if c.article else c.source} says {money(c.amount)}" for c in item.conflicts)
+    return f"{money(item.amount)} ({sure}{own}; {others})"
 
 
 def points(x: float | None) -> str:
@@ -58,7 +69,7 @@ def cost_text(cost: Cost) -> str:
     who = (", member" if cost.member else ", non-member") if cost.by_membership else ""
     if len(cost.items) == 1:
         item = cost.items[0]
-        return f"{cost.path_label}{who}: {with_confidence(item.amount, item.confidence)}"
-    parts = " + ".join(f"{i.label} {with_confidence(i.amount, i.confidence)}" for i in cost.items)
+        return f"{cost.path_label}{who}: {fee_text(item)}"
+    parts = " + ".join(f"{i.label} {fee_text(i)}" for i in cost.items)
     total = money(cost.amount) if cost.complete else f"at least {money(cost.known_amount)} (incomplete: a fee is unknown)"
     return f"{cost.path_label}{who}: {total} = {parts}"

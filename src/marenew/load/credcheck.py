@@ -70,8 +70,16 @@ def credential_problems(credentials: list[Credential], ruleset: RuleSet, today: 
         if cred.expires_on is not None and cred.expires_on <= cred.certified_on:
             add(base + ("expires_on",), f"expires_on {cred.expires_on} is not after certified_on {cred.certified_on}")
         if cred.expires_on is None:
-            # a rule whose cycle length starts later than this certification cannot date it
             rule = ruleset.get(cred.key)
+            if rule is not None and rule.cycle.expiry_from_card:
+                # the rule says so (a birthday expiry): no date can be worked out from certified_on
+                origin = ruleset.origin.get(cred.key)
+                add(base + ("cert",),
+                    f"{rule.id} needs expires_on: the {rule.id} rule{f' ({origin})' if origin else ''} takes the "
+                    "expiry from the credential itself (it cannot be worked out from certified_on); "
+                    "give the date printed on the credential")
+                continue
+            # a rule whose cycle length starts later than this certification cannot date it
             if rule is not None and cycle_in_force(rule, cred.certified_on) is None:
                 origin = ruleset.origin.get(cred.key)
                 add(base + ("certified_on",),

@@ -31,6 +31,7 @@ from marenew.core.rule import (
     Fee,
     Figure,
     LateWindow,
+    Period,
     RecurringFee,
     Rule,
 )
@@ -114,17 +115,30 @@ def duplicate_id(doc: Document, seen: dict[str, tuple[str, int | None]]) -> list
     return []
 
 
-def source_keys(figures: Iterable[tuple[tuple, Figure]], sources: Mapping[str, object], doc: Document) -> list[Problem]:
-    """Every figure's source must name an entry of ``sources``."""
+def source_keys(figures: Iterable[tuple[tuple, Figure]], sources: Mapping[str, object], doc: Document,
+                notes: Any = None) -> list[Problem]:
+    """Every source a figure, a recorded conflict or a note names must be a key of ``sources``.
+    ``notes`` is the raw `notes` list (a note may cite sources by key)."""
     out = []
+
+    def check(key: Any, where: tuple) -> None:
+        if isinstance(key, str) and key not in sources:
+            line, col = doc.locate(where)
+            out.append(Problem(doc.source, line, col,
+                               f"source `{key}` is not a key of `sources`{suggest(key, sources)}",
+                               key=key_path(where)))
+
     for path, figure in figures:
         for since, entry in figure.entries():
-            if entry.source is not None and entry.source not in sources:
-                where = path + (("values", since) if since is not None else ()) + ("source",)
-                line, col = doc.locate(where)
-                out.append(Problem(doc.source, line, col,
-                                   f"source `{entry.source}` is not a key of `sources`{suggest(entry.source, sources)}",
-                                   key=key_path(where)))
+            base = path + (("values", since) if since is not None else ())
+            if entry.source is not None:
+                check(entry.source, base + ("source",))
+            for i, conflict in enumerate(entry.conflicts):
+                check(conflict.source, base + ("conflicts", i, "source"))
+    for i, note in enumerate(notes if isinstance(notes, list) else []):
+        cited = note.get("sources") if isinstance(note, dict) else getattr(note, "sources", None)
+        for j, key in enumerate(cited if isinstance(cited, list) else []):
+            check(key, ("notes", i, "sources", j))
     return out
 
 
@@ -147,7 +161,7 @@ def check_document(doc: Document, rule: Rule | None, *, as_of: dt.date | None = 
     if rule is None:
         # the loader checks source keys only on a valid rule; check the figures we could read
         sources = doc.data.get("sources")
-        out += source_keys(figures.items(), sources if isinstance(sources, dict) else {}, doc)
+        out += source_keys(figures.items(), sources if isinstance(sources, dict) else {}, doc, doc.data.get("notes"))
     out += _order(doc, figures)
     out += _signs(doc, figures)
     for name, what in (("months", "the cycle length"), ("expiry", "the expiry mode")):
@@ -159,6 +173,7 @@ def check_document(doc: Document, rule: Rule | None, *, as_of: dt.date | None = 
     out += _minimums(doc, figures)
     if as_of is not None:  # staleness is a warning for `rules check`; loading needs no clock
         out += _stale(doc, as_of, max_age_days)
+        out += _stale_figures(doc, figures, as_of, max_age_days)
     return out
 
 
@@ -246,7 +261,8 @@ def _owner(path: tuple) -> tuple[type | None, str]:
 
 # (model, field) -> what a value there may be: intervals above 0, amounts and points at least 0.
 _POSITIVE = {(Cycle, "months"): "a cycle length", (LateWindow, "months"): "a late window",
-             (LateWindow, "days"): "a late window", (RecurringFee, "every_months"): "an interval"}
+             (LateWindow, "days"): "a late window", (RecurringFee, "every_months"): "an interval",
+             (Period, "months"): "a time limit", (Period, "days"): "a time limit"}
 _NOT_NEGATIVE = {(Fee, "member"): "a fee", (Fee, "non_member"): "a fee", (Fee, "all"): "a fee",
                  (CE, "total"): "a total", (CE, "approved_minimum"): "a minimum",
                  (CE, "unapproved_cap"): "a cap", (CE, "college_credit_points"): "a conversion",
@@ -356,3 +372,21 @@ def _stale(doc: Document, as_of: dt.date, max_age_days: int) -> list[Problem]:
                     f"last verified {verified}, {age} days before {as_of} (more than {max_age_days}): "
                     "check the figures against the body's pages, then update the date",
                     "warning", "last_verified")]
+
+
+def _stale_figures(doc: Document, figures: dict[tuple, Figure], as_of: dt.date, max_age_days: int) -> list[Problem]:
+    """A figure with its own `last_verified` is stale on its own terms (the file's date does not
+    vouch for it)."""
+    out = []
+    for path, fig in figures.items():
+        for since, entry in fig.entries():
+            verified = entry.last_verified
+            if verified is None or (as_of - verified).days <= max_age_days:
+                continue
+            where = path + (("values", since) if since is not None else ()) + ("last_verified",)
+            line, col = doc.locate(where)
+            out.append(Problem(doc.source, line, col,
+                               f"this figure was last verified {verified}, {(as_of - verified).days} days before "
+                               f"{as_of} (more than {max_age_days}): check it against its source, then update "
+                               "the date", "warning", key_path(where)))
+    return out

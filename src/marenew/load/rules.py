@@ -69,7 +69,7 @@ def load_rule_file(path: Path) -> tuple[Rule | None, Document | None, list[Probl
         return None, None, exc.problems
     rule, problems = validate(Rule, doc)
     if rule is not None:
-        problems = in_order(problems + source_keys(rule.figures(), rule.sources, doc))
+        problems = in_order(problems + source_keys(rule.figures(), rule.sources, doc, rule.notes))
         if any(p.level == "error" for p in problems):
             rule = None
     return rule, doc, problems

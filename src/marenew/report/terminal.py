@@ -11,6 +11,7 @@ from marenew.core.words import (
     STATUS_WORD,
     cost_text,
     days_text,
+    fee_text,
     money,
     plural,
     points,
@@ -104,10 +105,10 @@ def price_table(console: Console, prices: list[PriceList], *, member: bool) -> N
         table.add_column(col, justify="right" if col in ("per year",) else "left")
     for p in prices:
         regular = p.rule.renewal.regular
-        others = ", ".join(f"{pid} {money(item.amount)}" for pid, item in p.fees.items() if pid != regular)
-        recurring = ", ".join(f"{r.label} {money(r.amount)} every {r.every_months} mo" for r in p.recurring) or "-"
+        others = ", ".join(f"{pid} {fee_text(item, mark=False)}" for pid, item in p.fees.items() if pid != regular)
+        recurring = ", ".join(f"{r.label} {fee_text(r, mark=False)} every {r.every_months} mo" for r in p.recurring) or "-"
         cycle = f"{p.cycle_months} months" if p.cycle_months else "unknown"
-        table.add_row(p.rule.id, p.rule.body, cycle, f"{regular} {money(p.fees[regular].amount)}", others or "-",
+        table.add_row(p.rule.id, p.rule.body, cycle, f"{regular} {fee_text(p.fees[regular], mark=False)}", others or "-",
                       recurring, money(p.per_year), p.confidence)
     console.print(table)
     console.print("per year: the cheapest path open to a current holder spread over the cycle, plus recurring fees; "
@@ -121,7 +122,7 @@ def holder_costs(console: Console, report: Report) -> None:
     for col in ("cert", "status", "path", "member", "items", "amount", "confidence"):
         table.add_column(col, justify="right" if col == "amount" else "left")
     for r in report.credentials:
-        items = "; ".join(f"{i.label} {money(i.amount)}" for i in r.cost.items)
+        items = "; ".join(f"{i.label} {fee_text(i, mark=False)}" for i in r.cost.items)
         member = ("yes" if r.cost.member else "no") if r.cost.by_membership else "-"
         table.add_row(r.cert, r.status, r.cost.path, member, items, money(r.cost.amount),
                       weakest(*(i.confidence for i in r.cost.items)))

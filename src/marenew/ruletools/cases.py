@@ -64,11 +64,24 @@ class CapExpect(Strict):
     counted: Optional[float] = None
 
 
+class ConflictExpect(Strict):
+    amount: float
+    source: str = Field(description="the source's title")
+
+
+class FeeItemExpect(Strict):
+    label: Optional[str] = None
+    amount: Optional[float] = None
+    confidence: Optional[Confidence] = None
+    conflicts: Optional[list[ConflictExpect]] = Field(default=None, description="[]: none recorded")
+
+
 class CostExpect(Strict):
     path: Optional[str] = None
     amount: Optional[float] = Field(default=None, description="null: some fee in it is not published")
     member: Optional[bool] = None
     complete: Optional[bool] = None
+    items: Optional[list[FeeItemExpect]] = Field(default=None, description="every item, in order")
 
 
 class CredentialExpect(Strict):
@@ -382,11 +395,38 @@ def _compare(loaded: LoadedCase, cert: str, expect: CredentialExpect, got: dict)
                 for key in sorted(sub.model_fields_set):
                     check((name, item_id, key), getattr(sub, key), listed[item_id][key])
         elif name == "cost":
-            for key in sorted(value.model_fields_set):
+            for key in sorted(value.model_fields_set - {"items"}):
                 check(("cost", key), getattr(value, key), got["cost"][key])
+            if "items" in value.model_fields_set:
+                out += _compare_items(loaded, cert, value.items or [], got["cost"]["items"])
         else:
             check((name,), value, got[name])
     out.sort(key=lambda f: (f.line or 0, f.field))
+    return out
+
+
+def _compare_items(loaded: LoadedCase, cert: str, expected: list[FeeItemExpect], got: list[dict]) -> list[Failure]:
+    """Cost items in order: as many as expected, each with the keys written."""
+    base = ("expect", cert, "cost", "items")
+    if len(expected) != len(got):
+        line, _ = loaded.locate(*base)
+        labels = "; ".join(f"{g['label']} {g['amount']}" for g in got) or "none"
+        return [Failure(f"{cert}.cost.items", f"{len(expected)} items", f"{len(got)} ({labels})", line)]
+    out = []
+    for i, (want, have) in enumerate(zip(expected, got)):
+        for key in sorted(want.model_fields_set):
+            value = getattr(want, key)
+            if key == "conflicts":
+                expected_value: Any = [{"amount": c.amount, "source": c.source} for c in value or []]
+                same = len(expected_value) == len(have[key]) and all(
+                    _same(e["amount"], h["amount"]) and e["source"] == h["source"]
+                    for e, h in zip(expected_value, have[key]))
+            else:
+                expected_value = value
+                same = _same(value, have[key])
+            if not same:
+                line, _ = loaded.locate(*base, i, key)
+                out.append(Failure(f"{cert}.cost.items[{i}].{key}", expected_value, have[key], line))
     return out
 
 

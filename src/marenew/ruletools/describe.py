@@ -21,31 +21,52 @@ JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _EXPIRY_WORDS = {
     "end_of_month": "the last day of the month, {months} months after the month of certification",
     "anniversary": "the same day, {months} months after certification",
+    "birthday": "on the holder's birthday, every {months} months",
+}
+_RENEWED_FROM_WORDS = {
+    "recertification": "runs from the recertification (renewing early shortens the old cycle)",
+    "expiry": "runs from the old expiry date (renewing early loses no time)",
 }
 
 
+def _json_value(value: Any) -> Any:
+    if isinstance(value, float):
+        return num(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def source_info(rule: Rule, key: str | None) -> dict:
+    """A source by key: title, address (None for an article or document known by its title) and kind."""
+    src = rule.sources.get(key) if key else None
+    return {"source": key, "source_title": src.title if src else None, "source_url": src.url if src else None,
+            "source_kind": src.kind if src else None}
+
+
 def figure_info(rule: Rule, fig: Figure | None, day: dt.date) -> dict | None:
-    """A figure as on ``day``: value, source (key, title, url), confidence, note, and for dated
-    figures every dated value (``history``)."""
+    """A figure as on ``day``: value, source (key, title, url, kind), confidence, note, the day it
+    was last verified, the other values sources publish (``conflicts``), and for dated figures
+    every dated value (``history``)."""
     if fig is None:
         return None
     since, entry = fig.in_force(day) or (None, None)
 
-    def source(key: str | None) -> dict:
-        src = rule.sources.get(key) if key else None
-        return {"source": key, "source_title": src.title if src else None, "source_url": src.url if src else None}
-
     if entry is None:
         first = min(fig.values) if fig.values else None
-        out = {"value": None, "since": None, "confidence": "unknown", **source(None),
-               "note": f"not in force on {day} (first value takes effect {first})"}
+        out = {"value": None, "since": None, "confidence": "unknown", **source_info(rule, None),
+               "note": f"not in force on {day} (first value takes effect {first})",
+               "last_verified": rule.last_verified.isoformat(), "conflicts": []}
     else:
-        value = num(entry.value) if isinstance(entry.value, float) else entry.value
-        out = {"value": value, "since": since.isoformat() if since else None, "confidence": entry.confidence,
-               **source(entry.source), "note": entry.note}
+        out = {"value": _json_value(entry.value), "since": since.isoformat() if since else None,
+               "confidence": entry.confidence, **source_info(rule, entry.source), "note": entry.note,
+               "last_verified": (entry.last_verified or rule.last_verified).isoformat(),
+               "conflicts": [{"value": _json_value(c.value), **source_info(rule, c.source), "note": c.note}
+                             for c in entry.conflicts]}
     if fig.values is not None:
         out["history"] = [
-            {"since": d.isoformat(), "value": e.value, "confidence": e.confidence, "source": e.source, "note": e.note}
+            {"since": d.isoformat(), "value": _json_value(e.value), "confidence": e.confidence, "source": e.source,
+             "note": e.note}
             for d, e in fig.values.items()
         ]
     return out
@@ -113,8 +134,10 @@ def describe(rule: Rule, day: dt.date, *, file: str) -> dict:
         }
     late = None
     if rule.late_window is not None:
-        unit = "months" if rule.late_window.months is not None else "days"
-        late = {"unit": unit, "length": fig(getattr(rule.late_window, unit))}
+        window = rule.late_window
+        late = {"unit": window.unit, "length": fig(window.figure),
+                "closes_on": [{"expired_before": c.expired_before.isoformat() if c.expired_before else None,
+                               "date": fig(c.date)} for c in window.closes_on]}
     roles = {rule.renewal.regular: "regular", rule.renewal.after_lapse: "after_lapse"}
     return {
         "cert": rule.id,
@@ -125,7 +148,8 @@ def describe(rule: Rule, day: dt.date, *, file: str) -> dict:
         "as_of": day.isoformat(),
         "last_verified": rule.last_verified.isoformat(),
         "renewal_page": rule.renewal_page,
-        "cycle": {"months": fig(rule.cycle.months), "expiry": fig(rule.cycle.expiry), "example": example},
+        "cycle": {"months": fig(rule.cycle.months), "expiry": fig(rule.cycle.expiry), "example": example,
+                  "expiry_from_card": rule.cycle.expiry_from_card, "renewed_from": fig(rule.cycle.renewed_from)},
         "ce": ce,
         "late_window": late,
         "renewal": {"regular": rule.renewal.regular, "after_lapse": rule.renewal.after_lapse},
@@ -137,6 +161,10 @@ def describe(rule: Rule, day: dt.date, *, file: str) -> dict:
                 "fee": _fee_info(rule, p.fee, day),
                 "after_lapse_fees": [{"label": x.label, "fee": _fee_info(rule, x.amount, day)}
                                      for x in p.after_lapse_fees],
+                "options": [{"label": x.label, "fee": _fee_info(rule, x.amount, day)} for x in p.options],
+                "time_limit": None if p.time_limit is None else {
+                    "unit": p.time_limit.unit, "length": fig(p.time_limit.figure)},
+                "after_time_limit": p.after_time_limit,
             }
             for pid, p in rule.paths.items()
         },
@@ -144,8 +172,13 @@ def describe(rule: Rule, day: dt.date, *, file: str) -> dict:
             {"id": r.id, "label": r.label, "every_months": fig(r.every_months), "fee": _fee_info(rule, r.amount, day)}
             for r in rule.recurring_fees
         ],
-        "sources": {k: {"title": s.title, "url": s.url, "note": s.note} for k, s in rule.sources.items()},
-        "notes": list(rule.notes),
+        "sources": {k: {"title": s.title, "url": s.url, "kind": s.kind, "note": s.note} for k, s in rule.sources.items()},
+        "notes": [n.text for n in rule.note_items()],
+        "notes_cited": [{"text": n.text, "sources": [
+            {"key": k, "title": rule.sources[k].title if k in rule.sources else None,
+             "url": rule.sources[k].url if k in rule.sources else None,
+             "kind": rule.sources[k].kind if k in rule.sources else None} for k in n.sources]}
+            for n in rule.note_items()],
     }
 
 
@@ -153,7 +186,10 @@ def describe(rule: Rule, day: dt.date, *, file: str) -> dict:
 
 
 def _value_text(info: dict, unit: str = "", money: bool = False) -> str:
-    value = info["value"]
+    return _text(info["value"], unit, money)
+
+
+def _text(value: Any, unit: str = "", money: bool = False) -> str:
     if value is None:
         return "unknown"
     if money:
@@ -162,17 +198,31 @@ def _value_text(info: dict, unit: str = "", money: bool = False) -> str:
     return f"{text} {unit}".rstrip()
 
 
-def _provenance(info: dict, indent: str) -> list[str]:
-    """The lines under a figure: confidence and source, note, and dated history."""
+def _where(info: dict) -> str:
+    """A source as a reader can find it: key, title, and the address or "no address"."""
     where = info["source"] or "no source"
     if info["source_title"]:
         where += f": {info['source_title']}"
     if info["source_url"]:
         where += f" <{info['source_url']}>"
+    elif info.get("source_kind") in ("article", "document"):
+        where += f" ({info['source_kind']}, no address)"
+    return where
+
+
+def _provenance(info: dict, indent: str, unit: str = "", money: bool = False,
+                verified: str | None = None) -> list[str]:
+    """The lines under a figure: confidence and source, note, the other values sources publish,
+    its own last-verified day (when not the file's), and dated history."""
     since = f"since {info['since']}; " if info["since"] else ""
-    lines = [f"{indent}{since}{info['confidence']}; {where}"]
+    lines = [f"{indent}{since}{info['confidence']}; {_where(info)}"]
     if info["note"]:
         lines.append(f"{indent}note: {info['note']}")
+    for c in info.get("conflicts") or []:
+        note = f" ({c['note']})" if c["note"] else ""
+        lines.append(f"{indent}also published: {_text(c['value'], unit, money)}{note}, by {_where(c)}")
+    if verified is not None and info.get("last_verified") not in (None, verified):
+        lines.append(f"{indent}last verified {info['last_verified']}")
     history = info.get("history") or []
     if len(history) > 1:
         lines.append(f"{indent}dated values: " + "; ".join(
@@ -181,80 +231,123 @@ def _provenance(info: dict, indent: str) -> list[str]:
     return lines
 
 
-def _figure_lines(label: str, info: dict | None, indent: str, unit: str = "", money: bool = False) -> list[str]:
+def _figure_lines(label: str, info: dict | None, indent: str, unit: str = "", money: bool = False,
+                  verified: str | None = None) -> list[str]:
     if info is None:
         return []
-    return [f"{indent}{label}: {_value_text(info, unit, money)}"] + _provenance(info, indent + "    ")
+    return [f"{indent}{label}: {_value_text(info, unit, money)}"] + _provenance(info, indent + "    ", unit, money,
+                                                                                verified)
 
 
-def _fee_lines(label: str, fee: dict, indent: str) -> list[str]:
+def _fee_lines(label: str, fee: dict, indent: str, verified: str | None = None) -> list[str]:
     if "all" in fee:
-        return _figure_lines(f"{label} (everyone)", fee["all"], indent, money=True)
-    return (_figure_lines(f"{label}, member", fee["member"], indent, money=True)
-            + _figure_lines(f"{label}, non-member", fee["non_member"], indent, money=True))
+        return _figure_lines(f"{label} (everyone)", fee["all"], indent, money=True, verified=verified)
+    return (_figure_lines(f"{label}, member", fee["member"], indent, money=True, verified=verified)
+            + _figure_lines(f"{label}, non-member", fee["non_member"], indent, money=True, verified=verified))
 
 
 def describe_lines(info: dict) -> list[str]:
     """`rules show` as text, from ``describe``."""
+    verified = info["last_verified"]
+
+    def figure(label: str, fig: dict | None, indent: str, unit: str = "") -> list[str]:
+        return _figure_lines(label, fig, indent, unit, verified=verified)
+
+    def fee(label: str, fee: dict, indent: str) -> list[str]:
+        return _fee_lines(label, fee, indent, verified=verified)
+
     out = [f"{info['cert']}: {info['name']}",
            f"Body: {info['body']} ({info['body_name']})",
            f"Rule file: {info['file']} (last verified {info['last_verified']})"]
     if info["renewal_page"]:
         out.append(f"Renewal page: {info['renewal_page']}")
     out.append(f"Values in force on {info['as_of']}.")
+    out += _cycle_lines(info["cycle"], verified)
+    out += _ce_lines(info["ce"], figure)
+    out += _late_window_lines(info["late_window"], figure, verified)
+    out += _path_lines(info["paths"], figure, fee)
 
-    cycle = info["cycle"]
-    out += ["", "Cycle"]
-    out += _figure_lines("Length", cycle["months"], "  ", "months")
+    if info["recurring_fees"]:
+        out += ["", "Recurring fees (counted from the certification date)"]
+        for recurring in info["recurring_fees"]:
+            out.append(f"  {recurring['id']}: {recurring['label']}")
+            out += figure("Every", recurring["every_months"], "    ", "months")
+            out += fee("Amount", recurring["fee"], "    ")
+
+    if info["notes_cited"]:
+        out += ["", "Notes"]
+        for note in info["notes_cited"]:
+            out.append(f"  - {note['text']}")
+            out += [f"      {_where({'source': s['key'], 'source_title': s['title'], 'source_url': s['url'], 'source_kind': s['kind']})}"
+                    for s in note["sources"]]
+    return out
+
+
+def _cycle_lines(cycle: dict, verified: str) -> list[str]:
+    out = ["", "Cycle"]
+    out += _figure_lines("Length", cycle["months"], "  ", "months", verified=verified)
     mode = cycle["expiry"]["value"]
     months = cycle["months"]["value"]
     words = _EXPIRY_WORDS.get(mode, "unknown").format(months=months if months is not None else "?")
-    out += [f"  Expires: {words} ({mode or 'unknown'})"] + _provenance(cycle["expiry"], "      ")
+    out += [f"  Expires: {words} ({mode or 'unknown'})"] + _provenance(cycle["expiry"], "      ", verified=verified)
+    if cycle["expiry_from_card"]:
+        out.append("      The expiry cannot be worked out: each credential must give the date printed on it "
+                   "(expires_on).")
     if cycle["example"]:
         out.append(f"      e.g. certified {cycle['example']['certified_on']} -> expires {cycle['example']['expires_on']}")
+    renewed = cycle["renewed_from"]
+    if renewed is not None:
+        words = _RENEWED_FROM_WORDS.get(renewed["value"], "unknown")
+        out += [f"  After renewal the next cycle {words}"] + _provenance(renewed, "      ", verified=verified)
     out.append("  Counting window: credits dated from the (re)certification date through the expiry date count.")
+    return out
 
-    ce = info["ce"]
-    out += ["", "Continuing education"]
+
+def _ce_lines(ce: dict | None, figure: Any) -> list[str]:
+    out = ["", "Continuing education"]
     if ce is None:
-        out.append("  None: renewal needs no CE (the course or card itself renews it).")
-    else:
-        unit = ce["unit"]
-        approved = "/".join(ce["approved_by"]) or "an approving body"
-        out += _figure_lines("Total required", ce["total"], "  ", unit)
-        out += _figure_lines(f"At least, approved by {approved}", ce["approved_minimum"], "  ", unit)
-        out += _figure_lines(f"Cap: at most, not approved by {approved}", ce["unapproved_cap"], "  ", unit)
-        for key, cat in ce["categories"].items():
-            out += _figure_lines(f"Content area {cat['label']} ({key}): at least", cat["minimum"], "  ", unit)
-        out += _figure_lines("College credit: one semester or quarter credit counts as", ce["college_credit_points"],
-                             "  ", f"{unit} (not approved)")
+        out.append("  None: renewal needs no CE.")
+        return out
+    unit = ce["unit"]
+    approved = "/".join(ce["approved_by"]) or "an approving body"
+    out += figure("Total required", ce["total"], "  ", unit)
+    out += figure(f"At least, approved by {approved}", ce["approved_minimum"], "  ", unit)
+    out += figure(f"Cap: at most, not approved by {approved}", ce["unapproved_cap"], "  ", unit)
+    for key, cat in ce["categories"].items():
+        out += figure(f"Content area {cat['label']} ({key}): at least", cat["minimum"], "  ", unit)
+    out += figure("College credit: one semester or quarter credit counts as", ce["college_credit_points"],
+                  "  ", f"{unit} (not approved)")
+    return out
 
-    out += ["", "Late window"]
-    late = info["late_window"]
+
+def _late_window_lines(late: dict | None, figure: Any, verified: str) -> list[str]:
+    out = ["", "Late window"]
     if late is None:
         out.append("  None published: after the expiry date the credential has lapsed.")
-    else:
-        out += _figure_lines("Regular renewal still accepted after expiry for", late["length"], "  ", late["unit"])
+        return out
+    out += figure("Regular renewal still accepted after expiry for", late["length"], "  ", late["unit"])
+    for close in late["closes_on"]:
+        which = f"for expiries before {close['expired_before']}" if close["expired_before"] else "for every expiry"
+        out += figure(f"Closes no later than ({which}; the earlier day wins)", close["date"], "  ")
+    return out
 
-    out += ["", "Paths"]
-    for pid, path in info["paths"].items():
+
+def _path_lines(paths: dict, figure: Any, fee: Any) -> list[str]:
+    out = ["", "Paths"]
+    for pid, path in paths.items():
         role = {"regular": "regular path", "after_lapse": "path once lapsed"}.get(path["role"] or "", "other path")
         open_ = {"current": "open while current or in the late window", "lapsed": "open once lapsed",
                  "always": "open at any time"}[path["available"]]
         out.append(f"  {pid}: {path['label']} ({role}; {open_})")
-        out += _fee_lines("Fee", path["fee"], "    ")
+        out += fee("Fee", path["fee"], "    ")
         for extra in path["after_lapse_fees"]:
-            out += _fee_lines(f"Added after a lapse: {extra['label']}", extra["fee"], "    ")
-
-    if info["recurring_fees"]:
-        out += ["", "Recurring fees (counted from the certification date)"]
-        for fee in info["recurring_fees"]:
-            out.append(f"  {fee['id']}: {fee['label']}")
-            out += _figure_lines("Every", fee["every_months"], "    ", "months")
-            out += _fee_lines("Amount", fee["fee"], "    ")
-
-    if info["notes"]:
-        out += ["", "Notes"] + [f"  - {n}" for n in info["notes"]]
+            out += fee(f"Added after a lapse: {extra['label']}", extra["fee"], "    ")
+        for option in path["options"]:
+            out += fee(f"Optional: {option['label']}", option["fee"], "    ")
+        limit = path["time_limit"]
+        if limit is not None:
+            out += figure("Open after expiry for", limit["length"], "    ", limit["unit"])
+            out.append(f"        then: {path['after_time_limit']}")
     return out
 
 
