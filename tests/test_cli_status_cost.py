@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 
 from helpers import EXAMPLES, RULES_DIR, cli
-from ruledata import money, path_fee, recurring_fee
-
 from marenew import __version__
 from marenew.cli import app
+from ruledata import money, path_fee, recurring_fee
 
 # Wide, so that rich does not wrap the phrases the tests look for; no colour.
 PLAIN = {"NO_COLOR": "1", "COLUMNS": "200", "MARENEW_RULES": None, "FORCE_COLOR": None, "TTY_COMPATIBLE": None}

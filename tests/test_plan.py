@@ -10,7 +10,6 @@ import json
 import re
 
 import pytest
-from ruledata import path_fee, recurring_fee
 
 from helpers import EXAMPLES, cli, d
 from marenew.cli import app
@@ -19,6 +18,7 @@ from marenew.core.engine import evaluate
 from marenew.core.plan import plan_report
 from marenew.load.credentials import check_credentials
 from marenew.load.yamlfile import parse
+from ruledata import path_fee, recurring_fee
 
 # A worked example: a CMA whose cycle began 2021-03-15 expires 2026-03-31 (AAMA: last day of
 # the month, 60 months on). On 2025-12-31 there are exactly 3 calendar months left.

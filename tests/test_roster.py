@@ -25,12 +25,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from ruledata import after_lapse_fees, money, path_fee, recurring_fee
 
 from helpers import AS_OF, EXAMPLES
 from marenew.cli import app
 from marenew.cli.exitcodes import ExitCode
 from marenew.roster.rows import CSV_COLUMNS, ERROR_FIELDS, ROW_FIELDS
+from ruledata import after_lapse_fees, money, path_fee, recurring_fee
 
 PEOPLE = EXAMPLES / "roster" / "people.csv"
 CREDITS = EXAMPLES / "roster" / "credits.csv"

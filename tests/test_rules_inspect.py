@@ -14,11 +14,11 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from ruledata import money, path_fee, recurring_fee
 
 from helpers import AS_OF, REPO, cli
 from marenew.cli.exitcodes import ExitCode
 from marenew.load.yamlfile import load_file
+from ruledata import money, path_fee, recurring_fee
 
 GOOD = REPO / "tests" / "fixtures" / "rules-good"
 

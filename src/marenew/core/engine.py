@@ -106,7 +106,7 @@ def late_window_end(rule: Rule, expires_on: dt.date) -> tuple[dt.date | None, Co
     return end, confidence
 
 
-def path_open_until(rule: Rule, path_id: str, expires_on: dt.date) -> dt.date | None:
+def path_open_until(rule: Rule, path_id: PathId, expires_on: dt.date) -> dt.date | None:
     """The last day ``path_id`` can be taken for a credential that expired on ``expires_on``
     (NHA reinstatement: 12 months after expiry; AMT reactivation: 10 years), or None when the
     rule sets it no time limit or does not publish one."""
@@ -116,13 +116,13 @@ def path_open_until(rule: Rule, path_id: str, expires_on: dt.date) -> dt.date | 
     return _period_end(limit, expires_on)[0]
 
 
-def path_after_lapse(rule: Rule, expires_on: dt.date, as_of: dt.date) -> str:
+def path_after_lapse(rule: Rule, expires_on: dt.date, as_of: dt.date) -> PathId:
     """The path a lapsed holder takes on ``as_of``: the rule's after-lapse path, or, once its time
     limit has passed, the path it names next (and so on)."""
-    path_id: str = rule.renewal.after_lapse
+    path_id: PathId = rule.renewal.after_lapse
     seen = {path_id}
     while True:
-        path = rule.paths[path_id]  # type: ignore[index]
+        path = rule.paths[path_id]
         until = path_open_until(rule, path_id, expires_on)
         if until is None or as_of <= until or path.after_time_limit is None or path.after_time_limit in seen:
             return path_id
@@ -403,16 +403,17 @@ def fee_item(label: str, fee: Fee, member: bool, day: dt.date, sources: Mapping[
     sources = sources or {}
 
     def title(key: str | None) -> str | None:
-        return sources[key].title if key in sources else key
+        return sources[key].title if key is not None and key in sources else key
+
+    def is_article(key: str | None) -> bool:
+        return key is not None and key in sources and sources[key].kind == "article"
 
     conflicts = tuple(
-        FeeConflict(float(c.value), title(c.source) or c.source,
-                    c.source in sources and sources[c.source].kind == "article", c.note)
+        FeeConflict(float(c.value), title(c.source) or c.source, is_article(c.source), c.note)
         for c in entry.conflicts
     )
-    article = entry.source in sources and sources[entry.source].kind == "article"
     return FeeItem(label, entry.value, entry.confidence, entry.source, by_membership, title(entry.source), conflicts,
-                   article)
+                   is_article(entry.source))
 
 
 def recurring_due(fee: RecurringFee, certified_on: dt.date, after: dt.date, through: dt.date) -> list[dt.date]:

@@ -151,7 +151,7 @@ class Source(Strict):
     note: str | None = None
 
     @model_validator(mode="after")
-    def _findable(self) -> "Source":
+    def _findable(self) -> Source:
         if self.kind == "page" and not self.url:
             raise ValueError("a source needs a `url`, or `kind: article` or `kind: document` when it is "
                              "known only by its title")
@@ -177,7 +177,7 @@ class Cycle(Strict):
         default=None, description="where the next cycle starts: at the recertification, or at the old expiry")
 
     @model_validator(mode="after")
-    def _computable(self) -> "Cycle":
+    def _computable(self) -> Cycle:
         if not self.expiry_from_card and any(e.value == "birthday" for _, e in self.expiry.entries()):
             raise ValueError("a `birthday` expiry cannot be computed: add `expiry_from_card: true`, so that "
                              "each credential gives its `expires_on`")
@@ -294,7 +294,7 @@ class Path(Strict):
     after_time_limit: PathId | None = Field(default=None, description="the path once this one has closed")
 
     @model_validator(mode="after")
-    def _limit(self) -> "Path":
+    def _limit(self) -> Path:
         if (self.time_limit is None) != (self.after_time_limit is None):
             raise ValueError("give `time_limit` and `after_time_limit` together: how long this path stays "
                              "open after expiry, and the path after that")
