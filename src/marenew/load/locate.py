@@ -9,6 +9,7 @@ where text was expected says what was read.
 from __future__ import annotations
 
 import difflib
+import math
 import types
 import typing
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from marenew.load.problems import Problem, key_path
-from marenew.load.yamlfile import T_BOOL, T_FLOAT, T_INT, T_NULL, Document, read_int
+from marenew.load.yamlfile import T_BOOL, T_FLOAT, T_INT, T_NULL, Document, core_number, read_int
 
 MAX_ERRORS = 50
 
@@ -126,6 +127,10 @@ def _read_as(doc: Document, path: tuple) -> str | None:
         return f"`{scalar.text}` was read as a number"
     if scalar.tag == T_FLOAT:
         read_float = _safe_float(scalar.text)
+        if read_float is not None and math.isnan(read_float):
+            return f"`{scalar.text}` was read as not-a-number"
+        if read_float is not None and math.isinf(read_float):
+            return f"`{scalar.text}` was read as infinity"
         if read_float is not None:  # 1.10 reads as 1.1: a version number loses its last digit
             return f"`{scalar.text}` was read as the number {read_float!r}"
         return f"`{scalar.text}` was read as a number"
@@ -135,10 +140,8 @@ def _read_as(doc: Document, path: tuple) -> str | None:
 
 
 def _safe_float(text: str) -> float | None:
-    try:
-        return float(text.replace("_", ""))
-    except ValueError:
-        return None
+    number = core_number(text)
+    return float(number) if number is not None else None
 
 
 def problems_from(exc: ValidationError, doc: Document, model: type[BaseModel]) -> list[Problem]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import math
 import types
 import typing
 from collections.abc import Iterable, Iterator, Mapping
@@ -164,6 +165,7 @@ def check_document(doc: Document, rule: Rule | None, *, as_of: dt.date | None = 
         out += source_keys(figures.items(), sources if isinstance(sources, dict) else {}, doc, doc.data.get("notes"))
     out += _order(doc, figures)
     out += _signs(doc, figures)
+    out += _page(doc)
     for name, what in (("months", "the cycle length"), ("expiry", "the expiry mode")):
         fig = figures.get(("cycle", name))
         for since, entry in fig.entries() if fig else []:
@@ -269,18 +271,36 @@ _NOT_NEGATIVE = {(Fee, "member"): "a fee", (Fee, "non_member"): "a fee", (Fee, "
                  (Category, "minimum"): "a minimum"}
 
 
+# (model, field) -> the largest value the engine and the calendar are built for (dates run to
+# 2199; ten-year cycles are already twice the longest any body uses). Above it is a typo, and
+# would push dates past the calendar's end.
+_AT_MOST = {(Cycle, "months"): (120, "months"), (LateWindow, "months"): (120, "months"),
+            (LateWindow, "days"): (3653, "days"), (RecurringFee, "every_months"): (120, "months"),
+            (Fee, "member"): (100_000, "dollars"), (Fee, "non_member"): (100_000, "dollars"),
+            (Fee, "all"): (100_000, "dollars"), (CE, "total"): (10_000, ""),
+            (CE, "approved_minimum"): (10_000, ""), (CE, "unapproved_cap"): (10_000, ""),
+            (CE, "college_credit_points"): (1_000, ""), (Category, "minimum"): (10_000, "")}
+
+
 def _signs(doc: Document, figures: dict[tuple, Figure]) -> list[Problem]:
+    """Every number within what it can mean: finite, the right sign, not absurdly large."""
     out = []
     for path, fig in figures.items():
         owner, name = _owner(path)
         positive = _POSITIVE.get((owner, name))  # type: ignore[arg-type]
         not_negative = _NOT_NEGATIVE.get((owner, name))  # type: ignore[arg-type]
+        at_most = _AT_MOST.get((owner, name))  # type: ignore[arg-type]
         for since, entry in fig.entries():
             value = entry.value
             if not isinstance(value, (int, float)) or isinstance(value, bool):
                 continue
             message = None
-            if positive and value <= 0:
+            if not math.isfinite(value):
+                message = f"`{value}` is not a usable number (write a finite figure, or leave it unknown with null)"
+            elif at_most and value > at_most[0]:
+                message = (f"{value:g} is more than {at_most[0]:,} {at_most[1]}".rstrip()
+                           + ", the most marenew accepts here (a typo?)")
+            elif positive and value <= 0:
                 message = f"{positive} must be more than 0 (read {value:g})"
             elif not_negative and value < 0:
                 message = f"{not_negative} cannot be negative (read {value:g})"
@@ -289,6 +309,23 @@ def _signs(doc: Document, figures: dict[tuple, Figure]) -> list[Problem]:
                 line, col = doc.locate(where)
                 out.append(Problem(doc.source, line, col, message, key=key_path(where)))
     return out
+
+
+def _page(doc: Document) -> list[Problem]:
+    """``renewal_page`` is written into calendars and reports: one http(s) address, nothing that
+    could start a new line or property there."""
+    page = doc.data.get("renewal_page") if isinstance(doc.data, dict) else None
+    if not isinstance(page, str):
+        return []
+    message = None
+    if any(ch.isspace() or not ch.isprintable() for ch in page):
+        message = "the renewal page must be one address, without spaces, line breaks or control characters"
+    elif not page.startswith(("https://", "http://")):
+        message = "the renewal page must be an http:// or https:// address"
+    if message is None:
+        return []
+    line, col = doc.locate(("renewal_page",))
+    return [Problem(doc.source, line, col, message, key="renewal_page")]
 
 
 def _in_force(fig: Figure, day: dt.date) -> tuple[dt.date | None, Any]:
