@@ -81,8 +81,7 @@ def test_a_damaged_cache_file_is_ignored_and_written_again(tmp_path, folder):
     path = rulecache.cache_file(cache, [folder])
     for damage in (b"", b"not a pickle", path.read_bytes()[:200]):
         path.write_bytes(damage)
-        assert rulecache.cached_rules([folder], cache, load).rules.keys() == {
-            "BLS", "CCMA", "CMA", "CMAA", "CMAC", "CMAS", "NCMA", "RMA"} & load_rules([folder], builtin=False).rules.keys()
+        assert rulecache.cached_rules([folder], cache, load).rules.keys() == load_rules([folder], builtin=False).rules.keys()
     count = load.count
     rulecache.cached_rules([folder], cache, load)
     assert load.count == count  # written again whole
