@@ -23,6 +23,7 @@ from marenew.cli.common import (
     command_app,
     guarded,
     rules_dirs,
+    safe_text,
 )
 from marenew.cli.exitcodes import ExitCode
 from marenew.core.defaults import WARN_DAYS
@@ -148,7 +149,7 @@ def _roster(paths, people, credits, as_of, warn_days, member, rules, fmt, output
         common = dict(rules=ruleset, rule_dirs=rules_dirs(rules), job=job, jobs=jobs, folder=Path(tmp),
                       sort=not unsorted, partitions=partitions, progress=progress)
         try:
-            outcome = run_csv(people, credits, **common) if people else run_files(list(paths), **common)
+            outcome = run_csv(people, credits, **common) if people else run_files(_credential_files(paths), **common)
             try:
                 _write(outcome.rows, fmt_name, target, force)
             finally:
@@ -167,6 +168,17 @@ def _roster(paths, people, credits, as_of, warn_days, member, rules, fmt, output
     if tally.errors:
         raise typer.Exit(ExitCode.INPUT)
     raise typer.Exit(ExitCode.ATTENTION if tally.needs_action else ExitCode.OK)
+
+
+def _credential_files(paths: list[Path]) -> list[Path]:
+    """The files under PATHs, each once: a file given twice (or reached again through a link) is
+    judged once, with a warning; an unreadable folder stays in, to become an error row."""
+    from marenew.load.files import credential_listing
+
+    listing = credential_listing(list(paths))
+    for path in listing.repeated:
+        sys.stderr.write(f"{safe_text(str(path))}: warning: the same file as one already given; counted once\n")
+    return listing.files + listing.unreadable
 
 
 def _only(value: Optional[str]) -> Optional[frozenset[str]]:

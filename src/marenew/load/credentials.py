@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from marenew.core.credential import Credential, CredentialFile, Credit
 from marenew.load.credcheck import semantic_problems
-from marenew.load.files import yaml_files
+from marenew.load.files import credential_listing
 from marenew.load.locate import in_order, validate
 from marenew.load.problems import InputError, Problem
 from marenew.load.rules import RuleSet
@@ -66,15 +66,9 @@ def _partial_holder(data: object) -> CredentialFile:
 
 
 def iter_credential_paths(paths: Iterable[Path]) -> list[Path]:
-    """Files as given, and the *.yaml/*.yml files under each folder (recursively). A folder
-    without any is an error: judging nobody must not look like "everyone is fine"."""
-    out = []
-    for p in paths:
-        if p.is_dir():
-            found = yaml_files(p, recursive=True)
-            if not found:
-                raise InputError([Problem(str(p), None, None, "no credential files (*.yaml, *.yml) in this folder")])
-            out += found
-        else:
-            out.append(p)
-    return out
+    """Files as given, and the *.yaml/*.yml files under each folder (recursively, links to
+    folders followed once), each file once. A folder that cannot be read is listed too, so that
+    loading it gives its error row. A folder without any file is an error: judging nobody must
+    not look like "everyone is fine"."""
+    listing = credential_listing(list(paths))
+    return listing.files + listing.unreadable

@@ -162,6 +162,10 @@ def read_text(path: Path, source: str | None = None) -> str:
     try:
         size = path.stat().st_size
         if path.is_dir():
+            try:
+                os.listdir(path)
+            except PermissionError:  # a folder of a roster that may not be read
+                raise InputError([Problem(source, None, None, "is a folder that cannot be read (permission denied)")]) from None
             raise InputError([Problem(source, None, None, "is a folder, not a file")])
         if size > limit:
             raise too_big(size)
