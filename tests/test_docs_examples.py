@@ -71,7 +71,10 @@ def test_generator_keeps_commands_and_replaces_output(tmp_path: Path) -> None:
 
 def test_generator_runs_continued_commands_and_fixed_width() -> None:
     text = "```console\n$ cat <<'EOF'\n> a\n> b\n> EOF\n$ echo \"$COLUMNS $NO_COLOR\"\n```\n"
-    assert gen.regenerate(text, "t.md") == "```console\n$ cat <<'EOF'\n> a\n> b\n> EOF\na\nb\n$ echo \"$COLUMNS $NO_COLOR\"\n80 1\n```\n"
+    assert (
+        gen.regenerate(text, "t.md")
+        == "```console\n$ cat <<'EOF'\n> a\n> b\n> EOF\na\nb\n$ echo \"$COLUMNS $NO_COLOR\"\n80 1\n```\n"
+    )
 
 
 def test_generator_refuses_a_block_without_a_command() -> None:
@@ -103,7 +106,7 @@ def test_quick_start_is_exactly_the_two_set_up_commands() -> None:
 
 def test_ci_runs_the_readme_test_command() -> None:
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
-    assert re.search(rf"^pip install -q {re.escape(TEST_COMMAND[len('pip install '):])}$", ci, re.M), (
+    assert re.search(rf"^pip install -q {re.escape(TEST_COMMAND[len('pip install ') :])}$", ci, re.M), (
         "the README's test command and .ci/run differ"
     )
     assert "mkdocs build --strict" in ci

@@ -194,7 +194,9 @@ def main(argv: list[str] | None = None) -> int:
             path.write_text(new, encoding="utf-8")
             print(f"updated {name}")
     if stale:
-        print(f"{stale} {'file has' if stale == 1 else 'files have'} stale examples: run `{REGENERATE}`", file=sys.stderr)
+        print(
+            f"{stale} {'file has' if stale == 1 else 'files have'} stale examples: run `{REGENERATE}`", file=sys.stderr
+        )
         return 1
     return 0
 
