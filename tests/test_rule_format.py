@@ -13,8 +13,8 @@ import datetime as dt
 import json
 
 import pytest
-from helpers import FIXTURES, cli, d
 
+from helpers import FIXTURES, cli, d
 from marenew.core import engine
 from marenew.core.credential import CredentialFile
 from marenew.load.rules import check_paths, load_rules
@@ -32,14 +32,17 @@ def judge(rule_id: str, as_of: str, **cred):
 # --- a late window closed on a fixed day ------------------------------------------------------
 
 
-@pytest.mark.parametrize(("certified_on", "expires", "end"), [
-    # 24 months (the value before 2020) after 2019-06-30 would be 2021-06-30: the fixed day wins
-    ("2017-06-10", "2019-06-30", "2020-03-30"),
-    # an earlier end than the fixed day stays
-    ("2015-01-05", "2017-01-31", "2019-01-31"),
-    # from 2020 the window is 2 months and no fixed day applies
-    ("2018-02-05", "2020-02-29", "2020-04-30"),
-])
+@pytest.mark.parametrize(
+    ("certified_on", "expires", "end"),
+    [
+        # 24 months (the value before 2020) after 2019-06-30 would be 2021-06-30: the fixed day wins
+        ("2017-06-10", "2019-06-30", "2020-03-30"),
+        # an earlier end than the fixed day stays
+        ("2015-01-05", "2017-01-31", "2019-01-31"),
+        # from 2020 the window is 2 months and no fixed day applies
+        ("2018-02-05", "2020-02-29", "2020-04-30"),
+    ],
+)
 def test_the_earlier_of_the_length_and_the_fixed_day_ends_the_window(certified_on, expires, end):
     assert engine.late_window_end(LIMITS, d(expires))[0] == d(end)
     result = judge("LIMITS", end, certified_on=d(certified_on))
@@ -75,13 +78,18 @@ def test_a_lapsed_holder_moves_to_the_next_path_when_the_limit_has_passed():
 
 def test_time_limits_that_lead_back_to_a_path_are_an_error(tmp_path):
     text = (FOLDER / "limits.yaml").read_text(encoding="utf-8")
-    looped = text.replace("    label: Exam\n", "    label: Exam\n    time_limit: {months: {value: 6, source: page, "
-                          "confidence: official}}\n    after_time_limit: reinstatement\n")
+    looped = text.replace(
+        "    label: Exam\n",
+        "    label: Exam\n    time_limit: {months: {value: 6, source: page, "
+        "confidence: official}}\n    after_time_limit: reinstatement\n",
+    )
     assert looped != text
     (tmp_path / "limits.yaml").write_text(looped, encoding="utf-8")
     result = check_paths([[tmp_path / "limits.yaml"]], as_of=d("2026-11-29"))
-    assert any("lead back to themselves" in p.message and "reinstatement -> exam -> reinstatement" in p.message
-               for p in result.errors)
+    assert any(
+        "lead back to themselves" in p.message and "reinstatement -> exam -> reinstatement" in p.message
+        for p in result.errors
+    )
 
 
 # --- conflicts ---------------------------------------------------------------------------------
@@ -91,8 +99,10 @@ def test_a_fee_carries_the_other_published_amounts_with_their_sources():
     result = judge("LIMITS", "2026-11-29", certified_on=d("2025-06-01"))
     (item,) = result.cost.items
     assert item.amount == 40
-    assert item.as_json()["conflicts"] == [{"amount": 60.0, "source": "A demo guide"},
-                                           {"amount": 45.0, "source": "Demo school"}]
+    assert item.as_json()["conflicts"] == [
+        {"amount": 60.0, "source": "A demo guide"},
+        {"amount": 45.0, "source": "Demo school"},
+    ]
 
 
 def test_status_cost_and_rules_show_print_the_conflicts_beside_the_amount(write):
@@ -104,12 +114,15 @@ def test_status_cost_and_rules_show_print_the_conflicts_beside_the_amount(write)
     data = json.loads(cli("cost", f, "--rules", FOLDER, "--as-of", "2026-11-29", "--json").stdout)
     assert data["credentials"][0]["cost"]["items"][0]["conflicts"][0] == {"amount": 60.0, "source": "A demo guide"}
     prices = json.loads(cli("cost", "--rules", FOLDER, "--cert", "LIMITS", "--json", "--as-of", "2026-11-29").stdout)
-    assert prices["certs"][0]["fee_conflicts"]["ce"] == [{"amount": 60.0, "source": "A demo guide"},
-                                                        {"amount": 45.0, "source": "Demo school"}]
+    assert prices["certs"][0]["fee_conflicts"]["ce"] == [
+        {"amount": 60.0, "source": "A demo guide"},
+        {"amount": 45.0, "source": "Demo school"},
+    ]
     shown = cli("rules", "show", "LIMITS", "--rules", FOLDER, "--as-of", "2026-11-29").stdout.splitlines()
     assert "        also published: $60, by guide: A demo guide (article, no address)" in shown
-    assert ("        also published: $45 (with a CE bundle), by school: Demo school <https://example.org/school>"
-            in shown)
+    assert (
+        "        also published: $45 (with a CE bundle), by school: Demo school <https://example.org/school>" in shown
+    )
 
 
 def test_a_fee_without_conflicts_has_an_empty_list():
@@ -125,12 +138,15 @@ def test_rules_show_resolves_the_sources_a_note_cites():
     assert info["notes"] == ["Renewal extends the old expiry.", "A plain note cites nothing."]
     assert info["notes_cited"][0]["sources"] == [
         {"key": "page", "title": "Demo fee table", "url": "https://example.org/limits/fees", "kind": "page"},
-        {"key": "guide", "title": "A demo guide", "url": None, "kind": "article"}]
+        {"key": "guide", "title": "A demo guide", "url": None, "kind": "article"},
+    ]
     assert info["notes_cited"][1]["sources"] == []
     text = cli("rules", "show", "LIMITS", "--rules", FOLDER, "--as-of", "2026-11-29").stdout.splitlines()
     i = text.index("  - Renewal extends the old expiry.")
-    assert text[i + 1:i + 3] == ["      page: Demo fee table <https://example.org/limits/fees>",
-                                 "      guide: A demo guide (article, no address)"]
+    assert text[i + 1 : i + 3] == [
+        "      page: Demo fee table <https://example.org/limits/fees>",
+        "      guide: A demo guide (article, no address)",
+    ]
 
 
 def test_a_figure_keeps_its_own_last_verified_day_and_the_file_date_is_the_default():
@@ -142,14 +158,23 @@ def test_a_figure_keeps_its_own_last_verified_day_and_the_file_date_is_the_defau
     assert stale.key == "paths.ce.options[0].amount.all.last_verified" and "2020-01-01" in stale.message
 
 
-@pytest.mark.parametrize(("old", "new", "words"), [
-    ('  school: {title: "Demo school", url: "https://example.org/school"}',
-     '  school: {title: "Demo school"}', "a source needs a `url`, or `kind: article`"),
-    ("          - {value: 60, source: guide}", "          - {value: 60, source: gide}",
-     "source `gide` is not a key of `sources`"),
-    ("    sources: [page, guide]", "    sources: [page, gude]", "source `gude` is not a key of `sources`"),
-    ("    after_time_limit: exam\n", "", "give `time_limit` and `after_time_limit` together"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        (
+            '  school: {title: "Demo school", url: "https://example.org/school"}',
+            '  school: {title: "Demo school"}',
+            "a source needs a `url`, or `kind: article`",
+        ),
+        (
+            "          - {value: 60, source: guide}",
+            "          - {value: 60, source: gide}",
+            "source `gide` is not a key of `sources`",
+        ),
+        ("    sources: [page, guide]", "    sources: [page, gude]", "source `gude` is not a key of `sources`"),
+        ("    after_time_limit: exam\n", "", "give `time_limit` and `after_time_limit` together"),
+    ],
+)
 def test_rules_check_locates_format_mistakes(tmp_path, old, new, words):
     text = (FOLDER / "limits.yaml").read_text(encoding="utf-8")
     assert text.count(old) == 1, old
