@@ -114,6 +114,15 @@ def check(
         raise typer.Exit(ExitCode.OK if result.ok else ExitCode.ATTENTION)
 
 
+def _rules_file_label(path: Path) -> str:
+    """`the built-in rules (cma.yaml)` for a built-in file, else the path as typed."""
+    from marenew.load.rules import builtin_rules_dir
+
+    if path.resolve().parent == builtin_rules_dir().resolve():
+        return f"the built-in rules ({path.name})"
+    return _display_path(path)
+
+
 def _known_ids(ruleset) -> str:
     return ", ".join(sorted(ruleset.ids()))
 
@@ -199,7 +208,9 @@ def show(
         if rule is None:
             raise typer.BadParameter(f"unknown certification `{cert}`; known: {_known_ids(ruleset)}",
                                      param_hint="ID")
-        info = describe(rule, day, file=_display_path(ruleset.origin[rule.key]))
+        overlay = ruleset.overlays.get(rule.key)
+        info = describe(rule, day, file=_display_path(ruleset.origin[rule.key]), overlay=overlay,
+                        extends_file=_rules_file_label(Path(overlay.base_file)) if overlay else None)
         if json:
             write_json(info)
             return

@@ -8,13 +8,14 @@ files add to, or replace by id, the built-in ones.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from marenew.core.rule import Rule
 from marenew.load.files import yaml_files
-from marenew.load.locate import in_order, validate
+from marenew.load.locate import in_order, suggest, validate
+from marenew.load.overlay import EXTENDS, Overlay, inherited, is_overlay, overlay_document
 from marenew.load.problems import InputError, Problem
 from marenew.load.rulecheck import (
     DEFAULT_MAX_AGE_DAYS,
@@ -47,6 +48,9 @@ class RuleSet:
     rules: dict[str, Rule] = field(default_factory=dict)
     origin: dict[str, Path] = field(default_factory=dict)
     documents: dict[str, Document] = field(default_factory=dict)
+    # rules given as overlays (`extends:`): what each overlay changed
+    overlays: dict[str, Overlay] = field(default_factory=dict)
+    folders: list[Path] = field(default_factory=list)  # the folders read, built-in first
 
     def __contains__(self, cert: str) -> bool:
         return cert.upper() in self.rules
@@ -61,37 +65,76 @@ class RuleSet:
         return {r.body.upper() for r in self.rules.values()}
 
 
-def load_rule_file(path: Path) -> tuple[Rule | None, Document | None, list[Problem]]:
-    """One rule file: the rule, or its problems (never raises for bad content)."""
+@dataclass
+class RuleFile:
+    """One rule file as read: the rule (None when it has errors), the document it was validated
+    from (for an overlay, the merged one), every problem, and what an overlay changed."""
+
+    path: Path
+    rule: Rule | None
+    doc: Document | None
+    problems: list[Problem]
+    overlay: Overlay | None = None
+
+
+def read_rule_file(path: Path, bases: Mapping[str, Document] | None = None) -> RuleFile:
+    """One rule file, never raising for bad content. ``bases``: the documents an overlay may
+    extend, by upper-case id (the rules loaded before its folder)."""
     try:
         doc = load_file(path, allow_aliases=True, partial=True)
     except InputError as exc:
-        return None, None, exc.problems
+        return RuleFile(path, None, None, exc.problems)
+    overlay = None
+    own: list[Problem] = []
+    if is_overlay(doc.data):
+        target = doc.data[EXTENDS]
+        base = (bases or {}).get(target.upper()) if isinstance(target, str) else None
+        if base is None:
+            line, col = doc.locate((EXTENDS,))
+            known = sorted(str(d.data.get("id")) for d in (bases or {}).values() if isinstance(d.data, dict))
+            what = (f"extends `{target}`, which no rule read before this file defines{suggest(str(target), known)}"
+                    if isinstance(target, str) else "`extends` names the id of the rule this file changes, e.g. CMA")
+            return RuleFile(path, None, doc, in_order(doc.problems + [Problem(doc.source, line, col, what, key=EXTENDS)]))
+        doc, overlay, own = overlay_document(base, doc)
     rule, problems = validate(Rule, doc)
     if rule is not None:
-        problems = in_order(problems + source_keys(rule.figures(), rule.sources, doc, rule.notes))
-        if any(p.level == "error" for p in problems):
-            rule = None
-    return rule, doc, problems
+        problems = problems + source_keys(rule.figures(), rule.sources, doc, rule.notes)
+    problems = in_order(own + problems)
+    if overlay is not None:
+        problems = [inherited(p, overlay) for p in problems]
+    if any(p.level == "error" for p in problems):
+        rule = None
+    return RuleFile(path, rule, doc, problems, overlay)
+
+
+def load_rule_file(path: Path, bases: Mapping[str, Document] | None = None
+                   ) -> tuple[Rule | None, Document | None, list[Problem]]:
+    """One rule file: the rule, or its problems (never raises for bad content)."""
+    read = read_rule_file(path, bases)
+    return read.rule, read.doc, read.problems
 
 
 def load_rules(extra_dirs: Sequence[Path] = (), *, builtin: bool = True) -> RuleSet:
     """Built-in rules, then each extra folder in order (later ones replace earlier by id).
     Raises InputError with every problem of every file if any file is broken."""
     folders = ([builtin_rules_dir()] if builtin else []) + list(extra_dirs)
-    ruleset = RuleSet()
+    ruleset = RuleSet(folders=list(folders))
     problems: list[Problem] = []
     for folder in folders:
         if not folder.is_dir():
             problems.append(Problem(str(folder), None, None, "rules folder not found"))
             continue
         seen: dict[str, tuple[str, int | None]] = {}
+        bases = dict(ruleset.documents)  # an overlay extends a rule of an earlier folder
         for path in rule_files(folder):
-            rule, doc, found = load_rule_file(path)
+            read = read_rule_file(path, bases)
+            rule, doc, found = read.rule, read.doc, read.problems
             if doc is not None:
                 # the errors `rules check` reports (a null cycle length, a negative total) would
                 # otherwise crash or mislead a status; its warnings (a stale date) do not block
                 found = in_order(found + check_document(doc, rule) + duplicate_id(doc, seen))
+                if read.overlay is not None:
+                    found = [inherited(p, read.overlay) for p in found]
                 if any(p.level == "error" for p in found):
                     rule = None
             problems += found
@@ -99,6 +142,13 @@ def load_rules(extra_dirs: Sequence[Path] = (), *, builtin: bool = True) -> Rule
                 ruleset.rules[rule.key] = rule
                 ruleset.origin[rule.key] = path
                 ruleset.documents[rule.key] = doc
+                if read.overlay is not None:
+                    earlier = ruleset.overlays.get(rule.key)
+                    if earlier is not None:  # an overlay of an overlay: both changed the rule
+                        read.overlay.paths |= earlier.paths
+                    ruleset.overlays[rule.key] = read.overlay
+                else:
+                    ruleset.overlays.pop(rule.key, None)
     errors = [p for p in problems if p.level == "error"]
     if errors:
         raise InputError(errors)
@@ -140,16 +190,40 @@ def check_paths(
     PATHs given together form one group; without PATHs each rules folder is its own group, since a
     `--rules` folder replacing a built-in rule by id is what `--rules` is for."""
     result = CheckResult()
+    bases = builtin_documents() if any(_extends(path) for group in groups for path in group) else {}
     for group in groups:
         seen: dict[str, tuple[str, int | None]] = {}
+        known = dict(bases)  # overlays in this group extend what came before it
         for path in group:
             source = str(path)
             result.files.append(source)
-            rule, doc, problems = load_rule_file(path)
+            read = read_rule_file(path, known)
+            problems, doc = read.problems, read.doc
             if doc is not None:
-                problems = problems + check_document(doc, rule, as_of=as_of, max_age_days=max_age_days)
+                problems = problems + check_document(doc, read.rule, as_of=as_of, max_age_days=max_age_days)
                 problems += duplicate_id(doc, seen)
+                if read.overlay is not None:
+                    problems = [inherited(p, read.overlay) for p in problems]
             result.problems += sorted(_unique(problems), key=lambda p: (p.line or 0, p.col or 0))
+            if read.rule is not None and doc is not None:
+                bases[read.rule.key] = doc
     return result
+
+
+def _extends(path: Path) -> bool:
+    """Whether a rule file looks like an overlay, read cheaply (the check reads it properly)."""
+    try:
+        with path.open(encoding="utf-8", errors="replace") as fh:
+            return any(line.startswith(f"{EXTENDS}:") for line in fh)
+    except OSError:
+        return False
+
+
+def builtin_documents() -> dict[str, Document]:
+    """The built-in rules' documents by upper-case id: what an overlay may extend."""
+    try:
+        return dict(load_rules().documents)
+    except InputError:  # a broken built-in is reported where it is checked
+        return {}
 
 

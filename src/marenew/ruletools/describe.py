@@ -15,7 +15,9 @@ from marenew.core.engine import computed_expiry, price_list
 from marenew.core.results import num
 from marenew.core.rule import Fee, Figure, Rule, weakest
 from marenew.core.words import money as dollars
+from marenew.load.overlay import SINCE_ALWAYS, Overlay
 
+OVERLAY_MARK = "[overlay]"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 _EXPIRY_WORDS = {
@@ -44,13 +46,25 @@ def source_info(rule: Rule, key: str | None) -> dict:
             "source_kind": src.kind if src else None}
 
 
-def figure_info(rule: Rule, fig: Figure | None, day: dt.date) -> dict | None:
+def _since(day: dt.date | None) -> str | None:
+    # an undated figure that an overlay dated is in force "since always": no date to show
+    return day.isoformat() if day is not None and day != SINCE_ALWAYS else None
+
+
+def figure_info(rule: Rule, fig: Figure | None, day: dt.date, overlay: Overlay | None = None) -> dict | None:
     """A figure as on ``day``: value, source (key, title, url, kind), confidence, note, the day it
     was last verified, the other values sources publish (``conflicts``), and for dated figures
-    every dated value (``history``)."""
+    every dated value (``history``). With ``overlay`` (the rule is an overlay), ``overlay: true``
+    marks a value the overlay gave."""
     if fig is None:
         return None
     since, entry = fig.in_force(day) or (None, None)
+    path = _figure_path(rule, fig)
+
+    def from_overlay(at: dt.date | None) -> bool:
+        if overlay is None or path is None:
+            return False
+        return overlay.gave(path) or (at is not None and overlay.gave(path + ("values", at)))
 
     if entry is None:
         first = min(fig.values) if fig.values else None
@@ -58,24 +72,31 @@ def figure_info(rule: Rule, fig: Figure | None, day: dt.date) -> dict | None:
                "note": f"not in force on {day} (first value takes effect {first})",
                "last_verified": rule.last_verified.isoformat(), "conflicts": []}
     else:
-        out = {"value": _json_value(entry.value), "since": since.isoformat() if since else None,
+        out = {"value": _json_value(entry.value), "since": _since(since),
                "confidence": entry.confidence, **source_info(rule, entry.source), "note": entry.note,
                "last_verified": (entry.last_verified or rule.last_verified).isoformat(),
                "conflicts": [{"value": _json_value(c.value), **source_info(rule, c.source), "note": c.note}
                              for c in entry.conflicts]}
+    if overlay is not None:
+        out["overlay"] = entry is not None and from_overlay(since)
     if fig.values is not None:
         out["history"] = [
-            {"since": d.isoformat(), "value": _json_value(e.value), "confidence": e.confidence, "source": e.source,
-             "note": e.note}
+            {"since": _since(d), "value": _json_value(e.value), "confidence": e.confidence, "source": e.source,
+             "note": e.note, **({"overlay": from_overlay(d)} if overlay is not None else {})}
             for d, e in fig.values.items()
         ]
     return out
 
 
-def _fee_info(rule: Rule, fee: Fee, day: dt.date) -> dict:
+def _figure_path(rule: Rule, fig: Figure) -> tuple | None:
+    return next((path for path, f in rule.figures() if f is fig), None)
+
+
+def _fee_info(rule: Rule, fee: Fee, day: dt.date, overlay: Overlay | None = None) -> dict:
     if fee.all is not None:
-        return {"all": figure_info(rule, fee.all, day)}
-    return {"member": figure_info(rule, fee.member, day), "non_member": figure_info(rule, fee.non_member, day)}
+        return {"all": figure_info(rule, fee.all, day, overlay)}
+    return {"member": figure_info(rule, fee.member, day, overlay),
+            "non_member": figure_info(rule, fee.non_member, day, overlay)}
 
 
 def figure_confidences(rule: Rule, day: dt.date) -> list[Confidence]:
@@ -114,9 +135,12 @@ def summary(rule: Rule, day: dt.date, *, file: str, builtin: bool) -> dict:
     }
 
 
-def describe(rule: Rule, day: dt.date, *, file: str) -> dict:
-    """Everything `rules show` says about one rule, as on ``day``."""
-    fig = lambda f: figure_info(rule, f, day)  # noqa: E731
+def describe(rule: Rule, day: dt.date, *, file: str, overlay: Overlay | None = None,
+             extends_file: str | None = None) -> dict:
+    """Everything `rules show` says about one rule, as on ``day``. For an overlay, ``overlay``
+    says what it changed (each figure it gave is marked) and ``extends_file`` where the rest is."""
+    fig = lambda f: figure_info(rule, f, day, overlay)  # noqa: E731
+    fee = lambda f: _fee_info(rule, f, day, overlay)  # noqa: E731
     expires_on, _ = computed_expiry(rule, day)
     example = None
     if expires_on is not None:
@@ -145,6 +169,7 @@ def describe(rule: Rule, day: dt.date, *, file: str) -> dict:
         "body": rule.body,
         "body_name": rule.body_name,
         "file": file,
+        "extends": {"cert": overlay.extends, "file": extends_file} if overlay is not None else None,
         "as_of": day.isoformat(),
         "last_verified": rule.last_verified.isoformat(),
         "renewal_page": rule.renewal_page,
@@ -158,10 +183,10 @@ def describe(rule: Rule, day: dt.date, *, file: str) -> dict:
                 "label": p.label,
                 "role": roles.get(pid),
                 "available": p.available,
-                "fee": _fee_info(rule, p.fee, day),
-                "after_lapse_fees": [{"label": x.label, "fee": _fee_info(rule, x.amount, day)}
+                "fee": fee(p.fee),
+                "after_lapse_fees": [{"label": x.label, "fee": fee(x.amount)}
                                      for x in p.after_lapse_fees],
-                "options": [{"label": x.label, "fee": _fee_info(rule, x.amount, day)} for x in p.options],
+                "options": [{"label": x.label, "fee": fee(x.amount)} for x in p.options],
                 "time_limit": None if p.time_limit is None else {
                     "unit": p.time_limit.unit, "length": fig(p.time_limit.figure)},
                 "after_time_limit": p.after_time_limit,
@@ -169,7 +194,7 @@ def describe(rule: Rule, day: dt.date, *, file: str) -> dict:
             for pid, p in rule.paths.items()
         },
         "recurring_fees": [
-            {"id": r.id, "label": r.label, "every_months": fig(r.every_months), "fee": _fee_info(rule, r.amount, day)}
+            {"id": r.id, "label": r.label, "every_months": fig(r.every_months), "fee": fee(r.amount)}
             for r in rule.recurring_fees
         ],
         "sources": {k: {"title": s.title, "url": s.url, "kind": s.kind, "note": s.note} for k, s in rule.sources.items()},
@@ -226,8 +251,9 @@ def _provenance(info: dict, indent: str, unit: str = "", money: bool = False,
     history = info.get("history") or []
     if len(history) > 1:
         lines.append(f"{indent}dated values: " + "; ".join(
-            f"from {h['since']}: {'unknown' if h['value'] is None else h['value']} ({h['confidence']}, "
-            f"{h['source'] or 'no source'})" for h in history))
+            f"{'from ' + h['since'] if h['since'] else 'earlier'}: "
+            f"{'unknown' if h['value'] is None else h['value']} ({h['confidence']}, "
+            f"{h['source'] or 'no source'}){' ' + OVERLAY_MARK if h.get('overlay') else ''}" for h in history))
     return lines
 
 
@@ -235,8 +261,9 @@ def _figure_lines(label: str, info: dict | None, indent: str, unit: str = "", mo
                   verified: str | None = None) -> list[str]:
     if info is None:
         return []
-    return [f"{indent}{label}: {_value_text(info, unit, money)}"] + _provenance(info, indent + "    ", unit, money,
-                                                                                verified)
+    mark = f"  {OVERLAY_MARK}" if info.get("overlay") else ""
+    return [f"{indent}{label}: {_value_text(info, unit, money)}{mark}"] + _provenance(info, indent + "    ", unit,
+                                                                                      money, verified)
 
 
 def _fee_lines(label: str, fee: dict, indent: str, verified: str | None = None) -> list[str]:
@@ -259,6 +286,9 @@ def describe_lines(info: dict) -> list[str]:
     out = [f"{info['cert']}: {info['name']}",
            f"Body: {info['body']} ({info['body_name']})",
            f"Rule file: {info['file']} (last verified {info['last_verified']})"]
+    if info.get("extends"):
+        out.append(f"Overlay: extends {info['extends']['cert']} of {info['extends']['file']}; "
+                   f"figures marked {OVERLAY_MARK} come from {info['file']}")
     if info["renewal_page"]:
         out.append(f"Renewal page: {info['renewal_page']}")
     out.append(f"Values in force on {info['as_of']}.")
