@@ -281,3 +281,102 @@ def test_cases(
             out.append(run.summary())
             echo_lines(out)
         raise typer.Exit(ExitCode.ATTENTION if run.failed else ExitCode.OK)
+
+
+# --- rules export / rules new: files to start from ------------------------------------------------------------------
+
+
+def _write_outputs(folder: Path, outputs, *, force: bool) -> list[str]:
+    """Write each output under ``folder``; nothing is written when any file would be overwritten
+    without --force. Returns what was done, one line per file."""
+    from marenew.load.problems import InputError, Problem
+    from marenew.store.atomic import atomic_output
+
+    targets = [(folder / o.relative, o) for o in outputs]
+    refused = [Problem(str(path), None, None, "already exists; pass --force to overwrite it")
+               for path, o in targets if path.exists() and not force and not o.only_if_absent]
+    if refused:
+        raise InputError(refused)
+    done = []
+    for path, output in targets:
+        shown = _display_path(path)
+        if output.only_if_absent and path.exists():
+            done.append(f"kept {shown} (already there)")
+            continue
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError([Problem(str(path.parent), None, None,
+                                      f"cannot create this folder: {exc.strerror or exc}")]) from None
+        with atomic_output(path, force=True) as out:
+            out.write(output.text)
+        done.append(f"wrote {shown}")
+    return done
+
+
+ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite files that already exist.")]
+
+
+@app.command("export")
+def export(
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="Folder to write into (created if needed).",
+                                           show_default=False)],
+    ids: Annotated[Optional[list[str]], typer.Argument(metavar="[ID]...", show_default=False,
+                                                       help="Certification ids (default: every built-in rule).")] = None,
+    force: ForceOpt = False,
+) -> None:
+    """Write built-in rule files, with their worked cases (DIR/cases/) and the format reference
+    (DIR/README.md), as a start for your own rules. Refuses to overwrite a file without --force.
+
+    To change only a few figures, prefer an overlay (`extends: ID` and just those figures): a
+    whole copy replaces the built-in rule and hides its later corrections.
+
+    Example: marenew rules export my-rules CMA
+    """
+    from marenew.cli.common import guarded
+
+    with guarded():
+        from marenew import __version__
+        from marenew.load.rules import load_rules
+        from marenew.ruletools.kit import export_outputs
+
+        outputs = export_outputs(load_rules(), list(ids or []), __version__)
+        typer.echo("\n".join(_write_outputs(folder, outputs, force=force)))
+
+
+@app.command("new")
+def new(
+    cert: Annotated[str, typer.Argument(metavar="ID", help="The new certification's id, e.g. CMA-WA.",
+                                        show_default=False)],
+    body: Annotated[str, typer.Option("--body", metavar="BODY", help="The certifying body, e.g. AAMA.",
+                                      show_default=False)],
+    name: Annotated[Optional[str], typer.Option("--name", help="The certification's full name.")] = None,
+    body_name: Annotated[Optional[str], typer.Option("--body-name", help="The body's full name.")] = None,
+    folder: Annotated[Path, typer.Option("--dir", metavar="DIR", help="Rules folder to write into.")] = Path("rules"),
+    force: ForceOpt = False,
+) -> None:
+    """Write a commented skeleton rule file (DIR/<id>.yaml) and a cases file with one case to fill
+    in (DIR/cases/<id>.yaml). Each value to fill in reads FILL-IN, which `rules check` and
+    `rules test` report at its line until replaced.
+
+    Example: marenew rules new CMA-WA --body AAMA --name "CMA, Washington" --dir my-rules
+    """
+    from marenew.cli.common import guarded
+
+    with guarded():
+        import datetime as dt
+
+        from marenew.load.rules import load_rules
+        from marenew.ruletools.kit import new_outputs
+
+        if cert in load_rules(builtin=True):
+            raise typer.BadParameter(
+                f"`{cert}` is a built-in rule: to change some of its figures write an overlay "
+                f"(a file with `extends: {cert.upper()}`); `marenew rules export DIR {cert.upper()}` copies it whole",
+                param_hint="ID")
+        outputs = new_outputs(cert, body=body, name=name, body_name=body_name, folder=_display_path(folder),
+                              today=dt.date.today())
+        lines = _write_outputs(folder, outputs, force=force)
+        lines.append(f"next: replace each FILL-IN, then run marenew rules check {_display_path(folder)} "
+                     f"and marenew rules test {_display_path(folder)}")
+        typer.echo("\n".join(lines))

@@ -16,7 +16,7 @@ from marenew.core.rule import Rule
 from marenew.load.files import yaml_files
 from marenew.load.locate import in_order, suggest, validate
 from marenew.load.overlay import EXTENDS, Overlay, inherited, is_overlay, overlay_document
-from marenew.load.problems import InputError, Problem
+from marenew.load.problems import InputError, Problem, key_path
 from marenew.load.rulecheck import (
     DEFAULT_MAX_AGE_DAYS,
     CheckResult,
@@ -26,6 +26,23 @@ from marenew.load.rulecheck import (
     source_keys,
 )
 from marenew.load.yamlfile import Document, load_file
+
+
+# The placeholder `marenew rules new` leaves for each value to fill in.
+FILL_IN = "FILL-IN"
+
+
+def placeholders(doc: Document, problems: list[Problem]) -> list[Problem]:
+    """Each FILL-IN left in a file, at its line (unless a problem is already reported there)."""
+    taken = {(p.line, p.col) for p in problems}
+    out = []
+    for path, scalar in doc.scalars.items():
+        if scalar.text.startswith(FILL_IN):
+            line, col = doc.locate(path)
+            if (line, col) not in taken:
+                out.append(Problem(doc.source, line, col, f"`{FILL_IN}`: replace it with the real value",
+                                   key=key_path(path) or None))
+    return out
 
 
 def builtin_rules_dir() -> Path:
@@ -99,7 +116,7 @@ def read_rule_file(path: Path, bases: Mapping[str, Document] | None = None) -> R
     rule, problems = validate(Rule, doc)
     if rule is not None:
         problems = problems + source_keys(rule.figures(), rule.sources, doc, rule.notes)
-    problems = in_order(own + problems)
+    problems = in_order(own + problems + placeholders(doc, problems))
     if overlay is not None:
         problems = [inherited(p, overlay) for p in problems]
     if any(p.level == "error" for p in problems):

@@ -217,8 +217,11 @@ def load_case_file(path: Path, *, source: str | None = None) -> list[LoadedCase]
                                         f"expects `{cert}`, which the case's input does not hold"
                                         f"{suggest(cert, sorted(held))}", key=key_path(where)))
         loaded.append(LoadedCase(source, case, doc, prefix))
+    from marenew.load.rules import placeholders
+
+    problems += placeholders(doc, problems)
     if problems:
-        raise InputError(problems)
+        raise InputError(sorted(problems, key=lambda p: (p.line or 0, p.col or 0)))
     return loaded
 
 
