@@ -230,17 +230,25 @@ def test_cases(
                             "Default: the cases of the built-in rules and of every --rules folder."),
     ] = None,
     fmt: FormatOpt = None,
+    require_cases: Annotated[bool, typer.Option(
+        "--require-cases", help="Fail when a rule under test has no worked case (else a warning).")] = False,
+    record: Annotated[Optional[str], typer.Option(
+        "--record", metavar="CASE",
+        help="Run the case named CASE (or its number, from 1) of the one case FILE given and write what "
+             "marenew computes into its `expect`: a starting point to check, never the answer.")] = None,
     rules: RulesOpt = None,
 ) -> None:
     """Run worked cases: each evaluates an inline credential file on a day and compares the result
-    with what the case expects. Prints each failure as `file: case 'name': field expected X, got Y`,
-    then `N passed, M failed`.
+    with what the case expects. Prints each failure as
+    `file:line:col: error: case 'name': field expected X, got Y`, then what the cases exercise per
+    rule (states, renewal paths, dated values), then `N passed, M failed`.
 
     The rules under test are the built-in ones, then --rules/MARENEW_RULES folders, then the rules
-    folders that PATHs point into. Exit 0 all passed; 1 a case failed; 2 a broken case file or
-    usage error.
+    folders that PATHs point into. A rule of a folder under test that no case exercises is a
+    warning (an error with --require-cases). Exit 0 all passed; 1 a case failed (or a rule has no
+    case, with --require-cases); 2 a broken case file or usage error.
 
-    Example: marenew rules test rules/cases/cma.yaml --format json
+    Example: marenew rules test rules/ --require-cases
     """
     from marenew.cli.common import guarded, rules_dirs, write_json
     from marenew.cli.exitcodes import ExitCode
@@ -260,27 +268,82 @@ def test_cases(
             raise InputError([Problem(str(p), None, None, "no such file or folder") for p in missing])
         folders = [f for f in rules_folders_for(given) if f.resolve() != builtin_rules_dir().resolve()]
         ruleset = load_rules(extra + [f for f in folders if f not in extra])
+        if record is not None:
+            _record(given, record, ruleset)
+            return
         files = case_files(targets)
         if not files:
             where = ", ".join(str(t) for t in given) if given else "the built-in rules and --rules folders"
             raise InputError([Problem(where, None, None, "no case files found (YAML files in a cases/ folder)")])
         run = run_files(files, ruleset, source_of=_display_path)
+        report = _coverage(ruleset, given, extra, run)
+        from marenew.ruletools.coverage import without_cases
+
+        uncovered = without_cases(report, required=require_cases)
+        summary = run.summary()
+        if uncovered:
+            summary += f"; {len(uncovered)} rule{'s' if len(uncovered) != 1 else ''} without cases"
 
         chosen = _chosen(fmt)
         if chosen is ReportFormat.json:
-            write_json(run.as_json())
+            write_json({**run.as_json(), "coverage": [c.as_json() for c in report],
+                        "without_cases": [p.as_dict() for p in uncovered], "summary": summary})
         else:
             out = []
             for result in run.results:
                 if chosen is ReportFormat.github:
                     out += [f"::error file={_github_escape(result.file, prop=True)},"
-                            f"line={f.line or result.line or 1}::"
+                            f"line={f.line or result.line or 1},col={(f.col if f.line else result.col) or 1}::"
                             + _github_escape(f"case '{result.name}': {f.message}") for f in result.failures]
                 else:
                     out += result.lines()
-            out.append(run.summary())
+            out += [github_line(p) if chosen is ReportFormat.github else str(p) for p in uncovered]
+            if report:
+                out.append("Coverage (cases per status, renewal path and dated value):")
+                out += [f"  {line}" for cov in report for line in cov.lines()]
+            out.append(summary)
             echo_lines(out)
-        raise typer.Exit(ExitCode.ATTENTION if run.failed else ExitCode.OK)
+        failed = run.failed or (require_cases and uncovered)
+        raise typer.Exit(ExitCode.ATTENTION if failed else ExitCode.OK)
+
+
+def _coverage(ruleset, given: list[Path], extra: list[Path], run):
+    """Coverage of the rules under test: with PATHs, the rules of each rules folder given whole
+    (the folder, or its cases/ folder) and every rule a case uses; without, every rule."""
+    from marenew.ruletools.cases import CASES_FOLDER
+    from marenew.ruletools.coverage import coverage
+
+    if given:
+        whole = {(p if p.name != CASES_FOLDER else p.parent).resolve() for p in given if p.is_dir()}
+        used = {ex.cert for _, ex in run.exercised()}
+        keys = [k for k in ruleset.rules if ruleset.origin[k].resolve().parent in whole or k in used]
+    else:
+        keys = list(ruleset.rules)
+    under_test = {}
+    for key in keys:
+        doc = ruleset.documents[key]
+        overlay = ruleset.overlays.get(key)
+        line, col = overlay.anchor if overlay else doc.locate(("id",))
+        under_test[key] = (ruleset.rules[key], _display_path(ruleset.origin[key]), line, col)
+    return coverage(under_test, run.exercised())
+
+
+def _record(given: list[Path], which: str, ruleset) -> None:
+    """`rules test --record CASE FILE`: write what the engine says into the case's `expect`."""
+    from marenew.load.problems import InputError, Problem
+    from marenew.ruletools.record import record_case
+    from marenew.store.atomic import atomic_output
+
+    if len(given) != 1 or not given[0].is_file():
+        raise typer.BadParameter("give exactly one case FILE with --record", param_hint="PATH")
+    path = given[0]
+    text, name, certs = record_case(path, which, ruleset, source=_display_path(path))
+    if text is None:
+        raise InputError([Problem(_display_path(path), None, None, "nothing to record")])
+    with atomic_output(path, force=True) as out:
+        out.write(text)
+    echo_lines([f"recorded what marenew computes for {', '.join(certs)} into the expect of case '{name}' in "
+                f"{_display_path(path)}: check every value against the body's rules before you commit it"])
 
 
 # --- rules export / rules new: files to start from ------------------------------------------------------------------
@@ -341,7 +404,7 @@ def export(
         from marenew.ruletools.kit import export_outputs
 
         outputs = export_outputs(load_rules(), list(ids or []), __version__)
-        typer.echo("\n".join(_write_outputs(folder, outputs, force=force)))
+        echo_lines(_write_outputs(folder, outputs, force=force))
 
 
 @app.command("new")
@@ -379,4 +442,4 @@ def new(
         lines = _write_outputs(folder, outputs, force=force)
         lines.append(f"next: replace each FILL-IN, then run marenew rules check {_display_path(folder)} "
                      f"and marenew rules test {_display_path(folder)}")
-        typer.echo("\n".join(lines))
+        echo_lines(lines)

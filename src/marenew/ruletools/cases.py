@@ -45,6 +45,7 @@ from marenew.load.files import yaml_files
 from marenew.load.locate import suggest, validate
 from marenew.load.problems import InputError, Problem, key_path
 from marenew.load.yamlfile import Document, load_file
+from marenew.ruletools.coverage import Exercise
 
 CASES_FOLDER = "cases"
 
@@ -265,6 +266,7 @@ class Failure:
     expected: Any  # as JSON
     got: Any
     line: int | None = None  # of the expectation in the case file
+    col: int | None = None
 
     @property
     def message(self) -> str:
@@ -272,7 +274,7 @@ class Failure:
 
     def as_json(self) -> dict:
         return {"field": self.field, "expected": self.expected, "got": self.got, "line": self.line,
-                "message": self.message}
+                "col": self.col, "message": self.message}
 
 
 @dataclass(frozen=True)
@@ -281,14 +283,21 @@ class CaseResult:
     name: str
     line: int | None
     failures: tuple[Failure, ...] = ()
+    exercised: tuple[Exercise, ...] = ()  # what the case's credentials were judged (for coverage)
+    col: int | None = None
 
     @property
     def passed(self) -> bool:
         return not self.failures
 
+    def where(self, failure: Failure) -> str:
+        """``file:line:col`` of the expected value that failed (else of the case)."""
+        line, col = (failure.line, failure.col) if failure.line else (self.line, self.col)
+        return f"{self.file}:{line}:{col or 1}" if line else self.file
+
     def lines(self) -> list[str]:
-        """``file: case 'name': field expected X, got Y``, one per failure."""
-        return [f"{self.file}: case '{self.name}': {f.message}" for f in self.failures]
+        """``file:line:col: error: case 'name': field expected X, got Y``, one per failure."""
+        return [f"{self.where(f)}: error: case '{self.name}': {f.message}" for f in self.failures]
 
     def as_json(self) -> dict:
         return {"file": self.file, "name": self.name, "line": self.line, "passed": self.passed,
@@ -309,6 +318,10 @@ class CaseRun:
 
     def summary(self) -> str:
         return f"{self.passed} passed, {self.failed} failed"
+
+    def exercised(self):
+        """(case index, exercise) for every credential of every case run."""
+        return [(i, ex) for i, result in enumerate(self.results) for ex in result.exercised]
 
     def as_json(self) -> dict:
         return {"passed": self.passed, "failed": self.failed, "cases": [r.as_json() for r in self.results]}
@@ -359,17 +372,20 @@ def run_case(loaded: LoadedCase, ruleset: Any, holder: Any = None) -> CaseResult
     from marenew.core.engine import RuleGap, evaluate
 
     case = loaded.case
+    line, col = loaded.locate()
     if holder is None:
         holder = check_case(loaded, ruleset).holder
     try:
         report = evaluate(ruleset.rules, holder, case.as_of, member=case.member, warn_days=case.warn_days)
     except RuleGap as exc:
-        return CaseResult(loaded.file, case.name, loaded.line, (Failure("evaluation", "a result", str(exc)),))
+        return CaseResult(loaded.file, case.name, line, (Failure("evaluation", "a result", str(exc)),), col=col)
     by_cert = {c.cert.upper(): c.as_json() for c in report.credentials}
     failures: list[Failure] = []
     for cert, expect in case.expect.items():
         failures += _compare(loaded, cert, expect, by_cert[cert.upper()])
-    return CaseResult(loaded.file, case.name, loaded.line, tuple(failures))
+    exercised = tuple(Exercise(c.cert.upper(), c.status, c.cost.path, (case.as_of, c.certified_on, c.expires_on))
+                      for c in report.credentials)
+    return CaseResult(loaded.file, case.name, line, tuple(failures), exercised, col)
 
 
 def _compare(loaded: LoadedCase, cert: str, expect: CredentialExpect, got: dict) -> list[Failure]:
@@ -379,21 +395,21 @@ def _compare(loaded: LoadedCase, cert: str, expect: CredentialExpect, got: dict)
     def check(path: tuple, expected: Any, actual: Any) -> None:
         expected = _as_json_value(expected)
         if not _same(expected, actual):
-            line, _ = loaded.locate(*base, *path)
-            out.append(Failure(".".join([cert, *map(str, path)]), expected, actual, line))
+            line, col = loaded.locate(*base, *path)
+            out.append(Failure(".".join([cert, *map(str, path)]), expected, actual, line, col))
 
     for name in expect.model_fields_set:
         value = getattr(expect, name)
         if name in ("requirements", "caps"):
             listed = {item["id"]: item for item in got[name]}
             if not value and listed:  # `caps: {}` expects none at all
-                line, _ = loaded.locate(*base, name)
-                out.append(Failure(f"{cert}.{name}", "none", ", ".join(listed), line))
+                line, col = loaded.locate(*base, name)
+                out.append(Failure(f"{cert}.{name}", "none", ", ".join(listed), line, col))
             for item_id, sub in value.items():
                 if item_id not in listed:
-                    line, _ = loaded.locate(*base, name, item_id)
+                    line, col = loaded.locate(*base, name, item_id)
                     have = ", ".join(listed) or "none"
-                    out.append(Failure(f"{cert}.{name}.{item_id}", "present", f"absent (has: {have})", line))
+                    out.append(Failure(f"{cert}.{name}.{item_id}", "present", f"absent (has: {have})", line, col))
                     continue
                 for key in sorted(sub.model_fields_set):
                     check((name, item_id, key), getattr(sub, key), listed[item_id][key])
