@@ -65,13 +65,14 @@ def test_wrong_case_fails_with_file_case_field_expected_and_got(runner, write):
     result = invoke(runner, str(path))
     assert result.exit_code == 1
     lines = result.stdout.strip().splitlines()
-    prefix = f"{path}: case 'wrong on purpose': "
-    # one line per differing field, in the order written; points_needed 60 is right (no CE at all)
-    assert lines == [
-        prefix + "CMA.status expected grace, got lapsed",
-        prefix + "CMA.cost.amount expected 125, got 175",
-        "1 passed, 1 failed",
+    # one line per differing field, in the order written, at the expected value's line and column
+    # (`status: grace` is line 23: line 1 `cases:`, 2-13 RIGHT, then WRONG's 10th line);
+    # points_needed 60 is right (no CE at all)
+    assert lines[:2] == [
+        f"{path}:23:17: error: case 'wrong on purpose': CMA.status expected grace, got lapsed",
+        f"{path}:25:36: error: case 'wrong on purpose': CMA.cost.amount expected 125, got 175",
     ]
+    assert lines[-1] == "1 passed, 1 failed"
 
 
 def test_a_folder_of_cases_and_a_rules_folder_with_cases(runner, tmp_path):
@@ -83,7 +84,8 @@ def test_a_folder_of_cases_and_a_rules_folder_with_cases(runner, tmp_path):
         result = invoke(runner, str(target))
         assert result.exit_code == 1, result.output
         assert result.stdout.strip().splitlines()[-1] == "1 passed, 1 failed"
-        assert f"{cases / 'b.yaml'}: case 'wrong on purpose': CMA.status expected grace, got lapsed" in result.stdout
+        assert f"{cases / 'b.yaml'}:11:17: error: case 'wrong on purpose': CMA.status expected grace, got lapsed" \
+            in result.stdout
 
 
 def test_a_rules_folder_tests_its_own_rules(runner, tmp_path):
@@ -97,11 +99,11 @@ def test_a_rules_folder_tests_its_own_rules(runner, tmp_path):
         "cases:\n" + RIGHT.replace("cert: CMA", "cert: XCMA").replace("      CMA:", "      XCMA:"))
     result = invoke(runner, str(folder))
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == "1 passed, 0 failed"
+    assert result.stdout.strip().splitlines()[-1] == "1 passed, 0 failed"
     # no PATH: the built-in cases plus those of every --rules folder
     result = invoke(runner, "--rules", str(folder))
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == f"{_builtin_case_count() + 1} passed, 0 failed"
+    assert result.stdout.strip().splitlines()[-1] == f"{_builtin_case_count() + 1} passed, 0 failed"
 
 
 def test_unknown_is_not_zero(runner, write):
@@ -117,7 +119,7 @@ def test_unknown_is_not_zero(runner, write):
 """)
     result = invoke(runner, str(path))
     assert result.exit_code == 1
-    assert f"{path}: case 'lapsed RMA': RMA.cost.amount expected 0, got null" in result.stdout
+    assert f"{path}:7:26: error: case 'lapsed RMA': RMA.cost.amount expected 0, got null" in result.stdout
 
 
 def test_empty_caps_means_none(runner, write):
@@ -145,6 +147,7 @@ def test_json_format(runner, write):
     assert wrong["failures"][0] == {
         "field": "CMA.status", "expected": "grace", "got": "lapsed",
         "line": 23,  # `status: grace`: line 1 `cases:`, 2-13 RIGHT, then WRONG's 10th line
+        "col": 17,
         "message": "CMA.status expected grace, got lapsed",
     }
     assert wrong["failures"][1]["expected"] == 125 and wrong["failures"][1]["got"] == 175
@@ -155,9 +158,9 @@ def test_github_format_points_at_the_expected_line(runner, write):
     result = invoke(runner, str(path), env={"GITHUB_ACTIONS": "true"})  # chosen by default on GitHub
     assert result.exit_code == 1
     errors = [line for line in result.stdout.splitlines() if line.startswith("::error")]
-    assert errors[0] == f"::error file={str(path).replace(':', '%3A')},line=23::case 'wrong on purpose': " \
+    assert errors[0] == f"::error file={str(path).replace(':', '%3A')},line=23,col=17::case 'wrong on purpose': " \
                         "CMA.status expected grace, got lapsed"
-    assert re.match(r"::error file=.*,line=25::.*CMA.cost.amount expected 125, got 175", errors[1])
+    assert re.match(r"::error file=.*,line=25,col=36::.*CMA.cost.amount expected 125, got 175", errors[1])
 
 
 @pytest.mark.parametrize(
@@ -255,5 +258,6 @@ def test_copy_of_builtin_cases_with_one_value_changed(runner, tmp_path):
     rule.write_text(text.replace("all: {value: 50, source: AAMA-EXPIRED", "all: {value: 60, source: AAMA-EXPIRED"))
     result = invoke(runner, str(folder / "cases" / "cma.yaml"))
     assert result.exit_code == 1
-    assert (f"{folder / 'cases' / 'cma.yaml'}: case 'lapsed member pays the exam plus reactivation, 125 + 50 = 175': "
-            "CMA.cost.amount expected 175, got 185") in result.stdout
+    assert re.search(re.escape(str(folder / "cases" / "cma.yaml")) + r":\d+:\d+: error: "
+                     + re.escape("case 'lapsed member pays the exam plus reactivation, 125 + 50 = 175': "
+                                 "CMA.cost.amount expected 175, got 185"), result.stdout)
