@@ -443,3 +443,49 @@ def new(
         lines.append(f"next: replace each FILL-IN, then run marenew rules check {_display_path(folder)} "
                      f"and marenew rules test {_display_path(folder)}")
         echo_lines(lines)
+
+
+# --- rules diff: what a folder changes against the built-ins ------------------------------------------------------
+
+
+@app.command("diff")
+def diff(
+    folders: Annotated[Optional[list[Path]], typer.Argument(
+        metavar="[DIR]...", show_default=False,
+        help="Rules folders (default: the --rules/MARENEW_RULES folders).")] = None,
+    json: JsonOpt = False,
+    rules: RulesOpt = None,
+) -> None:
+    """What each folder changes against the built-in rules, rule by rule and figure by figure
+    (value, source, confidence), and any other field that differs; a rule with a built-in's id
+    that is not an overlay is flagged, since it hides the built-in's later corrections. Review it
+    after upgrading marenew. Sorted: the same files always give the same output.
+
+    Example: marenew rules diff my-rules --json
+    """
+    from marenew.cli.common import guarded, rules_dirs, write_json
+
+    with guarded():
+        from marenew.load.problems import InputError, Problem
+        from marenew.load.rules import load_rules, rule_files
+        from marenew.ruletools.diff import diff_rule
+
+        targets = list(folders or []) or rules_dirs(rules)
+        if not targets:
+            raise typer.BadParameter("give a rules folder (DIR), or --rules DIR / MARENEW_RULES", param_hint="DIR")
+        bad = [Problem(str(f), None, None, "no such folder") for f in targets if not f.is_dir()]
+        if bad:
+            raise InputError(bad)
+        builtin = load_rules()
+        out = []
+        for folder in targets:
+            ruleset = load_rules([folder])
+            mine = {p.resolve() for p in rule_files(folder)}
+            for key in sorted(k for k in ruleset.rules if ruleset.origin[k].resolve() in mine):
+                out.append(diff_rule(ruleset.rules[key], builtin.get(key),
+                                     file=_display_path(ruleset.origin[key]), overlay=key in ruleset.overlays))
+        if json:
+            write_json({"folders": [_display_path(f) for f in targets], "rules": [d.as_json() for d in out]})
+            return
+        lines = [line for d in out for line in d.lines()]
+        echo_lines(lines or ["no rules in " + ", ".join(_display_path(f) for f in targets)])
