@@ -45,6 +45,16 @@ def semantic_problems(holder: CredentialFile, doc: Locator, ruleset: RuleSet, *,
     return out
 
 
+def searched(ruleset: RuleSet) -> str:
+    """Where the rules were read from, and what to do when a rules folder is missing."""
+    from marenew.load.rules import builtin_rules_dir
+
+    builtin = builtin_rules_dir().resolve()
+    places = ["the built-in rules" if f.resolve() == builtin else str(f) for f in ruleset.folders]
+    return (f"rules read from: {', '.join(places) or 'nowhere'}; a rules folder may be missing: "
+            "give it with --rules DIR or in MARENEW_RULES")
+
+
 def credential_problems(credentials: list[Credential], ruleset: RuleSet, today: dt.date, add: Add) -> None:
     known = ", ".join(sorted(ruleset.ids()))
     seen: dict[str, int] = {}
@@ -53,7 +63,7 @@ def credential_problems(credentials: list[Credential], ruleset: RuleSet, today: 
         if cred is None:
             continue
         if cred.key not in ruleset:
-            add(base + ("cert",), f"unknown certification `{cred.cert}`; known: {known}")
+            add(base + ("cert",), f"unknown certification `{cred.cert}`; known: {known}; {searched(ruleset)}")
             continue
         if cred.key in seen:
             add(base + ("cert",), f"{cred.cert} is listed twice (also credentials[{seen[cred.key]}])")

@@ -26,8 +26,7 @@ from marenew.load.yamlfile import Document
 EXTENDS = "extends"
 # The effective date given to an undated figure that an overlay dates: in force since always.
 SINCE_ALWAYS = dt.date.min
-# The keys of one dated entry ({value, source, confidence, ...}); the rest of a figure (a note on
-# the whole figure) stays with the figure.
+# A mapping with one of these keys is a figure ({value, source, confidence} or dated `values`).
 _FIGURE_KEYS = ("value", "values")
 
 
@@ -87,9 +86,9 @@ def _merge_figure(base: dict, overlay: dict, path: tuple, given: set[tuple]) -> 
     if isinstance(base.get("values"), dict):
         history = dict(base["values"])
         rest = {k: v for k, v in base.items() if k != "values"}
-    else:  # an undated figure: its entry stays in force until the overlay's first date
-        history = {SINCE_ALWAYS: {k: v for k, v in base.items() if k != "note"}}
-        rest = {k: v for k, v in base.items() if k == "note"}
+    else:  # an undated figure: its entry (note and all) stays in force until the overlay's first date
+        history = {SINCE_ALWAYS: dict(base)}
+        rest = {}
     for day, entry in dated.items():
         history[day] = entry
         given.add(path + ("values", day))
