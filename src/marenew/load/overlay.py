@@ -141,8 +141,8 @@ def overlay_document(base: Document, overlay: Document) -> tuple[Document, Overl
                 merged.key_marks[node] = overlay.key_marks[node]
             if node in overlay.scalars:
                 merged.scalars[node] = overlay.scalars[node]
-        else:  # from the rule extended: reported at `extends:`
-            merged.marks[node] = anchor
+        elif anchor[0] is not None:  # from the rule extended: reported at `extends:`
+            merged.marks[node] = (anchor[0], anchor[1] or 1)
             if node in base.scalars:
                 merged.scalars[node] = base.scalars[node]
     return merged, info, problems

@@ -15,6 +15,7 @@ from pathlib import Path
 from marenew.load.problems import InputError, Problem
 from marenew.load.rules import FILL_IN, RuleSet, builtin_rules_dir
 from marenew.ruletools.cases import CASES_FOLDER
+
 README = "README.md"
 ID_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 

@@ -33,7 +33,7 @@ def _items(doc: Document) -> tuple[list, tuple]:
 
 
 def _find(doc: Document, which: str) -> int:
-    items, base = _items(doc)
+    items, _ = _items(doc)
     names = [item.get("name") if isinstance(item, dict) else None for item in items]
     if which in names:
         return names.index(which)
@@ -98,12 +98,13 @@ def record_case(path: Path, which: str, ruleset: Any, *, source: str) -> tuple[s
         report = evaluate(ruleset.rules, holder, case.as_of, member=case.member, warn_days=case.warn_days)
     except RuleGap as exc:
         raise InputError([Problem(source, *doc.locate(prefix), f"the engine cannot judge this case: {exc}")]) from None
-    old = sub.data.get("expect") if isinstance(sub.data.get("expect"), dict) else {}
+    written = sub.data.get("expect")
+    old: dict = written if isinstance(written, dict) else {}
     recorded = {}
     for result in report.credentials:
         cert = next((c for c in held if c.upper() == result.cert.upper()), result.cert)
-        before = old.get(cert) if isinstance(old.get(cert), dict) else {}
-        recorded[cert] = expected_values(result.as_json(), set(before))
+        before = old.get(cert)
+        recorded[cert] = expected_values(result.as_json(), set(before) if isinstance(before, dict) else set())
     return _rewrite(read_text(path, source), base, index, recorded), case.name, list(recorded)
 
 
