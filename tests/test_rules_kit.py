@@ -342,7 +342,7 @@ def test_coverage_and_require_cases(tmp_path):
     other_line = next(n for n, t in enumerate(demo.splitlines(), 1) if t.startswith("id:"))
     assert f"{folder / 'other.yaml'}:{other_line}:5: warning: id: no worked case exercises `OTHER`" in result.stdout
     assert result.stdout.splitlines()[-1].endswith("; 1 rule without cases")
-    assert f"  OTHER ({folder / 'other.yaml'}): no cases" in result.stdout
+    assert f"  OTHER: no cases ({folder / 'other.yaml'})" in result.stdout
     strict = run("test", folder, "--require-cases")
     assert strict.exit_code == 1
     assert f"{folder / 'other.yaml'}:{other_line}:5: error: id: no worked case exercises `OTHER`" in strict.stdout
@@ -379,3 +379,6 @@ def test_unknown_certification_names_the_folders_searched(tmp_path):
     assert f"{file}:3:12: error: credentials[0].cert: unknown certification `WA-MAC`" in result.stderr
     assert f"rules read from: the built-in rules, {mine}; a rules folder may be missing" in result.stderr
     assert "MARENEW_RULES" in result.stderr
+    # the built-in rules alone: the known ids are the whole message
+    alone = cli("status", file)
+    assert alone.exit_code == 2 and "rules read from" not in alone.stderr

@@ -299,7 +299,7 @@ def test_cases(
                     out += result.lines()
             out += [github_line(p) if chosen is ReportFormat.github else str(p) for p in uncovered]
             if report:
-                out.append("Coverage (cases per status, renewal path and dated value):")
+                out.append("Coverage: the statuses, renewal paths and dated values the cases exercise")
                 out += [f"  {line}" for cov in report for line in cov.lines()]
             out.append(summary)
             echo_lines(out)

@@ -46,12 +46,15 @@ def semantic_problems(holder: CredentialFile, doc: Locator, ruleset: RuleSet, *,
 
 
 def searched(ruleset: RuleSet) -> str:
-    """Where the rules were read from, and what to do when a rules folder is missing."""
+    """With rules folders of one's own: where the rules were read from, and that one may be
+    missing (a folder left out of --rules or MARENEW_RULES). Nothing with the built-ins alone."""
     from marenew.load.rules import builtin_rules_dir
 
     builtin = builtin_rules_dir().resolve()
+    if all(f.resolve() == builtin for f in ruleset.folders):
+        return ""
     places = ["the built-in rules" if f.resolve() == builtin else str(f) for f in ruleset.folders]
-    return (f"rules read from: {', '.join(places) or 'nowhere'}; a rules folder may be missing: "
+    return (f"; rules read from: {', '.join(places)}; a rules folder may be missing: "
             "give it with --rules DIR or in MARENEW_RULES")
 
 
@@ -63,7 +66,7 @@ def credential_problems(credentials: list[Credential], ruleset: RuleSet, today: 
         if cred is None:
             continue
         if cred.key not in ruleset:
-            add(base + ("cert",), f"unknown certification `{cred.cert}`; known: {known}; {searched(ruleset)}")
+            add(base + ("cert",), f"unknown certification `{cred.cert}`; known: {known}{searched(ruleset)}")
             continue
         if cred.key in seen:
             add(base + ("cert",), f"{cred.cert} is listed twice (also credentials[{seen[cred.key]}])")

@@ -10,6 +10,7 @@ or the expiry date (the late window's).
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -49,25 +50,26 @@ class RuleCoverage:
         return out
 
     def lines(self) -> list[str]:
-        """The rule's coverage in a few lines of at most 80 columns::
+        """The rule's coverage in one line, and a second naming what no case exercises::
 
-            CMA (rules/cma.yaml): 9 cases
-              states: active 3, expiring 2, grace 2, lapsed 2
-              paths: ce 6, exam 3; dated values: 2 of 2
+            CMA: 9 cases; states 3 of 4, paths 2 of 2, dated values 2 of 2
               not exercised: status grace
         """
-        head = f"{self.cert} ({self.file}): "
         if not self.cases:
-            return [head + "no cases"]
-        out = [head + f"{self.cases} case{'s' if self.cases != 1 else ''}",
-               "  states: " + ", ".join(f"{s} {n}" for s, n in self.statuses.items())]
-        paths = "  paths: " + ", ".join(f"{p} {n}" for p, n in self.paths.items())
+            return [f"{self.cert}: no cases ({self.file})"]
+
+        def share(counts: Iterable[int]) -> str:
+            counts = list(counts)
+            return f"{sum(1 for n in counts if n)} of {len(counts)}"
+
+        text = (f"{self.cert}: {self.cases} case{'s' if self.cases != 1 else ''}; "
+                f"states {share(self.statuses.values())}, paths {share(self.paths.values())}")
         if self.dated:
-            paths += f"; dated values: {sum(1 for *_, n in self.dated if n)} of {len(self.dated)}"
-        out.append(paths)
-        if self.missing():
-            out.append("  not exercised: " + ", ".join(self.missing()))
-        return out
+            text += f", dated values {share(n for *_, n in self.dated)}"
+        gaps = self.missing()
+        # at most 78 columns: the command indents each line by 2
+        return [text] + (textwrap.wrap(f"not exercised: {', '.join(gaps)}", width=76, initial_indent="  ",
+                                       subsequent_indent="    ", break_on_hyphens=False) if gaps else [])
 
     def as_json(self) -> dict:
         return {
