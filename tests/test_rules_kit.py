@@ -16,8 +16,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-from helpers import FIXTURES, REPO, RULES_DIR, cli
 
+from helpers import FIXTURES, REPO, RULES_DIR, cli
 from marenew.load.rules import load_rules
 
 DAY_BEFORE = dt.date(2026, 12, 1)
@@ -382,3 +382,22 @@ def test_unknown_certification_names_the_folders_searched(tmp_path):
     # the built-in rules alone: the known ids are the whole message
     alone = cli("status", file)
     assert alone.exit_code == 2 and "rules read from" not in alone.stderr
+
+
+def test_an_overlay_read_from_the_rule_cache_keeps_what_it_changed(tmp_path, builtin):
+    from marenew.store import rulecache
+
+    folder = tmp_path / "mine"
+    fee_overlay(folder, builtin)
+    reads = []
+
+    def load():
+        reads.append(1)
+        return load_rules([folder])
+
+    folders = [RULES_DIR, folder]
+    first = rulecache.cached_rules(folders, tmp_path / "cache", load)
+    second = rulecache.cached_rules(folders, tmp_path / "cache", load)
+    assert len(reads) == 1  # the second came from the cache
+    assert second.overlays["CMA"].paths == first.overlays["CMA"].paths
+    assert second.folders == first.folders

@@ -321,9 +321,9 @@ def _coverage(ruleset, given: list[Path], extra: list[Path], run):
         keys = list(ruleset.rules)
     under_test = {}
     for key in keys:
-        doc = ruleset.documents[key]
+        doc = ruleset.documents.get(key)
         overlay = ruleset.overlays.get(key)
-        line, col = overlay.anchor if overlay else doc.locate(("id",))
+        line, col = overlay.anchor if overlay else doc.locate(("id",)) if doc else (None, None)
         under_test[key] = (ruleset.rules[key], _display_path(ruleset.origin[key]), line, col)
     return coverage(under_test, run.exercised())
 
@@ -384,7 +384,7 @@ ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite files that al
 def export(
     folder: Annotated[Path, typer.Argument(metavar="DIR", help="Folder to write into (created if needed).",
                                            show_default=False)],
-    ids: Annotated[Optional[list[str]], typer.Argument(metavar="[ID]...", show_default=False,
+    ids: Annotated[Optional[list[str]], typer.Argument(metavar="ID", show_default=False,
                                                        help="Certification ids (default: every built-in rule).")] = None,
     force: ForceOpt = False,
 ) -> None:
@@ -451,7 +451,7 @@ def new(
 @app.command("diff")
 def diff(
     folders: Annotated[Optional[list[Path]], typer.Argument(
-        metavar="[DIR]...", show_default=False,
+        metavar="DIR", show_default=False,
         help="Rules folders (default: the --rules/MARENEW_RULES folders).")] = None,
     json: JsonOpt = False,
     rules: RulesOpt = None,

@@ -27,7 +27,6 @@ from marenew.load.rulecheck import (
 )
 from marenew.load.yamlfile import Document, load_file
 
-
 # The placeholder `marenew rules new` leaves for each value to fill in.
 FILL_IN = "FILL-IN"
 

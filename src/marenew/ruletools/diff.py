@@ -100,7 +100,7 @@ def _entries(rule: Rule) -> dict[tuple[str, str | None], dict]:
 
 
 def _dated(fig: Figure) -> list[tuple[str | None, Any]]:
-    return [(None if since in (None, SINCE_ALWAYS) else since.isoformat(), entry)  # type: ignore[union-attr]
+    return [(None if since is None or since == SINCE_ALWAYS else since.isoformat(), entry)
             for since, entry in fig.entries()]
 
 

@@ -25,7 +25,7 @@ from marenew import __version__
 if TYPE_CHECKING:
     from marenew.load.rules import RuleSet
 
-FORMAT = 1  # of the cache file; bump when its layout changes
+FORMAT = 2  # of the cache file; bump when its layout changes
 PROTOCOL = pickle.HIGHEST_PROTOCOL
 PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -99,9 +99,10 @@ def cached_rules(folders: Sequence[Path], cache: Path, load: Callable[[], RuleSe
     try:
         with open(path, "rb") as f:
             if pickle.load(f) == stamp:
-                rules, origin = pickle.load(f)
-                if isinstance(rules, dict) and isinstance(origin, dict):
-                    return RuleSet(rules=rules, origin=origin)
+                rules, origin, overlays, read = pickle.load(f)
+                if isinstance(rules, dict) and isinstance(origin, dict) and isinstance(overlays, dict):
+                    # what overlays changed (`rules show` marks it) and the folders read (messages)
+                    return RuleSet(rules=rules, origin=origin, overlays=overlays, folders=list(read))
     except Exception:  # noqa: BLE001, S110 - unreadable, truncated or foreign: read the files instead
         pass
     ruleset = load()
@@ -117,7 +118,7 @@ def _write(path: Path, stamp: tuple, ruleset: RuleSet) -> None:
     buffer = io.BytesIO()
     try:
         pickle.dump(stamp, buffer, PROTOCOL)
-        _Pickler(buffer, PROTOCOL).dump((ruleset.rules, ruleset.origin))
+        _Pickler(buffer, PROTOCOL).dump((ruleset.rules, ruleset.origin, ruleset.overlays, ruleset.folders))
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, buffer.getvalue(), force=True)
     except Exception:  # noqa: BLE001, S110 - a cache that cannot be written is only slower
