@@ -114,5 +114,6 @@ def calendar(
             sys.stdout.buffer.flush()
         else:
             write_atomic(output, data, force=force)
-            n = data.count(b"BEGIN:VEVENT")
-            sys.stderr.write(f"wrote {n} event{'s' if n != 1 else ''} to {output}\n")
+            from marenew.core.words import plural
+
+            sys.stderr.write(f"wrote {plural(data.count(b'BEGIN:VEVENT'), 'event')} to {output}\n")

@@ -33,6 +33,7 @@ from marenew.core.results import (
     num,
 )
 from marenew.core.rule import CE, Fee, Figure, PathId, Period, RecurringFee, Rule, Source, weakest
+from marenew.core.words import plural
 
 
 class RuleGap(ValueError):
@@ -256,7 +257,7 @@ def _candidates(
                 cand.note(f"{rule.body} gives no conversion for college credits")
                 continue
             cand.points = credit.college_credits * college
-            cand.note(f"{credit.college_credits:g} college credit(s) x {college:g} = {cand.points:g} {ce.unit}, "
+            cand.note(f"{plural(float(credit.college_credits), 'college credit')} x {college:g} = {cand.points:g} {ce.unit}, "
                       f"not {_approved_label(ce)}")
         if credit.date < start:
             cand.note(f"before this cycle began ({start})")

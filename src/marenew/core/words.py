@@ -47,9 +47,10 @@ def points(x: float | None) -> str:
     return f"{x:g}"
 
 
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """``1 file``, ``2 files``, ``2 people`` (with ``many``)."""
-    return f"{n} {word if n == 1 else many or word + 's'}"
+def plural(n: float, word: str, many: str | None = None) -> str:
+    """``1 file``, ``2 files``, ``2 people`` (with ``many``), ``1.5 college credits``."""
+    count = f"{n:g}" if isinstance(n, float) else str(n)
+    return f"{count} {word if n == 1 else many or word + 's'}"
 
 
 def and_join(parts: Sequence[str]) -> str:

@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from marenew.core.words import plural
 from marenew.report.plantext import pace_text, shortfall_text
 from marenew.report.safe import without_controls
 
@@ -132,7 +133,7 @@ def build_calendar(hp: HolderPlan, alarms: Sequence[int] = DEFAULT_ALARMS) -> by
             for days in days_before:
                 alarm = Alarm()
                 alarm.add("action", "DISPLAY")
-                when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
+                when = "today" if days == 0 else f"in {plural(days, 'day')}"
                 alarm.add("description", f"{summary} ({when}, {key.date})")
                 alarm.add("trigger", dt.timedelta(days=-days))
                 event.add_component(alarm)

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
 
     from marenew.core.plan import HolderPlan, Plan
 
+from marenew.core.words import plural
 from marenew.report.plantext import comparison_text, pace_text, shortfall_text
 
 # Timeline marks, most important first: when two land on one cell, the first wins.
@@ -125,8 +126,7 @@ def plan_panel(plan: Plan, width: int):
 
 
 def render_plan(out: Console, hp: HolderPlan) -> None:
-    n = len(hp.plans)
-    out.print(f"{hp.holder}: {n} credential{'s' if n != 1 else ''}, most urgent first, as of {hp.as_of}")
+    out.print(f"{hp.holder}: {plural(len(hp.plans), 'credential')}, most urgent first, as of {hp.as_of}")
     # Panel border and padding take 4 columns; a very wide terminal gets a bar of at most 100.
     width = max(20, min(out.width - 4, 100))
     for plan in hp.plans:

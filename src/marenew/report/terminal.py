@@ -107,7 +107,7 @@ def price_table(console: Console, prices: list[PriceList], *, member: bool) -> N
         regular = p.rule.renewal.regular
         others = ", ".join(f"{pid} {fee_text(item, mark=False)}" for pid, item in p.fees.items() if pid != regular)
         recurring = ", ".join(f"{r.label} {fee_text(r, mark=False)} every {r.every_months} mo" for r in p.recurring) or "-"
-        cycle = f"{p.cycle_months} months" if p.cycle_months else "unknown"
+        cycle = plural(p.cycle_months, "month") if p.cycle_months else "unknown"
         table.add_row(p.rule.id, p.rule.body, cycle, f"{regular} {fee_text(p.fees[regular], mark=False)}", others or "-",
                       recurring, money(p.per_year), p.confidence)
     console.print(table)

@@ -41,6 +41,7 @@ from pydantic import Field
 from marenew.core.base import Confidence, Strict
 from marenew.core.defaults import WARN_DAYS
 from marenew.core.results import Status
+from marenew.core.words import plural
 from marenew.load.files import yaml_files
 from marenew.load.locate import suggest, validate
 from marenew.load.problems import InputError, Problem, key_path
@@ -430,7 +431,7 @@ def _compare_items(loaded: LoadedCase, cert: str, expected: list[FeeItemExpect],
     if len(expected) != len(got):
         line, _ = loaded.locate(*base)
         labels = "; ".join(f"{g['label']} {g['amount']}" for g in got) or "none"
-        return [Failure(f"{cert}.cost.items", f"{len(expected)} items", f"{len(got)} ({labels})", line)]
+        return [Failure(f"{cert}.cost.items", plural(len(expected), "item"), f"{len(got)} ({labels})", line)]
     out = []
     for i, (want, have) in enumerate(zip(expected, got)):
         for key in sorted(want.model_fields_set):
