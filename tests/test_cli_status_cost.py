@@ -269,8 +269,9 @@ def test_cost_cert_filter(runner):
     data = json.loads(run(runner, "cost", "--json", "--cert", "cma", "--cert", "RMA").stdout)
     assert [c["cert"] for c in data["certs"]] == ["CMA", "RMA"]
     out = run(runner, "cost", "--cert", "NCMA").stdout
-    rows = re.findall(r"^│ (\w+) ", out, flags=re.M)  # the cert column of each table row
-    assert rows == ["NCMA"]
+    assert re.findall(r"^│ (\w+) ", out, flags=re.M) == ["NCMA"]  # the cert column of each table row
+    narrow = run(runner, "cost", "--cert", "NCMA", env={"COLUMNS": "80"}).stdout
+    assert re.findall(r"^(\S+) \([^)]+\): cycle ", narrow, flags=re.M) == ["NCMA"]  # a heading per certification
 
 
 def test_cost_unknown_cert_is_a_usage_error(runner):

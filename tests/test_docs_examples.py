@@ -112,6 +112,22 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert "mkdocs build --strict" in ci
 
 
+@pytest.mark.parametrize("page", ["README.md", "docs/index.md"])
+def test_front_pages_name_every_built_in_certification(page: str) -> None:
+    from marenew.api import load_rules
+
+    text = " ".join((REPO / page).read_text(encoding="utf-8").split())
+    missing = [cert for cert in load_rules().ids() if not re.search(rf"\b{re.escape(cert)}\b", text)]
+    assert not missing, f"{page} does not name {missing}: say what marenew knows"
+
+
+def test_rules_readme_stands_alone_when_copied() -> None:
+    """rules/README.md travels with a copied rules folder (and the wheel): no link leaves the folder."""
+    text = (REPO / "rules" / "README.md").read_text(encoding="utf-8")
+    assert not re.search(r"\]\((?!https?://)(\.\./|/|docs/)", text), "a link leaves the rules folder"
+    assert "../" not in text
+
+
 def test_readme_is_short_and_links_every_docs_page() -> None:
     assert len(README.splitlines()) <= 200
     nav = re.findall(r"^\s*- [^:]+: (\S+\.md)$", (REPO / "mkdocs.yml").read_text(encoding="utf-8"), re.M)

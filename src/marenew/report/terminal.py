@@ -97,20 +97,45 @@ def status_report(console: Console, report: Report, *, explain: bool = False) ->
             console.print(credits_table(result))
 
 
+# Below this width the eight columns of the fee table would cut words and notes short: each
+# certification gets a few lines of its own instead.
+PRICE_TABLE_MIN_WIDTH = 120
+
+
 def price_table(console: Console, prices: list[PriceList], *, member: bool) -> None:
     from rich.table import Table
 
-    table = Table(title=f"Renewal fees ({'members' if member else 'non-members'}, USD)", title_justify="left")
-    for col in ("cert", "body", "cycle", "regular path", "other paths", "recurring", "per year", "confidence"):
-        table.add_column(col, justify="right" if col in ("per year",) else "left")
+    title = f"Renewal fees ({'members' if member else 'non-members'}, USD)"
+    rows = []
     for p in prices:
         regular = p.rule.renewal.regular
         others = ", ".join(f"{pid} {fee_text(item, mark=False)}" for pid, item in p.fees.items() if pid != regular)
-        recurring = ", ".join(f"{r.label} {fee_text(r, mark=False)} every {r.every_months} mo" for r in p.recurring) or "-"
+        recurring = ", ".join(f"{r.label} {fee_text(r, mark=False)} "
+                              + (f"every {plural(r.every_months, 'month')}" if r.every_months else "how often: unknown")
+                              for r in p.recurring) or "-"
         cycle = plural(p.cycle_months, "month") if p.cycle_months else "unknown"
-        table.add_row(p.rule.id, p.rule.body, cycle, f"{regular} {fee_text(p.fees[regular], mark=False)}", others or "-",
-                      recurring, money(p.per_year), p.confidence)
-    console.print(table)
+        rows.append((p.rule.id, p.rule.body, cycle, f"{regular} {fee_text(p.fees[regular], mark=False)}", others or "-",
+                     recurring, money(p.per_year), p.confidence))
+    if console.width < PRICE_TABLE_MIN_WIDTH:
+        console.print(title)
+        for cert, body, cycle, regular_fee, others, recurring, per_year, confidence in rows:
+            console.print()
+            console.print(f"{cert} ({body}): cycle {cycle}, per year {per_year}, confidence {confidence}")
+            grid = Table.grid(padding=(0, 2))
+            grid.add_column(no_wrap=True)
+            grid.add_column()
+            grid.add_row("  regular path", regular_fee)
+            grid.add_row("  other paths", others)
+            grid.add_row("  recurring", recurring)
+            console.print(grid)
+        console.print()
+    else:
+        table = Table(title=title, title_justify="left")
+        for col in ("cert", "body", "cycle", "regular path", "other paths", "recurring", "per year", "confidence"):
+            table.add_column(col, justify="right" if col in ("per year",) else "left")
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
     console.print("per year: the cheapest path open to a current holder spread over the cycle, plus recurring fees; "
                   "unknown where a fee it needs is not published.")
 
