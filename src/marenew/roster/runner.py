@@ -17,6 +17,7 @@ one batch or partition and its rows.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import multiprocessing
@@ -222,10 +223,38 @@ class Pool:
             pending = still
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.terminate()
-            self.pool.join()
-            self.pool = None
+        pool, self.pool = self.pool, None
+        if pool is None:
+            return
+        stopping = isinstance(sys.exc_info()[1], (KeyboardInterrupt, SystemExit))
+        workers = list(pool._pool)  # noqa: SLF001 - see _stop
+        if stopping or any(w.exitcode is not None for w in workers):
+            _stop(pool)
+            return
+        pool.terminate()
+        pool.join()
+
+
+def _stop(pool) -> None:
+    """Stop a pool after Ctrl-C or SIGTERM. A signal to the process group may kill a worker while
+    it holds the task queue's lock (an idle worker waits for its next task holding it), and
+    ``Pool.terminate`` would then wait for that lock forever: instead the worker handler is told
+    to start no replacement, every worker is killed at once and the pool's own finalizer is
+    cancelled. The workers hold nothing that needs cleaning: their run files are in the spill
+    folder, which the caller removes."""
+    from multiprocessing.pool import TERMINATE
+
+    handler = pool._worker_handler  # noqa: SLF001 - no public way to stop the pool without that lock
+    handler._state = TERMINATE  # noqa: SLF001
+    with contextlib.suppress(Exception):
+        pool._change_notifier.put(None)  # noqa: SLF001 - wake the handler so that it sees the state
+    handler.join(2)
+    for worker in pool._pool:  # noqa: SLF001
+        if worker.exitcode is None:
+            worker.kill()
+    for worker in pool._pool:  # noqa: SLF001
+        worker.join(5)
+    pool._terminate.cancel()  # noqa: SLF001 - its terminate would wait for the lost lock at exit
 
 
 @dataclass
