@@ -155,6 +155,23 @@ def test_late_window_end_is_after_expiry_and_in_the_right_month(day, months):
         assert end.day == day.day or (end.day < day.day and periods.is_end_of_month(end))
 
 
+@settings(max_examples=1000, deadline=None)
+@given(day=st.dates(), months=st.integers(min_value=-3000, max_value=3000))
+def test_month_arithmetic_equals_dateutil(day, months):
+    """add_months and end_of_month do by hand what dateutil's relativedelta does: the same day or
+    the same error (a year outside the calendar) for any day and any number of months."""
+    from dateutil.relativedelta import relativedelta
+
+    try:
+        expected = day + relativedelta(months=months)
+    except (ValueError, OverflowError):
+        with pytest.raises((ValueError, OverflowError)):
+            periods.add_months(day, months)
+    else:
+        assert periods.add_months(day, months) == expected
+    assert periods.end_of_month(day) == day + relativedelta(day=31)
+
+
 # --- anniversaries (recurring fees) -----------------------------------------------------------
 
 

@@ -1,7 +1,8 @@
 """Date arithmetic of cycles, expiry and late windows: the one place that decides it.
 
-Months are calendar months (``relativedelta``): adding one month to January 31 gives the last
-day of February. A late window of N months after an expiry on the last day of a month ends on
+Months are calendar months: adding one month to January 31 gives the last day of February (the
+day of the month is kept, or cut to the month's last day; dateutil's ``relativedelta`` does the
+same, and a property test holds the two equal). A late window of N months after an expiry on the last day of a month ends on
 the last day of the Nth month after (2026-03-31 + 3 months -> 2026-06-30; 2026-04-30 -> 2026-07-31).
 """
 
@@ -9,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-
-from dateutil.relativedelta import relativedelta
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -28,12 +27,25 @@ def iso_day(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
 
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def days_in_month(year: int, month: int) -> int:
+    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+        return 29
+    return _MONTH_DAYS[month - 1]
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
-    return day + relativedelta(months=months)
+    """``day`` moved by whole calendar months, its day of the month cut to the month's length.
+    (Plain integer arithmetic: a roster does this for every credential.)"""
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    month += 1
+    return dt.date(year, month, min(day.day, days_in_month(year, month)))
 
 
 def end_of_month(day: dt.date) -> dt.date:
-    return day + relativedelta(day=31)
+    return day.replace(day=days_in_month(day.year, day.month))
 
 
 def is_end_of_month(day: dt.date) -> bool:
