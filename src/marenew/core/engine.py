@@ -12,8 +12,9 @@ Which date a figure is looked up at is decided here, once:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from marenew.core import dates as periods
 from marenew.core.base import Confidence
@@ -247,7 +248,7 @@ def _candidates(
     for credit in credits:
         cand = _Candidate(credit, None)
         out.append(cand)
-        if not credit.applies(rule.id):
+        if credit.applies_to is not None and not credit.applies(rule.id):
             cand.note(f"counts only for {', '.join(credit.applies_to or [])}")
             continue
         if credit.points is not None:
@@ -269,7 +270,8 @@ def _candidates(
             cand.note(f"after the as-of date ({as_of})")
             continue
         cand.eligible = cand.points is not None
-        cand.approved = credit.college_credits is None and credit.approved(approvers)
+        # Credit.approved, inline: this runs for every credit of a roster
+        cand.approved = credit.college_credits is None and any(b.upper() in approvers for b in credit.approved_by)
         if ce.categories:
             cand.category = areas.get(credit.category.strip().lower()) if credit.category is not None else None
             if credit.category is None:
@@ -525,6 +527,25 @@ def price_list(rule: Rule, member: bool, as_of: dt.date) -> PriceList:
 # --- the whole credential ---------------------------------------------------------------------
 
 
+# Figures that depend on a few keys only, worked out once per process: a roster judges many
+# credentials that share a rule, a certification date and an expiry (and, for the cost, a status,
+# a membership and the day). The values are frozen, so sharing them is safe; the rule object is
+# kept with each so that an id reused by another rule can never match.
+_MEMO: dict[tuple, tuple[Rule, Any]] = {}
+_MEMO_SIZE = 1 << 16
+
+
+def _memo(rule: Rule, key: tuple, make: Callable[[], Any]) -> Any:
+    found = _MEMO.get((id(rule), *key))
+    if found is not None and found[0] is rule:
+        return found[1]
+    value = make()  # an exception (RuleGap) is not kept: it is raised again next time
+    if len(_MEMO) >= _MEMO_SIZE:
+        _MEMO.clear()
+    _MEMO[(id(rule), *key)] = (rule, value)
+    return value
+
+
 def evaluate_credential(
     rule: Rule,
     cred: Credential,
@@ -535,10 +556,11 @@ def evaluate_credential(
     warn_days: int = WARN_DAYS,
     detail: bool = True,
 ) -> CredentialResult:
-    dates = credential_dates(rule, cred)
+    dates: Dates = _memo(rule, ("dates", cred.certified_on, cred.expires_on), lambda: credential_dates(rule, cred))
     status = status_on(as_of, dates.expires_on, dates.deadline, warn_days)
     ce = count_ce(rule, credits, cred.certified_on, dates.expires_on, as_of, detail=detail)
-    cost = cost_now(rule, status, member, as_of, cred.certified_on, dates.expires_on)
+    cost: Cost = _memo(rule, ("cost", status, member, as_of, cred.certified_on, dates.expires_on),
+                       lambda: cost_now(rule, status, member, as_of, cred.certified_on, dates.expires_on))
     warnings = list(dates.warnings)
     age = (as_of - rule.last_verified).days
     if age > STALE_AFTER_DAYS:

@@ -121,13 +121,17 @@ def credit_problems(credits: list[Credit], held: set[str], ruleset: RuleSet, tod
         why = implausible_date(credit.date)
         if why:
             add(base + ("date",), why)
-        _amount_problems(credit, base, add)
-        if not credit.title.strip():
+        points = credit.points
+        # the usual credit (points in range, no college credits) needs no closer look
+        if points is None or credit.college_credits is not None or not 0 < points <= MAX_POINTS:
+            _amount_problems(credit, base, add)
+        title = credit.title.strip()
+        if not title:
             add(base + ("title",), "title is empty")
         if credit.date > today and not why:
             add(base + ("date",), f"date {credit.date} is in the future: it will not count until then", "warning")
         for j, body in enumerate(credit.approved_by):
-            if body.upper() not in bodies:
+            if body not in bodies and body.upper() not in bodies:
                 add(base + ("approved_by", j), f"no rule knows the body `{body}`; known: {', '.join(sorted(bodies))}",
                     "warning")
         for j, cert in enumerate(credit.applies_to or []):
@@ -139,7 +143,7 @@ def credit_problems(credits: list[Credit], held: set[str], ruleset: RuleSet, tod
             add(base + ("category",),
                 f"`{credit.category}` is not a content area of any certification held "
                 f"({', '.join(sorted(categories))}); it counts toward totals, not a content area", "warning")
-        same = (credit.title.strip().lower(), credit.date)
+        same = (title.lower(), credit.date)
         if same in seen:
             line, _ = doc.locate(("credits", seen[same]))
             add(base, f"the same credit (title and date) is listed twice (first at line {line}); "

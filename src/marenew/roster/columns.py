@@ -90,32 +90,52 @@ _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 Found = list[tuple[str, str]]  # (column, message)
 
 
+# Cell text already read well -> its value. A roster has a few thousand distinct days and amounts
+# among millions of cells; a cell seen before is one lookup. Only good cells are kept, so a bad one
+# always takes the careful path and gets its message.
+_DAYS: dict[str, dt.date] = {}
+_NUMBERS: dict[str, float] = {}
+_KEPT = 1 << 16
+
+
 def _date(text: str, column: str, found: Found, *, required: bool) -> dt.date | None:
+    day = _DAYS.get(text)
+    if day is not None:
+        return day
+    raw = text
     text = text.strip()
     if not text:
         if required:
             found.append((column, "is empty; write the date as YYYY-MM-DD"))
         return None
     try:
-        return iso_day(text)
+        day = iso_day(text)
     except NotIsoDay:
         found.append((column, f"`{text}` is not a date; write YYYY-MM-DD"))
         return None
     except ValueError:
         found.append((column, f"`{text}` is not a valid date"))
         return None
+    if len(_DAYS) < _KEPT:
+        _DAYS[raw] = day
+    return day
 
 
 def _number(text: str, column: str, found: Found) -> float | None:
-    if text.isdigit() and text.isascii():
-        return float(text)
+    value = _NUMBERS.get(text)
+    if value is not None:
+        return value
+    raw = text
     text = text.strip()
     if not text:
         return None
     if not _NUMBER.fullmatch(text):  # float() would also take `nan`, `1e3`, `1_000`
         found.append((column, f"`{text}` is not a number"))
         return None
-    return float(text)
+    value = float(text)
+    if len(_NUMBERS) < _KEPT:
+        _NUMBERS[raw] = value
+    return value
 
 
 def _text(text: str) -> str | None:
