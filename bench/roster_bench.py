@@ -11,7 +11,10 @@ workers: resource.getrusage(RUSAGE_CHILDREN).ru_maxrss), the CPU time of the who
 and, measured in the same run on the same files, the time to merely read both CSV files with the
 csv module: the ratio to that baseline is the figure to compare between machines.
 
-Targets (2-core machine): 100,000 people in 60 s or less, peak memory under 1 GB.
+Targets (2-core machine): 100,000 people in 15 s or less, peak memory under 1 GB, at most 5 times
+the bare csv read of both files measured in the same run; extrapolated to the 760,000 medical
+assistants of the US workforce, 2 minutes or less. The load average is printed with the figures:
+wall time on a shared machine says more about the other work than about marenew.
 
     python bench/roster_bench.py                  # 10,000 and 100,000
     python bench/roster_bench.py --sizes 20000 --jobs 2
@@ -33,9 +36,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from roster_gen import generate  # noqa: E402
 
 TARGET_PEOPLE = 100_000
-TARGET_SECONDS = 60.0
+TARGET_SECONDS = 15.0
 TARGET_BYTES = 1024 ** 3
+TARGET_RATIO = 5.0  # to the bare csv read of both files
 US_WORKFORCE = 760_000
+TARGET_WORKFORCE_SECONDS = 120.0
 
 
 def read_baseline(*paths: Path) -> tuple[float, int]:
@@ -87,6 +92,7 @@ def main() -> None:
     folder = args.data or Path(tempfile.gettempdir()) / "marenew-roster-bench"
     folder.mkdir(parents=True, exist_ok=True)
     print(f"marenew roster benchmark: {os.cpu_count()} cores, jobs {args.jobs or 'all'}; data in {folder}")
+    print(f"load average before: {_load()}")
     results = []
     for n in args.sizes:
         r = run(n, folder, args.jobs)
@@ -97,16 +103,31 @@ def main() -> None:
               f"-> {r['wall'] / r['baseline']:4.1f}x baseline", flush=True)
         for line in r["summary"][:3]:
             print(f"    {line}")
+        print(f"    load average after: {_load()}")
     target = next((r for r in results if r["n"] == TARGET_PEOPLE), None)
     if target:
-        ok_time = target["wall"] <= TARGET_SECONDS
-        ok_mem = target["peak"] < TARGET_BYTES
-        print(f"target for {TARGET_PEOPLE:,} people: <= {TARGET_SECONDS:.0f} s "
-              f"({'met' if ok_time else 'MISSED'}: {target['wall']:.1f} s), < 1 GB peak "
-              f"({'met' if ok_mem else 'MISSED'}: {target['peak'] / 2**20:.0f} MB)")
-        rate = TARGET_PEOPLE / target["wall"]
-        print(f"at {rate:,.0f} people/s, the US workforce of {US_WORKFORCE:,} MAs takes about "
-              f"{US_WORKFORCE / rate / 60:.1f} min on this machine")
+        ratio = target["wall"] / target["baseline"]
+        checks = [
+            (f"<= {TARGET_SECONDS:.0f} s", target["wall"] <= TARGET_SECONDS, f"{target['wall']:.1f} s"),
+            ("< 1 GB peak", target["peak"] < TARGET_BYTES, f"{target['peak'] / 2**20:.0f} MB"),
+            (f"<= {TARGET_RATIO:.0f}x the csv read", ratio <= TARGET_RATIO, f"{ratio:.1f}x"),
+        ]
+        print(f"targets for {TARGET_PEOPLE:,} people: " + "; ".join(
+            f"{name} ({'met' if ok else 'MISSED'}: {got})" for name, ok, got in checks))
+    for r in results:
+        rate = r["n"] / r["wall"]
+        minutes = US_WORKFORCE / rate / 60
+        print(f"from N={r['n']:,}: at {rate:,.0f} people/s the US workforce of {US_WORKFORCE:,} MAs takes about "
+              f"{minutes:.1f} min on this machine (target {TARGET_WORKFORCE_SECONDS / 60:.0f} min: "
+              f"{'met' if minutes * 60 <= TARGET_WORKFORCE_SECONDS else 'MISSED'})")
+
+
+def _load() -> str:
+    try:
+        one, five, _ = os.getloadavg()
+    except OSError:
+        return "unknown"
+    return f"{one:.2f} (1 min), {five:.2f} (5 min)"
 
 
 if __name__ == "__main__":
