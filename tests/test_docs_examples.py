@@ -128,6 +128,19 @@ def test_rules_readme_stands_alone_when_copied() -> None:
     assert "../" not in text
 
 
+def test_readme_lists_every_command() -> None:
+    from marenew.cli import COMMANDS, load_command
+
+    listing = _section("Commands")
+    for name in COMMANDS:
+        subs = getattr(load_command(name), "commands", None) or {}
+        for full in [f"{name} {sub}" for sub in subs] or [name]:
+            sub = full.split()[-1]
+            assert f"`marenew {full}" in listing or f"`{name} {sub}`" in listing or f"`rules {sub}" in listing, (
+                f"README's command list has no line for `marenew {full}`"
+            )
+
+
 def test_readme_is_short_and_links_every_docs_page() -> None:
     assert len(README.splitlines()) <= 200
     nav = re.findall(r"^\s*- [^:]+: (\S+\.md)$", (REPO / "mkdocs.yml").read_text(encoding="utf-8"), re.M)

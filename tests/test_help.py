@@ -44,6 +44,16 @@ def test_top_level_list_shows_every_summary_whole():
     assert all(len(line) <= 80 for line in text.splitlines())
 
 
+@pytest.mark.parametrize("name", [n for n in COMMANDS if getattr(load_command(n), "commands", None)])
+def test_group_lists_every_subcommand_summary_whole(name):
+    text = _help(name).split("Commands:", 1)[1]
+    assert "..." not in text, text
+    assert all(len(line) <= 80 for line in text.splitlines())
+    listing = " ".join(text.split())
+    for sub, command in load_command(name).commands.items():
+        assert f"{sub} {command.short_help}" in listing, f"`marenew {name} {sub}` has no whole summary"
+
+
 @pytest.mark.parametrize("path", COMMAND_PATHS, ids=" ".join)
 def test_usage_line_names_arguments_as_typed(path):
     usage = _help(*path).split("\n\n", 1)[0]

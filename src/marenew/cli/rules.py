@@ -64,7 +64,7 @@ FormatOpt = Annotated[
 ]
 
 
-@app.command("check")
+@app.command("check", short_help="Every problem in rule files, each at its line.")
 def check(
     paths: Annotated[
         Optional[list[Path]],
@@ -127,7 +127,7 @@ def _known_ids(ruleset) -> str:
     return ", ".join(sorted(ruleset.ids()))
 
 
-@app.command("list")
+@app.command("list", short_help="Every certification known, with its cycle, CE and fees.")
 def list_rules(
     as_of: AsOfOpt = None,
     json: JsonOpt = False,
@@ -184,7 +184,7 @@ def list_rules(
                   "many of them are that weak. More: marenew rules show ID")
 
 
-@app.command("show")
+@app.command("show", short_help="One rule in words, every figure with its source.")
 def show(
     cert: Annotated[str, typer.Argument(metavar="ID", help="A certification id, e.g. CMA.", show_default=False)],
     as_of: AsOfOpt = None,
@@ -221,7 +221,7 @@ def show(
 # --- rules test: worked cases (src/marenew/cases.py) ------------------------------------------
 
 
-@app.command("test")
+@app.command("test", short_help="Run the worked cases against the rules.")
 def test_cases(
     paths: Annotated[
         Optional[list[Path]],
@@ -380,7 +380,7 @@ def _write_outputs(folder: Path, outputs, *, force: bool) -> list[str]:
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite files that already exist.")]
 
 
-@app.command("export")
+@app.command("export", short_help="Copy built-in rule files and their cases to start your own.")
 def export(
     folder: Annotated[Path, typer.Argument(metavar="DIR", help="Folder to write into (created if needed).",
                                            show_default=False)],
@@ -407,7 +407,7 @@ def export(
         echo_lines(_write_outputs(folder, outputs, force=force))
 
 
-@app.command("new")
+@app.command("new", short_help="Write a skeleton rule file and a case file to fill in.")
 def new(
     cert: Annotated[str, typer.Argument(metavar="ID", help="The new certification's id, e.g. CMA-WA.",
                                         show_default=False)],
@@ -448,7 +448,7 @@ def new(
 # --- rules diff: what a folder changes against the built-ins ------------------------------------------------------
 
 
-@app.command("diff")
+@app.command("diff", short_help="What a rules folder changes against the built-in rules.")
 def diff(
     folders: Annotated[Optional[list[Path]], typer.Argument(
         metavar="DIR", show_default=False,
