@@ -20,7 +20,7 @@ from marenew.cli.exitcodes import ExitCode
 
 HELP = "Where each of your medical-assistant certifications stands: expiry, CE still needed, and cost."
 EPILOG = ("Start with: marenew init, then marenew status marenew.yaml. Exit codes: 0 all active or clean; "
-          "1 needs attention; 2 usage error or bad input; 3 internal error (a bug: please report it).")
+          "1 needs attention; 2 usage error or bad input; 3 internal error (a bug: please report it); 130 Ctrl-C; 143 SIGTERM.")
 
 
 @dataclass(frozen=True)
