@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import AS_OF, CREDITS, PEOPLE, marenew, one_plain_line
 
+from conftest import AS_OF, CREDITS, PEOPLE, marenew, one_plain_line
 from marenew.cli.exitcodes import ExitCode
 
 RULE_VALUES = [
@@ -121,3 +121,34 @@ def test_warn_days_huge_is_handled(credential):
 
 if os.name != "posix":  # pragma: no cover
     pytestmark = pytest.mark.skip("POSIX devices")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("which", ["people", "credits"])
+def test_a_line_of_many_megabytes_is_an_error_row_and_memory_stays_bounded(tmp_path, which):
+    import resource
+    import subprocess
+
+    from conftest import command
+
+    huge = "x" * (12 * 1024 * 1024)
+    people, credits = tmp_path / "people.csv", tmp_path / "credits.csv"
+    if which == "people":
+        people.write_text(f"person_id,holder,cert,certified_on\nP1,{huge},CMA,2025-01-01\nP2,Sam,CMA,2025-01-01\n",
+                          encoding="utf-8")
+        args = ["--people", people]
+    else:
+        people.write_text("person_id,holder,cert,certified_on\nP1,Sam,CMA,2025-01-01\n", encoding="utf-8")
+        credits.write_text(f"person_id,title,date,points\nP1,{huge},2025-01-01,1\nP1,ok,2025-01-01,1\n",
+                           encoding="utf-8")
+        args = ["--people", people, "--credits", credits]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    done = subprocess.run(command("roster", *args, "--as-of", AS_OF, "--format", "csv", "--jobs", "1"),
+                          capture_output=True, timeout=120)
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    assert done.returncode == ExitCode.INPUT, done.stderr
+    out = done.stdout.decode()
+    assert f"{which}.csv:2:1: error: line 2 is longer than 4 MiB; not read" in out
+    assert "Sam" in out  # the record after it is read
+    if peak_kb > before:  # this child set a new high: it must stay far below the line's size
+        assert peak_kb < 200 * 1024

@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import AS_OF, marenew
 
+from conftest import AS_OF, marenew
 from marenew.cli.exitcodes import ExitCode
 
 # window title, screen clear, CSI in its one-byte C1 form, a carriage return, a right-to-left override

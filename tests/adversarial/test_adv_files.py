@@ -8,8 +8,8 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import AS_OF, CREDITS, PEOPLE, marenew, one_plain_line
 
+from conftest import AS_OF, CREDITS, PEOPLE, marenew, one_plain_line
 from marenew.cli.exitcodes import ExitCode
 from marenew.load.problems import InputError
 from marenew.store.atomic import atomic_output, write_atomic

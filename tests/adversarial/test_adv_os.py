@@ -4,6 +4,7 @@ line and exit 2 (or no change at all, for a reader that leaves early), never "in
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -11,8 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import AS_OF, CREDITS, ON_TRACK, PEOPLE, command, marenew, one_plain_line
 
+from conftest import AS_OF, CREDITS, ON_TRACK, PEOPLE, command, marenew, one_plain_line
 from marenew.cli.exitcodes import ExitCode
 
 ROSTER = ("roster", "--people", PEOPLE, "--credits", CREDITS, "--as-of", AS_OF)
@@ -69,11 +70,8 @@ def test_a_full_disk_under_an_output_file_leaves_nothing_behind(small_disk, tmp_
 @pytest.mark.slow
 def test_a_full_tmpdir_is_a_plain_error(small_disk, tmp_path):
     filler = small_disk / "filler"
-    with filler.open("wb") as out:
-        try:
-            out.write(b"x" * 128 * 1024)
-        except OSError:
-            pass
+    with contextlib.suppress(OSError), filler.open("wb") as out:
+        out.write(b"x" * 128 * 1024)
     done = marenew(*ROSTER, "--jobs", "2", env={"TMPDIR": str(small_disk)})
     assert done.returncode in (ExitCode.ATTENTION, ExitCode.INPUT), done.stderr
     assert one_plain_line(done.stderr)

@@ -7,8 +7,8 @@ import os
 import shutil
 
 import pytest
-from conftest import AS_OF, CREDITS, ON_TRACK, PEOPLE, marenew, one_plain_line
 
+from conftest import AS_OF, CREDITS, ON_TRACK, PEOPLE, marenew, one_plain_line
 from helpers import EXAMPLES
 from marenew.cli.exitcodes import ExitCode
 

@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import AS_OF, command
 
+from conftest import AS_OF, command
 from marenew.cli.exitcodes import ExitCode
 
 pytestmark = pytest.mark.slow

@@ -5,8 +5,8 @@ words (not "text" for 1e3, not a number that contradicts itself)."""
 from __future__ import annotations
 
 import pytest
-from conftest import AS_OF, marenew, one_plain_line
 
+from conftest import AS_OF, marenew, one_plain_line
 from marenew.cli.exitcodes import ExitCode
 
 # (written, what the message must say)

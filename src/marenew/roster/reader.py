@@ -64,7 +64,8 @@ class CsvFile:
             )
         except OSError as exc:
             raise InputError([open_problem(exc, source)]) from None
-        self._reader = csv.reader(self._file)
+        self._too_long: set[int] = set()  # physical lines cut short by _bounded
+        self._reader = csv.reader(_bounded(self._file, self._too_long))
         try:
             names = self._header(spec)
         except BaseException:
@@ -125,7 +126,10 @@ class CsvFile:
                         # with a person_id the record is not blank; without, it may be (`"",""`)
                         yield line, pid, found if pid or any(c.strip() for c in found) else None
                     elif not any(c.strip() for c in row):
-                        yield line, "", None
+                        if line in self._too_long:
+                            yield line, "", f"line {line} is longer than {LINE_LIMIT // 1024 // 1024} MiB; not read"
+                        else:
+                            yield line, "", None
                     else:
                         yield line, _pid(row, pid_at), _miscount(len(row), width, line, done)
                 return
@@ -133,6 +137,32 @@ class CsvFile:
                 line = done + 1
                 done = reader.line_num
                 yield line, "", f"not valid CSV: {exc}"
+
+
+# The longest line read: a longer one (a 1 GB line with no line break) is skipped in blocks and
+# becomes an error row, so memory does not grow with it.
+LINE_LIMIT = 4 * FIELD_LIMIT
+
+
+def _bounded(file: IO[str], too_long: set[int]) -> Iterator[str]:
+    """The file's lines as the csv module reads them, each at most LINE_LIMIT characters: a longer
+    one is read through in blocks and given as an empty line (its number noted in ``too_long``),
+    so that line numbers stay right and the records after it are read as usual."""
+    number = 0
+    while True:
+        line = file.readline(LINE_LIMIT + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > LINE_LIMIT and not line.endswith(("\n", "\r")):
+            while True:
+                rest = file.readline(LINE_LIMIT)
+                if not rest or rest.endswith(("\n", "\r")):
+                    break
+            too_long.add(number)
+            yield "\n"
+            continue
+        yield line
 
 
 def _pid(row: list[str], at: int) -> str:

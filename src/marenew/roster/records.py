@@ -62,7 +62,8 @@ def orphan_row(pid: str, line: int, ctx: Context, message: str | None = None) ->
     if message is None:
         message = (f"person_id `{pid}` is not in {ctx.people_file}" if pid
                    else "person_id is empty")
-    return error_row(pid, [Problem(ctx.credits_file, line, None, message, key=None if pid else "person_id")])
+    key = "person_id" if not pid and message == "person_id is empty" else None
+    return error_row(pid, [Problem(ctx.credits_file, line, None, message, key=key)])
 
 
 class _CsvLines(Document):

@@ -375,12 +375,15 @@ class _Local:
         if empty is not None:  # one error row per people record without a person_id
             self.done.people += 1
             self.done.records += len(empty)
-            self.rows += [error_row("", [_problem(self.ctx.people_file, line, "person_id is empty", "person_id")])
-                          for line, _ in empty]
+            # a record that could not be read at all says why, not that its person_id is empty
+            self.rows += [error_row("", [_problem(self.ctx.people_file, line, found, None) if isinstance(found, str)
+                                         else _problem(self.ctx.people_file, line, "person_id is empty", "person_id")])
+                          for line, found in empty]
 
     def orphan(self, pid: str, line: int, found: tuple[str, ...] | str) -> None:
         """A credit record whose person is not in the people file, or that has no person_id."""
-        self.rows.append(orphan_row(pid, line, self.ctx, found if isinstance(found, str) and pid else None))
+        # a record that could not be read says why (also without a person_id)
+        self.rows.append(orphan_row(pid, line, self.ctx, found if isinstance(found, str) else None))
         self.done.rejected_credits += 1
         if len(self.rows) >= LOCAL_ROWS:
             self.flush()
