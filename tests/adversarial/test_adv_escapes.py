@@ -104,3 +104,14 @@ def test_a_renewal_page_that_is_not_a_web_address_is_refused(rule_folder):
                          "renewal_page: javascript:alert(1)")
     done = marenew("rules", "check", folder)
     assert "must be an http:// or https:// address" in done.stdout
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_roster_json_keeps_cells_exactly_with_controls_escaped(tmp_path, fmt):
+    people = tmp_path / "people.csv"
+    people.write_text("person_id,holder,cert,certified_on\nP1,Pat\u009b31m\u202eX\x7f,CMA,2025-01-01\n",
+                      encoding="utf-8")
+    done = marenew("roster", "--people", people, "--as-of", AS_OF, "--format", fmt)
+    assert_clean(done.stdout) and "\x7f" not in done.stdout
+    data = json.loads(done.stdout) if fmt == "json" else [json.loads(line) for line in done.stdout.splitlines()]
+    assert data[0]["holder"] == "Pat\u009b31m\u202eX\x7f"

@@ -24,8 +24,16 @@ def write_csv(rows: Iterator[Keyed], out: IO[str]) -> None:
         writer.writerow(flat(row))
 
 
+def _encoder():
+    """JSON text with DEL, C1 and bidi controls from cells written as \\u escapes (report.safe)."""
+    from marenew.report.safe import json_safe
+
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    return lambda row: json_safe(encode(row))
+
+
 def write_jsonl(rows: Iterator[Keyed], out: IO[str]) -> None:
-    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    dumps = _encoder()
     for _, row in rows:
         out.write(dumps(row))
         out.write("\n")
@@ -33,7 +41,7 @@ def write_jsonl(rows: Iterator[Keyed], out: IO[str]) -> None:
 
 def write_json(rows: Iterator[Keyed], out: IO[str]) -> None:
     """A JSON list of row objects, one row a line, written as the rows come."""
-    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    dumps = _encoder()
     sep = "[\n  "
     for _, row in rows:
         out.write(sep)
