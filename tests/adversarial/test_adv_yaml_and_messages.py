@@ -94,3 +94,11 @@ def test_init_into_a_folder_whose_parent_is_missing_refuses_clearly(tmp_path):
     assert done.returncode == ExitCode.INPUT
     assert "a/b: error: cannot create this folder: No such file or directory" in done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ['""', '"   "'])
+def test_an_empty_holder_is_refused(credential, name):
+    path = credential("holder: Jordan Rivera", f"holder: {name}")
+    done = marenew("status", path, "--as-of", AS_OF)
+    assert done.returncode == ExitCode.INPUT
+    assert f"{path}:2:9: error: holder: the holder's name is empty" in done.stderr

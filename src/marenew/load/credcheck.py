@@ -38,6 +38,8 @@ def semantic_problems(holder: CredentialFile, doc: Locator, ruleset: RuleSet, *,
         line, col = doc.locate(path)
         out.append(Problem(doc.source, line, col, message, level, key_path(path) or None))
 
+    if not holder.holder.strip():  # a roster or a report would show a row with no name
+        add(("holder",), "the holder's name is empty; write who holds these credentials")
     credential_problems(holder.credentials, ruleset, today, add)
     membership_problems(holder.memberships, ruleset, add)
     held = {c.key for c in holder.credentials if c is not None}
