@@ -60,7 +60,9 @@ def _partial_holder(data: object) -> CredentialFile:
     memberships = [memberships] if isinstance(memberships, str) else memberships
     if not (isinstance(memberships, list) and all(isinstance(m, str) for m in memberships)):
         memberships = []
-    return CredentialFile.model_construct(holder="", memberships=memberships,
+    name = data.get("holder")
+    # a holder that is not text is the schema's error; only an empty name is the checks' own
+    return CredentialFile.model_construct(holder=name if isinstance(name, str) else "?", memberships=memberships,
                                           credentials=each(Credential, data.get("credentials")),
                                           credits=each(Credit, data.get("credits")))
 
