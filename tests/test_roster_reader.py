@@ -66,7 +66,7 @@ record = st.one_of(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(record, max_size=12), newline=st.sampled_from(["\n", "\r\n", "\r"]), bom=st.booleans(),
        last_newline=st.booleans())
 def test_records_and_their_lines_are_those_of_csv_reader(tmp_path, rows, newline, bom, last_newline):
@@ -157,10 +157,8 @@ def test_credits_not_grouped_by_person_give_the_same_rows(write):
 def test_outputs_equal_the_recorded_ones(tmp_path, monkeypatch, variant):
     people, credits = write_roster(tmp_path, variant)
     monkeypatch.chdir(tmp_path)
-    for fmt in ("csv", "jsonl"):
-        for extra in ((), ("--jobs", "1", "--partitions", "5")):
-            result = cli("roster", "--people", people, "--credits", credits, "--as-of", AS_OF, "--format", fmt,
-                         *extra)
-            assert result.stdout_bytes == (GOLDEN / f"{variant}.{fmt}").read_bytes()
-            assert result.stderr_bytes == (GOLDEN / f"{variant}.stderr").read_bytes()
+    for fmt, extra in (("csv", ()), ("jsonl", ()), ("csv", ("--jobs", "1", "--partitions", "5"))):
+        result = cli("roster", "--people", people, "--credits", credits, "--as-of", AS_OF, "--format", fmt, *extra)
+        assert result.stdout_bytes == (GOLDEN / f"{variant}.{fmt}").read_bytes()
+        assert result.stderr_bytes == (GOLDEN / f"{variant}.stderr").read_bytes()
     assert os.getcwd() == str(tmp_path)
