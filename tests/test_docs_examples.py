@@ -141,6 +141,25 @@ def test_readme_lists_every_command() -> None:
             )
 
 
+def test_development_page_says_why_for_every_dependency() -> None:
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = list(project["dependencies"])
+    for extra in project["optional-dependencies"].values():
+        wanted += extra
+    why = _between((REPO / "docs" / "development.md").read_text(encoding="utf-8"), "## Why each library", "\n## ")
+    rows = " ".join(line.split("|")[1] for line in why.splitlines() if line.startswith("| "))
+    names = {re.split(r"[<>=!~\[ ;]", req, maxsplit=1)[0].lower() for req in wanted}
+    missing = sorted(n for n in names if not re.search(rf"(?<![\w.-]){re.escape(n)}(?![\w.-])", rows.lower()))
+    assert not missing, f"docs/development.md, 'Why each library', does not say why marenew uses {missing}"
+
+
+def _between(text: str, start: str, end: str) -> str:
+    tail = text.split(start, 1)[1]
+    return tail.split(end, 1)[0]
+
+
 def test_readme_is_short_and_links_every_docs_page() -> None:
     assert len(README.splitlines()) <= 200
     nav = re.findall(r"^\s*- [^:]+: (\S+\.md)$", (REPO / "mkdocs.yml").read_text(encoding="utf-8"), re.M)
