@@ -121,6 +121,47 @@ def test_ci_script_fails_on_a_broken_copy(tmp_path):
     assert f"cma.yaml:{line}:" in result.stdout and "YAML syntax error" in result.stdout
 
 
+INSTALL = re.compile(r'pip install "marenew @ git\+https://github\.com/<owner>/marenew@<ref>"')
+
+
+def test_github_workflow_installs_from_the_repository_at_a_ref_and_runs_once_per_change():
+    text = (REPO / "examples" / "ci" / "github-actions.yml").read_text(encoding="utf-8")
+    workflow = yaml.safe_load(text)
+    installs = [s["run"] for job in workflow["jobs"].values() for s in job["steps"] if "pip install" in s.get("run", "")]
+    # from the repository at a pinned ref, never by a bare name a stranger could register
+    assert len(installs) == 1 and INSTALL.search(installs[0]), installs
+    assert not re.search(r"pip install (-\S+ )*marenew\b(?! @)", text)
+    assert "<ref>" in text and "tag" in text and "commit" in text  # the comment says what <ref> is
+    # PyYAML reads the key `on` as true (YAML 1.1)
+    triggers = workflow.get("on", workflow.get(True))
+    assert set(triggers) == {"push", "pull_request"}
+    assert triggers["push"] == {"branches": ["main"]}  # a branch's pushes run through its pull request only
+    assert workflow["concurrency"]["cancel-in-progress"] is True
+    script = (REPO / "examples" / "ci" / "check-rules.sh").read_text(encoding="utf-8")
+    assert INSTALL.search(script) and "marenew rules test --require-cases" in script
+
+
+def test_the_install_line_installs_marenew_from_a_repository_at_a_ref(tmp_path):
+    # the recipe's requirement form, with this repository's current commit for <ref> (a file URL
+    # with a host, shaped like the github.com one): pip resolves the ref and builds marenew from it
+    sha = _head()
+    target = tmp_path / "site"
+    spec = f"marenew @ git+file://localhost{REPO.as_posix()}@{sha}"
+    result = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), spec],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (target / "marenew" / "cli" / "rules.py").is_file()
+    assert (target / "marenew" / "data" / "rules" / "cma.yaml").is_file()
+
+
+def _head() -> str:
+    """This repository's current commit; the tests that need git history skip without it."""
+    if shutil.which("git") is None or not (REPO / ".git").exists():
+        pytest.skip("not a git checkout")
+    return subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
 def test_github_workflow_runs_check_and_test_on_its_folder(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
@@ -128,9 +169,8 @@ def test_github_workflow_runs_check_and_test_on_its_folder(tmp_path, monkeypatch
 
     workflow = yaml.safe_load((REPO / "examples" / "ci" / "github-actions.yml").read_text(encoding="utf-8"))
     steps = [s for job in workflow["jobs"].values() for s in job["steps"]]
-    assert any("pip install marenew" in s.get("run", "") for s in steps)
     commands = [s["run"] for s in steps if s.get("run", "").startswith("marenew ")]
-    assert commands == ["marenew rules check rules", "marenew rules test rules"]
+    assert commands == ["marenew rules check rules", "marenew rules test --require-cases rules"]
     # the test step runs even when the check step failed
     assert steps[-1]["run"] == commands[-1] and "!cancelled()" in steps[-1]["if"]
     # run them in-process (the hook tests above run the same commands as processes), in Actions
@@ -149,3 +189,51 @@ def test_github_workflow_runs_check_and_test_on_its_folder(tmp_path, monkeypatch
     assert result.exit_code == 1
     assert re.search(rf"^::error file=rules/rma\.yaml,line={line},col=\d+::ce\.total\.value: a total cannot be negative",
                      result.stdout, re.M), result.stdout
+
+
+# --- the hooks as pre-commit itself runs them, from a user's repository ------------------------------
+
+
+def _scratch_repo(tmp_path: Path, folder: Path) -> Path:
+    """A git repository of its own whose rules/ folder is a copy of ``folder``, every file staged."""
+    root = repo_with_rules(tmp_path, folder)
+    for command in (["git", "init", "-q"], ["git", "add", "-A"]):
+        subprocess.run(command, cwd=root, check=True, capture_output=True)
+    return root
+
+
+def _try_repo(root: Path, hook: str, ref: str, home: Path) -> subprocess.CompletedProcess:
+    environment = env()
+    environment["PRE_COMMIT_HOME"] = str(home)  # its own cache: the hook environment is built here
+    command = [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), hook, "--ref", ref, "--all-files",
+               "--color", "never"]
+    return subprocess.run(command, cwd=root, env=environment, capture_output=True, text=True, timeout=900)
+
+
+def test_pre_commit_try_repo_runs_both_hooks_from_a_scratch_repository(tmp_path):
+    # pre-commit installs this repository at its current commit into a virtualenv of its own
+    # (pip, from the package index only) and runs each hook over a user's repository
+    pytest.importorskip("pre_commit")
+    ref = _head()
+    home = tmp_path / "pre-commit-home"
+    good = _scratch_repo(tmp_path / "good", FIXTURES / "rules-good")
+    for hook in ("marenew-rules-check", "marenew-rules-test"):
+        result = _try_repo(good, hook, ref, home)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert re.search(rf"^marenew rules (check|test)\.+Passed$", result.stdout, re.M), result.stdout
+    failing = _scratch_repo(tmp_path / "failing", FIXTURES / "rules-failing-case")
+    result = _try_repo(failing, "marenew-rules-test", ref, home)
+    assert result.returncode == 1
+    assert "case 'wrongly expects expiring': DEMO.status expected expiring, got active" in result.stdout
+    # a rule with no worked case fails the test hook (--require-cases)
+    caseless = _scratch_repo(tmp_path / "caseless", FIXTURES / "rules-good")
+    other = (caseless / "rules" / "demo.yaml").read_text(encoding="utf-8").replace("id: DEMO", "id: DEMO2")
+    (caseless / "rules" / "demo2.yaml").write_text(other, encoding="utf-8")
+    subprocess.run(["git", "add", "-A"], cwd=caseless, check=True)
+    result = _try_repo(caseless, "marenew-rules-test", ref, home)
+    assert result.returncode == 1, result.stdout
+    assert "error: id: no worked case exercises `DEMO2`" in result.stdout
+    bad = _scratch_repo(tmp_path / "bad", FIXTURES / "rules-bad")
+    result = _try_repo(bad, "marenew-rules-check", ref, home)
+    assert result.returncode == 1
+    assert "rules/demo.yaml:36:5: error: paths.ce.fees" in result.stdout
