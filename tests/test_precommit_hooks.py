@@ -194,46 +194,45 @@ def test_github_workflow_runs_check_and_test_on_its_folder(tmp_path, monkeypatch
 # --- the hooks as pre-commit itself runs them, from a user's repository ------------------------------
 
 
-def _scratch_repo(tmp_path: Path, folder: Path) -> Path:
-    """A git repository of its own whose rules/ folder is a copy of ``folder``, every file staged."""
+def _user_repo(tmp_path: Path, folder: Path, ref: str) -> Path:
+    """A git repository of its own: rules/ is a copy of ``folder``, and .pre-commit-config.yaml
+    uses both hooks of this repository at ``ref``, as the docs show; every file staged."""
     root = repo_with_rules(tmp_path, folder)
+    (root / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {REPO}\n    rev: {ref}\n    hooks:\n"
+        "      - id: marenew-rules-check\n      - id: marenew-rules-test\n", encoding="utf-8")
     for command in (["git", "init", "-q"], ["git", "add", "-A"]):
         subprocess.run(command, cwd=root, check=True, capture_output=True)
     return root
 
 
-def _try_repo(root: Path, hook: str, ref: str, home: Path) -> subprocess.CompletedProcess:
+def _pre_commit(root: Path, home: Path) -> subprocess.CompletedProcess:
     environment = env()
-    environment["PRE_COMMIT_HOME"] = str(home)  # its own cache: the hook environment is built here
-    command = [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), hook, "--ref", ref, "--all-files",
-               "--color", "never"]
+    environment["PRE_COMMIT_HOME"] = str(home)  # its own store: the hook environment is built there once
+    command = [sys.executable, "-m", "pre_commit", "run", "--all-files", "--color", "never"]
     return subprocess.run(command, cwd=root, env=environment, capture_output=True, text=True, timeout=900)
 
 
-def test_pre_commit_try_repo_runs_both_hooks_from_a_scratch_repository(tmp_path):
-    # pre-commit installs this repository at its current commit into a virtualenv of its own
-    # (pip, from the package index only) and runs each hook over a user's repository
+def test_pre_commit_runs_both_hooks_of_this_repository_at_its_current_commit(tmp_path):
+    # What `pre-commit try-repo` does, with the configuration a user writes: pre-commit clones this
+    # repository at its current commit, installs it into a virtualenv of its own (pip, from the
+    # package index only) and runs each hook over the user's repository.
     pytest.importorskip("pre_commit")
     ref = _head()
     home = tmp_path / "pre-commit-home"
-    good = _scratch_repo(tmp_path / "good", FIXTURES / "rules-good")
-    for hook in ("marenew-rules-check", "marenew-rules-test"):
-        result = _try_repo(good, hook, ref, home)
-        assert result.returncode == 0, result.stdout + result.stderr
-        assert re.search(rf"^marenew rules (check|test)\.+Passed$", result.stdout, re.M), result.stdout
-    failing = _scratch_repo(tmp_path / "failing", FIXTURES / "rules-failing-case")
-    result = _try_repo(failing, "marenew-rules-test", ref, home)
+    good = _user_repo(tmp_path / "good", FIXTURES / "rules-good", ref)
+    result = _pre_commit(good, home)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"^marenew rules check\.+Passed$", result.stdout, re.M), result.stdout
+    assert re.search(r"^marenew rules test\.+Passed$", result.stdout, re.M), result.stdout
+    # a failing case, and a rule no case exercises (--require-cases): the test hook fails
+    bad = _user_repo(tmp_path / "bad", FIXTURES / "rules-failing-case", ref)
+    demo = (bad / "rules" / "demo.yaml").read_text(encoding="utf-8")
+    (bad / "rules" / "demo2.yaml").write_text(demo.replace("id: DEMO", "id: DEMO2"), encoding="utf-8")
+    subprocess.run(["git", "add", "-A"], cwd=bad, check=True)
+    result = _pre_commit(bad, home)
     assert result.returncode == 1
+    assert re.search(r"^marenew rules check\.+Passed$", result.stdout, re.M), result.stdout
+    assert re.search(r"^marenew rules test\.+Failed$", result.stdout, re.M), result.stdout
     assert "case 'wrongly expects expiring': DEMO.status expected expiring, got active" in result.stdout
-    # a rule with no worked case fails the test hook (--require-cases)
-    caseless = _scratch_repo(tmp_path / "caseless", FIXTURES / "rules-good")
-    other = (caseless / "rules" / "demo.yaml").read_text(encoding="utf-8").replace("id: DEMO", "id: DEMO2")
-    (caseless / "rules" / "demo2.yaml").write_text(other, encoding="utf-8")
-    subprocess.run(["git", "add", "-A"], cwd=caseless, check=True)
-    result = _try_repo(caseless, "marenew-rules-test", ref, home)
-    assert result.returncode == 1, result.stdout
     assert "error: id: no worked case exercises `DEMO2`" in result.stdout
-    bad = _scratch_repo(tmp_path / "bad", FIXTURES / "rules-bad")
-    result = _try_repo(bad, "marenew-rules-check", ref, home)
-    assert result.returncode == 1
-    assert "rules/demo.yaml:36:5: error: paths.ce.fees" in result.stdout

@@ -44,6 +44,13 @@ def placeholders(doc: Document, problems: list[Problem]) -> list[Problem]:
     return out
 
 
+def fill_in_first(problems: list[Problem]) -> list[Problem]:
+    """Where a FILL-IN is left, that is the one problem to report (not also that it is not a
+    number or an address)."""
+    marked = {(p.file, p.line, p.col) for p in problems if p.message.startswith(f"`{FILL_IN}`")}
+    return [p for p in problems if (p.file, p.line, p.col) not in marked or p.message.startswith(f"`{FILL_IN}`")]
+
+
 def builtin_rules_dir() -> Path:
     package = Path(__file__).resolve().parent.parent
     packaged = package / "data" / "rules"
@@ -148,7 +155,7 @@ def load_rules(extra_dirs: Sequence[Path] = (), *, builtin: bool = True) -> Rule
             if doc is not None:
                 # the errors `rules check` reports (a null cycle length, a negative total) would
                 # otherwise crash or mislead a status; its warnings (a stale date) do not block
-                found = in_order(found + check_document(doc, rule) + duplicate_id(doc, seen))
+                found = fill_in_first(in_order(found + check_document(doc, rule) + duplicate_id(doc, seen)))
                 if read.overlay is not None:
                     found = [inherited(p, read.overlay) for p in found]
                 if any(p.level == "error" for p in found):
@@ -220,7 +227,7 @@ def check_paths(
                 problems += duplicate_id(doc, seen)
                 if read.overlay is not None:
                     problems = [inherited(p, read.overlay) for p in problems]
-            result.problems += sorted(_unique(problems), key=lambda p: (p.line or 0, p.col or 0))
+            result.problems += sorted(fill_in_first(_unique(problems)), key=lambda p: (p.line or 0, p.col or 0))
             if read.rule is not None and doc is not None:
                 bases[read.rule.key] = doc
     return result

@@ -252,7 +252,7 @@ def _provenance(info: dict, indent: str, unit: str = "", money: bool = False,
     if len(history) > 1:
         lines.append(f"{indent}dated values: " + "; ".join(
             f"{'from ' + h['since'] if h['since'] else 'earlier'}: "
-            f"{'unknown' if h['value'] is None else h['value']} ({h['confidence']}, "
+            f"{_text(h['value'], unit, money)} ({h['confidence']}, "
             f"{h['source'] or 'no source'}){' ' + OVERLAY_MARK if h.get('overlay') else ''}" for h in history))
     return lines
 
