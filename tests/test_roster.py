@@ -325,9 +325,10 @@ def test_the_count_identity(runner, bad):
     rows = json.loads(result.stdout)
     n_results = sum("error" not in r for r in rows)
     n_errors = sum("error" in r for r in rows)
-    # 7 people rows; rejected credit rows: A3's `abc`, the orphan ZZ, A6's bad date = 3
-    assert 7 + 3 == n_results + n_errors == 10
-    assert f"7 people rows + 3 rejected credit rows = {n_results} result rows + {n_errors} error rows" in result.stderr
+    # 7 people rows; rejected credit rows: A3's `abc`, the orphan ZZ = 2 (A6's bad date is the
+    # error of A6's people row: a date problem is the person's, reported once)
+    assert 7 + 2 == n_results + n_errors == 9
+    assert f"7 people rows + 2 rejected credit rows = {n_results} result row + {n_errors} error rows" in result.stderr
 
 
 def test_error_rows_come_first_grouped_by_person(runner, bad):
@@ -349,7 +350,8 @@ def test_missing_header_is_a_file_error(runner, write):
     people = write("people.csv", "P1,Ann,CMA,2024-01-01\n")
     result = roster(runner, "--people", str(people))
     assert result.exit_code == 2 and result.stdout == ""
-    assert "missing column `person_id`, `holder`, `cert`, `certified_on`" in result.stderr
+    for column in ("person_id", "holder", "cert", "certified_on"):
+        assert f"missing column `{column}`" in result.stderr
     empty = write("empty.csv", "")
     assert "is empty" in roster(runner, "--people", str(empty)).stderr
 
@@ -384,7 +386,7 @@ def test_a_broken_credential_file_is_one_error_row(runner, tmp_path):
     assert len(rows) == 10
     assert rows[0]["source"] == str(broken) and rows[0]["line"] == 4 and "2024-02-30" in rows[0]["error"]
     # 9 credentials in 8 good files, plus the broken file as one record; notes.txt is not read
-    assert "10 credentials (an unreadable file counts as one) = 9 result rows + 1 error rows" in result.stderr
+    assert "10 credentials (an unreadable file counts as one) = 9 result rows + 1 error row" in result.stderr
 
 
 # --- output files -----------------------------------------------------------------------------------
@@ -398,7 +400,7 @@ def test_output_file_is_never_overwritten_without_force(runner, tmp_path):
     assert out.read_text(encoding="utf-8") == "keep me"
     forced = roster(runner, "--people", str(PEOPLE), "--credits", str(CREDITS), "-o", str(out), "--force")
     assert forced.exit_code == ExitCode.ATTENTION
-    assert out.read_text(encoding="utf-8").splitlines()[0] == ",".join(CSV_COLUMNS)
+    assert out.read_text(encoding="utf-8-sig").splitlines()[0] == ",".join(CSV_COLUMNS)
     assert [p.name for p in tmp_path.iterdir()] == ["roster.csv"]  # no temporary file left behind
 
 
@@ -495,7 +497,8 @@ def test_row_fields_are_those_of_as_json(ruleset, tmp_path):
     for path in write_credential_files(tmp_path).values():
         loaded = load_credentials(path, ruleset, today=day)
         for result in evaluate(ruleset.rules, loaded.holder, day).credentials:
-            _, row = result_row("src", loaded.holder.holder, result, [])
+            rule = ruleset.rules[result.cert.upper()]
+            _, row = result_row("src", loaded.holder.holder, result, [], rule=rule, as_of=day)
             full = result.as_json()
             assert {f: row[f] for f in RESULT_FIELDS} == {f: full[f] for f in RESULT_FIELDS}
             assert row["warnings"] == full["warnings"]

@@ -95,7 +95,7 @@ def test_force_keeps_an_existing_files_permission_bits(tmp_path):
     done = marenew("roster", "--people", PEOPLE, "--as-of", AS_OF, "-o", target, "--force")
     assert done.returncode in (ExitCode.OK, ExitCode.ATTENTION), done.stderr
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
-    assert target.read_text(encoding="utf-8").startswith("holder,")
+    assert target.read_text(encoding="utf-8-sig").startswith("holder,")
 
 
 @pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])

@@ -36,6 +36,7 @@ COMMANDS = {
     "calendar": Command("marenew.cli.plan", "An iCalendar (RFC 5545) file of the key dates in FILE."),
     "init": Command("marenew.cli.init", "Write a commented starter credential file."),
     "roster": Command("marenew.cli.roster", "Status of every credential of many holders, most urgent first."),
+    "notify": Command("marenew.cli.notify", "E-mail each person their own reminder, with their key dates attached."),
     "rules": Command("marenew.cli.rules", "Check, test and inspect rule files."),
     "schema": Command("marenew.cli.schema", "Print the JSON Schema of a credential file or of a rule file."),
 }

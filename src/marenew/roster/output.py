@@ -1,4 +1,5 @@
 """Writers for roster rows: csv, json, jsonl (streamed row by row) and a table for a terminal.
+The XLSX workbook and the HTML page are in ``xlsx`` and ``html``.
 
 csv, json and jsonl write each row as it arrives, so memory does not grow with the roster; the
 table needs every row before it can size its columns, so it is meant for a terminal and small
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING
 
@@ -17,11 +19,29 @@ from .rows import CSV_COLUMNS, Keyed, flat, is_error
 if TYPE_CHECKING:
     from rich.console import Console
 
-def write_csv(rows: Iterator[Keyed], out: IO[str]) -> None:
+BOM = "\ufeff"  # Excel on Windows reads a CSV as UTF-8 only when it starts with one
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV Injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def neutral(text: str) -> str:
+    """A cell a spreadsheet shows as the text it is: one that would start a formula gets a
+    leading apostrophe (OWASP's advice). Negative numbers stay numbers."""
+    if text and text[0] in FORMULA_START and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def write_csv(rows: Iterator[Keyed], out: IO[str], *, kept: tuple[str, ...] = (), bom: bool = False) -> None:
+    """A header row, then one record per row; ISO dates; cells that would run as formulas
+    neutralised; a byte-order mark first when ``bom``."""
+    if bom:
+        out.write(BOM)
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([neutral(c) for c in (*CSV_COLUMNS, *kept)])
     for _, row in rows:
-        writer.writerow(flat(row))
+        writer.writerow([neutral(c) for c in flat(row, kept)])
 
 
 def _encoder():
@@ -50,19 +70,35 @@ def write_json(rows: Iterator[Keyed], out: IO[str]) -> None:
     out.write("[]\n" if sep.startswith("[") else "\n]\n")
 
 
-def write_table(rows: Iterator[Keyed], console: Console) -> None:
-    """The rows as a table on ``console`` (cli_common.console(): markup off, NO_COLOR honoured)."""
+def write_table(rows: Iterator[Keyed], console: Console, *, kept: tuple[str, ...] = (),
+                title: str | None = None) -> None:
+    """The rows as a table on ``console`` (cli_common.console(): markup off, NO_COLOR honoured).
+    At 80 columns the statuses, dates and figures stay whole and names wrap; the person id, the
+    CE unit and the kept columns are shown when the width allows them. ``*``: behind pace."""
     from rich.table import Table
 
     from marenew.core.words import money, points
     from marenew.report.terminal import STATUS_STYLE
 
-    table = Table(show_edge=False, pad_edge=False, header_style="bold")
-    for name, justify in (("Status", "left"), ("Holder", "left"), ("Source", "left"), ("Cert", "left"),
-                          ("Expires", "left"), ("Deadline", "left"), ("Days left", "right"),
-                          ("CE needed", "right"), ("Cost now", "right")):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    width = console.width
+    wide = width >= 100
+    table = Table(box=None, show_edge=False, pad_edge=False, padding=(0, 1), header_style="bold",
+                  title=title, title_justify="left")
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Holder", overflow="fold", ratio=1, min_width=8)
+    if wide:
+        table.add_column("ID", no_wrap=True)
+    table.add_column("Cert", no_wrap=True)
+    table.add_column("Expires", no_wrap=True)
+    table.add_column("Deadline", no_wrap=True)
+    table.add_column("Days", justify="right", no_wrap=True)
+    table.add_column("CE short", justify="right", no_wrap=not wide, overflow="fold")
+    table.add_column("Cost now", justify="right", no_wrap=True)
+    shown_kept = kept if width >= 120 else ()
+    for name in shown_kept:
+        table.add_column(name, overflow="fold")
     errors = []
+    behind = False
     for _, row in rows:
         if is_error(row):
             errors.append(row)
@@ -70,11 +106,19 @@ def write_table(rows: Iterator[Keyed], console: Console) -> None:
         cost = row["cost"]
         amount = money(cost["amount"]) if cost["complete"] else "unknown"
         need = "unknown" if row["points_needed"] is None else (
-            "ready" if row["ready"] else f"{points(row['points_needed'])} {row['unit'] or ''}".strip())
-        table.add_row(row["status"].upper(), row["holder"], row["source"], row["cert"], row["expires_on"],
-                      row["deadline"], str(row["days_left"]), need, amount,
-                      style=STATUS_STYLE.get(row["status"]))
+            "ready" if row["ready"] else points(row["points_needed"]))
+        if wide and row["points_needed"] and not row["ready"]:
+            need += f" {row['unit'] or ''}".rstrip()
+        if row.get("behind_pace"):
+            need += "*"
+            behind = True
+        cells = [row["status"].upper(), row["holder"], *([row["source"]] if wide else []), row["cert"],
+                 row["expires_on"], row["deadline"], str(row["days_left"]), need, amount,
+                 *((row.get("kept") or {}).get(k, "") for k in shown_kept)]
+        table.add_row(*cells, style=STATUS_STYLE.get(row["status"]))
     if table.row_count:
         console.print(table)
+        if behind:
+            console.print("* behind pace: at the sustainable pace, CE should have started already")
     for row in errors:
         console.print(f"ERROR {row['source'] or '(no person_id)'}: {row['error']}", style="red")

@@ -11,13 +11,14 @@ a bad record is lost.
 from __future__ import annotations
 
 import csv
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Self
 
 from marenew.load.problems import InputError, Problem
 
-from .columns import PERSON_ID, Columns, Header, match_header
+from .columns import PERSON_ID, ColumnMap, Columns, Header, detect_delimiter, match_header, nfc
 
 # One CSV field may hold up to this much text (the csv module's default is 128 KiB).
 FIELD_LIMIT = 1024 * 1024
@@ -55,7 +56,8 @@ class CsvFile:
 
     Raises InputError when the file cannot be opened or has no usable header."""
 
-    def __init__(self, path: Path, spec: Columns, source: str):
+    def __init__(self, path: Path, spec: Columns, source: str, *, column_map: ColumnMap | None = None,
+                 keep: tuple[str, ...] = ()):
         self.source = source
         try:
             # surrogateescape: a byte that is not UTF-8 spoils its record only, not the file
@@ -65,13 +67,23 @@ class CsvFile:
         except OSError as exc:
             raise InputError([open_problem(exc, source)]) from None
         self._too_long: set[int] = set()  # physical lines cut short by _bounded
-        self._reader = csv.reader(_bounded(self._file, self._too_long))
+        # the separator is the header line's: comma, semicolon (Excel where the decimal mark is a
+        # comma) or tab; the line read to tell goes back in front (stdin cannot seek)
+        lines = _bounded(self._file, self._too_long)
+        try:
+            first = next(lines, "")
+        except OSError as exc:
+            self.close()
+            raise InputError([open_problem(exc, source)]) from None
+        delimiter = detect_delimiter(first)
+        self._reader = csv.reader(itertools.chain([first] if first else [], lines), delimiter=delimiter)
         try:
             names = self._header(spec)
+            self.header: Header = match_header(spec, names, source, column_map=column_map, keep=keep,
+                                               delimiter=delimiter)
         except BaseException:
             self.close()
             raise
-        self.header: Header = match_header(spec, names, source)
 
     def _header(self, spec: Columns) -> list[str]:
         try:
@@ -122,7 +134,7 @@ class CsvFile:
                     elif len(row) == width:
                         row.append("")  # the cell that absent columns read (Header.picker)
                         found = pick(row)
-                        pid = found[PERSON_ID].strip()
+                        pid = nfc(found[PERSON_ID].strip())
                         # with a person_id the record is not blank; without, it may be (`"",""`)
                         yield line, pid, found if pid or any(c.strip() for c in found) else None
                     elif not any(c.strip() for c in row):

@@ -21,7 +21,7 @@ from marenew.load.problems import Problem
 from marenew.load.rules import RuleSet
 from marenew.load.yamlfile import Document
 
-from .columns import credit_cells, person_cells, validation_problems
+from .columns import DATE_PROBLEM, ISO_ONLY, ColumnMap, DateReader, credit_cells, person_cells, validation_problems
 from .rows import Keyed, error_row, result_row
 
 # A record as read from a CSV file: its line, and its canonical cells, or a message when the
@@ -34,6 +34,10 @@ class Settings:
     as_of: dt.date
     warn_days: int
     member: bool | None  # None: from each holder's memberships
+    dates: DateReader = ISO_ONLY  # how the export writes dates
+    kept: tuple[str, ...] = ()  # people columns passed through to every row (--keep)
+    with_file: bool = False  # rows carry the person's credential file (``notify`` builds calendars from it)
+    column_map: ColumnMap | None = None  # headers the user named (--map, --map-file)
 
 
 @dataclass(frozen=True)
@@ -45,25 +49,37 @@ class Context:
 
 
 def holder_rows(source: str, holder: CredentialFile, warnings: list[str], ctx: Context,
-                where: list[tuple[str, int | None]]) -> list[Keyed]:
+                where: list[tuple[str, int | None]], kept: list[dict[str, str]] | None = None) -> list[Keyed]:
     """Rows for a holder whose records all loaded: one per credential, judged by the engine.
-    ``where`` locates each credential (file, line) for an error row."""
+    ``where`` locates each credential (file, line) for an error row; ``kept`` holds each
+    credential's kept columns."""
     s = ctx.settings
+    kept = kept or [{} for _ in holder.credentials]
     try:
         report = evaluate(ctx.rules.rules, holder, s.as_of, member=s.member, warn_days=s.warn_days, detail=False)
     except RuleGap as exc:  # a rule without a cycle length, and no expires_on given
-        return [error_row(source, [Problem(f, line, None, str(exc))], holder=holder.holder, cert=c.cert)
-                for c, (f, line) in zip(holder.credentials, where)]
-    return [result_row(source, holder.holder, result, warnings) for result in report.credentials]
+        return [error_row(source, [Problem(f, line, None, str(exc))], holder=holder.holder, cert=c.cert,
+                          as_of=s.as_of, kept=k)
+                for c, (f, line), k in zip(holder.credentials, where, kept)]
+    rules = ctx.rules.rules
+    rows = [result_row(source, holder.holder, result, warnings, rule=rules[cred.key], as_of=s.as_of, kept=k)
+            for cred, result, k in zip(holder.credentials, report.credentials, kept)]
+    if s.with_file:
+        data = holder.model_dump(exclude_none=True)
+        for _, row in rows:
+            row["credential_file"] = data
+    return rows
 
 
-def orphan_row(pid: str, line: int, ctx: Context, message: str | None = None) -> Keyed:
+def orphan_row(pid: str, line: int, ctx: Context, message: str | None = None, hint: str | None = None) -> Keyed:
     """A credit row whose person is not in the people file (or that is itself malformed)."""
     if message is None:
         message = (f"person_id `{pid}` is not in {ctx.people_file}" if pid
                    else "person_id is empty")
+        if hint:
+            message += f"; {hint}"
     key = "person_id" if not pid and message == "person_id is empty" else None
-    return error_row(pid, [Problem(ctx.credits_file, line, None, message, key=key)])
+    return error_row(pid, [Problem(ctx.credits_file, line, None, message, key=key)], as_of=ctx.settings.as_of)
 
 
 class _CsvLines(Document):
@@ -93,33 +109,51 @@ def person_rows(pid: str, people: list[Record], credits: list[Record], ctx: Cont
     """Rows for one person_id: one per people row (a result or an error), plus one error row per
     rejected credit row. Returns the rows and how many credit rows were rejected."""
     pf, cf = ctx.people_file, ctx.credits_file
+    dates, kept_names, as_of = ctx.settings.dates, ctx.settings.kept, ctx.settings.as_of
     person_problems: list[list[Problem]] = [[] for _ in people]
-    credit_problems: list[list[Problem]] = [[] for _ in credits]
     creds: list[dict | None] = []
     holders: list[str | None] = []
+    kept: list[dict[str, str]] = []
     memberships: dict[str, int] = {}  # body -> index of the people row that first listed it
     for i, (line, cells) in enumerate(people):
         if isinstance(cells, str):
             creds.append(None)
             holders.append(None)
+            kept.append({})
             person_problems[i].append(Problem(pf, line, None, cells))
             continue
-        data, name, bodies, found = person_cells(cells)
+        data, name, bodies, found = person_cells(cells, dates)
+        kept.append({column: value.strip() for column, value in zip(kept_names, cells[7:])})
         creds.append(data)
         holders.append(name or None)
         for body in bodies:
             memberships.setdefault(body, i)
         person_problems[i] += [Problem(pf, line, None, msg, key=col) for col, msg in found]
     found_credits: list[dict | None] = []
-    for j, (line, cells) in enumerate(credits):
+    credit_problems: list[list[Problem]] = []
+    kept_credits: list[Record] = []
+    seen: dict[tuple, int] = {}  # a credit's content -> the line that first gave it
+    warnings: list[str] = []
+    for line, cells in credits:
         if isinstance(cells, str):
             found_credits.append(None)
-            credit_problems[j].append(Problem(cf, line, None, cells))
+            credit_problems.append([Problem(cf, line, None, cells)])
+            kept_credits.append((line, cells))
             continue
-        data, found = credit_cells(cells)
+        data, found = credit_cells(cells, dates)
+        if not found:
+            same = _content(data)
+            if same in seen:  # an LMS that exported a completion twice: one activity, counted once
+                warnings.append(str(Problem(cf, line, None, f"the same credit as line {seen[same]} (same person, "
+                                                           "title, date and points); counted once",
+                                            level="warning")))
+                continue
+            seen[same] = line
         found_credits.append(data)
-        if found:
-            credit_problems[j] += [Problem(cf, line, None, msg, key=col) for col, msg in found]
+        credit_problems.append([Problem(cf, line, None, msg, key=col) for col, msg in found])
+        kept_credits.append((line, cells))
+    credits = kept_credits
+    _one_date_problem(person_problems, credit_problems)
 
     # the holder as written (for error rows too), and every row must agree on it
     holder_name = next((h for h in holders if h), None)
@@ -130,7 +164,6 @@ def person_rows(pid: str, people: list[Record], credits: list[Record], ctx: Cont
                                               f"holder differs from the one given for this person_id at line "
                                               f"{first_line}", key="holder"))
 
-    warnings: list[str] = []
     holder: CredentialFile | None = None
     if not any(person_problems) and not any(credit_problems):
         # one validation for the whole person, as for a credential file
@@ -173,18 +206,44 @@ def person_rows(pid: str, people: list[Record], credits: list[Record], ctx: Cont
 
     if holder is not None and not any(person_problems) and not any(credit_problems):
         where: list[tuple[str, int | None]] = [(pf, line) for line, _ in people]
-        return holder_rows(pid, holder, warnings, ctx, where), 0
+        return holder_rows(pid, holder, warnings, ctx, where, kept), 0
 
     out: list[Keyed] = []
     cause = next(p for p in (*person_problems, *credit_problems) if p)[0]
-    for (line, _cells), cred_data, problems in zip(people, creds, person_problems):
+    for (line, _cells), cred_data, problems, k in zip(people, creds, person_problems, kept):
         if not problems:
             problems = [Problem(pf, line, None,
                                 f"not evaluated: another record of this person has an error ({cause.file}:{cause.line})")]
-        out.append(error_row(pid, problems, holder=holder_name, cert=(cred_data or {}).get("cert") or None))
+        out.append(error_row(pid, problems, holder=holder_name, cert=(cred_data or {}).get("cert") or None,
+                             as_of=as_of, kept=k))
     rejected = 0
     for problems in credit_problems:
         if problems:
-            out.append(error_row(pid, problems, holder=holder_name))
+            out.append(error_row(pid, problems, holder=holder_name, as_of=as_of, kept=kept[0] if kept else None))
             rejected += 1
     return out, rejected
+
+
+def _content(data: dict) -> tuple:
+    """What makes two credit rows the same activity: every field as read."""
+    return tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in data.items())
+
+
+def _one_date_problem(person_problems: list[list[Problem]], credit_problems: list[list[Problem]]) -> None:
+    """Dates an export writes in a form marenew does not read are one problem of the person, not
+    one per cell: the first, with where the others are, goes to the person's first row; credit
+    rows with nothing else wrong are not rejected on their own."""
+    found: list[Problem] = []
+    for bucket in (*person_problems, *credit_problems):
+        dated = [p for p in bucket if p.message.startswith(DATE_PROBLEM)]
+        for p in dated:
+            bucket.remove(p)
+        found += dated
+    if not found:
+        return
+    first = found[0]
+    message = first.message[len(DATE_PROBLEM):]
+    if len(found) > 1:
+        others = ", ".join(f"{p.file}:{p.line}" for p in found[1:4]) + (", ..." if len(found) > 4 else "")
+        message += f" (and {len(found) - 1} more date{'s' if len(found) > 2 else ''} of this person: {others})"
+    person_problems[0].insert(0, Problem(first.file, first.line, None, message, key=first.key))

@@ -1,26 +1,37 @@
 """Roster rows: the fields of each output row, their flat CSV form, and the urgency order.
 
 A result row carries the headline of ``CredentialResult.as_json`` (the same field names as a
-credential in ``marenew status --json``) plus ``holder``, ``source`` and ``days_left``; an error
-row carries ``source`` and ``error`` instead (docs/reference.md, "Roster rows"). Rows travel between processes
+credential in ``marenew status --json``, with the requirement breakdown) plus ``holder``,
+``source``, ``as_of``, ``behind_pace``, ``next_step``, the columns kept from the export
+(``kept``) and the fees due in the next twelve months (``fees_due``); an error row carries
+``source`` and ``error`` instead (docs/reference.md, "Roster rows"). Rows travel between processes
 and through spill files as plain dicts of JSON values, each with a compact sort key.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from marenew.core.results import CredentialResult, num, urgency_key
+from marenew.core.rule import Rule
 from marenew.load.problems import Problem
 
+from .budget import fees_due
+
 # The headline of a credential in `status --json` that a roster row repeats, in this order.
-RESULT_FIELDS = ("cert", "status", "expires_on", "deadline", "days_left", "ready", "points_needed", "unit", "cost")
+RESULT_FIELDS = ("cert", "status", "expires_on", "deadline", "days_left", "ready", "points_needed", "unit", "cost",
+                 "requirements")
 # `cost_known`: Cost.known_amount, what the known fees add up to (the summary's cost due).
-ROW_FIELDS = ("holder", "source") + RESULT_FIELDS + ("cost_known", "warnings")
-ERROR_FIELDS = ("holder", "source", "cert", "error", "file", "line")
-# CSV: one flat header for both kinds of row; `cost` becomes `cost_amount` and `cost_path`.
+ROW_FIELDS = ("holder", "source", "as_of") + RESULT_FIELDS + ("behind_pace", "next_step", "kept", "fees_due",
+                                                               "cost_known", "warnings")
+ERROR_FIELDS = ("holder", "source", "as_of", "cert", "error", "file", "line", "kept")
+# CSV: one flat header for both kinds of row; `cost` becomes `cost_amount` and `cost_path`, the
+# requirements their shortfalls, `next_step` its action, date and amount; the kept columns follow.
 CSV_COLUMNS = ("holder", "source", "cert", "status", "expires_on", "deadline", "days_left", "ready",
-               "points_needed", "unit", "cost_amount", "cost_path", "error", "warnings")
+               "points_needed", "unit", "cost_amount", "cost_path", "error", "warnings", "as_of",
+               "ce_required", "ce_short", "approved_short", "areas_short", "behind_pace", "next_action", "next_by",
+               "next_amount")
 
 Row = dict[str, Any]
 Key = tuple
@@ -30,18 +41,35 @@ ERROR_GROUP = 0  # error rows first: nothing else in the roster can be trusted f
 RESULT_GROUP = 1
 
 
-def result_row(source: str, holder: str, result: CredentialResult, warnings: list[str]) -> Keyed:
+def result_row(source: str, holder: str, result: CredentialResult, warnings: list[str], *, rule: Rule,
+               as_of: dt.date, kept: dict[str, str] | None = None) -> Keyed:
     """The headline of ``result.as_json()``: the same fields, serialized by the same code, as a
-    credential in ``status --json``."""
+    credential in ``status --json``; the next step and pace as the engine decides them."""
     headline = result.as_json()
+    next_step = headline.get("next_step")
     row: Row = {
         "holder": holder,
         "source": source,
+        "as_of": as_of.isoformat(),
         **{name: headline[name] for name in RESULT_FIELDS},
+        "behind_pace": _behind_pace(headline, rule, result, as_of),
+        "next_step": next_step,
+        "kept": kept or {},
+        "fees_due": fees_due(rule, result, as_of, next_step.get("by") if next_step else None),
         "cost_known": num(result.cost.known_amount),
         "warnings": warnings + list(result.warnings),
     }
     return result_key(result, holder, source), row
+
+
+def _behind_pace(headline: dict, rule: Rule, result: CredentialResult, as_of: dt.date) -> bool:
+    pace = headline.get("pace")
+    if pace is not None:  # the engine's own decision, where it makes one
+        return pace.get("on_pace") is False
+    from marenew.core.plan import _pace  # the plan's pace: the one place that decides it today
+
+    found = _pace(rule, result, as_of)
+    return bool(found and found.behind and not found.closed)
 
 
 def result_key(result: CredentialResult, holder: str, source: str) -> Key:
@@ -52,15 +80,18 @@ def result_key(result: CredentialResult, holder: str, source: str) -> Key:
     return (RESULT_GROUP, rank, day.isoformat(), cert, holder, source)
 
 
-def error_row(source: str, problems: list[Problem], *, holder: str | None = None, cert: str | None = None) -> Keyed:
+def error_row(source: str, problems: list[Problem], *, holder: str | None = None, cert: str | None = None,
+              as_of: dt.date | None = None, kept: dict[str, str] | None = None) -> Keyed:
     first = problems[0]
     row: Row = {
         "holder": holder,
         "source": source,
+        "as_of": as_of.isoformat() if as_of else None,
         "cert": cert,
         "error": "; ".join(str(p) for p in problems),
         "file": first.file,
         "line": first.line,
+        "kept": kept or {},
     }
     # grouped by person (or file), so that a person's error rows stand together
     return (ERROR_GROUP, 0, source, first.file, first.line or 0), row
@@ -70,17 +101,40 @@ def is_error(row: Row) -> bool:
     return "error" in row
 
 
-def flat(row: Row) -> list[str]:
-    """One CSV record in the order of CSV_COLUMNS (empty cell: not applicable or unknown)."""
+def flat(row: Row, kept: tuple[str, ...] = ()) -> list[str]:
+    """One CSV record in the order of CSV_COLUMNS, then the kept columns (empty cell: not
+    applicable or unknown)."""
+    extra = [(row.get("kept") or {}).get(k, "") for k in kept]
     if is_error(row):
         return [_cell(row["holder"]), row["source"], _cell(row["cert"]), "error", "", "", "", "", "", "", "", "",
-                row["error"], ""]
+                row["error"], "", _cell(row.get("as_of")), "", "", "", "", "", "", "", "", *extra]
     cost = row["cost"]
+    req = breakdown(row)
+    step = row.get("next_step") or {}
     return [
         row["holder"], row["source"], row["cert"], row["status"], row["expires_on"], row["deadline"],
         str(row["days_left"]), _cell(row["ready"]), _cell(row["points_needed"]), _cell(row["unit"]),
-        _cell(cost["amount"]), cost["path"], "", " | ".join(row["warnings"]),
+        _cell(cost["amount"]), cost["path"], "", " | ".join(row["warnings"]), row["as_of"],
+        _cell(req["required"]), _cell(req["short"]), _cell(req["approved_short"]), req["areas_short"],
+        _cell(row["behind_pace"]), _cell(step.get("action")), _cell(step.get("by")),
+        _cell((step.get("cost") or {}).get("amount")), *extra,
     ]
+
+
+def breakdown(row: Row) -> dict:
+    """The requirement breakdown of a result row: the total required and short, the approved
+    minimum's shortfall, and each content area's shortfall as text ("Clinical 4; General 0")."""
+    out: dict = {"required": None, "short": None, "approved_short": None, "areas_short": ""}
+    areas = []
+    for req in row.get("requirements") or ():
+        if req["id"] == "total":
+            out["required"], out["short"] = req["required"], req["short"]
+        elif req["id"] == "approved":
+            out["approved_short"] = req["short"]
+        else:
+            areas.append(f"{req['label']} {_cell(req['short']) or 'unknown'}")
+    out["areas_short"] = "; ".join(areas)
+    return out
 
 
 def _cell(value: object) -> str:

@@ -32,7 +32,7 @@ from marenew.load.credentials import load_credentials
 from marenew.load.problems import InputError
 from marenew.load.rules import RuleSet, load_rules
 
-from .columns import CREDITS, PEOPLE
+from .columns import CREDITS, PEOPLE, partition_key, zero_hint
 from .reader import CsvFile
 from .records import Context, Settings, holder_rows, orphan_row, person_rows
 from .rows import Keyed, error_row, is_error
@@ -151,7 +151,7 @@ def file_partition(paths: list[str], run: str) -> Tally:
             loaded = load_credentials(Path(name), ctx.rules, today=ctx.settings.as_of)
         except InputError as exc:
             tally.records += 1
-            rows.append(error_row(name, exc.errors or exc.problems))
+            rows.append(error_row(name, exc.errors or exc.problems, as_of=ctx.settings.as_of))
             continue
         holder, doc = loaded.holder, loaded.document
         tally.records += len(holder.credentials)
@@ -307,12 +307,13 @@ def run_csv(people: Path, credits: Path | None, *, rules: RuleSet, rule_dirs: li
     """Read the people file, then stream the credits file (see the module's docstring). Raises
     InputError when a file cannot be opened or has no usable header."""
     progress = progress or Progress()
-    people_file = CsvFile(people, PEOPLE, job.people_file)
+    reading = job.settings
+    people_file = CsvFile(people, PEOPLE, job.people_file, column_map=reading.column_map, keep=reading.kept)
     credits_file = None
     try:
         warn_unknown_columns(people_file.header, job.people_file)
         if credits is not None:
-            credits_file = CsvFile(credits, CREDITS, job.credits_file)
+            credits_file = CsvFile(credits, CREDITS, job.credits_file, column_map=reading.column_map)
             warn_unknown_columns(credits_file.header, job.credits_file)
         progress.phase("reading", None)
         found = _read_people(people_file)
@@ -366,9 +367,19 @@ class _Local:
     """Error rows that need no rules (orphan credit records, people without a person_id), written
     as runs by the main process."""
 
-    def __init__(self, ctx: Context, folder: Path, name: str, done: Tally, runs: list[Path]):
+    def __init__(self, ctx: Context, folder: Path, name: str, done: Tally, runs: list[Path], people: _People):
         self.ctx, self.folder, self.name, self.done, self.runs = ctx, folder, name, done, runs
         self.rows: list[Keyed] = []
+        self.people = people
+        self._unpadded: dict[str, str] | None = None  # partition_key -> person_id, built at the first orphan
+
+    def hint(self, pid: str) -> str | None:
+        """Where a spreadsheet dropped the leading zeros of an id, say so."""
+        if not pid:
+            return None
+        if self._unpadded is None:
+            self._unpadded = {partition_key(p): p for p in self.people.records if p}
+        return zero_hint(pid, self._unpadded)
 
     def no_pid(self, people: _People) -> None:
         empty = people.records.get("")
@@ -377,13 +388,15 @@ class _Local:
             self.done.records += len(empty)
             # a record that could not be read at all says why, not that its person_id is empty
             self.rows += [error_row("", [_problem(self.ctx.people_file, line, found, None) if isinstance(found, str)
-                                         else _problem(self.ctx.people_file, line, "person_id is empty", "person_id")])
+                                         else _problem(self.ctx.people_file, line, "person_id is empty", "person_id")],
+                                    as_of=self.ctx.settings.as_of)
                           for line, found in empty]
 
     def orphan(self, pid: str, line: int, found: tuple[str, ...] | str) -> None:
         """A credit record whose person is not in the people file, or that has no person_id."""
         # a record that could not be read says why (also without a person_id)
-        self.rows.append(orphan_row(pid, line, self.ctx, found if isinstance(found, str) else None))
+        self.rows.append(orphan_row(pid, line, self.ctx, found if isinstance(found, str) else None,
+                                    self.hint(pid)))
         self.done.rejected_credits += 1
         if len(self.rows) >= LOCAL_ROWS:
             self.flush()
@@ -404,7 +417,7 @@ def _stream_tasks(people: _People, credits_file: CsvFile | None, ctx: Context, f
     Raises NotGrouped at the first credit record of a person whose credits have passed."""
     remaining = dict(people.records)  # people whose credits have not passed yet
     remaining.pop("", None)
-    local = _Local(ctx, folder, "local", done, runs)
+    local = _Local(ctx, folder, "local", done, runs, people)
     local.no_pid(people)
     done.blank += people.blank
     counter = itertools.count()
@@ -462,7 +475,7 @@ def _spilled(pool: Pool, people: _People, credits: Path, ctx: Context, folder: P
     folder.mkdir()
     done = Tally(blank=people.blank)
     runs: list[Path] = []
-    local = _Local(ctx, folder, "local", done, runs)
+    local = _Local(ctx, folder, "local", done, runs, people)
     local.no_pid(people)
     people_parts = Partitions([folder / f"people-{p:04d}.part" for p in range(parts)])
     try:
@@ -474,7 +487,7 @@ def _spilled(pool: Pool, people: _People, credits: Path, ctx: Context, folder: P
         people_parts.close()
     credit_parts = Partitions([folder / f"credits-{p:04d}.part" for p in range(parts)])
     try:
-        with CsvFile(credits, CREDITS, ctx.credits_file) as again:
+        with CsvFile(credits, CREDITS, ctx.credits_file, column_map=ctx.settings.column_map) as again:
             for record in again.records():
                 line, pid, found = record
                 if found is None:

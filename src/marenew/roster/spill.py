@@ -106,6 +106,9 @@ def merged(runs: list[Path], folder: Path) -> Iterator[Keyed]:
 
 
 def warn_unknown_columns(header: Header, source: str) -> None:
+    if header.found:  # what was matched loosely or by --map: said once, so a wrong guess shows
+        read = ", ".join(f"`{name}` as {column}" for column, name in header.found)
+        sys.stderr.write(f"{source}:1: note: reading {read}\n")
     if header.unknown:
         names = ", ".join(f"`{n}`" for n in header.unknown)
         sys.stderr.write(f"{source}:1: warning: unknown column{'s' if len(header.unknown) > 1 else ''} "

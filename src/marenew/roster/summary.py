@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from marenew.core.results import STATUSES
-from marenew.core.words import money
+from marenew.core.words import money, plural
 
 from .rows import Row, is_error
 
@@ -31,12 +31,14 @@ class Tally:
     due: float = 0.0  # known cost of every credential that needs action (within the warning window)
     due_unknown: int = 0  # of those, how many have a fee that is not published
     blank: int = 0  # CSV records with no cell filled in: skipped, and said so
+    behind: int = 0  # results behind the sustainable pace of CE
 
     def count(self, row: Row) -> None:
         if is_error(row):
             self.errors += 1
             return
         self.results += 1
+        self.behind += bool(row.get("behind_pace"))
         status = row["status"]
         setattr(self, status, getattr(self, status) + 1)
         if status != "active":
@@ -57,26 +59,28 @@ class Tally:
         return self.records + self.rejected_credits == self.results + self.errors
 
     def lines(self, *, warn_days: int, as_of: str, csv_input: bool, filtered: bool) -> list[str]:
-        what = "people rows" if csv_input else "credentials (an unreadable file counts as one)"
+        what = plural(self.records, "people row") if csv_input else \
+            plural(self.records, "credential") + " (an unreadable file counts as one)"
         out = [
-            f"roster as of {as_of}: {self.people} {'people' if csv_input else 'files'}, "
-            f"{self.results} credentials evaluated, {self.errors} error rows",
-            "  " + ", ".join(f"{s} {getattr(self, s)}" for s in reversed(STATUSES)),
+            f"roster as of {as_of}: {plural(self.people, 'person', 'people') if csv_input else plural(self.people, 'file')}"
+            f", {plural(self.results, 'credential')} evaluated, {plural(self.errors, 'error row')}",
+            "  " + ", ".join(f"{s} {getattr(self, s)}" for s in reversed(STATUSES))
+            + f"; behind pace {self.behind}",
         ]
-        identity = f"{self.records} {what}"
+        identity = what
         if csv_input:
-            identity += f" + {self.rejected_credits} rejected credit rows"
-        identity += f" = {self.results} result rows + {self.errors} error rows"
+            identity += f" + {plural(self.rejected_credits, 'rejected credit row')}"
+        identity += f" = {plural(self.results, 'result row')} + {plural(self.errors, 'error row')}"
         if not self.balanced:
             identity += "  MISMATCH: records were lost; this is a bug in marenew, please report it"
         out.append("  records: " + identity)
         due = money(self.due)
         if self.due_unknown:
             due = f"at least {due} (incomplete: {self.due_unknown} with a fee that is not published)"
-        out.append(f"  cost due for the {self.needs_action} credentials expiring, in grace or lapsed "
-                   f"(warning window {warn_days} days): {due}")
+        out.append(f"  cost due for the {plural(self.needs_action, 'credential')} expiring, in grace or lapsed "
+                   f"(warning window {plural(warn_days, 'day')}): {due}")
         if self.blank:
-            out.append(f"  skipped {self.blank} blank CSV rows (no cell filled in)")
+            out.append(f"  skipped {plural(self.blank, 'blank CSV row')} (no cell filled in)")
         if filtered:
             out.append(f"  rows written: {self.shown} (--only)")
         return out

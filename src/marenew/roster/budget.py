@@ -1,0 +1,129 @@
+"""Fees falling due in the next twelve months: per credential (in each row) and per month and
+group (the budget of ``roster --budget``, the XLSX summary and the HTML chart).
+
+A credential's renewal fee falls due on its next step's date (the last day to act without a
+gap: the expiry while active or expiring, the end of the late window in grace; now once
+lapsed); a recurring fee (AMT's annual fee) on each of its own due dates. A fee that falls due
+with the renewal is part of the renewal's cost already, so it is not counted twice. An
+unpublished fee is counted apart, never as zero. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from marenew.core import dates as periods
+from marenew.core.engine import fee_item, recurring_due
+from marenew.core.results import CredentialResult, num
+from marenew.core.rule import Rule
+
+MONTHS = 12
+NO_GROUP = "(none)"
+
+
+def horizon(as_of: dt.date) -> list[str]:
+    """The twelve months of a budget, ``YYYY-MM``, starting with the month of ``as_of``."""
+    first = as_of.replace(day=1)
+    return [periods.add_months(first, k).strftime("%Y-%m") for k in range(MONTHS)]
+
+
+def renewal_day(result: CredentialResult, as_of: dt.date, next_by: str | None) -> dt.date:
+    """When the renewal fee falls due: the next step's date where the engine gives one."""
+    if next_by:
+        return max(dt.date.fromisoformat(next_by), as_of)
+    if result.status in ("active", "expiring"):
+        return result.expires_on
+    if result.status == "grace":
+        return result.deadline
+    return as_of  # lapsed: the way back is open now
+
+
+def fees_due(rule: Rule, result: CredentialResult, as_of: dt.date, next_by: str | None = None) -> list[dict]:
+    """Every fee of this credential falling due from ``as_of`` through the twelfth month:
+    ``{"on": YYYY-MM-DD, "label", "amount"}`` (amount None when not published)."""
+    end = periods.add_months(as_of.replace(day=1), MONTHS) - dt.timedelta(days=1)
+    out = []
+    day = renewal_day(result, as_of, next_by)
+    if day <= end:
+        out.append({"on": day.isoformat(), "label": result.cost.path_label, "amount": num(result.cost.amount)})
+    with_renewal = result.expires_on.replace(day=1) if result.status in ("active", "expiring") else None
+    for fee in rule.recurring_fees:
+        for due in recurring_due(fee, result.certified_on, as_of - dt.timedelta(days=1), end):
+            if with_renewal is not None and with_renewal <= due <= result.expires_on:
+                continue  # in the renewal's cost already
+            item = fee_item(fee.label, fee.amount, result.cost.member, as_of)
+            out.append({"on": due.isoformat(), "label": fee.label, "amount": num(item.amount)})
+    return out
+
+
+@dataclass
+class MonthTotal:
+    known: float = 0.0
+    unknown: int = 0  # fees whose amount is not published
+
+    def add(self, amount: float | None) -> None:
+        if amount is None:
+            self.unknown += 1
+        else:
+            self.known += amount
+
+
+@dataclass
+class Budget:
+    """Known fees and unknown-fee counts per group and month."""
+
+    months: list[str]
+    groups: dict[str, dict[str, MonthTotal]] = field(default_factory=dict)
+
+    def add(self, group: str, on: str, amount: float | None) -> None:
+        month = on[:7]
+        if month < self.months[0]:
+            month = self.months[0]  # overdue: due now
+        if month not in self.months:
+            return
+        per = self.groups.setdefault(group, {m: MonthTotal() for m in self.months})
+        per[month].add(amount)
+
+    def month_totals(self) -> dict[str, MonthTotal]:
+        out = {m: MonthTotal() for m in self.months}
+        for per in self.groups.values():
+            for m, t in per.items():
+                out[m].known += t.known
+                out[m].unknown += t.unknown
+        return out
+
+    def total(self) -> MonthTotal:
+        out = MonthTotal()
+        for t in self.month_totals().values():
+            out.known += t.known
+            out.unknown += t.unknown
+        return out
+
+    def as_json(self) -> dict:
+        return {
+            "months": self.months,
+            "groups": {g: [{"month": m, "known": num(t.known), "unknown_fees": t.unknown} for m, t in per.items()]
+                       for g, per in sorted(self.groups.items())},
+            "total": [{"month": m, "known": num(t.known), "unknown_fees": t.unknown}
+                      for m, t in self.month_totals().items()],
+        }
+
+
+def group_of(row: Mapping[str, Any], group_by: str | None) -> str:
+    if not group_by:
+        return NO_GROUP
+    value = (row.get("kept") or {}).get(group_by)
+    return value if value else NO_GROUP
+
+
+def budget(rows: Iterable[Mapping[str, Any]], as_of: dt.date, group_by: str | None = None) -> Budget:
+    out = Budget(horizon(as_of))
+    for row in rows:
+        if "error" in row:
+            continue
+        for fee in row.get("fees_due") or ():
+            out.add(group_of(row, group_by), fee["on"], fee["amount"])
+    return out

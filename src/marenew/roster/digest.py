@@ -1,0 +1,122 @@
+"""The digest: who needs what by when, per group, in plain text and in HTML (for an e-mail to a
+manager or each clinic). Lapsed, in grace, due within the warning window, and behind pace.
+The words for a credential's next step are the engine's own (``next_step.summary``) where it
+gives them. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from marenew.core.words import money, plural, points
+
+from .overview import Overview
+from .rows import Row, is_error
+from .sheet import grouped
+
+SECTIONS = (
+    ("lapsed", "Lapsed"),
+    ("grace", "In the late window (grace)"),
+    ("expiring", "Due within the warning window"),
+    ("behind", "Behind pace"),
+)
+
+
+def section_of(row: Row) -> str | None:
+    if is_error(row):
+        return None
+    if row["status"] != "active":
+        return row["status"]
+    return "behind" if row.get("behind_pace") else None
+
+
+def need(row: Row) -> tuple[str, str | None, str]:
+    """(what to do, by when, what it costs) for a row."""
+    step = row.get("next_step")
+    cost = row["cost"]
+    amount = money(cost["amount"]) if cost["complete"] else "unknown"
+    if step:
+        step_cost = step.get("cost") or cost
+        return (step.get("summary") or step.get("action") or "", step.get("by"),
+                money(step_cost.get("amount")) if step_cost.get("complete", True) else "unknown")
+    status, unit = row["status"], row.get("unit") or "points"
+    if status == "lapsed":
+        return f"lapsed; the way back: {cost['label']}", None, amount
+    if status == "grace":
+        return f"renew in the late window: {cost['label']}", row["deadline"], amount
+    short = row.get("points_needed")
+    if short is None:
+        what = f"renew: {cost['label']} (CE requirement not fully published)"
+    elif row.get("ready") or short == 0:
+        what = f"ready: apply ({cost['label']})"
+    else:
+        what = f"earn {points(short)} more {unit}, then apply"
+    return what, row["expires_on"], amount
+
+
+def _entries(rows: list[Row]) -> dict[str, list[Row]]:
+    out: dict[str, list[Row]] = {key: [] for key, _ in SECTIONS}
+    for row in rows:
+        key = section_of(row)
+        if key:
+            out[key].append(row)
+    return out
+
+
+def text(rows: list[Row], ov: Overview, group_by: str | None = None) -> str:
+    lines = [f"Certification digest as of {ov.as_of.isoformat()} (warning window {plural(ov.warn_days, 'day')})", ""]
+    any_entry = False
+    for group, members in grouped(rows, group_by).items():
+        entries = _entries(members)
+        if not any(entries.values()):
+            continue
+        any_entry = True
+        if group_by:
+            lines += [f"== {group_by}: {group}", ""]
+        for key, title in SECTIONS:
+            if not entries[key]:
+                continue
+            lines.append(f"{title} ({plural(len(entries[key]), 'credential')}):")
+            for row in entries[key]:
+                what, by, amount = need(row)
+                when = f" by {by}" if by else ""
+                lines.append(f"  - {row['holder']} ({row['source']}), {row['cert']}: {what}{when}; cost {amount}")
+            lines.append("")
+    if not any_entry:
+        lines += ["Nobody needs to act: every credential is active and on pace.", ""]
+    if ov.errors:
+        lines.append(f"{plural(ov.errors, 'record')} could not be read; see the roster's error rows.")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def html(rows: list[Row], ov: Overview, group_by: str | None = None) -> str:
+    parts = ['<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
+             f"<title>Certification digest as of {ov.as_of.isoformat()}</title>",
+             "<style>body{font-family:system-ui,sans-serif;margin:1.5rem}table{border-collapse:collapse}"
+             "td,th{border:1px solid #ccc;padding:.2rem .4rem;text-align:left}th{background:#f0f0f0}</style>",
+             f"</head><body><h1>Certification digest</h1><p>As of {ov.as_of.isoformat()}; warning window "
+             f"{plural(ov.warn_days, 'day')}.</p>"]
+    any_entry = False
+    for group, members in grouped(rows, group_by).items():
+        entries = _entries(members)
+        if not any(entries.values()):
+            continue
+        any_entry = True
+        if group_by:
+            parts.append(f"<h2>{escape(group_by)}: {escape(group)}</h2>")
+        for key, title in SECTIONS:
+            if not entries[key]:
+                continue
+            parts.append(f"<h3>{escape(title)} ({plural(len(entries[key]), 'credential')})</h3>"
+                         "<table><tr><th>Holder</th><th>ID</th><th>Cert</th><th>What</th><th>By</th><th>Cost</th></tr>")
+            for row in entries[key]:
+                what, by, amount = need(row)
+                parts.append("<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in (
+                    row["holder"], row["source"], row["cert"], what, by or "", amount)) + "</tr>")
+            parts.append("</table>")
+    if not any_entry:
+        parts.append("<p>Nobody needs to act: every credential is active and on pace.</p>")
+    if ov.errors:
+        parts.append(f"<p>{plural(ov.errors, 'record')} could not be read; see the roster's error rows.</p>")
+    parts.append("</body></html>\n")
+    return "".join(parts)

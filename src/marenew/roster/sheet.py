@@ -1,0 +1,91 @@
+"""The columns a person reads in a spreadsheet or a web page, with typed values (dates as dates,
+money as numbers), from roster rows; and how rows split into groups (``--group-by``).
+
+The CSV keeps its stable machine names (``rows.CSV_COLUMNS``); the XLSX and HTML outputs show
+these. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .budget import NO_GROUP, group_of
+from .rows import Row, breakdown, is_error
+
+Kind = str  # "text", "date", "int", "number", "money", "bool"
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    kind: Kind
+    get: Callable[[Row], Any]
+    width: int  # characters, for a spreadsheet
+
+
+def _day(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+def _step(row: Row) -> dict:
+    return row.get("next_step") or {}
+
+
+def _short(row: Row, key: str) -> Any:
+    return None if is_error(row) else breakdown(row)[key]
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("Holder", "text", lambda r: r.get("holder"), 24),
+    Column("ID", "text", lambda r: r.get("source"), 12),
+    Column("Cert", "text", lambda r: r.get("cert"), 7),
+    Column("Status", "text", lambda r: "error" if is_error(r) else r["status"], 10),
+    Column("Expires", "date", lambda r: _day(r.get("expires_on")), 12),
+    Column("Deadline", "date", lambda r: _day(r.get("deadline")), 12),
+    Column("Days left", "int", lambda r: r.get("days_left"), 9),
+    Column("CE required", "number", lambda r: _short(r, "required"), 11),
+    Column("CE short", "number", lambda r: _short(r, "short"), 9),
+    Column("Approved short", "number", lambda r: _short(r, "approved_short"), 14),
+    Column("Areas short", "text", lambda r: _short(r, "areas_short") or None, 30),
+    Column("Behind pace", "bool", lambda r: r.get("behind_pace"), 11),
+    Column("Next step", "text", lambda r: _step(r).get("action"), 14),
+    Column("By", "date", lambda r: _day(_step(r).get("by")), 12),
+    Column("Step amount", "money", lambda r: (_step(r).get("cost") or {}).get("amount"), 11),
+    Column("Cost now", "money", lambda r: None if is_error(r) else r["cost"]["amount"], 10),
+    Column("Path", "text", lambda r: None if is_error(r) else r["cost"]["label"], 32),
+    Column("As of", "date", lambda r: _day(r.get("as_of")), 12),
+)
+TRAILING: tuple[Column, ...] = (
+    Column("Warnings", "text", lambda r: " | ".join(r.get("warnings") or ()) or None, 40),
+    Column("Error", "text", lambda r: r.get("error"), 60),
+)
+
+
+def columns(kept: tuple[str, ...]) -> list[Column]:
+    """The shown columns: the fixed ones, the kept ones (titled as the user named them), then
+    warnings and errors."""
+    extra = [Column(name, "text", _kept_getter(name), max(12, len(name) + 2)) for name in kept]
+    return [*COLUMNS, *extra, *TRAILING]
+
+
+def _kept_getter(name: str) -> Callable[[Row], Any]:
+    return lambda row: (row.get("kept") or {}).get(name) or None
+
+
+def grouped(rows: Iterable[Row], group_by: str | None) -> dict[str, list[Row]]:
+    """Rows per group value, groups in name order (rows keep their order); without --group-by,
+    one group."""
+    out: dict[str, list[Row]] = {}
+    for row in rows:
+        out.setdefault(group_of(row, group_by), []).append(row)
+    return dict(sorted(out.items(), key=lambda kv: (kv[0] == NO_GROUP, kv[0].casefold())))
+
+
+def slug(text: str) -> str:
+    """A group's value as part of a file name: letters, digits, - and _ only."""
+    out = re.sub(r"[^\w-]+", "-", text).strip("-")
+    return out or "group"
