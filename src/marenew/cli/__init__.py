@@ -34,6 +34,7 @@ COMMANDS = {
     "cost": Command("marenew.cli.status", "Renewal fees: for every certification, or what the holder in FILE pays now."),
     "plan": Command("marenew.cli.plan", "A plan for each certification in FILE, most urgent first."),
     "calendar": Command("marenew.cli.plan", "An iCalendar (RFC 5545) file of the key dates in FILE."),
+    "add": Command("marenew.cli.add", "Add a completed CE activity to FILE, checked against the rules before anything is written."),
     "init": Command("marenew.cli.init", "Write a commented starter credential file."),
     "roster": Command("marenew.cli.roster", "Status of every credential of many holders, most urgent first."),
     "notify": Command("marenew.cli.notify", "E-mail each person their own reminder, with their key dates attached."),

@@ -53,6 +53,25 @@ def parse_date(value: Optional[str]) -> Optional[dt.date]:
     return day
 
 
+def typed_date(value: str, *, what: str = "date") -> dt.date:
+    """A date as people type it (2022-08-19 or 08/19/2022); a form other than YYYY-MM-DD is
+    echoed on stderr as the day it was read as, so a slip shows."""
+    from marenew.core.dates import implausible_date, iso_day, typed_day
+
+    try:
+        day = typed_day(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint=what) from None
+    why = implausible_date(day)
+    if why:
+        raise typer.BadParameter(why, param_hint=what)
+    try:
+        iso_day(value.strip())
+    except ValueError:
+        sys.stderr.write(f"marenew: read {what} {value.strip()} as {day} ({day:%B} {day.day}, {day.year})\n")
+    return day
+
+
 AsOfOpt = Annotated[
     Optional[str],
     typer.Option("--as-of", metavar="YYYY-MM-DD", help="Judge as on this day (default: today)."),
@@ -79,7 +98,33 @@ WarnDaysOpt = Annotated[
     int,
     typer.Option("--warn-days", min=0, metavar="N", help="Call a credential `expiring` within N days of expiry."),
 ]
-FileArg = Annotated[Path, typer.Argument(metavar="FILE", help="Your credential file (YAML).", show_default=False)]
+FileArg = Annotated[
+    Optional[Path],
+    typer.Argument(metavar="[FILE]", show_default=False,
+                   help="Your credential file (YAML); default ./marenew.yaml, then $MARENEW_FILE."),
+]
+DEFAULT_FILE = Path("marenew.yaml")
+
+
+def credential_file(file: Optional[Path], *, required: bool = True) -> Optional[Path]:
+    """FILE as given; else ./marenew.yaml when it exists; else $MARENEW_FILE. A file found that
+    way is named on stderr, so nobody wonders which file was read. Without any: a usage error
+    (or None when ``required`` is False)."""
+    if file is not None:
+        return file
+    env = os.environ.get("MARENEW_FILE", "").strip()
+    if DEFAULT_FILE.is_file():
+        found, why = DEFAULT_FILE, "./marenew.yaml"
+    elif env:
+        found, why = Path(env), "$MARENEW_FILE"
+    elif not required:
+        return None
+    else:
+        raise typer.BadParameter("no FILE given, no ./marenew.yaml here and MARENEW_FILE is not set; "
+                                 "give the credential file (or create one with `marenew init`)",
+                                 param_hint="FILE")
+    sys.stderr.write(f"marenew: reading {found} ({why})\n")
+    return found
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text (stable; its fields are in the docs' Reference page).")]
 
 
@@ -123,12 +168,14 @@ def command_app(**settings: Any) -> typer.Typer:
                        **settings)
 
 
-def judge_file(file: Path, rules: Optional[list[Path]], as_of: dt.date, *, member: Optional[bool],
+def judge_file(file: Optional[Path], rules: Optional[list[Path]], as_of: dt.date, *, member: Optional[bool],
                warn_days: int = WARN_DAYS) -> Judgement:
-    """Judge one credential file with the rules the options name; its warnings go to stderr."""
+    """Judge one credential file (FILE, or the default one) with the rules the options name; its
+    warnings go to stderr."""
     from marenew.api import judge
 
-    judged = judge(file, load_ruleset(rules), as_of, member=member, warn_days=warn_days)
+    judged = judge(credential_file(file), load_ruleset(rules), as_of, member=member,  # type: ignore[arg-type]
+                   warn_days=warn_days)
     print_problems(judged.warnings)
     return judged
 

@@ -109,6 +109,9 @@ def starter_file(rules: list[Rule], ruleset: RuleSet, today: dt.date) -> str:
             _line('    number: "0000000"', "as printed on your certificate, in quotes (optional)"),
             _line(f"    certified_on: {certified_on}", "the day this cycle began: certification or latest renewal"),
             _line(f"    expires_on: {expires_on}", expiry_note),
+            _line("    submitted_on:", "the day you sent the renewal (marenew renew --submitted)"),
+            _line("    paid: []", "recurring fees paid: marenew pay (e.g. {fee: annual, on: 2026-05-01})"),
+            _line("    history: []", "earlier cycles: marenew renew moves the old one here"),
         ]
     with_areas = next((r for r in rules if r.ce and r.ce.categories), None)
     approvers = (first.ce.approved_by if first.ce and first.ce.approved_by else None) or [first.body]
@@ -134,6 +137,7 @@ def starter_file(rules: list[Rule], ruleset: RuleSet, today: dt.date) -> str:
         _line(f"    approved_by: [{', '.join(_plain(b) for b in approvers)}]",
               "bodies that approved it, as on the certificate (optional)"),
         _line(f"    applies_to: [{_plain(first.id)}]", "count it only for these credentials (optional)"),
+        _line("    certificate: certificates/example.pdf", "the certificate of completion, relative to this file"),
         "  - title: Example college course (replace me)",
         f"    date: {_months_before(today, CREDIT_MONTHS_AGO[1])}",
         _line("    college_credits: 1", f"instead of points: semester or quarter credits ({college_note})"),

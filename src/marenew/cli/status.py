@@ -17,6 +17,7 @@ from marenew.cli.common import (
     as_of_date,
     command_app,
     console,
+    credential_file,
     guarded,
     judge_file,
     load_ruleset,
@@ -78,7 +79,8 @@ def _check_wanted(wanted: set[str], ruleset, holder=None, file: Optional[Path] =
 @app.command()
 def cost(
     file: Annotated[
-        Optional[Path], typer.Argument(metavar="FILE", help="A credential file: what this holder pays now.")
+        Optional[Path], typer.Argument(metavar="[FILE]", help="A credential file: what this holder pays now "
+                                       "(default ./marenew.yaml, then $MARENEW_FILE; without any: the fee table).")
     ] = None,
     member: MemberOpt = None,
     cert: Annotated[
@@ -98,6 +100,7 @@ def cost(
     with guarded():
         day = as_of_date(as_of)
         wanted = {c.upper() for c in cert or []}
+        file = credential_file(file, required=False)
         if file is None:
             from marenew.api import price_list
 

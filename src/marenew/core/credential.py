@@ -7,9 +7,9 @@ where text is expected is an error, not a silent conversion (``category: no`` is
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, model_validator
 
 from marenew.core.base import Strict
 
@@ -22,6 +22,49 @@ def _one_or_many(value: object) -> object:
 Names = Annotated[list[str], BeforeValidator(_one_or_many)]
 
 
+class CreditRef(Strict):
+    """A credit named by its title and date (the pair that tells credits apart in a file)."""
+
+    title: str
+    date: dt.date
+
+    @property
+    def key(self) -> tuple[str, dt.date]:
+        return credit_key(self.title, self.date)
+
+
+def credit_key(title: str, date: dt.date) -> tuple[str, dt.date]:
+    return title.strip().lower(), date
+
+
+RenewalRoute = Literal["ce", "exam"]
+
+
+class PastCycle(Strict):
+    """A cycle that ended in a renewal: kept so that its credits never count in a later cycle."""
+
+    certified_on: dt.date = Field(description="the day that cycle began")
+    expires_on: dt.date = Field(description="the day that cycle ended (or would have)")
+    renewed_on: dt.date = Field(description="the day the renewal was recorded by the body")
+    by: RenewalRoute = Field(default="ce", description="how it was renewed: ce (continuing education) or exam")
+    credits: list[CreditRef] = Field(default_factory=list, description="the credits that renewal used")
+
+
+class Payment(Strict):
+    """A recurring fee paid (AMT's annual fee): `{fee: annual, on: 2025-05-01}`."""
+
+    fee: str = Field(description="the id of one of the rule's recurring fees")
+    on: dt.date = Field(description="the day it was paid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _on_key(cls, data: Any) -> Any:
+        # YAML 1.1 reads the key `on` as the boolean true: take it back as the word it was.
+        if isinstance(data, dict) and True in data and "on" not in data:
+            data = {("on" if k is True else k): v for k, v in data.items()}
+        return data
+
+
 class Credential(Strict):
     cert: str = Field(description="rule id, case-insensitive: CMA, RMA, CCMA, NCMA, ...")
     number: str | None = Field(default=None, description="the certificate number, as text")
@@ -29,6 +72,19 @@ class Credential(Strict):
     expires_on: dt.date | None = Field(
         default=None, description="as printed on the card; wins over the computed date (a mismatch is a warning)"
     )
+    submitted_on: dt.date | None = Field(
+        default=None, description="the day the renewal application was sent; waiting for the body's answer"
+    )
+    paid: list[Payment] = Field(default_factory=list, description="recurring fees paid")
+    history: list[PastCycle] = Field(default_factory=list, description="earlier cycles, oldest first")
+
+    @property
+    def first_certified_on(self) -> dt.date:
+        return min([self.certified_on] + [c.certified_on for c in self.history])
+
+    def used_credits(self) -> dict[tuple[str, dt.date], PastCycle]:
+        """Credits an earlier renewal used, by (title, date): they never count again."""
+        return {ref.key: past for past in self.history for ref in past.credits}
 
     @property
     def key(self) -> str:
@@ -47,6 +103,13 @@ class Credit(Strict):
     applies_to: Names | None = Field(
         default=None, description="count it only for these credentials; default: every credential held"
     )
+    certificate: str | None = Field(
+        default=None, description="the certificate of completion: a file path, relative to this file"
+    )
+
+    @property
+    def key(self) -> tuple[str, dt.date]:
+        return credit_key(self.title, self.date)
 
     def approved(self, bodies: set[str] | list[str]) -> bool:
         """Approved by any of ``bodies`` (upper-case ids, as a set when called per credit)."""

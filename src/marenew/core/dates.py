@@ -125,3 +125,30 @@ def implausible_date(day: dt.date) -> str | None:
     if EARLIEST_DATE <= day <= LATEST_DATE:
         return None
     return f"{day} is not a plausible date (marenew works with {EARLIEST_DATE.year} to {LATEST_DATE.year})"
+
+
+_US_DAY = re.compile(r"(\d{1,2})[/-](\d{1,2})[/-](\d{4})")
+_SLASH_ISO = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})")
+
+
+def typed_day(text: str) -> dt.date:
+    """A day as people type it: 2022-08-19, or the US form 08/19/2022 (also 8/19/2022, 08-19-2022:
+    month first), or 2022/08/19. Raises ValueError saying what was expected."""
+    text = text.strip()
+    try:
+        return iso_day(text)
+    except NotIsoDay:
+        pass
+    us = _US_DAY.fullmatch(text)
+    iso = _SLASH_ISO.fullmatch(text)
+    if us:
+        month, day, year = (int(g) for g in us.groups())
+    elif iso:
+        year, month, day = (int(g) for g in iso.groups())
+    else:
+        raise ValueError(f"`{text}` is not a date; write 2022-08-19 or 08/19/2022 (month first)")
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise ValueError(f"`{text}` is not a day of the calendar (read as month {month}, day {day}, "
+                         f"year {year})") from None

@@ -6,3 +6,6 @@ WARN_DAYS = 90
 STALE_AFTER_DAYS = 365
 # Points are decimals (0.25, 1.5): two amounts closer than this are equal.
 EPS = 1e-9
+# When a body publishes no processing time for a renewal application: how long `submitted` lasts
+# before marenew suggests contacting the body (marenew's own default, not a body's figure).
+PROCESSING_FALLBACK_DAYS = 60

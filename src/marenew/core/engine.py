@@ -12,13 +12,14 @@ Which date a figure is looked up at is decided here, once:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from marenew.core import cycle
 from marenew.core import dates as periods
 from marenew.core.base import Confidence
-from marenew.core.credential import Credential, CredentialFile, Credit
+from marenew.core.credential import Credential, CredentialFile, Credit, PastCycle, Payment
 from marenew.core.defaults import EPS, STALE_AFTER_DAYS, WARN_DAYS
 from marenew.core.results import (
     CapResult,
@@ -237,9 +238,11 @@ def _category_keys(ce: CE) -> dict[str, str]:
 
 
 def _candidates(
-    rule: Rule, ce: CE, credits: list[Credit], start: dt.date, end: dt.date, as_of: dt.date
+    rule: Rule, ce: CE, credits: list[Credit], start: dt.date, end: dt.date, as_of: dt.date,
+    used: Mapping[tuple[str, dt.date], PastCycle] | None = None,
 ) -> list[_Candidate]:
-    """Decide, credit by credit, whether it can count at all and how: points, approval, category."""
+    """Decide, credit by credit, whether it can count at all and how: points, approval, category.
+    A credit in ``used`` went to an earlier renewal and never counts again."""
     out = []
     college, _ = _value(ce.college_credit_points, end)
     known = ", ".join(ce.categories)
@@ -250,6 +253,10 @@ def _candidates(
         out.append(cand)
         if credit.applies_to is not None and not credit.applies(rule.id):
             cand.note(f"counts only for {', '.join(credit.applies_to or [])}")
+            continue
+        past = used.get(credit.key) if used else None
+        if past is not None:
+            cand.note(f"used for the renewal of {past.renewed_on} (cycle {past.certified_on} to {past.expires_on})")
             continue
         if credit.points is not None:
             cand.points = credit.points
@@ -333,7 +340,7 @@ class CEResult:
 
 
 def count_ce(rule: Rule, credits: list[Credit], start: dt.date, end: dt.date, as_of: dt.date, *,
-             detail: bool = True) -> CEResult:
+             detail: bool = True, used: Mapping[tuple[str, dt.date], PastCycle] | None = None) -> CEResult:
     """Which credits count toward ``rule`` in the window [start, end] (and not after as_of), each
     requirement's counted and short, and the least number of further points that meets them all.
 
@@ -346,7 +353,7 @@ def count_ce(rule: Rule, credits: list[Credit], start: dt.date, end: dt.date, as
     if ce is None:
         return CEResult((), (), 0.0, (), "official")
     ordered = canonical_order(credits)
-    cands = _candidates(rule, ce, ordered, start, end, as_of)
+    cands = _candidates(rule, ce, ordered, start, end, as_of, used)
     cap = _allocate(ce, cands, end)
     counted = [c for c in cands if c.counted > EPS]
 
@@ -419,13 +426,17 @@ def fee_item(label: str, fee: Fee, member: bool, day: dt.date, sources: Mapping[
                    is_article(entry.source))
 
 
-def recurring_due(fee: RecurringFee, certified_on: dt.date, after: dt.date, through: dt.date) -> list[dt.date]:
-    """The days ``fee`` falls due in ``(after, through]``: every ``every_months`` (as in force when
-    the cycle began, like the cycle's length) from ``certified_on``; none when its period is unknown."""
+def recurring_due(fee: RecurringFee, certified_on: dt.date, after: dt.date, through: dt.date,
+                  paid: Sequence[Payment] = ()) -> list[dt.date]:
+    """The days ``fee`` falls due in ``(after, through]`` and is not paid yet: every ``every_months``
+    (as in force when the cycle began, like the cycle's length) from ``certified_on``; none when its
+    period is unknown. See ``cycle.unpaid`` for which payment settles which due date."""
     every = fee.every_months.at(certified_on)
     if every is None or every.value is None:
         return []
-    return periods.anniversaries(certified_on, every.value, after, through)
+    due = periods.anniversaries(certified_on, every.value, certified_on, through)
+    due = cycle.unpaid(due, [p.on for p in paid if p.fee.lower() == fee.id.lower()], every.value)
+    return [d for d in due if d > after]
 
 
 def path_cost(
@@ -437,6 +448,7 @@ def path_cost(
     lapsed: bool = False,
     certified_on: dt.date | None = None,
     expires_on: dt.date | None = None,
+    paid: Sequence[Payment] = (),
 ) -> Cost:
     """What taking ``path_id`` costs on ``as_of``: the path's fee, the fees added after a lapse,
     and, for a renewal at ``expires_on``, the recurring fees that fall due with it (the
@@ -451,19 +463,20 @@ def path_cost(
             # Due with the renewal when a due date falls in the month of expiry (AMT: "due in the
             # anniversary month"), so a card dated 2026-05-31 still owes the fee due 2026-05-01.
             month_start = expires_on.replace(day=1)
-            due = recurring_due(fee, certified_on, month_start - dt.timedelta(days=1), expires_on)
+            due = recurring_due(fee, certified_on, month_start - dt.timedelta(days=1), expires_on, paid)
             if due:
                 items.append(fee_item(f"{fee.label} (due {due[-1]})", fee.amount, member, as_of, rule.sources))
     return Cost(path=path_id, path_label=path.label, member=member, items=tuple(items))
 
 
 def cost_now(rule: Rule, status: Status, member: bool, as_of: dt.date, certified_on: dt.date,
-             expires_on: dt.date) -> Cost:
+             expires_on: dt.date, paid: Sequence[Payment] = ()) -> Cost:
     """The path the holder takes now: the regular one until the deadline, then the after-lapse one
-    (or the one after it, once its time limit has passed)."""
+    (or the one after it, once its time limit has passed); fees in ``paid`` are not due again."""
     if status == "lapsed":
         return path_cost(rule, path_after_lapse(rule, expires_on, as_of), member, as_of, lapsed=True)
-    return path_cost(rule, rule.renewal.regular, member, as_of, certified_on=certified_on, expires_on=expires_on)
+    return path_cost(rule, rule.renewal.regular, member, as_of, certified_on=certified_on, expires_on=expires_on,
+                     paid=paid)
 
 
 @dataclass(frozen=True)
@@ -558,10 +571,16 @@ def evaluate_credential(
 ) -> CredentialResult:
     dates: Dates = _memo(rule, ("dates", cred.certified_on, cred.expires_on), lambda: credential_dates(rule, cred))
     status = status_on(as_of, dates.expires_on, dates.deadline, warn_days)
-    ce = count_ce(rule, credits, cred.certified_on, dates.expires_on, as_of, detail=detail)
-    cost: Cost = _memo(rule, ("cost", status, member, as_of, cred.certified_on, dates.expires_on),
-                       lambda: cost_now(rule, status, member, as_of, cred.certified_on, dates.expires_on))
+    ce = count_ce(rule, credits, cred.certified_on, dates.expires_on, as_of, detail=detail,
+                  used=cred.used_credits() if cred.history else None)
+    paid = tuple((p.fee, p.on) for p in cred.paid)
+    cost: Cost = _memo(rule, ("cost", status, member, as_of, cred.certified_on, dates.expires_on, paid),
+                       lambda: cost_now(rule, status, member, as_of, cred.certified_on, dates.expires_on, cred.paid))
     warnings = list(dates.warnings)
+    if cred.submitted_on is not None:
+        status, waiting_note = cycle.waiting(rule, cred.submitted_on, status, as_of)
+        if waiting_note:
+            warnings.append(waiting_note)
     age = (as_of - rule.last_verified).days
     if age > STALE_AFTER_DAYS:
         warnings.append(f"the {rule.id} rule's figures were last verified {rule.last_verified} "

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from marenew.core import dates as periods
-from marenew.core.credential import CredentialFile
+from marenew.core.credential import CredentialFile, Payment
 from marenew.core.defaults import EPS
 from marenew.core.engine import fee_item, path_cost, recurring_due
 from marenew.core.results import (
@@ -253,7 +253,7 @@ def _pace(rule: Rule, result: CredentialResult, as_of: dt.date) -> Pace | None:
 
 
 def _key_dates(rule: Rule, result: CredentialResult, pace: Pace | None, lapse: Cost, member: bool,
-               as_of: dt.date) -> list[KeyDate]:
+               as_of: dt.date, paid: Sequence[Payment] = ()) -> list[KeyDate]:
     r = result
     out = [KeyDate("cycle_start", r.certified_on, "cycle began" + (" (CE counts from here)" if rule.ce else ""))]
     if pace is not None and pace.start_by is not None and not pace.closed:
@@ -262,7 +262,7 @@ def _key_dates(rule: Rule, result: CredentialResult, pace: Pace | None, lapse: C
         out.append(KeyDate("start_renewal", day, "start CE now: behind the sustainable pace" if pace.behind
                            else "start CE: the latest day to finish at the sustainable pace"))
     for fee in rule.recurring_fees:
-        for due in recurring_due(fee, r.certified_on, r.certified_on, r.expires_on):
+        for due in recurring_due(fee, r.certified_on, r.certified_on, r.expires_on, paid):
             item = fee_item(fee.label, fee.amount, member, as_of, rule.sources)  # the engine prices every fee
             out.append(KeyDate("fee_due", due, f"{fee.label} due", item, fee.id))
     out.append(KeyDate("expiry", r.expires_on, "expires" + ("" if r.deadline != r.expires_on
@@ -273,7 +273,7 @@ def _key_dates(rule: Rule, result: CredentialResult, pace: Pace | None, lapse: C
     return sorted(out, key=lambda k: (k.date, KINDS.index(k.kind)))
 
 
-def _options(rule: Rule, result: CredentialResult, as_of: dt.date) -> list[Option]:
+def _options(rule: Rule, result: CredentialResult, as_of: dt.date, paid: Sequence[Payment] = ()) -> list[Option]:
     """The paths open now. The regular one is the engine's cost now; others open to a current
     holder (CMA: the exam, any time) are priced by engine.path_cost the same way."""
     r = result
@@ -297,16 +297,17 @@ def _options(rule: Rule, result: CredentialResult, as_of: dt.date) -> list[Optio
         if pid == regular or path.available == "lapsed":
             continue
         out.append(Option(path_cost(rule, pid, member, as_of, certified_on=r.certified_on,
-                                    expires_on=r.expires_on), True))
+                                    expires_on=r.expires_on, paid=paid), True))
     return out
 
 
-def plan_credential(rule: Rule, result: CredentialResult, as_of: dt.date) -> Plan:
-    """The plan for one credential from the engine's result for it on ``as_of``."""
+def plan_credential(rule: Rule, result: CredentialResult, as_of: dt.date, paid: Sequence[Payment] = ()) -> Plan:
+    """The plan for one credential from the engine's result for it on ``as_of``; fees in ``paid``
+    are not due again."""
     member = result.cost.member
     lapse = path_cost(rule, rule.renewal.after_lapse, member, as_of, lapsed=True)
     pace = _pace(rule, result, as_of)
-    options = _options(rule, result, as_of)
+    options = _options(rule, result, as_of, paid)
     feasible = [o for o in options if o.feasible]
     known = [o for o in feasible if o.cost.amount is not None]
     cheapest = min(known, key=lambda o: o.cost.amount) if known else None  # type: ignore[arg-type, return-value]
@@ -330,7 +331,7 @@ def plan_credential(rule: Rule, result: CredentialResult, as_of: dt.date) -> Pla
         rule=rule,
         result=result,
         as_of=as_of,
-        key_dates=tuple(_key_dates(rule, result, pace, lapse, member, as_of)),
+        key_dates=tuple(_key_dates(rule, result, pace, lapse, member, as_of, paid)),
         pace=pace,
         options=tuple(options),
         cheapest=cheapest,
@@ -343,7 +344,7 @@ def plan_credential(rule: Rule, result: CredentialResult, as_of: dt.date) -> Pla
 def plan_report(rules: Mapping[str, Rule], holder: CredentialFile, report: Report) -> HolderPlan:
     """A plan for every credential of ``report``, most urgent first (results.urgency_key)."""
     plans = [
-        plan_credential(rules[cred.key], result, report.as_of)
+        plan_credential(rules[cred.key], result, report.as_of, cred.paid)
         for cred, result in zip(holder.credentials, report.credentials, strict=True)
     ]
     plans.sort(key=lambda p: urgency_key(p.result))

@@ -320,6 +320,8 @@ class Note(Strict):
 class Renewal(Strict):
     regular: PathId = Field(description="the path taken while active, expiring or in grace")
     after_lapse: PathId = Field(description="the path taken once lapsed")
+    processing_days: Figure[int] | None = Field(
+        default=None, description="the longest the body says it takes to process a renewal application")
 
 
 class Rule(Strict):
