@@ -55,7 +55,7 @@ def points_field(values: list[str], category: Optional[str]) -> tuple[Any, Optio
         raise typer.BadParameter("give one --points N, or --points AREA=N for each content area", param_hint="--points")
     if plain:
         return _number(plain[0], "--points"), category
-    split = {}
+    split: dict[str, float] = {}
     for item in areas:
         area, _, amount = item.partition("=")
         area = area.strip()
@@ -65,11 +65,11 @@ def points_field(values: list[str], category: Optional[str]) -> tuple[Any, Optio
             raise typer.BadParameter(f"content area `{area}` is given twice", param_hint="--points")
         split[area] = _number(amount, "--points")
     if len(split) == 1:
-        ((area, amount),) = split.items()
+        ((area, share),) = split.items()
         if category is not None and category.lower() != area.lower():
             raise typer.BadParameter(f"--category {category} and --points {area}=... name different areas",
                                      param_hint="--points")
-        return amount, area
+        return share, area
     if category is not None:
         raise typer.BadParameter("with points in several areas, leave out --category", param_hint="--category")
     return split, None

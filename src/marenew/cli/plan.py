@@ -47,7 +47,7 @@ def _holder_plan(file: Path, rules, as_of: dt.date, member, warn_days: int = WAR
 
 @app.command()
 def plan(
-    file: FileArg,
+    file: FileArg = None,
     as_of: AsOfOpt = None,
     json: JsonOpt = False,
     member: MemberOpt = None,
@@ -76,7 +76,7 @@ def plan(
 
 @app.command()
 def calendar(
-    file: FileArg,
+    file: FileArg = None,
     output: Annotated[
         Optional[Path],
         typer.Option("-o", "--output", metavar="FILE.ics",

@@ -30,7 +30,7 @@ app = command_app()
 
 @app.command()
 def status(
-    file: FileArg,
+    file: FileArg = None,
     as_of: AsOfOpt = None,
     member: MemberOpt = None,
     warn_days: WarnDaysOpt = WARN_DAYS,

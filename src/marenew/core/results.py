@@ -11,10 +11,11 @@ from typing import Literal
 
 from marenew.core.base import Confidence
 
-Status = Literal["active", "expiring", "grace", "lapsed"]
-STATUSES: tuple[Status, ...] = ("active", "expiring", "grace", "lapsed")
+# submitted: the holder sent the renewal and the body may still be processing it.
+Status = Literal["active", "submitted", "expiring", "grace", "lapsed"]
+STATUSES: tuple[Status, ...] = ("active", "submitted", "expiring", "grace", "lapsed")
 # Most urgent first: the order in which people need to act.
-URGENCY = {"lapsed": 0, "grace": 1, "expiring": 2, "active": 3}
+URGENCY = {"lapsed": 0, "grace": 1, "expiring": 2, "submitted": 3, "active": 4}
 
 
 def urgency_key(result: CredentialResult) -> tuple[int, dt.date, str]:
@@ -198,7 +199,7 @@ class CredentialResult:
 
     @property
     def needs_action(self) -> bool:
-        return self.status != "active"
+        return self.status not in ("active", "submitted")
 
     def as_json(self) -> dict:
         return {

@@ -14,6 +14,7 @@ STATUS_WORD = {
     "expiring": "EXPIRING",
     "grace": "GRACE (late window)",
     "lapsed": "LAPSED",
+    "submitted": "SUBMITTED (waiting for the body)",
 }
 CONFIDENCE_MARK = {"official": "", "secondary": " (secondary source)", "unconfirmed": " (unconfirmed)",
                    "unknown": " (unknown)"}

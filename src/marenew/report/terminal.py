@@ -22,7 +22,10 @@ if TYPE_CHECKING:
 
     from marenew.core.engine import PriceList
 
-STATUS_STYLE = {"active": "bold green", "expiring": "bold yellow", "grace": "bold dark_orange", "lapsed": "bold red"}
+STATUS_STYLE = {"active": "bold green", "expiring": "bold yellow", "grace": "bold dark_orange", "lapsed": "bold red",
+               "submitted": "bold cyan"}
+
+
 def _bar(counted: float, required: float | None, width: int = 20) -> str:
     if not required:
         return ""

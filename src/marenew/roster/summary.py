@@ -25,6 +25,7 @@ class Tally:
     errors: int = 0
     shown: int = 0  # rows written after --only
     lapsed: int = 0
+    submitted: int = 0
     grace: int = 0
     expiring: int = 0
     active: int = 0
@@ -41,7 +42,7 @@ class Tally:
         self.behind += bool(row.get("behind_pace"))
         status = row["status"]
         setattr(self, status, getattr(self, status) + 1)
-        if status != "active":
+        if status not in ("active", "submitted"):
             self.due += row["cost_known"]  # Cost.known_amount and Cost.complete, carried in the row
             if not row["cost"]["complete"]:
                 self.due_unknown += 1
@@ -64,7 +65,8 @@ class Tally:
         out = [
             f"roster as of {as_of}: {plural(self.people, 'person', 'people') if csv_input else plural(self.people, 'file')}"
             f", {plural(self.results, 'credential')} evaluated, {plural(self.errors, 'error row')}",
-            "  " + ", ".join(f"{s} {getattr(self, s)}" for s in reversed(STATUSES))
+            # `submitted` only when someone is waiting for a body: most rosters never see it
+            "  " + ", ".join(f"{s} {getattr(self, s)}" for s in reversed(STATUSES) if s != "submitted" or self.submitted)
             + f"; behind pace {self.behind}",
         ]
         identity = what

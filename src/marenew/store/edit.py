@@ -81,7 +81,7 @@ def block_lines(mapping: dict, key_col: int, dash_col: int | None = None) -> lis
     for key, value in mapping.items():
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             out.append(f"{key}:")
-            out += [" " * 2 + f"- {flow_text(v)}" for v in value]
+            out.extend(" " * 2 + f"- {flow_text(v)}" for v in value)
         else:
             out.append(f"{key}: {flow_text(value)}")
     lines = [" " * key_col + out[0]] if dash_col is None else \
@@ -126,8 +126,8 @@ class _Splice:
 
     def text(self) -> str:
         lines = list(self.lines)
-        for line, start, end, new in sorted(self.replaces, reverse=True):
-            lines[line] = lines[line][:start] + new + lines[line][end:]
+        for line, start, end, value in sorted(self.replaces, reverse=True):
+            lines[line] = lines[line][:start] + value + lines[line][end:]
         for line in sorted(self.deletes, reverse=True):
             del lines[line]
         # inserts at the same place keep the order in which they were asked for
@@ -225,6 +225,8 @@ class Change:
                 if seq == []:
                     start = text.index("[", kcol)
                     end = text.index("]", start) + 1
+                    if text[start - 1] == " ":
+                        start -= 1  # `credits: []  # c` -> `credits:  # c`
                     self.splice.replaces.append((line, start, end, ""))
                 self.splice.insert(line + 1, block_lines(item, kcol + 4, kcol + 2))
                 return
