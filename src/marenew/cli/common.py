@@ -100,7 +100,7 @@ WarnDaysOpt = Annotated[
 ]
 FileArg = Annotated[
     Optional[Path],
-    typer.Argument(metavar="[FILE]", show_default=False,
+    typer.Argument(metavar="FILE", show_default=False,
                    help="Your credential file (YAML); default ./marenew.yaml, then $MARENEW_FILE."),
 ]
 DEFAULT_FILE = Path("marenew.yaml")

@@ -79,7 +79,7 @@ def _check_wanted(wanted: set[str], ruleset, holder=None, file: Optional[Path] =
 @app.command()
 def cost(
     file: Annotated[
-        Optional[Path], typer.Argument(metavar="[FILE]", help="A credential file: what this holder pays now "
+        Optional[Path], typer.Argument(metavar="FILE", help="A credential file: what this holder pays now "
                                        "(default ./marenew.yaml, then $MARENEW_FILE; without any: the fee table).")
     ] = None,
     member: MemberOpt = None,
