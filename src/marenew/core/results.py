@@ -13,7 +13,8 @@ from marenew.core.base import Confidence
 
 # submitted: the holder sent the renewal and the body may still be processing it.
 Status = Literal["active", "submitted", "expiring", "grace", "lapsed"]
-STATUSES: tuple[Status, ...] = ("active", "submitted", "expiring", "grace", "lapsed")
+# The statuses a roster counts and filters by (`submitted` is not among them yet).
+STATUSES: tuple[Status, ...] = ("active", "expiring", "grace", "lapsed")
 # Most urgent first: the order in which people need to act.
 URGENCY = {"lapsed": 0, "grace": 1, "expiring": 2, "submitted": 3, "active": 4}
 

@@ -65,8 +65,7 @@ class Tally:
         out = [
             f"roster as of {as_of}: {plural(self.people, 'person', 'people') if csv_input else plural(self.people, 'file')}"
             f", {plural(self.results, 'credential')} evaluated, {plural(self.errors, 'error row')}",
-            # `submitted` only when someone is waiting for a body: most rosters never see it
-            "  " + ", ".join(f"{s} {getattr(self, s)}" for s in reversed(STATUSES) if s != "submitted" or self.submitted)
+            "  " + ", ".join(f"{s} {getattr(self, s)}" for s in reversed(STATUSES))
             + f"; behind pace {self.behind}",
         ]
         identity = what
