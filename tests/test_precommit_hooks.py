@@ -236,3 +236,19 @@ def test_pre_commit_runs_both_hooks_of_this_repository_at_its_current_commit(tmp
     assert re.search(r"^marenew rules test\.+Failed$", result.stdout, re.M), result.stdout
     assert "case 'wrongly expects expiring': DEMO.status expected expiring, got active" in result.stdout
     assert "error: id: no worked case exercises `DEMO2`" in result.stdout
+
+
+def test_the_docs_pre_commit_rev_is_a_commit_of_this_repository_with_both_hooks():
+    _head()  # skips outside a git checkout
+    text = (REPO / "docs" / "rule-maintainers.md").read_text(encoding="utf-8")
+    block = text.split("# .pre-commit-config.yaml\n", 1)[1].split("```", 1)[0]
+    config = yaml.safe_load(block)
+    (repo,) = config["repos"]
+    rev = repo["rev"]
+    assert re.fullmatch(r"[0-9a-f]{40}", rev), rev  # a full SHA (or a tag) that pre-commit can check out
+    shown = subprocess.run(["git", "-C", str(REPO), "show", f"{rev}:.pre-commit-hooks.yaml"], capture_output=True,
+                           text=True)
+    assert shown.returncode == 0, f"rev {rev} does not resolve in this repository: {shown.stderr}"
+    hooks = {h["id"]: h for h in yaml.safe_load(shown.stdout)}
+    assert {h["id"] for h in repo["hooks"]} <= set(hooks)
+    assert "--require-cases" in hooks["marenew-rules-test"]["args"]
