@@ -401,3 +401,10 @@ def test_an_overlay_read_from_the_rule_cache_keeps_what_it_changed(tmp_path, bui
     assert len(reads) == 1  # the second came from the cache
     assert second.overlays["CMA"].paths == first.overlays["CMA"].paths
     assert second.folders == first.folders
+
+
+def test_the_rules_readme_works_when_copied_alone():
+    # `rules export` copies it into a folder of its own: every link must stay inside that folder
+    text = (RULES_DIR / "README.md").read_text(encoding="utf-8")
+    for target in re.findall(r"\]\(([^)#\s]+)", text):
+        assert re.match(r"https?://", target) or (not target.startswith(("/", "..")) and (RULES_DIR / target).exists()), target
