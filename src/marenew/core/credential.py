@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Discriminator, Field, Tag
 
 from marenew.core.base import Strict
 
@@ -20,6 +20,19 @@ def _one_or_many(value: object) -> object:
 
 
 Names = Annotated[list[str], BeforeValidator(_one_or_many)]
+
+
+def _points_shape(value: object) -> str:
+    return "[areas]" if isinstance(value, dict) else "[number]"
+
+
+# A number, or points per content area. Only the branch that fits the shape is tried, so a wrong
+# value gets one message ("expected a number"), not one per branch. The tags are bracketed so that
+# error locations skip them like any other pydantic marker.
+Points = Annotated[
+    Annotated[float, Tag("[number]")] | Annotated[dict[str, float], Tag("[areas]")],
+    Discriminator(_points_shape),
+]
 
 
 class Credential(Strict):
@@ -38,7 +51,10 @@ class Credential(Strict):
 class Credit(Strict):
     title: str
     date: dt.date = Field(description="completion date")
-    points: float | None = Field(default=None, description="in the body's unit (one contact hour each)")
+    points: Points | None = Field(
+        default=None,
+        description="in the body's unit (one contact hour each); or, for one certificate that covers several "
+                    "content areas, the points per area: {administrative: 2, clinical: 3, general: 1}")
     college_credits: float | None = Field(
         default=None, description="instead of points, where the rule converts them (AAMA: 15 points each)"
     )
@@ -47,6 +63,18 @@ class Credit(Strict):
     applies_to: Names | None = Field(
         default=None, description="count it only for these credentials; default: every credential held"
     )
+
+    @property
+    def size(self) -> float | None:
+        """The credit's points, all areas together."""
+        if isinstance(self.points, dict):
+            return float(sum(self.points.values()))
+        return self.points
+
+    @property
+    def split(self) -> dict[str, float] | None:
+        """Points per content area, when the credit gives them so."""
+        return self.points if isinstance(self.points, dict) else None
 
     def approved(self, bodies: set[str] | list[str]) -> bool:
         """Approved by any of ``bodies`` (upper-case ids, as a set when called per credit)."""

@@ -187,6 +187,16 @@ class Cycle(Strict):
 class Category(Strict):
     label: str
     minimum: Figure[Number]
+    aliases: list[str] = Field(
+        default_factory=list, description="other names a credit may give this area (admin, clin); "
+                                          "matched ignoring case, spaces and punctuation")
+
+
+class LeastActivity(Strict):
+    """The least size, in the body's unit, of one activity that counts, by its approval."""
+
+    approved: Figure[Number] | None = Field(default=None, description="for activities approved by `approved_by`")
+    unapproved: Figure[Number] | None = Field(default=None, description="for any other activity")
 
 
 class CE(Strict):
@@ -195,6 +205,11 @@ class CE(Strict):
     unit: str = Field(description="what the body calls a point: points, CEUs, CE credits, clock hours")
     total: Figure[Number]
     approved_by: list[str] = Field(default_factory=list, description="bodies whose approval makes a credit 'approved'")
+    approved_aliases: dict[str, list[str]] = Field(
+        default_factory=dict, description="other names of each body in `approved_by` (AAMA-approved, ...); "
+                                          "matched ignoring case, spaces and punctuation")
+    least_activity: LeastActivity | None = Field(
+        default=None, description="the least size of one activity that counts (AAMA: one contact hour, non-AAMA)")
     approved_minimum: Figure[Number] | None = None
     unapproved_cap: Figure[Number] | None = Field(
         default=None, description="most points that count from activities not approved by `approved_by`"
@@ -203,6 +218,13 @@ class CE(Strict):
     college_credit_points: Figure[Number] | None = Field(
         default=None, description="points per semester or quarter college credit (counted as not approved)"
     )
+
+    @model_validator(mode="after")
+    def _aliased_bodies(self) -> "CE":
+        for body in self.approved_aliases:
+            if body not in self.approved_by:
+                raise ValueError(f"approved_aliases names `{body}`, which is not in approved_by")
+        return self
 
 
 class Period(Strict):
@@ -336,6 +358,9 @@ class Rule(Strict):
     paths: dict[PathId, Path]
     renewal: Renewal
     recurring_fees: list[RecurringFee] = Field(default_factory=list)
+    use_while_expired: Figure[bool] | None = Field(
+        default=None, description="whether an expired holder may still use the credential (AAMA: no, not even "
+                                  "in the late window); absent: the body says nothing")
     notes: list[str | Note] = Field(default_factory=list, description="text, or {text, sources}")
 
     @model_validator(mode="after")

@@ -13,8 +13,10 @@ from marenew.core.words import (
     days_text,
     fee_text,
     money,
+    pace_line,
     plural,
     points,
+    use_line,
 )
 
 if TYPE_CHECKING:
@@ -37,9 +39,17 @@ def credential_panel(result: CredentialResult):
 
     grid = Table.grid(padding=(0, 2))
     grid.add_column(no_wrap=True)
-    grid.add_column()
+    grid.add_column(overflow="fold")  # an address is folded, never cut short
     badge = Text(f" {STATUS_WORD[result.status]} ", style=f"reverse {STATUS_STYLE[result.status]}")
     grid.add_row(badge, Text(f"{days_text(result.days_left)}"))
+    # The engine's one decision comes first; everything below explains it.
+    grid.add_row(Text("Next step", style="bold"), Text(result.next_step.summary, style="bold"))
+    behind = pace_line(result)
+    if behind:
+        grid.add_row(Text("Pace", style="yellow"), Text(behind, style="yellow"))
+    forbidden = use_line(result)
+    if forbidden:
+        grid.add_row(Text("Use", style="bold red"), Text(forbidden, style="bold red"))
     basis = "from the card" if result.expires_on_from == "card" else "computed from the rule"
     grid.add_row("Expires", f"{result.expires_on} ({basis})")
     if result.deadline != result.expires_on:
@@ -53,9 +63,12 @@ def credential_panel(result: CredentialResult):
     for cap in result.caps:
         grid.add_row(cap.label, f"count up to {points(cap.maximum)}: {points(cap.counted)} of {points(cap.entered)} "
                                 "entered counted")
-    if result.unit is not None and result.status == "lapsed":
-        grid.add_row("Still needed", Text(f"CE no longer renews this credential: the regular path closed on "
-                                          f"{result.deadline}; see the cost below", style="bold"))
+    if result.unit is not None and result.days_left < 0 and not result.ready:
+        short = "unknown" if result.points_needed is None else f"{points(result.points_needed)} {result.unit}"
+        grid.add_row("Short at expiry", Text(f"{short}; CE earned after expiry does not count"))
+    elif result.unit is not None and result.status == "lapsed":
+        grid.add_row("CE", "complete at expiry, but the regular renewal closed on "
+                           f"{result.deadline}")
     elif result.unit is not None:
         if result.points_needed is None:
             needed = "unknown (a requirement is not published)"
@@ -65,6 +78,10 @@ def credential_panel(result: CredentialResult):
             needed = f"{points(result.points_needed)} {result.unit}"
         grid.add_row("Still needed", Text(needed, style="bold" if not result.ready else "green"))
     grid.add_row("Cost now", cost_text(result.cost))
+    if result.unmatched:
+        grid.add_row(Text("Check", style="bold yellow"),
+                     Text(f"{plural(len(result.unmatched), 'value')} in the credits match nothing the {result.body} "
+                          "rule knows (see the warnings)", style="yellow"))
     for warning in result.warnings:
         grid.add_row(Text("Warning", style="yellow"), warning)
     title = Text(f"{result.cert} ({result.body}) · {result.name}", style="bold")
@@ -84,7 +101,10 @@ def credits_table(result: CredentialResult):
     table.add_column("counted", justify="right", no_wrap=True)
     table.add_column("why", ratio=3)
     for credit in result.credits:
-        table.add_row(str(credit.date), credit.title, points(credit.points), points(credit.counted),
+        title = credit.title
+        if credit.parts:
+            title += " (" + ", ".join(f"{area} {points(p)}" for area, p, _ in credit.parts) + ")"
+        table.add_row(str(credit.date), title, points(credit.points), points(credit.counted),
                       credit.note or "counts in full")
     return table
 
