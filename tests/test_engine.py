@@ -275,7 +275,7 @@ def test_aama_unknown_category_counts_toward_total_and_approved_only(rules):
     r = one(rules, CMA, "2025-01-01", credits=[aama("Odd area", "2024-01-10", 10, "phlebotomy")])
     note = counted(r, "Odd area").note
     assert counted(r, "Odd area").counted == 10
-    assert "phlebotomy" in note and "not a AAMA content area" in note
+    assert "phlebotomy" in note and "not one of AAMA's content areas" in note
     assert req(r, "total").counted == 10
     assert req(r, "approved").counted == 10
     assert all(req(r, a).counted == 0 for a in ("administrative", "clinical", "general"))
@@ -466,10 +466,29 @@ def test_cma_ce_path_member_and_non_member(rules):
     assert (non.cost.path, non.cost.member, non.cost.amount) == ("ce", False, 130)
 
 
-def test_cma_in_grace_still_pays_the_ce_fee(rules):
-    r = one(rules, CMA, "2026-06-30", memberships=["AAMA"])
-    assert r.status == "grace"
+FULL_CMA = [aama("Admin", "2022-01-10", 20, "administrative"), aama("Clinical", "2023-01-10", 20, "clinical"),
+            aama("General", "2024-01-10", 20, "general")]
+
+
+def test_cma_in_grace_with_complete_ce_still_pays_the_ce_fee(rules):
+    r = one(rules, CMA, "2026-06-30", memberships=["AAMA"], credits=FULL_CMA)
+    assert r.status == "grace" and r.ready
     assert (r.cost.path, r.cost.amount) == ("ce", 65)
+    step = r.next_step
+    assert (step.action, step.by, step.path, step.cost) == ("apply_ce", d("2026-06-30"), "ce", r.cost)
+
+
+def test_cma_in_grace_short_at_expiry_takes_the_exam_without_reactivation(rules):
+    # CE earned after expiry never counts: the only way left in the window is the exam, $125 for a
+    # member; the $50 reactivation fee starts only after the window.
+    late = credit("Late CE", "2026-04-15", 60, approved_by=["AAMA"])
+    r = one(rules, CMA, "2026-04-30", memberships=["AAMA"], credits=[late])
+    assert r.status == "grace" and r.points_needed == 60
+    assert counted(r, "Late CE").counted == 0 and "after expiry" in counted(r, "Late CE").note
+    step = r.next_step
+    assert (step.action, step.by, step.path) == ("apply_exam", d("2026-06-30"), "exam")
+    assert r.cost is step.cost and [i.amount for i in r.cost.items] == [125]
+    assert "reactivation fee is added" in step.summary
 
 
 def test_cma_lapsed_member_pays_exam_plus_reactivation(rules):

@@ -222,7 +222,8 @@ def test_in_grace_with_a_shortfall_the_ce_path_is_closed(ruleset):
     # stay certified is the exam without the reactivation fee: $250 against $300 after the deadline.
     hp = make_plan(ruleset, URGENCY_FILE, "2026-11-29")
     plan = next(p for p in hp.plans if p.result.cert == "CMA")
-    ce, exam = plan.options
+    exam, ce = plan.options  # the engine's next step first
+    assert exam.cost is plan.result.next_step.cost
     assert not ce.feasible and "counting window closed" in ce.note
     assert plan.cheapest is exam and exam.cost.amount == 250
     assert plan.saving == 50

@@ -83,6 +83,30 @@ FileArg = Annotated[Path, typer.Argument(metavar="FILE", help="Your credential f
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text (stable; its fields are in the docs' Reference page).")]
 
 
+FailBehindOpt = Annotated[
+    bool,
+    typer.Option("--fail-behind", help="Exit 1 also when a credential is behind the pace its CE needs."),
+]
+StrictOpt = Annotated[
+    bool,
+    typer.Option("--strict", help="Exit 2 when a credit names a body or content area that matches nothing "
+                                  "a rule knows (a typo, most likely)."),
+]
+
+
+def report_exit(report: Any, *, fail_behind: bool = False, strict: bool = False) -> ExitCode:
+    """The exit code of a judged file, the same for `status` and `cost FILE`: 2 with --strict and a
+    value that matches nothing; 1 when a credential needs action (or, with --fail-behind, is
+    behind pace); else 0."""
+    if strict and report.unmatched:
+        sys.stderr.write(f"--strict: {report.unmatched} value(s) in the credits match nothing a rule knows "
+                         "(see the warnings)\n")
+        return ExitCode.INPUT
+    if report.needs_action or (fail_behind and report.behind_pace):
+        return ExitCode.ATTENTION
+    return ExitCode.OK
+
+
 def as_of_date(value: Optional[str]) -> dt.date:
     return parse_date(value) or dt.date.today()
 

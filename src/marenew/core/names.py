@@ -17,6 +17,8 @@ _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 # How alike a value and a known name must be (difflib ratio of the folded forms) to be offered
 # as "did you mean": `aamaaproved` and `aamaapproved` are 0.96 alike; `accme` and `aama` 0.44.
 NEAR = 0.75
+# Content areas are few and short (`admn`, `clincal`): a looser match still names the right one.
+AREA_NEAR = 0.6
 
 
 def fold(text: str) -> str:
@@ -43,8 +45,8 @@ class Names:
         return nearest(fold(value), self.bodies, NEAR, contains=True)
 
     def near_area(self, value: str) -> str | None:
-        """The content area nearest to ``value``, however far (there are few to choose from)."""
-        return nearest(fold(value), self.areas, 0.0, contains=True)
+        """The content area ``value`` most likely means, or None."""
+        return nearest(fold(value), self.areas, AREA_NEAR, contains=True)
 
 
 def nearest(folded: str, known: dict[str, str], cutoff: float, *, contains: bool) -> str | None:

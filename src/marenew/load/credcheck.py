@@ -11,7 +11,7 @@ from typing import Protocol
 from marenew.core.credential import Credential, CredentialFile, Credit
 from marenew.core.dates import implausible_date
 from marenew.core.engine import cycle_in_force
-from marenew.core.names import fold, names_of, nearest
+from marenew.core.names import AREA_NEAR, fold, names_of, nearest
 from marenew.load.problems import Level, Problem, key_path
 from marenew.load.rules import RuleSet
 
@@ -146,7 +146,7 @@ def credit_problems(credits: list[Credit], held: set[str], ruleset: RuleSet, tod
     def area_problem(path: tuple, written: str) -> None:
         if not areas or fold(written) in areas:
             return
-        near = nearest(fold(written), areas, 0.0, contains=True)
+        near = nearest(fold(written), areas, AREA_NEAR, contains=True)
         hint = f"did you mean `{near}`?" if near else ", ".join(area_keys)
         add(path, f"`{written}` is not a content area of any certification held ({hint}): it counts toward "
                   "totals, not a content area", "warning")
