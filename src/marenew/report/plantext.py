@@ -37,6 +37,9 @@ def shortfall_text(plan: Plan) -> str | None:
     if r.points_needed <= 0:
         counted = f" ({points(plan.progress.counted)} {r.unit} counted)" if plan.progress else ""
         return f"the requirements are met{counted}"
+    if pace.closed:
+        # never a date that has passed as something still to do
+        return f"{points(r.points_needed)} {r.unit} short at expiry on {r.expires_on}; CE earned after expiry does not count"
     text = f"{points(r.points_needed)} {r.unit} still needed by {r.expires_on}"
     if pace.parts:
         parts = [f"{points(p.short)} {p.label if p.id == 'approved' else p.label.lower()}" for p in pace.parts]

@@ -12,11 +12,14 @@ A case file (``rules/cases/*.yaml``) is a list of cases, or a mapping with ``cas
         credits: [...]
       expect:                 # any subset of `status --json`, per certification
         CMA:
-          status: grace
+          status: expiring
           expires_on: 2026-03-31
           points_needed: 30
           requirements: {approved: {short: 30}}
           cost: {path: ce, amount: 65}
+          next_step: {action: earn_ce, by: 2026-03-31, path: ce, cost: {amount: 65}}
+          pace: {on_pace: false}
+          may_use_credential: true
 
 Expected values are compared with the JSON that ``status --json`` prints: dates as ISO text,
 numbers numerically, ``null`` as null (an unknown fee). Files are read strictly (no aliases); a
@@ -86,6 +89,21 @@ class CostExpect(Strict):
     items: Optional[list[FeeItemExpect]] = Field(default=None, description="every item, in order")
 
 
+class NextStepExpect(Strict):
+    action: Optional[str] = None
+    by: Optional[dt.date] = Field(default=None, description="null: no date (no published limit)")
+    last_resort: Optional[dt.date] = None
+    path: Optional[str] = None
+    cost: Optional[CostExpect] = None
+
+
+class PaceExpect(Strict):
+    on_pace: Optional[bool] = None
+    needed_per_month: Optional[float] = None
+    sustainable_per_month: Optional[float] = None
+    start_by: Optional[dt.date] = None
+
+
 class CredentialExpect(Strict):
     """Any subset of one credential's ``status --json`` fields; only the keys written are checked."""
 
@@ -102,6 +120,9 @@ class CredentialExpect(Strict):
         default_factory=dict, description="by requirement id (total, approved, a content area); {}: none")
     caps: dict[str, CapExpect] = Field(default_factory=dict, description="by cap id (unapproved); {}: none")
     cost: Optional[CostExpect] = None
+    next_step: Optional[NextStepExpect] = None
+    pace: Optional[PaceExpect] = None
+    may_use_credential: Optional[bool] = None
 
 
 class Case(Strict):
@@ -419,6 +440,16 @@ def _compare(loaded: LoadedCase, cert: str, expect: CredentialExpect, got: dict)
                 check(("cost", key), getattr(value, key), got["cost"][key])
             if "items" in value.model_fields_set:
                 out += _compare_items(loaded, cert, value.items or [], got["cost"]["items"])
+        elif name == "pace":
+            for key in sorted(value.model_fields_set):
+                check((name, key), getattr(value, key), got[name][key])
+        elif name == "next_step":
+            for key in sorted(value.model_fields_set):
+                if key == "cost":
+                    for sub in sorted(value.cost.model_fields_set - {"items"}):
+                        check((name, "cost", sub), getattr(value.cost, sub), got[name]["cost"][sub])
+                else:
+                    check((name, key), getattr(value, key), got[name][key])
         else:
             check((name,), value, got[name])
     out.sort(key=lambda f: (f.line or 0, f.field))
