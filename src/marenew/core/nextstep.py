@@ -98,6 +98,8 @@ def _price(cost: Cost) -> str:
 def _doing(action: Action, rule: Rule, path_id: str) -> str:
     """What the holder does, as the start of a sentence."""
     label = rule.paths[path_id].label
+    if label.split()[0] in ("Take", "Retake", "Pass", "Apply", "Renew"):
+        return label  # the rule already words it as a thing to do
     if action == "apply_ce":
         return f"Apply for {label[0].lower()}{label[1:]}" if label.lower().startswith(("recert", "renew"))\
             else f"Apply to renew with your CE ({label})"
