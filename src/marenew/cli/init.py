@@ -128,6 +128,10 @@ def starter_file(rules: list[Rule], ruleset: RuleSet, today: dt.date) -> str:
         areas = list(with_areas.ce.categories)  # type: ignore[union-attr]
         out.append(_line(f"    category: {_plain(areas[0])}",
                          f"{with_areas.body} content area: {', '.join(areas)} (optional)"))
+        # one certificate that covers several areas stays one credit: its points per area
+        split = ", ".join(f"{_plain(a)}: {n}" for a, n in zip(areas, (2, 3, 1)))
+        out.append(_line(f"    # points: {{{split}}}",
+                         "or one certificate over several areas"))
     else:
         out.append(_line("    # category: clinical", "content area, for bodies that have them (none held here)"))
     out += [
