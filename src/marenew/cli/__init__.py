@@ -30,7 +30,7 @@ class Command:
 
 
 COMMANDS = {
-    "status": Command("marenew.cli.status", "Status, expiry, CE still needed and cost of each certification in FILE."),
+    "status": Command("marenew.cli.status", "Status, next step, expiry, CE still needed and cost of each certification in FILE."),
     "cost": Command("marenew.cli.status", "Renewal fees: for every certification, or what the holder in FILE pays now."),
     "plan": Command("marenew.cli.plan", "A plan for each certification in FILE, most urgent first."),
     "calendar": Command("marenew.cli.plan", "An iCalendar (RFC 5545) file of the key dates in FILE."),
