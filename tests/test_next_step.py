@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 from helpers import EXAMPLES, FIXTURES, cli
-
 from marenew.cli.exitcodes import ExitCode
 
 ONE_VOICE = FIXTURES / "one-voice"

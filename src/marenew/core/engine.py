@@ -634,7 +634,7 @@ def evaluate_credential(
     status = status_on(as_of, dates.expires_on, dates.deadline, warn_days)
     ce = count_ce(rule, credits, cred.certified_on, dates.expires_on, as_of, detail=detail)
 
-    def price(path_id: str, lapsed: bool) -> Cost:
+    def price(path_id: PathId, lapsed: bool) -> Cost:
         if lapsed:
             return path_cost(rule, path_id, member, as_of, lapsed=True)
         return path_cost(rule, path_id, member, as_of, certified_on=cred.certified_on, expires_on=dates.expires_on)

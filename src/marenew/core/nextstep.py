@@ -31,10 +31,10 @@ from marenew.core.results import (
     RequirementResult,
     Status,
 )
-from marenew.core.rule import Path, Rule
+from marenew.core.rule import PathId, Rule
 from marenew.core.words import money
 
-Price = Callable[[str, bool], Cost]  # (path id, after a lapse) -> what taking it costs now
+Price = Callable[[PathId, bool], Cost]  # (path id, after a lapse) -> what taking it costs now
 
 
 def renewal_page(rule: Rule) -> str | None:
@@ -95,7 +95,7 @@ def _price(cost: Cost) -> str:
     return "fee not published"
 
 
-def _doing(action: Action, rule: Rule, path_id: str) -> str:
+def _doing(action: Action, rule: Rule, path_id: PathId) -> str:
     """What the holder does, as the start of a sentence."""
     label = rule.paths[path_id].label
     if label.split()[0] in ("Take", "Retake", "Pass", "Apply", "Renew"):
@@ -135,8 +135,8 @@ def decide(
     requirements: Sequence[RequirementResult],
     unit: str | None,
     price: Price,
-    open_until: Callable[[str], dt.date | None],
-    after_lapse: str,
+    open_until: Callable[[PathId], dt.date | None],
+    after_lapse: PathId,
 ) -> NextStep:
     """The one next step for a credential (see the module's docstring). ``open_until(path)`` is
     the last day a path can be taken after expiry (None: no limit, or none published);
@@ -203,10 +203,10 @@ def decide(
                 f"({_price(cost)}).")
 
 
-def _after_lapse(rule: Rule, expires_on: dt.date, path_id: str, open_until: Callable[[str], dt.date | None],
+def _after_lapse(rule: Rule, expires_on: dt.date, path_id: PathId, open_until: Callable[[PathId], dt.date | None],
                  price: Price, step: Callable[..., NextStep]) -> NextStep:
     """The way back after a lapse: the path the engine says is open now, by its time limit."""
-    path = rule.paths[path_id]  # type: ignore[index]
+    path = rule.paths[path_id]
     action = _ACTION_BY_PATH.get(path_id, "contact_body")
     cost = price(path_id, True)
     doing = _doing(action, rule, path_id)
@@ -214,11 +214,11 @@ def _after_lapse(rule: Rule, expires_on: dt.date, path_id: str, open_until: Call
     before = next((pid for pid, p in rule.paths.items() if p.after_time_limit == path_id), None)
     past = ""
     if before is not None and open_until(before) is not None:
-        past = f" {rule.paths[before].label} closed on {open_until(before)}."  # type: ignore[index]
+        past = f" {rule.paths[before].label} closed on {open_until(before)}."
     last = open_until(path_id)
     if last is not None:
         nxt = path.after_time_limit
-        after = f"; after that, {rule.paths[nxt].label[0].lower()}{rule.paths[nxt].label[1:]}" if nxt else ""  # type: ignore[index]
+        after = f"; after that, {rule.paths[nxt].label[0].lower()}{rule.paths[nxt].label[1:]}" if nxt else ""
         return step(action, last, cost,
                     f"{doing} by {last} ({_price(cost)}): {rule.body} allows it until then after the expiry "
                     f"on {expires_on}{after}.{past}")

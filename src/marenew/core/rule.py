@@ -220,7 +220,7 @@ class CE(Strict):
     )
 
     @model_validator(mode="after")
-    def _aliased_bodies(self) -> "CE":
+    def _aliased_bodies(self) -> CE:
         for body in self.approved_aliases:
             if body not in self.approved_by:
                 raise ValueError(f"approved_aliases names `{body}`, which is not in approved_by")
