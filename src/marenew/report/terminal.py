@@ -164,15 +164,16 @@ def holder_costs(console: Console, report: Report) -> None:
     from rich.table import Table
 
     table = Table(title=f"{report.holder}: what renewing costs now (as of {report.as_of}, USD)", title_justify="left")
-    for col in ("cert", "status", "path", "by", "member", "items", "amount", "confidence"):
-        # the items wrap; every other column keeps its words whole
-        table.add_column(col, justify="right" if col == "amount" else "left", no_wrap=col != "items",
-                         ratio=1 if col == "items" else None, overflow="fold")
+    for col in ("cert", "status", "path", "member", "items", "amount", "confidence"):
+        # a long fee label is folded, never cut short
+        table.add_column(col, justify="right" if col == "amount" else "left",
+                         overflow="fold" if col == "items" else "ellipsis")
     for r in report.credentials:
         items = "; ".join(f"{i.label} {fee_text(i, mark=False)}" for i in r.cost.items)
         member = ("yes" if r.cost.member else "no") if r.cost.by_membership else "-"
-        by = str(r.next_step.by) if r.next_step.by else "no date"
-        table.add_row(r.cert, r.status, r.cost.path, by, member, items, money(r.cost.amount),
+        # the next step's path, and by when (the same decision as `status`)
+        path = f"{r.cost.path}\nby {r.next_step.by}" if r.next_step.by else f"{r.cost.path}\nno date"
+        table.add_row(r.cert, r.status, path, member, items, money(r.cost.amount),
                       weakest(*(i.confidence for i in r.cost.items)))
     console.print(table)
     total, complete = report.cost_total()
