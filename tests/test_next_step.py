@@ -177,26 +177,3 @@ credits:
     cma = json.loads(result.stdout)["credentials"][0]
     reqs = {r["id"]: r["counted"] for r in cma["requirements"]}
     assert (reqs["clinical"], reqs["total"], reqs["approved"]) == (2, 3, 3)
-
-
-# --- the roster ---------------------------------------------------------------------------------
-
-
-def test_roster_marks_behind_pace_and_values_that_match_nothing():
-    table = cli("roster", TYPOS, EXAMPLES / "cma-short.yaml", "--as-of", "2026-12-01", "--format", "table")
-    assert table.exit_code == ExitCode.ATTENTION  # cma-short.yaml is expiring
-    rows = {line.split("│")[1].strip(): line for line in table.stdout.splitlines() if "│" in line}
-    assert "CMA ?2" in rows["Tia Typo"] and "behind" in rows["Tia Typo"]
-    assert "earn CE by 2027-05-31" in rows["Tia Typo"]
-    assert "behind pace: 2" in table.stderr
-    assert "credit values that match nothing a rule knows: 1 credentials (marked ?" in table.stderr
-    strict = cli("roster", TYPOS, "--as-of", "2026-12-01", "--format", "json", "--strict")
-    assert strict.exit_code == ExitCode.INPUT
-
-
-def test_roster_csv_adds_columns_at_the_end():
-    result = cli("roster", GRACE_SHORT, "--as-of", "2026-04-30", "--format", "csv")
-    header, row = result.stdout.splitlines()[:2]
-    assert header.endswith(",warnings,behind_pace,next_action,next_by,may_use_credential,unmatched")
-    # behind_pace false (no pace once expired), then the next step, may not use, nothing unmatched
-    assert row.endswith(",exam,,,false,apply_exam,2026-06-30,false,0")

@@ -61,8 +61,8 @@ def test_every_output_renders_the_same_next_step(path: Path, day: str) -> None:
         else:
             assert stay["options"][0]["path"] == step["path"] and stay["options"][0]["feasible"], cert
         # the same pace and the same verdict on using the credential
-        assert roster[cert]["pace"] == c["pace"] and roster[cert]["behind_pace"] == (c["pace"]["on_pace"] is False)
-        assert roster[cert]["may_use_credential"] == plans[cert]["may_use_credential"] == c["may_use_credential"]
+        assert roster[cert]["behind_pace"] == (c["pace"]["on_pace"] is False)
+        assert plans[cert]["may_use_credential"] == c["may_use_credential"]
         # no date offered as a thing to do has passed
         assert step["by"] is None or step["by"] >= day, cert
         # the calendar: every event of this credential (but a fee's) says the same next step, and
