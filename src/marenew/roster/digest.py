@@ -79,8 +79,10 @@ def text(rows: list[Row], ov: Overview, group_by: str | None = None) -> str:
             lines.append(f"{title} ({plural(len(entries[key]), 'credential')}):")
             for row in entries[key]:
                 what, by, amount = need(row)
-                when = f" by {by}" if by else ""
-                lines.append(f"  - {row['holder']} ({row['source']}), {row['cert']}: {what}{when}; cost {amount}")
+                # the engine's sentence already says by when and what it costs
+                said = bool((row.get("next_step") or {}).get("summary"))
+                tail = "" if said else f"{f' by {by}' if by else ''}; cost {amount}"
+                lines.append(f"  - {row['holder']} ({row['source']}), {row['cert']}: {what}{tail}")
             lines.append("")
     if not any_entry:
         lines += ["Nobody needs to act: every credential is active and on pace.", ""]
