@@ -57,8 +57,7 @@ def test_stdout_by_default_and_events_per_key_date(multi):
     #      sustainable pace: start on the as-of date.
     assert [start(e) for e in evs["CCMA (NHA) expires: last day to renew"]] == [d("2027-03-02")]
     assert [start(e) for e in evs["RMA (AMT) expires: last day to renew"]] == [d("2027-05-01")]
-    assert [start(e) for e in evs[AMT_FEE_EVENT]] == [
-        d("2025-05-01"), d("2026-05-01"), d("2027-05-01")]
+    assert [start(e) for e in evs[AMT_FEE_EVENT]] == [d("2025-05-01"), d("2026-05-01"), d("2027-05-01")]
     assert [start(e) for e in evs["RMA (AMT): start the renewal CE (2 CCP points to go)"]] == [d("2027-02-01")]
     assert [start(e) for e in evs["CMA (AAMA) expires"]] == [d("2028-01-31")]
     assert [start(e) for e in evs["CMA (AAMA): last day of the late window"]] == [d("2028-04-30")]

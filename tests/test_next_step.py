@@ -33,8 +33,10 @@ def test_panel_shows_the_next_step_first_and_that_the_cma_may_not_be_used():
     lines = [line for line in result.stdout.splitlines() if line.startswith("│")]
     assert "GRACE" in lines[0] and "Next step" in lines[1]  # the first line after the badge
     text = words(result.stdout)
-    assert ("Next step Apply for recertification by exam by 2026-06-30 ($125 for members): the CE was 14.5 "
-            "points short at expiry on 2026-03-31, and CE earned after expiry does not count.") in text
+    assert (
+        "Next step Apply for recertification by exam by 2026-06-30 ($125 for members): the CE was 14.5 "
+        "points short at expiry on 2026-03-31, and CE earned after expiry does not count."
+    ) in text
     assert "You may not use the CMA (AAMA) credential until it is renewed" in text
     # nothing suggests CE still helps
     assert "Still needed" not in text and "Short at expiry 14.5 points; CE earned after expiry does not count" in text
@@ -49,18 +51,22 @@ def test_panel_says_behind_pace_only_when_behind():
 
 
 def test_ready_before_expiry_applies_by_expiry_with_the_window_as_last_resort(write):
-    path = write("ready.yaml", """holder: Ready
+    path = write(
+        "ready.yaml",
+        """holder: Ready
 memberships: [AAMA]
 credentials: [{cert: CMA, certified_on: 2021-03-15}]
 credits:
   - {title: A, date: 2022-01-10, points: 20, category: administrative, approved_by: [AAMA]}
   - {title: B, date: 2023-01-10, points: 20, category: clinical, approved_by: [AAMA]}
   - {title: C, date: 2024-01-10, points: 20, category: general, approved_by: [AAMA]}
-""")
+""",
+    )
     step = status_json(path, "2026-02-01")["credentials"][0]["next_step"]
     assert (step["action"], step["by"], step["last_resort"]) == ("apply_ce", "2026-03-31", "2026-06-30")
-    assert step["summary"].endswith("AAMA still accepts it until 2026-06-30, but you may not use the credential "
-                                    "after 2026-03-31.")
+    assert step["summary"].endswith(
+        "AAMA still accepts it until 2026-06-30, but you may not use the credential after 2026-03-31."
+    )
 
 
 def test_may_use_credential_true_while_current_false_for_aama_null_where_the_rule_is_silent():
@@ -108,8 +114,10 @@ def test_values_that_match_nothing_are_in_json_the_panel_and_explain():
     cma = status_json(TYPOS, "2026-12-01")["credentials"][0]
     found = {(u["field"], u["value"], u["nearest"]) for u in cma["unmatched"]}
     assert found == {("approved_by", "AAMA aproved", "AAMA"), ("category", "admn", "administrative")}
-    assert "`AAMA aproved` is not a body marenew knows (did you mean `AAMA`?); counted as not AAMA-approved" \
+    assert (
+        "`AAMA aproved` is not a body marenew knows (did you mean `AAMA`?); counted as not AAMA-approved"
         in cma["warnings"]
+    )
     text = words(cli("status", TYPOS, "--as-of", "2026-12-01", "--explain").stdout)
     assert "Check 2 values in the credits match nothing the AAMA rule knows" in text
     assert "`admn` is not one of AAMA's content areas (did you mean `administrative`?)" in text
@@ -127,9 +135,11 @@ def test_aliases_half_hour_and_split_credit_count_as_the_rule_says():
     # one certificate, three areas, one credit
     conference = credits["State conference"]
     assert conference["points"] == 6 and conference["counted"] == 6
-    assert conference["parts"] == {"administrative": {"points": 2.0, "counted": 2.0},
-                                   "clinical": {"points": 3.0, "counted": 3.0},
-                                   "general": {"points": 1.0, "counted": 1.0}}
+    assert conference["parts"] == {
+        "administrative": {"points": 2.0, "counted": 2.0},
+        "clinical": {"points": 3.0, "counted": 3.0},
+        "general": {"points": 1.0, "counted": 1.0},
+    }
     reqs = {r["id"]: r for r in cma["requirements"]}
     # approved: Coding 4 + Sterile 3 + conference 6 = 13 (the typo'd one is not approved)
     assert reqs["approved"]["counted"] == 13
@@ -138,12 +148,15 @@ def test_aliases_half_hour_and_split_credit_count_as_the_rule_says():
 
 
 def test_an_unapproved_credit_never_counts_toward_the_approved_minimum(write):
-    path = write("notes.yaml", """holder: N
+    path = write(
+        "notes.yaml",
+        """holder: N
 credentials: [{cert: CMA, certified_on: 2021-03-15}]
 credits:
   - {title: Outside course, date: 2022-01-10, points: 2}
   - {title: AAMA course, date: 2022-02-10, points: 2, approved_by: [AAMA]}
-""")
+""",
+    )
     credits = {c["title"]: c["note"] for c in status_json(path, "2025-06-01")["credentials"][0]["credits"]}
     assert "approved minimum" not in credits["Outside course"]
     assert "counts toward the total (as not AAMA-approved), not a content area" in credits["Outside course"]
@@ -151,11 +164,14 @@ credits:
 
 
 def test_a_split_credit_is_checked_like_any_amount(write):
-    path = write("split.yaml", """holder: S
+    path = write(
+        "split.yaml",
+        """holder: S
 credentials: [{cert: CMA, certified_on: 2021-03-15}]
 credits:
   - {title: Conference, date: 2022-01-10, points: {administrative: 2, clinical: 0}, category: general}
-""")
+""",
+    )
     result = cli("status", path, "--as-of", "2025-06-01")
     assert result.exit_code == ExitCode.INPUT
     assert "credits[0].points.clinical: points for clinical must be more than 0" in result.stderr
@@ -163,17 +179,22 @@ credits:
 
 
 def test_a_split_credit_names_areas_by_any_of_their_names(write):
-    path = write("split.yaml", """holder: S
+    path = write(
+        "split.yaml",
+        """holder: S
 credentials: [{cert: CMA, certified_on: 2021-03-15}]
 credits:
   - {title: Other, date: 2022-02-10, points: {clinic: 2, radiology: 1}, approved_by: AAMA}
-""")
+""",
+    )
     result = cli("status", path, "--as-of", "2025-06-01", "--json")
     assert result.exit_code == ExitCode.OK  # active on 2025-06-01
     # an alias is an area; a value that is none is a warning, here with no near area to offer
     assert "`clinic`" not in result.stderr
-    assert "credits[0].points.radiology: `radiology` is not a content area of any certification held " \
-           "(administrative, clinical, general)" in result.stderr
+    assert (
+        "credits[0].points.radiology: `radiology` is not a content area of any certification held "
+        "(administrative, clinical, general)" in result.stderr
+    )
     cma = json.loads(result.stdout)["credentials"][0]
     reqs = {r["id"]: r["counted"] for r in cma["requirements"]}
     assert (reqs["clinical"], reqs["total"], reqs["approved"]) == (2, 3, 3)

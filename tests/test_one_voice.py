@@ -71,8 +71,10 @@ def test_every_output_renders_the_same_next_step(path: Path, day: str) -> None:
         for event in mine:
             text = str(event.get("description"))
             if "fee due" not in str(event.get("summary")):
-                assert f"Next step: {step['summary']}" in text.replace("\n", " ") or \
-                    f"Next step: {step['summary']}" in text, (cert, str(event.get("summary")))
+                assert (
+                    f"Next step: {step['summary']}" in text.replace("\n", " ")
+                    or f"Next step: {step['summary']}" in text
+                ), (cert, str(event.get("summary")))
         if step["by"] is not None:
             starts = {e.decoded("dtstart") for e in mine}
             assert dt.date.fromisoformat(step["by"]) in starts, (cert, step["by"], sorted(starts))

@@ -79,8 +79,9 @@ def write_credential_files(folder: Path, people: Path = PEOPLE, credits: Path = 
     """One credential file per person_id with the same content as the CSV rows."""
     by_person: dict[str, dict] = {}
     for row in _cells(people):
-        person = by_person.setdefault(row["person_id"], {"holder": row["holder"], "memberships": [],
-                                                         "credentials": [], "credits": []})
+        person = by_person.setdefault(
+            row["person_id"], {"holder": row["holder"], "memberships": [], "credentials": [], "credits": []}
+        )
         cred = {"cert": row["cert"], "certified_on": _date(row["certified_on"])}
         if row["expires_on"]:
             cred["expires_on"] = _date(row["expires_on"])
@@ -167,7 +168,8 @@ def test_csv_output_parses_back(runner):
     assert tuple(records[0]) == CSV_COLUMNS
     rows = [dict(zip(CSV_COLUMNS, r)) for r in records[1:]]
     assert [(r["source"], r["status"], int(r["days_left"])) for r in rows] == [
-        (s, st, d) for s, _, st, d in EXPECTED_ORDER]
+        (s, st, d) for s, _, st, d in EXPECTED_ORDER
+    ]
     p007 = next(r for r in rows if r["source"] == "P007")
     # lapsed CMA: the after-lapse path (the exam), priced for a non-member
     assert p007["cost_path"] == "exam" and p007["cost_amount"] == "300"
@@ -194,8 +196,9 @@ def test_table_lists_every_row(runner):
 
 
 def test_only_filters_statuses(runner):
-    result = roster(runner, "--people", str(PEOPLE), "--credits", str(CREDITS), "--format", "json",
-                    "--only", "grace,lapsed")
+    result = roster(
+        runner, "--people", str(PEOPLE), "--credits", str(CREDITS), "--format", "json", "--only", "grace,lapsed"
+    )
     assert [r["source"] for r in json.loads(result.stdout)] == ["P006", "P007", "P008"]
     assert "rows written: 3 (--only)" in result.stderr
     assert result.exit_code == ExitCode.ATTENTION  # the exit code counts every row, not the shown ones
@@ -208,8 +211,15 @@ def test_only_filters_statuses(runner):
 # P004's RMA attestation with the AMT annual fee due with it (all as the rule files give them).
 # P008 (AAMA member) is in the late window and was 5 points short at expiry: CE earned now cannot
 # count, so the exam without the reactivation fee.
-DUE_NOW = (path_fee("CMA", "exam") + after_lapse_fees("CMA", "exam") + path_fee("CMA", "exam", member=True)
-           + path_fee("CMA", "ce") + path_fee("CCMA", "ce") + path_fee("RMA", "ce") + recurring_fee("RMA"))
+DUE_NOW = (
+    path_fee("CMA", "exam")
+    + after_lapse_fees("CMA", "exam")
+    + path_fee("CMA", "exam", member=True)
+    + path_fee("CMA", "ce")
+    + path_fee("CCMA", "ce")
+    + path_fee("RMA", "ce")
+    + recurring_fee("RMA")
+)
 
 
 def test_summary_on_stderr(runner):
@@ -518,10 +528,16 @@ def test_canonical_order_fast_path_equals_the_full_key():
 
     rng = random.Random(6)
     for _ in range(50):
-        credits = [Credit(title=rng.choice(["A", "B", "C"]), date=dt.date(2025, 1, rng.randint(1, 3)),
-                          points=rng.choice([1.0, 2.0]), category=rng.choice([None, "clinical", "General"]),
-                          approved_by=rng.sample(["AAMA", "AMT", "nha"], rng.randint(0, 2)))
-                   for _ in range(rng.randint(0, 8))]
+        credits = [
+            Credit(
+                title=rng.choice(["A", "B", "C"]),
+                date=dt.date(2025, 1, rng.randint(1, 3)),
+                points=rng.choice([1.0, 2.0]),
+                category=rng.choice([None, "clinical", "General"]),
+                approved_by=rng.sample(["AAMA", "AMT", "nha"], rng.randint(0, 2)),
+            )
+            for _ in range(rng.randint(0, 8))
+        ]
         assert canonical_order(credits) == sorted(credits, key=_order_key)
         assert canonical_order(reversed(credits)) == canonical_order(credits)
 

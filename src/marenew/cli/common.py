@@ -70,8 +70,7 @@ MemberOpt = Annotated[
     Optional[bool],
     typer.Option(
         "--member/--non-member",
-        help="Price as a member of the body or not (default: from the file's memberships; "
-        "non-member without a file).",
+        help="Price as a member of the body or not (default: from the file's memberships; non-member without a file).",
         show_default=False,
     ),
 ]
@@ -80,7 +79,10 @@ WarnDaysOpt = Annotated[
     typer.Option("--warn-days", min=0, metavar="N", help="Call a credential `expiring` within N days of expiry."),
 ]
 FileArg = Annotated[Path, typer.Argument(metavar="FILE", help="Your credential file (YAML).", show_default=False)]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text (stable; its fields are in the docs' Reference page).")]
+JsonOpt = Annotated[
+    bool,
+    typer.Option("--json", help="Print JSON instead of text (stable; its fields are in the docs' Reference page)."),
+]
 
 
 FailBehindOpt = Annotated[
@@ -89,8 +91,11 @@ FailBehindOpt = Annotated[
 ]
 StrictOpt = Annotated[
     bool,
-    typer.Option("--strict", help="Exit 2 when a credit names a body or content area that matches nothing "
-                                  "a rule knows (a typo, most likely)."),
+    typer.Option(
+        "--strict",
+        help="Exit 2 when a credit names a body or content area that matches nothing "
+        "a rule knows (a typo, most likely).",
+    ),
 ]
 
 
@@ -99,8 +104,9 @@ def report_exit(report: Any, *, fail_behind: bool = False, strict: bool = False)
     value that matches nothing; 1 when a credential needs action (or, with --fail-behind, is
     behind pace); else 0."""
     if strict and report.unmatched:
-        sys.stderr.write(f"--strict: {report.unmatched} value(s) in the credits match nothing a rule knows "
-                         "(see the warnings)\n")
+        sys.stderr.write(
+            f"--strict: {report.unmatched} value(s) in the credits match nothing a rule knows (see the warnings)\n"
+        )
         return ExitCode.INPUT
     if report.needs_action or (fail_behind and report.behind_pace):
         return ExitCode.ATTENTION
@@ -143,12 +149,12 @@ def cache_dir() -> Optional[Path]:
 def command_app(**settings: Any) -> typer.Typer:
     """A typer app for one command module, with the settings every command shares: plain help
     (no rich markup, so a title with [brackets] prints as written) and no locals in tracebacks."""
-    return typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_show_locals=False,
-                       **settings)
+    return typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_show_locals=False, **settings)
 
 
-def judge_file(file: Path, rules: Optional[list[Path]], as_of: dt.date, *, member: Optional[bool],
-               warn_days: int = WARN_DAYS) -> Judgement:
+def judge_file(
+    file: Path, rules: Optional[list[Path]], as_of: dt.date, *, member: Optional[bool], warn_days: int = WARN_DAYS
+) -> Judgement:
     """Judge one credential file with the rules the options name; its warnings go to stderr."""
     from marenew.api import judge
 
@@ -165,8 +171,9 @@ def console(*, stderr: bool = False, file: Optional[IO[str]] = None, width: Opti
         width = _columns()
 
     # SafeConsole: a holder name or a CSV cell cannot send escape sequences to the terminal
-    return SafeConsole(stderr=stderr, file=file, width=width, markup=False, emoji=False, highlight=False,
-                   soft_wrap=False)
+    return SafeConsole(
+        stderr=stderr, file=file, width=width, markup=False, emoji=False, highlight=False, soft_wrap=False
+    )
 
 
 # The widest a terminal is taken to be: COLUMNS=99999999999 would have rich lay out (and hold in

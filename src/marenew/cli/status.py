@@ -29,6 +29,7 @@ from marenew.core.defaults import WARN_DAYS
 
 app = command_app()
 
+
 @app.command()
 def status(
     file: FileArg,
@@ -112,8 +113,14 @@ def cost(
             is_member = bool(member)
             prices = price_list(ruleset, day, member=is_member, certs=sorted(wanted))
             if json:
-                write_json({"member": is_member, "currency": "USD", "as_of": day.isoformat(),
-                            "certs": [p.as_json() for p in prices]})
+                write_json(
+                    {
+                        "member": is_member,
+                        "currency": "USD",
+                        "as_of": day.isoformat(),
+                        "certs": [p.as_json() for p in prices],
+                    }
+                )
             else:
                 from marenew.report.terminal import price_table
 
@@ -128,22 +135,28 @@ def cost(
             report = replace(report, credentials=tuple(c for c in report.credentials if c.cert.upper() in wanted))
         total, complete = report.cost_total()
         if json:
-            write_json({
-                "as_of": day.isoformat(),
-                "holder": report.holder,
-                "currency": "USD",
-                "credentials": [{"cert": c.cert, "status": c.status, "cost": c.cost.as_json(),
-                                 "next_step": c.next_step.as_json()}
-                                for c in report.credentials],
-                "total": total if complete else None,
-                "total_known": total,
-                "complete": complete,
-            })
+            write_json(
+                {
+                    "as_of": day.isoformat(),
+                    "holder": report.holder,
+                    "currency": "USD",
+                    "credentials": [
+                        {
+                            "cert": c.cert,
+                            "status": c.status,
+                            "cost": c.cost.as_json(),
+                            "next_step": c.next_step.as_json(),
+                        }
+                        for c in report.credentials
+                    ],
+                    "total": total if complete else None,
+                    "total_known": total,
+                    "complete": complete,
+                }
+            )
         else:
             from marenew.report.terminal import holder_costs
 
             holder_costs(console(), report)
         # the whole file's exit code, as `status` gives it (--cert narrows the table, not the verdict)
         raise typer.Exit(report_exit(judged.report))
-
-

@@ -54,7 +54,8 @@ class Credit(Strict):
     points: Points | None = Field(
         default=None,
         description="in the body's unit (one contact hour each); or, for one certificate that covers several "
-                    "content areas, the points per area: {administrative: 2, clinical: 3, general: 1}")
+        "content areas, the points per area: {administrative: 2, clinical: 3, general: 1}",
+    )
     college_credits: float | None = Field(
         default=None, description="instead of points, where the rule converts them (AAMA: 15 points each)"
     )

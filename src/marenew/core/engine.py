@@ -273,15 +273,22 @@ def _approval(rule: Rule, ce: CE, names: Names, credit: Credit, unmatched: list[
     for written in credit.approved_by:
         near = names.near_body(written)
         if near is not None:
-            unmatched.append(Unmatched(
-                credit.title, "approved_by", written, near,
-                f"`{written}` is not a body marenew knows (did you mean `{near}`?); "
-                f"counted as not {_approved_label(ce)}"))
+            unmatched.append(
+                Unmatched(
+                    credit.title,
+                    "approved_by",
+                    written,
+                    near,
+                    f"`{written}` is not a body marenew knows (did you mean `{near}`?); "
+                    f"counted as not {_approved_label(ce)}",
+                )
+            )
     return False
 
 
-def _area(rule: Rule, names: Names, credit: Credit, written: str, unmatched: list[Unmatched],
-          cand: _Candidate, counts_as: str) -> str | None:
+def _area(
+    rule: Rule, names: Names, credit: Credit, written: str, unmatched: list[Unmatched], cand: _Candidate, counts_as: str
+) -> str | None:
     """The content area ``written`` names, or None (reported, with the nearest area)."""
     key = names.area(written)
     if key is None:
@@ -316,8 +323,10 @@ def _candidates(
                 cand.note(f"{rule.body} gives no conversion for college credits")
                 continue
             cand.points = credit.college_credits * college
-            cand.note(f"{plural(float(credit.college_credits), 'college credit')} x {college:g} = {cand.points:g} {ce.unit}, "
-                      f"not {label}")
+            cand.note(
+                f"{plural(float(credit.college_credits), 'college credit')} x {college:g} = {cand.points:g} {ce.unit}, "
+                f"not {label}"
+            )
         if credit.date < start:
             cand.note(f"before this cycle began ({start})")
             continue
@@ -333,8 +342,10 @@ def _candidates(
         least = _least_activity(ce, cand.approved, end)
         if least is not None and cand.points < least - EPS:
             kind = label if cand.approved else f"not {label}"
-            cand.note(f"too short ({cand.points:g} {ce.unit}): {rule.body} counts an activity {kind} only when "
-                      f"it is worth at least {least:g}; not counted")
+            cand.note(
+                f"too short ({cand.points:g} {ce.unit}): {rule.body} counts an activity {kind} only when "
+                f"it is worth at least {least:g}; not counted"
+            )
             continue
         cand.eligible = True
         # What a credit without a content area still counts toward: never the approved minimum
@@ -398,8 +409,13 @@ def _allocate(ce: CE, cands: list[_Candidate], day: dt.date) -> CapResult | None
             else:
                 c.note(f"the cap of {cap:g} on {ce.unit} {label} is used up: not counted")
     entered = sum(c.points for c in unapproved)  # type: ignore[misc]
-    return CapResult("unapproved", f"{label[0].upper()}{label[1:]} {ce.unit}", cap, _r(entered),
-                     _r(sum(c.counted for c in unapproved)))
+    return CapResult(
+        "unapproved",
+        f"{label[0].upper()}{label[1:]} {ce.unit}",
+        cap,
+        _r(entered),
+        _r(sum(c.counted for c in unapproved)),
+    )
 
 
 @dataclass(frozen=True)
@@ -412,8 +428,9 @@ class CEResult:
     unmatched: tuple[Unmatched, ...] = ()
 
 
-def count_ce(rule: Rule, credits: list[Credit], start: dt.date, end: dt.date, as_of: dt.date, *,
-             detail: bool = True) -> CEResult:
+def count_ce(
+    rule: Rule, credits: list[Credit], start: dt.date, end: dt.date, as_of: dt.date, *, detail: bool = True
+) -> CEResult:
     """Which credits count toward ``rule`` in the window [start, end] (and not after as_of), each
     requirement's counted and short, and the least number of further points that meets them all.
 
@@ -462,17 +479,21 @@ def count_ce(rule: Rule, credits: list[Credit], start: dt.date, end: dt.date, as
     known = [s for s in shorts if s is not None]
     needed = _r(max(known)) if len(known) == len(shorts) else None
 
-    results = tuple(
-        CreditResult(
-            title=c.credit.title,
-            date=c.credit.date,
-            points=c.points,
-            counted=_r(c.counted),
-            note="; ".join(c.notes) if c.notes else None,
-            parts=tuple((p.written, p.points, _r(p.counted)) for p in c.pieces if p.written is not None),
+    results = (
+        tuple(
+            CreditResult(
+                title=c.credit.title,
+                date=c.credit.date,
+                points=c.points,
+                counted=_r(c.counted),
+                note="; ".join(c.notes) if c.notes else None,
+                parts=tuple((p.written, p.points, _r(p.counted)) for p in c.pieces if p.written is not None),
+            )
+            for c in cands
         )
-        for c in cands
-    ) if detail else ()
+        if detail
+        else ()
+    )
     return CEResult(tuple(reqs), results, needed, (cap,) if cap else (), weakest(*confs), tuple(unmatched))
 
 
@@ -495,11 +516,18 @@ def fee_item(label: str, fee: Fee, member: bool, day: dt.date, sources: Mapping[
         return key is not None and key in sources and sources[key].kind == "article"
 
     conflicts = tuple(
-        FeeConflict(float(c.value), title(c.source) or c.source, is_article(c.source), c.note)
-        for c in entry.conflicts
+        FeeConflict(float(c.value), title(c.source) or c.source, is_article(c.source), c.note) for c in entry.conflicts
     )
-    return FeeItem(label, entry.value, entry.confidence, entry.source, by_membership, title(entry.source), conflicts,
-                   is_article(entry.source))
+    return FeeItem(
+        label,
+        entry.value,
+        entry.confidence,
+        entry.source,
+        by_membership,
+        title(entry.source),
+        conflicts,
+        is_article(entry.source),
+    )
 
 
 def recurring_due(fee: RecurringFee, certified_on: dt.date, after: dt.date, through: dt.date) -> list[dt.date]:
@@ -555,8 +583,9 @@ class PriceList:
     def confidence(self) -> str:
         """How sure the regular cost is: the paths open to a current holder and the recurring fees
         (an unpublished reinstatement fee does not make the CE fee less sure)."""
-        current = [self.fees[pid].confidence for pid, p in self.rule.paths.items()
-                   if p.available in ("current", "always")]
+        current = [
+            self.fees[pid].confidence for pid, p in self.rule.paths.items() if p.available in ("current", "always")
+        ]
         return weakest(*current, *(r.confidence for r in self.recurring))
 
     def as_json(self) -> dict:
@@ -585,9 +614,17 @@ def price_list(rule: Rule, member: bool, as_of: dt.date) -> PriceList:
     for fee in rule.recurring_fees:
         every = fee.every_months.at(as_of)
         item = fee_item(fee.label, fee.amount, member, as_of, rule.sources)
-        recurring.append(RecurringLine(fee.label, item.amount, every.value if every else None,
-                                       weakest(item.confidence, every.confidence if every else "unknown"),
-                                       item.conflicts, item.source_title, item.article))
+        recurring.append(
+            RecurringLine(
+                fee.label,
+                item.amount,
+                every.value if every else None,
+                weakest(item.confidence, every.confidence if every else "unknown"),
+                item.conflicts,
+                item.source_title,
+                item.article,
+            )
+        )
     regular = [fees[pid].amount for pid, p in rule.paths.items() if p.available in ("current", "always")]
     known = [a for a in regular if a is not None]
     per_year: float | None = None
@@ -641,16 +678,26 @@ def evaluate_credential(
 
     unit = rule.ce.unit if rule.ce else None
     step = nextstep.decide(
-        rule, status=status, as_of=as_of, expires_on=dates.expires_on, late_window_end=dates.late_window_end,
-        points_needed=ce.points_needed, requirements=ce.requirements, unit=unit, price=price,
+        rule,
+        status=status,
+        as_of=as_of,
+        expires_on=dates.expires_on,
+        late_window_end=dates.late_window_end,
+        points_needed=ce.points_needed,
+        requirements=ce.requirements,
+        unit=unit,
+        price=price,
         open_until=lambda path_id: path_open_until(rule, path_id, dates.expires_on),
-        after_lapse=path_after_lapse(rule, dates.expires_on, as_of))
+        after_lapse=path_after_lapse(rule, dates.expires_on, as_of),
+    )
     cost = step.cost
     warnings = list(dates.warnings)
     age = (as_of - rule.last_verified).days
     if age > STALE_AFTER_DAYS:
-        warnings.append(f"the {rule.id} rule's figures were last verified {rule.last_verified} "
-                        f"({age} days before {as_of}); check them against {rule.body}'s page")
+        warnings.append(
+            f"the {rule.id} rule's figures were last verified {rule.last_verified} "
+            f"({age} days before {as_of}); check them against {rule.body}'s page"
+        )
     for item in cost.items:
         if item.amount is None:
             warnings.append(f"{item.label}: {rule.body} does not publish this fee; amount unknown")
@@ -701,8 +748,8 @@ def evaluate(
         rule = rules[cred.key]
         is_member = holder.is_member(rule.body) if member is None else member
         results.append(
-            evaluate_credential(rule, cred, list(holder.credits), member=is_member, as_of=as_of, warn_days=warn_days,
-                                detail=detail)
+            evaluate_credential(
+                rule, cred, list(holder.credits), member=is_member, as_of=as_of, warn_days=warn_days, detail=detail
+            )
         )
     return Report(as_of=as_of, holder=holder.holder, credentials=tuple(results))
-

@@ -58,8 +58,14 @@ def ceil_pace(x: float) -> float:
     return math.ceil(round(x * 100, 6)) / 100
 
 
-def pace(rule: Rule, as_of: dt.date, certified_on: dt.date, expires_on: dt.date,
-         points_needed: float | None, requirements: Sequence[RequirementResult]) -> Pace:
+def pace(
+    rule: Rule,
+    as_of: dt.date,
+    certified_on: dt.date,
+    expires_on: dt.date,
+    points_needed: float | None,
+    requirements: Sequence[RequirementResult],
+) -> Pace:
     """The points still needed over the calendar months left until expiry, against the cycle's own
     pace (its total over its months, as in force when the cycle began): ``start_by`` is the latest
     day to start at that pace, counted back in whole months from expiry; behind once it passed."""
@@ -81,12 +87,17 @@ def pace(rule: Rule, as_of: dt.date, certified_on: dt.date, expires_on: dt.date,
     return Pace(start_by >= as_of, per_month, sustainable, start_by, months_left)
 
 
-_ACTION_BY_PATH: dict[str, Action] = {"ce": "apply_ce", "exam": "apply_exam", "reinstatement": "reinstate",
-                                      "course": "take_course", "renewal": "renew"}
+_ACTION_BY_PATH: dict[str, Action] = {
+    "ce": "apply_ce",
+    "exam": "apply_exam",
+    "reinstatement": "reinstate",
+    "course": "take_course",
+    "renewal": "renew",
+}
 
 
 def _price(cost: Cost) -> str:
-    """"$125 for members", "fee not published", "at least $50, a fee is not published"."""
+    """ "$125 for members", "fee not published", "at least $50, a fee is not published"."""
     who = (" for members" if cost.member else " for non-members") if cost.by_membership else ""
     if cost.complete:
         return f"{money(cost.amount)}{who}"
@@ -101,11 +112,17 @@ def _doing(action: Action, rule: Rule, path_id: PathId) -> str:
     if label.split()[0] in ("Take", "Retake", "Pass", "Apply", "Renew"):
         return label  # the rule already words it as a thing to do
     if action == "apply_ce":
-        return f"Apply for {label[0].lower()}{label[1:]}" if label.lower().startswith(("recert", "renew"))\
+        return (
+            f"Apply for {label[0].lower()}{label[1:]}"
+            if label.lower().startswith(("recert", "renew"))
             else f"Apply to renew with your CE ({label})"
+        )
     if action == "apply_exam":
-        return f"Apply for the exam ({label})" if not label.lower().startswith(("recert", "reactiv"))\
+        return (
+            f"Apply for the exam ({label})"
+            if not label.lower().startswith(("recert", "reactiv"))
             else f"Apply for {label[0].lower()}{label[1:]}"
+        )
     if action == "reinstate":
         return f"Apply for {label[0].lower()}{label[1:]}"
     if action == "take_course":
@@ -114,14 +131,15 @@ def _doing(action: Action, rule: Rule, path_id: PathId) -> str:
 
 
 def _short_detail(points_needed: float, unit: str | None, requirements: Sequence[RequirementResult]) -> str:
-    parts = [f"{q.short:g} {q.label[: -len(unit) - 1] if unit and q.label.endswith(' ' + unit) else q.label.lower()}"
-             for q in requirements if q.id != "total" and q.short and q.short > EPS]
+    parts = [
+        f"{q.short:g} {q.label[: -len(unit) - 1] if unit and q.label.endswith(' ' + unit) else q.label.lower()}"
+        for q in requirements
+        if q.id != "total" and q.short and q.short > EPS
+    ]
     head = f"{points_needed:g} more {unit or 'points'}"
     if not parts:
         return head
     return head + " (at least " + (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]) + ")"
-
-
 
 
 def decide(
@@ -163,48 +181,78 @@ def decide(
         action = _ACTION_BY_PATH.get(regular, "contact_body")
         return step(action, by, cost, f"{_doing(action, rule, regular)} by {by}: {_price(cost)}.")
     if points_needed is None:
-        return step("contact_body", by, cost,
-                    f"Ask {rule.body} what CE it needs before {by}: its CE requirement is not fully published.")
+        return step(
+            "contact_body",
+            by,
+            cost,
+            f"Ask {rule.body} what CE it needs before {by}: its CE requirement is not fully published.",
+        )
     if points_needed <= EPS:
         if in_grace:
-            return step("apply_ce", by, cost,
-                        f"{_doing('apply_ce', rule, regular)} by {by}, the last day {rule.body} accepts it "
-                        f"({_price(cost)}): the CE was complete at expiry on {expires_on}.")
+            return step(
+                "apply_ce",
+                by,
+                cost,
+                f"{_doing('apply_ce', rule, regular)} by {by}, the last day {rule.body} accepts it "
+                f"({_price(cost)}): the CE was complete at expiry on {expires_on}.",
+            )
         summary = f"{_doing('apply_ce', rule, regular)} by {by} ({_price(cost)}): the CE is complete."
         if late_window_end and late_window_end != expires_on:
-            after = (f"you may not use the credential after {expires_on}" if may_use is False
-                     else f"the credential is expired after {expires_on}")
+            after = (
+                f"you may not use the credential after {expires_on}"
+                if may_use is False
+                else f"the credential is expired after {expires_on}"
+            )
             summary += f" {rule.body} still accepts it until {late_window_end}, but {after}."
         return step("apply_ce", by, cost, summary, late_window_end if late_window_end != expires_on else None)
     if not in_grace:
-        return step("earn_ce", by, cost,
-                    f"Earn {_short_detail(points_needed, unit, requirements)} by {by}, then "
-                    f"{_doing('apply_ce', rule, regular)[0].lower()}{_doing('apply_ce', rule, regular)[1:]} "
-                    f"({_price(cost)}).")
+        return step(
+            "earn_ce",
+            by,
+            cost,
+            f"Earn {_short_detail(points_needed, unit, requirements)} by {by}, then "
+            f"{_doing('apply_ce', rule, regular)[0].lower()}{_doing('apply_ce', rule, regular)[1:]} "
+            f"({_price(cost)}).",
+        )
     # In the late window and short: CE earned after expiry never counts.
-    why = (f"the CE was {points_needed:g} {unit} short at expiry on {expires_on}, and CE earned after "
-           "expiry does not count")
+    why = (
+        f"the CE was {points_needed:g} {unit} short at expiry on {expires_on}, and CE earned after "
+        "expiry does not count"
+    )
     other = next((pid for pid, p in rule.paths.items() if pid != regular and p.available == "always"), None)
     if other is not None:
         cost = price(other, False)
         action = _ACTION_BY_PATH.get(other, "contact_body")
         later = price(other, True)
-        extra = [i.label[0].lower() + i.label[1:] for i in later.items[len(cost.items):]] \
-            if len(later.items) > len(cost.items) else []
+        extra = (
+            [i.label[0].lower() + i.label[1:] for i in later.items[len(cost.items) :]]
+            if len(later.items) > len(cost.items)
+            else []
+        )
         summary = f"{_doing(action, rule, other)} by {by} ({_price(cost)}): {why}."
         if extra:
             summary += f" After {by} the {' and '.join(extra)} is added."
         return step(action, by, cost, summary)
     lapse_path = rule.renewal.after_lapse
     cost = price(lapse_path, True)
-    return step("contact_body", by, cost,
-                f"Ask {rule.body} what is left before {by}: {why}, and {rule.body} publishes no other route "
-                f"before the late window ends. After {by}: {rule.paths[lapse_path].label.lower()} "
-                f"({_price(cost)}).")
+    return step(
+        "contact_body",
+        by,
+        cost,
+        f"Ask {rule.body} what is left before {by}: {why}, and {rule.body} publishes no other route "
+        f"before the late window ends. After {by}: {rule.paths[lapse_path].label.lower()} "
+        f"({_price(cost)}).",
+    )
 
 
-def _after_lapse(rule: Rule, expires_on: dt.date, path_id: PathId, open_until: Callable[[PathId], dt.date | None],
-                 price: Price, step: Callable[..., NextStep]) -> NextStep:
+def _after_lapse(
+    rule: Rule,
+    expires_on: dt.date,
+    path_id: PathId,
+    open_until: Callable[[PathId], dt.date | None],
+    price: Price,
+    step: Callable[..., NextStep],
+) -> NextStep:
     """The way back after a lapse: the path the engine says is open now, by its time limit."""
     path = rule.paths[path_id]
     action = _ACTION_BY_PATH.get(path_id, "contact_body")
@@ -219,12 +267,18 @@ def _after_lapse(rule: Rule, expires_on: dt.date, path_id: PathId, open_until: C
     if last is not None:
         nxt = path.after_time_limit
         after = f"; after that, {rule.paths[nxt].label[0].lower()}{rule.paths[nxt].label[1:]}" if nxt else ""
-        return step(action, last, cost,
-                    f"{doing} by {last} ({_price(cost)}): {rule.body} allows it until then after the expiry "
-                    f"on {expires_on}{after}.{past}")
+        return step(
+            action,
+            last,
+            cost,
+            f"{doing} by {last} ({_price(cost)}): {rule.body} allows it until then after the expiry "
+            f"on {expires_on}{after}.{past}",
+        )
     if path.time_limit is not None:
-        text = f"{doing} ({_price(cost)}): {rule.body} limits how long after expiry this stays open, but " \
-               "does not publish the limit"
+        text = (
+            f"{doing} ({_price(cost)}): {rule.body} limits how long after expiry this stays open, but "
+            "does not publish the limit"
+        )
     else:
         text = f"{doing} ({_price(cost)}): {rule.body} publishes no time limit for it"
     return step(action, None, cost, text + "." + past)

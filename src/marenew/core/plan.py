@@ -157,7 +157,9 @@ class Plan:
             "deadline": r.deadline.isoformat(),
             "late_window": self.has_late_window,
             "dates": [k.as_json(self.as_of) for k in self.key_dates],
-            "progress": None if progress is None else {
+            "progress": None
+            if progress is None
+            else {
                 "unit": r.unit,
                 "required": num(progress.required),
                 "counted": num(progress.counted),
@@ -231,26 +233,45 @@ def _pace(rule: Rule, result: CredentialResult, as_of: dt.date) -> Pace | None:
     )
 
 
-def _key_dates(rule: Rule, result: CredentialResult, pace: Pace | None, lapse: Cost, member: bool,
-               as_of: dt.date) -> list[KeyDate]:
+def _key_dates(
+    rule: Rule, result: CredentialResult, pace: Pace | None, lapse: Cost, member: bool, as_of: dt.date
+) -> list[KeyDate]:
     r = result
     out = [KeyDate("cycle_start", r.certified_on, "cycle began" + (" (CE counts from here)" if rule.ce else ""))]
     if pace is not None and pace.start_by is not None and not pace.closed:
         # Behind pace: the day to start is today; the calendar moves the event when re-exported.
         day = max(pace.start_by, as_of)
-        out.append(KeyDate("start_renewal", day, "start CE now: behind the sustainable pace" if pace.behind
-                           else "start CE: the latest day to finish at the sustainable pace"))
+        out.append(
+            KeyDate(
+                "start_renewal",
+                day,
+                "start CE now: behind the sustainable pace"
+                if pace.behind
+                else "start CE: the latest day to finish at the sustainable pace",
+            )
+        )
     for fee in rule.recurring_fees:
         for due in recurring_due(fee, r.certified_on, r.certified_on, r.expires_on):
             item = fee_item(fee.label, fee.amount, member, as_of, rule.sources)  # the engine prices every fee
             out.append(KeyDate("fee_due", due, f"{fee.label} due", item, fee.id))
-    out.append(KeyDate("expiry", r.expires_on, "expires" + ("" if r.deadline != r.expires_on
-                                                            else " (no late window: the last day)")))
+    out.append(
+        KeyDate(
+            "expiry",
+            r.expires_on,
+            "expires" + ("" if r.deadline != r.expires_on else " (no late window: the last day)"),
+        )
+    )
     if r.deadline != r.expires_on:
         on_regular = r.next_step.path == rule.renewal.regular or r.status in ("active", "expiring")
-        out.append(KeyDate("deadline", r.deadline, "end of the late window: last day for the regular renewal"
-                           if on_regular else f"end of the late window: last day for {r.next_step.cost.path_label}"
-                           " at this price"))
+        out.append(
+            KeyDate(
+                "deadline",
+                r.deadline,
+                "end of the late window: last day for the regular renewal"
+                if on_regular
+                else f"end of the late window: last day for {r.next_step.cost.path_label} at this price",
+            )
+        )
     step = r.next_step
     if step.by is not None and step.by >= as_of and step.by not in (r.expires_on, r.deadline):
         # a date the other key dates do not already give (a time limit after a lapse)
@@ -276,9 +297,16 @@ def _options(rule: Rule, result: CredentialResult, as_of: dt.date) -> list[Optio
             continue
         cost = path_cost(rule, pid, member, as_of, certified_on=r.certified_on, expires_on=r.expires_on)
         if pid == regular:
-            out.append(Option(cost, False, f"the counting window closed on {r.expires_on} with "
-                                           f"{r.points_needed:g} {r.unit} short; CE earned now does not count"
-                                           if r.points_needed else "closed"))
+            out.append(
+                Option(
+                    cost,
+                    False,
+                    f"the counting window closed on {r.expires_on} with "
+                    f"{r.points_needed:g} {r.unit} short; CE earned now does not count"
+                    if r.points_needed
+                    else "closed",
+                )
+            )
         else:
             out.append(Option(cost, True))
     return out
@@ -288,8 +316,11 @@ def plan_credential(rule: Rule, result: CredentialResult, as_of: dt.date) -> Pla
     """The plan for one credential from the engine's result for it on ``as_of``."""
     member = result.cost.member
     # Once lapsed, the way back is the engine's next step (a time limit may have moved it on).
-    lapse = result.cost if result.status == "lapsed" else path_cost(rule, rule.renewal.after_lapse, member, as_of,
-                                                                     lapsed=True)
+    lapse = (
+        result.cost
+        if result.status == "lapsed"
+        else path_cost(rule, rule.renewal.after_lapse, member, as_of, lapsed=True)
+    )
     pace = _pace(rule, result, as_of)
     options = _options(rule, result, as_of)
     feasible = [o for o in options if o.feasible]
@@ -298,8 +329,9 @@ def plan_credential(rule: Rule, result: CredentialResult, as_of: dt.date) -> Pla
     notes = []
     unknown_paths = [o.cost.path_label for o in feasible if o.cost.amount is None]
     if unknown_paths and cheapest is not None:
-        notes.append(f"{rule.body} does not publish the fee for: {'; '.join(unknown_paths)}; "
-                     "the cheapest may be one of these")
+        notes.append(
+            f"{rule.body} does not publish the fee for: {'; '.join(unknown_paths)}; the cheapest may be one of these"
+        )
     if result.status != "lapsed" and not options:
         notes.append("no path to stay certified is open")
     if result.status != "lapsed" and lapse.amount is None:
@@ -308,8 +340,12 @@ def plan_credential(rule: Rule, result: CredentialResult, as_of: dt.date) -> Pla
     if cheapest is not None and cheapest.cost.path == "ce" and result.points_needed:
         notes.append("the CE path's cost leaves out what the CE activities themselves cost")
     saving = None
-    if cheapest is not None and cheapest.cost.amount is not None and lapse.amount is not None \
-            and result.status != "lapsed":
+    if (
+        cheapest is not None
+        and cheapest.cost.amount is not None
+        and lapse.amount is not None
+        and result.status != "lapsed"
+    ):
         saving = round(lapse.amount - cheapest.cost.amount, 2)
     return Plan(
         rule=rule,

@@ -24,6 +24,7 @@ def urgency_key(result: CredentialResult) -> tuple[int, dt.date, str]:
     day = result.deadline if result.status in ("lapsed", "grace") else result.expires_on
     return URGENCY[result.status], day, result.cert
 
+
 CURRENCY = "USD"
 
 
@@ -98,8 +99,12 @@ class FeeItem:
     article: bool = False  # the amount's own source is an article known by its title
 
     def as_json(self) -> dict:
-        return {"label": self.label, "amount": num(self.amount), "confidence": self.confidence,
-                "conflicts": [c.as_json() for c in self.conflicts]}
+        return {
+            "label": self.label,
+            "amount": num(self.amount),
+            "confidence": self.confidence,
+            "conflicts": [c.as_json() for c in self.conflicts],
+        }
 
 
 @dataclass(frozen=True)
@@ -131,8 +136,13 @@ class RecurringLine:
     article: bool = False
 
     def as_json(self) -> dict:
-        return {"label": self.label, "amount": num(self.amount), "every_months": self.every_months,
-                "confidence": self.confidence, "conflicts": [c.as_json() for c in self.conflicts]}
+        return {
+            "label": self.label,
+            "amount": num(self.amount),
+            "every_months": self.every_months,
+            "confidence": self.confidence,
+            "conflicts": [c.as_json() for c in self.conflicts],
+        }
 
 
 @dataclass(frozen=True)
@@ -247,8 +257,13 @@ class Unmatched:
     message: str
 
     def as_json(self) -> dict:
-        return {"credit": self.title, "field": self.field, "value": self.value, "nearest": self.nearest,
-                "message": self.message}
+        return {
+            "credit": self.title,
+            "field": self.field,
+            "value": self.value,
+            "nearest": self.nearest,
+            "message": self.message,
+        }
 
 
 @dataclass(frozen=True)

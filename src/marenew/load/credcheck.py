@@ -57,8 +57,10 @@ def searched(ruleset: RuleSet) -> str:
     if all(f.resolve() == builtin for f in ruleset.folders):
         return ""
     places = ["the built-in rules" if f.resolve() == builtin else str(f) for f in ruleset.folders]
-    return (f"; rules read from: {', '.join(places)}; a rules folder may be missing: "
-            "give it with --rules DIR or in MARENEW_RULES")
+    return (
+        f"; rules read from: {', '.join(places)}; a rules folder may be missing: "
+        "give it with --rules DIR or in MARENEW_RULES"
+    )
 
 
 def credential_problems(credentials: list[Credential], ruleset: RuleSet, today: dt.date, add: Add) -> None:
@@ -74,8 +76,11 @@ def credential_problems(credentials: list[Credential], ruleset: RuleSet, today: 
         if cred.key in seen:
             add(base + ("cert",), f"{cred.cert} is listed twice (also credentials[{seen[cred.key]}])")
         seen[cred.key] = i
-        wrong = [(name, implausible_date(day)) for name, day in (("certified_on", cred.certified_on),
-                                                                  ("expires_on", cred.expires_on)) if day]
+        wrong = [
+            (name, implausible_date(day))
+            for name, day in (("certified_on", cred.certified_on), ("expires_on", cred.expires_on))
+            if day
+        ]
         if any(why for _, why in wrong):
             for name, why in wrong:
                 if why:
@@ -90,17 +95,21 @@ def credential_problems(credentials: list[Credential], ruleset: RuleSet, today: 
             if rule is not None and rule.cycle.expiry_from_card:
                 # the rule says so (a birthday expiry): no date can be worked out from certified_on
                 origin = ruleset.origin.get(cred.key)
-                add(base + ("cert",),
+                add(
+                    base + ("cert",),
                     f"{rule.id} needs expires_on: the {rule.id} rule{f' ({origin})' if origin else ''} takes the "
                     "expiry from the credential itself (it cannot be worked out from certified_on); "
-                    "give the date printed on the credential")
+                    "give the date printed on the credential",
+                )
                 continue
             # a rule whose cycle length starts later than this certification cannot date it
             if rule is not None and cycle_in_force(rule, cred.certified_on) is None:
                 origin = ruleset.origin.get(cred.key)
-                add(base + ("certified_on",),
+                add(
+                    base + ("certified_on",),
                     f"the {rule.id} rule{f' ({origin})' if origin else ''} gives no cycle length in force on "
-                    f"{cred.certified_on}, so no expiry can be worked out: give expires_on from the card")
+                    f"{cred.certified_on}, so no expiry can be worked out: give expires_on from the card",
+                )
 
 
 def membership_problems(memberships: list[str], ruleset: RuleSet, add: Add) -> None:
@@ -136,8 +145,9 @@ def _known_names(ruleset: RuleSet, held: set[str]) -> tuple[dict[str, str], dict
     return bodies, areas
 
 
-def credit_problems(credits: list[Credit], held: set[str], ruleset: RuleSet, today: dt.date, add: Add,
-                    doc: Locator) -> None:
+def credit_problems(
+    credits: list[Credit], held: set[str], ruleset: RuleSet, today: dt.date, add: Add, doc: Locator
+) -> None:
     known = ", ".join(sorted(ruleset.ids()))
     bodies, areas = _known_names(ruleset, held)
     area_keys = sorted(set(areas.values()))
@@ -148,8 +158,12 @@ def credit_problems(credits: list[Credit], held: set[str], ruleset: RuleSet, tod
             return
         near = nearest(fold(written), areas, AREA_NEAR, contains=True)
         hint = f"did you mean `{near}`?" if near else ", ".join(area_keys)
-        add(path, f"`{written}` is not a content area of any certification held ({hint}): it counts toward "
-                  "totals, not a content area", "warning")
+        add(
+            path,
+            f"`{written}` is not a content area of any certification held ({hint}): it counts toward "
+            "totals, not a content area",
+            "warning",
+        )
 
     for i, credit in enumerate(credits):
         base = ("credits", i)
@@ -171,8 +185,11 @@ def credit_problems(credits: list[Credit], held: set[str], ruleset: RuleSet, tod
             if fold(body) not in bodies:
                 near = nearest(fold(body), bodies, 0.75, contains=True)
                 hint = f"did you mean `{near}`?" if near else f"known: {', '.join(sorted(ruleset.bodies()))}"
-                add(base + ("approved_by", j), f"`{body}` is not a body marenew knows ({hint}): it "
-                                               "counts as approved by no body", "warning")
+                add(
+                    base + ("approved_by", j),
+                    f"`{body}` is not a body marenew knows ({hint}): it counts as approved by no body",
+                    "warning",
+                )
         for j, cert in enumerate(credit.applies_to or []):
             if cert.upper() not in ruleset:
                 add(base + ("applies_to", j), f"unknown certification `{cert}`; known: {known}")
@@ -181,8 +198,10 @@ def credit_problems(credits: list[Credit], held: set[str], ruleset: RuleSet, tod
         split = credit.split
         if split is not None:
             if credit.category is not None:
-                add(base + ("category",), "give the content areas either in `points` (points per area) or in "
-                                          "`category`, not both")
+                add(
+                    base + ("category",),
+                    "give the content areas either in `points` (points per area) or in `category`, not both",
+                )
             for area in split:
                 area_problem(base + ("points", area), area)
         elif credit.category is not None:
@@ -190,8 +209,11 @@ def credit_problems(credits: list[Credit], held: set[str], ruleset: RuleSet, tod
         same = (title.lower(), credit.date)
         if same in seen:
             line, _ = doc.locate(("credits", seen[same]))
-            add(base, f"the same credit (title and date) is listed twice (first at line {line}); "
-                      "remove one, or tell them apart in the title")
+            add(
+                base,
+                f"the same credit (title and date) is listed twice (first at line {line}); "
+                "remove one, or tell them apart in the title",
+            )
         else:
             seen[same] = i
 
@@ -208,8 +230,10 @@ def _amount_problems(credit: Credit, base: tuple, add: Add) -> None:
         for area, value in split.items():
             _amount_problem(value, base + ("points", area), f"points for {area}", MAX_POINTS, add)
         if split and all(v > 0 for v in split.values()) and sum(split.values()) > MAX_POINTS:
-            add(base + ("points",), f"points {sum(split.values()):g} in all are implausibly large for one "
-                                    f"activity (over {MAX_POINTS})")
+            add(
+                base + ("points",),
+                f"points {sum(split.values()):g} in all are implausibly large for one activity (over {MAX_POINTS})",
+            )
         return
     for name, limit in _AMOUNTS:
         value = getattr(credit, name)

@@ -64,8 +64,10 @@ def _description(plan: Plan, key: KeyDate) -> str:
         if pace is not None and r.days_left >= 0:
             lines.append(f"CE: {shortfall_text(plan)}.")
         if plan.has_late_window:
-            lines.append(f"Late window: {r.body} still accepts the regular renewal until {r.deadline} from a holder "
-                         "whose CE was complete at expiry; CE earned after expiry does not count.")
+            lines.append(
+                f"Late window: {r.body} still accepts the regular renewal until {r.deadline} from a holder "
+                "whose CE was complete at expiry; CE earned after expiry does not count."
+            )
         else:
             lines.append("No late window: this is the last day.")
     elif key.kind == "deadline":
@@ -77,8 +79,10 @@ def _description(plan: Plan, key: KeyDate) -> str:
     elif key.kind == "start_renewal" and pace is not None:
         lines.append(f"Start the CE for {r.cert} ({r.body}): {shortfall_text(plan)}.")
         if pace.sustainable_per_month:
-            lines.append(f"At the sustainable pace of {pace.sustainable_per_month:.2f} {r.unit}/month, this is the "
-                         "latest day to start" + (" and it has passed: start now." if pace.behind else "."))
+            lines.append(
+                f"At the sustainable pace of {pace.sustainable_per_month:.2f} {r.unit}/month, this is the "
+                "latest day to start" + (" and it has passed: start now." if pace.behind else ".")
+            )
         lines.append(f"Pace from {plan.as_of}: {pace_text(pace)}.")
     if key.kind != "fee_due":
         lines.append(f"{next_step_text(r)} (as of {plan.as_of})")
@@ -89,8 +93,9 @@ def _description(plan: Plan, key: KeyDate) -> str:
         if forbidden:
             lines.append(f"{forbidden}.")
     page = plan.renewal_page
-    lines.append(f"Renewal page: {page}" if page else
-                 f"Renewal page: none on file; see {plan.rule.body_name} ({r.body}).")
+    lines.append(
+        f"Renewal page: {page}" if page else f"Renewal page: none on file; see {plan.rule.body_name} ({r.body})."
+    )
     lines.append(f"From marenew, as of {plan.as_of}. Figures marked unconfirmed or unknown need checking.")
     return "\n".join(line for line in lines if line)
 
@@ -138,4 +143,3 @@ def build_calendar(hp: HolderPlan, alarms: Sequence[int] = DEFAULT_ALARMS) -> by
                 event.add_component(alarm)
             cal.add_component(event)
     return cal.to_ical()
-

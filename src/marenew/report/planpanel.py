@@ -59,11 +59,21 @@ def timeline(plan: Plan, width: int):
         met.append("█" * filled, style="green")
         met.append("░" * (width - filled))
         lines.append(met)
-        lines.append(Text(f"CE met: {points(progress.counted)} of {points(progress.required)} {r.unit} "
-                          f"({round(share * 100)}%)"))
+        lines.append(
+            Text(f"CE met: {points(progress.counted)} of {points(progress.required)} {r.unit} ({round(share * 100)}%)")
+        )
     drawn = set(marks)  # the legend names only the marks on the bar
-    legend = [word for mark, word in (("T", "T today"), ("E", "E expiry"), ("D", "D end of late window"),
-                                      ("S", "S start renewal"), ("$", "$ fee due")) if mark in drawn]
+    legend = [
+        word
+        for mark, word in (
+            ("T", "T today"),
+            ("E", "E expiry"),
+            ("D", "D end of late window"),
+            ("S", "S start renewal"),
+            ("$", "$ fee due"),
+        )
+        if mark in drawn
+    ]
     lines.append(Text("  ".join(legend), style="dim"))
     return lines
 
@@ -108,9 +118,12 @@ def plan_panel(plan: Plan, width: int):
         if not plan.pace.closed:  # once closed, the CE line says so
             facts.add_row("Pace", pace_text(plan.pace))
         if plan.pace.sustainable_per_month and plan.pace.start_by and not plan.pace.closed:
-            facts.add_row("Start by", f"{plan.pace.start_by} at the sustainable "
-                                      f"{plan.pace.sustainable_per_month:.2f} {r.unit}/month"
-                                      + (" (passed: start now)" if plan.pace.behind else ""))
+            facts.add_row(
+                "Start by",
+                f"{plan.pace.start_by} at the sustainable "
+                f"{plan.pace.sustainable_per_month:.2f} {r.unit}/month"
+                + (" (passed: start now)" if plan.pace.behind else ""),
+            )
     for i, option in enumerate(plan.options):
         if i == 0:
             label = "Stay"  # the next step's own path
@@ -130,8 +143,17 @@ def plan_panel(plan: Plan, width: int):
         facts.add_row("Renewal page", plan.renewal_page)
     for warning in r.warnings:
         facts.add_row(Text("Warning", style="yellow"), warning)
-    parts = [head, step, Text(""), *timeline(plan, width), Text(""), Text("Key dates", style="bold"), grid, Text(""),
-             facts]
+    parts = [
+        head,
+        step,
+        Text(""),
+        *timeline(plan, width),
+        Text(""),
+        Text("Key dates", style="bold"),
+        grid,
+        Text(""),
+        facts,
+    ]
     title = Text(f"{r.cert} ({r.body}) · {r.name}", style="bold")
     return Panel(Group(*parts), title=title, title_align="left", border_style=STATUS_STYLE[r.status].split()[-1])
 
@@ -142,4 +164,3 @@ def render_plan(out: Console, hp: HolderPlan) -> None:
     width = max(20, min(out.width - 4, 100))
     for plan in hp.plans:
         out.print(plan_panel(plan, width))
-

@@ -108,10 +108,13 @@ class Budget:
     def as_json(self) -> dict:
         return {
             "months": self.months,
-            "groups": {g: [{"month": m, "known": num(t.known), "unknown_fees": t.unknown} for m, t in per.items()]
-                       for g, per in sorted(self.groups.items())},
-            "total": [{"month": m, "known": num(t.known), "unknown_fees": t.unknown}
-                      for m, t in self.month_totals().items()],
+            "groups": {
+                g: [{"month": m, "known": num(t.known), "unknown_fees": t.unknown} for m, t in per.items()]
+                for g, per in sorted(self.groups.items())
+            },
+            "total": [
+                {"month": m, "known": num(t.known), "unknown_fees": t.unknown} for m, t in self.month_totals().items()
+            ],
         }
 
 

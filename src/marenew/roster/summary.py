@@ -59,13 +59,15 @@ class Tally:
         return self.records + self.rejected_credits == self.results + self.errors
 
     def lines(self, *, warn_days: int, as_of: str, csv_input: bool, filtered: bool) -> list[str]:
-        what = plural(self.records, "people row") if csv_input else \
-            plural(self.records, "credential") + " (an unreadable file counts as one)"
+        what = (
+            plural(self.records, "people row")
+            if csv_input
+            else plural(self.records, "credential") + " (an unreadable file counts as one)"
+        )
         out = [
             f"roster as of {as_of}: {plural(self.people, 'person', 'people') if csv_input else plural(self.people, 'file')}"
             f", {plural(self.results, 'credential')} evaluated, {plural(self.errors, 'error row')}",
-            "  " + ", ".join(f"{s} {getattr(self, s)}" for s in reversed(STATUSES))
-            + f"; behind pace {self.behind}",
+            "  " + ", ".join(f"{s} {getattr(self, s)}" for s in reversed(STATUSES)) + f"; behind pace {self.behind}",
         ]
         identity = what
         if csv_input:
@@ -77,8 +79,10 @@ class Tally:
         due = money(self.due)
         if self.due_unknown:
             due = f"at least {due} (incomplete: {self.due_unknown} with a fee that is not published)"
-        out.append(f"  cost due for the {plural(self.needs_action, 'credential')} expiring, in grace or lapsed "
-                   f"(warning window {plural(warn_days, 'day')}): {due}")
+        out.append(
+            f"  cost due for the {plural(self.needs_action, 'credential')} expiring, in grace or lapsed "
+            f"(warning window {plural(warn_days, 'day')}): {due}"
+        )
         if self.blank:
             out.append(f"  skipped {plural(self.blank, 'blank CSV row')} (no cell filled in)")
         if filtered:
