@@ -82,7 +82,12 @@ def _run_and_signal(big_roster: Path, tmp_path: Path, sig: int, *, group: bool) 
         os.killpg(proc.pid, sig)
     else:
         proc.send_signal(sig)
-    _, stderr = proc.communicate(timeout=60)
+    try:
+        _, stderr = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # leave no hung roster behind for the next test
+        proc.communicate()
+        pytest.fail("the roster did not stop within 60 s of the signal")
     time.sleep(0.2)
     assert list(out.parent.iterdir()) == [], "an output or temporary file was left beside the output"
     assert list(spill.iterdir()) == [], "spill files were left in TMPDIR"

@@ -206,6 +206,8 @@ class Pool:
                 except StopIteration:
                     exhausted = True
                     break
+                except (KeyboardInterrupt, SystemExit):
+                    raise  # stopping: the pool is stopped on the way out, its tasks with it
                 except BaseException:
                     for _, res in pending:
                         res.wait()
