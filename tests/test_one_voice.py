@@ -78,3 +78,24 @@ def test_every_output_renders_the_same_next_step(path: Path, day: str) -> None:
         if step["by"] is not None:
             starts = {e.decoded("dtstart") for e in mine}
             assert dt.date.fromisoformat(step["by"]) in starts, (cert, step["by"], sorted(starts))
+
+
+def test_roster_rows_carry_the_engines_pace_use_and_unmatched_names(tmp_path):
+    """The roster repeats the engine's objects as `status --json` gives them; a name no rule
+    knows is marked in the table and counted in the summary, and `--strict` makes it exit 2."""
+    path = tmp_path / "typo.yaml"
+    path.write_text(
+        "holder: Test Person\ncredentials:\n  - cert: CMA\n    certified_on: 2023-01-15\n"
+        "credits:\n  - title: Course\n    date: 2024-01-10\n    points: 2\n    approved_by: [AAMA aproved]\n",
+        encoding="utf-8",
+    )
+    status = json.loads(cli("status", path, "--as-of", "2026-11-29", "--json").stdout)["credentials"][0]
+    roster = cli("roster", path, "--as-of", "2026-11-29", "--format", "json")
+    row = json.loads(roster.stdout)[0]
+    for key in ("next_step", "pace", "may_use_credential", "unmatched"):
+        assert row[key] == status[key], key
+    assert row["unmatched"] and "1 credential with a name no rule knows" in roster.stderr
+    table = cli("roster", path, "--as-of", "2026-11-29", "--format", "table", env={"COLUMNS": "80"})
+    assert "CMA?" in table.stdout and "? a credit names a body" in table.stdout
+    assert cli("roster", path, "--as-of", "2026-11-29", "--strict").exit_code == 2
+    assert cli("roster", path, "--as-of", "2026-11-29").exit_code == 0

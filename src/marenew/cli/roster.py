@@ -19,6 +19,7 @@ from marenew.cli.common import (
     AsOfOpt,
     MemberOpt,
     RulesOpt,
+    StrictOpt,
     WarnDaysOpt,
     as_of_date,
     command_app,
@@ -192,6 +193,7 @@ def roster(
     partitions: Annotated[
         Optional[int], typer.Option("--partitions", min=1, hidden=True, help="Partition count (for tests).")
     ] = None,
+    strict: StrictOpt = False,
 ) -> None:
     """Status of every credential of many holders, most urgent first: lapsed, grace, expiring
     (fewest days left first), then active (earliest expiry first).
@@ -229,6 +231,7 @@ def roster(
                 jobs,
                 unsorted,
                 partitions,
+                strict=strict,
             )
         )
 
@@ -257,6 +260,7 @@ class _Options:
     jobs: Optional[int]
     unsorted: bool
     partitions: Optional[int]
+    strict: bool = False
 
 
 def _roster(o: _Options) -> None:
@@ -353,7 +357,7 @@ def _roster(o: _Options) -> None:
     if o.people and tally.records == 0 and tally.errors == 0:
         # a header and nothing else is an export that went wrong, not an all-clear (like an empty folder)
         raise InputError([Problem(str(o.people), None, None, "has a header but no people rows; nothing to judge")])
-    if tally.errors:
+    if tally.errors or (o.strict and tally.unmatched):
         raise typer.Exit(ExitCode.INPUT)
     raise typer.Exit(ExitCode.ATTENTION if tally.needs_action else ExitCode.OK)
 

@@ -107,6 +107,7 @@ def write_table(
         table.add_column(name, overflow="fold")
     errors = []
     behind = False
+    any_unmatched = False
     for _, row in rows:
         if is_error(row):
             errors.append(row)
@@ -121,11 +122,12 @@ def write_table(
         if row.get("behind_pace"):
             need += "*"
             behind = True
+        any_unmatched = any_unmatched or bool(row.get("unmatched"))
         cells = [
             row["status"].upper(),
             row["holder"],
             *([row["source"]] if wide else []),
-            row["cert"],
+            row["cert"] + ("?" if row.get("unmatched") else ""),
             row["expires_on"],
             row["deadline"],
             str(row["days_left"]),
@@ -138,5 +140,7 @@ def write_table(
         console.print(table)
         if behind:
             console.print("* behind pace: at the sustainable pace, CE should have started already")
+        if any_unmatched:
+            console.print("? a credit names a body or content area no rule knows: see the warnings")
     for row in errors:
         console.print(f"ERROR {row['source'] or '(no person_id)'}: {row['error']}", style="red")

@@ -36,7 +36,8 @@ RESULT_FIELDS = (
 ROW_FIELDS = (
     ("holder", "source", "as_of")
     + RESULT_FIELDS
-    + ("behind_pace", "next_step", "kept", "fees_due", "cost_known", "warnings")
+    + ("behind_pace", "next_step", "pace", "may_use_credential", "unmatched", "kept", "fees_due", "cost_known")
+    + ("warnings",)
 )
 ERROR_FIELDS = ("holder", "source", "as_of", "cert", "error", "file", "line", "kept")
 # CSV: one flat header for both kinds of row; `cost` becomes `cost_amount` and `cost_path`, the
@@ -96,6 +97,9 @@ def result_row(
         **{name: headline[name] for name in RESULT_FIELDS},
         "behind_pace": _behind_pace(headline, rule, result, as_of),
         "next_step": next_step,
+        "pace": headline.get("pace"),
+        "may_use_credential": headline.get("may_use_credential"),
+        "unmatched": headline.get("unmatched") or [],
         "kept": kept or {},
         "fees_due": fees_due(rule, result, as_of, next_step.get("by") if next_step else None),
         "cost_known": num(result.cost.known_amount),

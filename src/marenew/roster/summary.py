@@ -32,6 +32,7 @@ class Tally:
     due_unknown: int = 0  # of those, how many have a fee that is not published
     blank: int = 0  # CSV records with no cell filled in: skipped, and said so
     behind: int = 0  # results behind the sustainable pace of CE
+    unmatched: int = 0  # results with a body or content area that matches nothing a rule knows
 
     def count(self, row: Row) -> None:
         if is_error(row):
@@ -39,6 +40,7 @@ class Tally:
             return
         self.results += 1
         self.behind += bool(row.get("behind_pace"))
+        self.unmatched += bool(row.get("unmatched"))
         status = row["status"]
         setattr(self, status, getattr(self, status) + 1)
         if status != "active":
@@ -69,6 +71,10 @@ class Tally:
             f", {plural(self.results, 'credential')} evaluated, {plural(self.errors, 'error row')}",
             "  " + ", ".join(f"{s} {getattr(self, s)}" for s in reversed(STATUSES)) + f"; behind pace {self.behind}",
         ]
+        if self.unmatched:
+            out.append(
+                f"  {plural(self.unmatched, 'credential')} with a name no rule knows (marked ?; see the warnings)"
+            )
         identity = what
         if csv_input:
             identity += f" + {plural(self.rejected_credits, 'rejected credit row')}"
