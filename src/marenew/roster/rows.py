@@ -95,7 +95,7 @@ def result_row(
         "source": source,
         "as_of": as_of.isoformat(),
         **{name: headline[name] for name in RESULT_FIELDS},
-        "behind_pace": _behind_pace(headline, rule, result, as_of),
+        "behind_pace": result.behind_pace,
         "next_step": next_step,
         "pace": headline.get("pace"),
         "may_use_credential": headline.get("may_use_credential"),
@@ -106,16 +106,6 @@ def result_row(
         "warnings": warnings + list(result.warnings),
     }
     return result_key(result, holder, source), row
-
-
-def _behind_pace(headline: dict, rule: Rule, result: CredentialResult, as_of: dt.date) -> bool:
-    pace = headline.get("pace")
-    if pace is not None:  # the engine's own decision, where it makes one
-        return pace.get("on_pace") is False
-    from marenew.core.plan import _pace  # the plan's pace: the one place that decides it today
-
-    found = _pace(rule, result, as_of)
-    return bool(found and found.behind and not found.closed)
 
 
 def result_key(result: CredentialResult, holder: str, source: str) -> Key:
