@@ -10,8 +10,16 @@ import pytest
 from helpers import EXAMPLES, REPO, RULES_DIR, d  # noqa: F401 - re-exported for fixtures
 
 # Settings a developer's shell may carry that would change what the program prints or reads.
-_SETTINGS = ("GITHUB_ACTIONS", "FORCE_COLOR", "CLICOLOR_FORCE", "PY_COLORS", "TTY_COMPATIBLE", "COLUMNS",
-             "LINES", "TMPDIR_MARENEW")
+_SETTINGS = (
+    "GITHUB_ACTIONS",
+    "FORCE_COLOR",
+    "CLICOLOR_FORCE",
+    "PY_COLORS",
+    "TTY_COMPATIBLE",
+    "COLUMNS",
+    "LINES",
+    "TMPDIR_MARENEW",
+)
 
 
 _CACHE = Path(tempfile.mkdtemp(prefix="marenew-test-cache-"))
@@ -65,4 +73,3 @@ def write(tmp_path):
         return path
 
     return _write
-

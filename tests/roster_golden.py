@@ -28,9 +28,12 @@ def write_roster(folder: Path, variant: str) -> tuple[str, str]:
     cells = people[20].split(",")
     people[20] = ",".join([*cells[:2], "XYZ", *cells[3:]])  # an unknown certification
     people[40] = people[40] + ",one too many"
-    credits[100] = credits[100].replace(",2026-", ",2026-02-30,", 1) if ",2026-" in credits[100] else \
-        credits[100].split(",")[0] + ",Course,2025-02-30,1,,,,"
-    credits[200] = "ZZ00001" + credits[200][credits[200].index(","):]  # a person not in people.csv
+    credits[100] = (
+        credits[100].replace(",2026-", ",2026-02-30,", 1)
+        if ",2026-" in credits[100]
+        else credits[100].split(",")[0] + ",Course,2025-02-30,1,,,,"
+    )
+    credits[200] = "ZZ00001" + credits[200][credits[200].index(",") :]  # a person not in people.csv
     credits[300] = credits[300].split(",")[0] + ',"A title, with a comma\nand a second line",2025-03-01,2,,,,'
     credits[400] = credits[400].replace(",AAMA,", ",AAMA;AMT,")
     credits[500] = ""  # a blank line
@@ -51,9 +54,26 @@ def record() -> None:  # pragma: no cover - used by hand
         with tempfile.TemporaryDirectory() as tmp:
             people, credits = write_roster(Path(tmp), variant)
             for fmt in ("csv", "jsonl"):
-                done = subprocess.run([sys.executable, "-m", "marenew", "roster", "--people", people, "--credits",
-                                       credits, "--as-of", AS_OF, "--format", fmt], cwd=tmp, capture_output=True, check=False,
-                                      env={**os.environ, "NO_COLOR": "1"})
+                done = subprocess.run(
+                    [
+                        sys.executable,
+                        "-m",
+                        "marenew",
+                        "roster",
+                        "--people",
+                        people,
+                        "--credits",
+                        credits,
+                        "--as-of",
+                        AS_OF,
+                        "--format",
+                        fmt,
+                    ],
+                    cwd=tmp,
+                    capture_output=True,
+                    check=False,
+                    env={**os.environ, "NO_COLOR": "1"},
+                )
                 (GOLDEN / f"{variant}.{fmt}").write_bytes(done.stdout)
                 (GOLDEN / f"{variant}.stderr").write_bytes(done.stderr)
 

@@ -33,7 +33,7 @@ def recurring_fee(cert: str, day: str = "2026-11-29") -> float | None:
 
 def money(amount: float) -> str:
     """As the text output writes an amount: $50, $12.50."""
-    from marenew.report.words import money as words_money
+    from marenew.core.words import money as words_money
 
     return words_money(amount)
 

@@ -10,7 +10,6 @@ import sys
 import time
 
 from helpers import cli
-
 from marenew.cli.exitcodes import ExitCode
 
 # Odd but valid formatting: 4-space items with padded dashes, padded values, a flow item, comments
@@ -37,7 +36,7 @@ credits:
     category: clinical
   # a comment after the last credit
 # end of file
-"""
+"""  # noqa: W291 (the trailing spaces on its first line are part of the test)
 
 AS_OF = "2026-11-29"
 
@@ -66,13 +65,30 @@ def _is_kept_in(original: str, new: str) -> list[str]:
 
 def test_add_keeps_every_line_and_comment_and_backs_up(tmp_path):
     path = _file(tmp_path)
-    result = cli("add", path, "--title", "EKG: rhythm strips", "--date", "2026-11-02", "--points", "clinical=3",
-                 "--approved-by", "AAMA", "--as-of", AS_OF)
+    result = cli(
+        "add",
+        path,
+        "--title",
+        "EKG: rhythm strips",
+        "--date",
+        "2026-11-02",
+        "--points",
+        "clinical=3",
+        "--approved-by",
+        "AAMA",
+        "--as-of",
+        AS_OF,
+    )
     assert result.exit_code == ExitCode.OK, result.stderr
     new = path.read_text(encoding="utf-8")
     added = _is_kept_in(ODD, new)
-    assert added == ['  - title: "EKG: rhythm strips"', "    date: 2026-11-02", "    points: 3",
-                     "    category: clinical", "    approved_by: [AAMA]"]
+    assert added == [
+        '  - title: "EKG: rhythm strips"',
+        "    date: 2026-11-02",
+        "    points: 3",
+        "    category: clinical",
+        "    approved_by: [AAMA]",
+    ]
     # inserted after the last credit, before the comments that close the list
     assert new.index("EKG: rhythm strips") < new.index("# a comment after the last credit")
     assert (tmp_path / "me.yaml.bak").read_text(encoding="utf-8") == ODD
@@ -100,7 +116,11 @@ def test_add_to_an_empty_flow_list(tmp_path):
     result = cli("add", path, "--title", "CPR", "--date", "2026-08-19", "--points", "2", "--as-of", AS_OF)
     assert result.exit_code == ExitCode.OK, result.stderr
     assert path.read_text(encoding="utf-8").splitlines()[4:] == [
-        "credits:   # none yet", "  - title: CPR", "    date: 2026-08-19", "    points: 2"]
+        "credits:   # none yet",
+        "  - title: CPR",
+        "    date: 2026-08-19",
+        "    points: 2",
+    ]
 
 
 def test_text_that_yaml_would_misread_is_quoted(tmp_path):
@@ -127,8 +147,7 @@ def test_a_credit_that_fails_validation_writes_nothing(tmp_path):
 
 def test_the_same_credit_twice_is_refused(tmp_path):
     path = _file(tmp_path)
-    result = cli("add", path, "--title", "infection control", "--date", "2024-02-01", "--points", "1",
-                 "--as-of", AS_OF)
+    result = cli("add", path, "--title", "infection control", "--date", "2024-02-01", "--points", "1", "--as-of", AS_OF)
     assert result.exit_code == ExitCode.INPUT
     assert "listed twice" in result.stderr
     assert path.read_text(encoding="utf-8") == ODD
@@ -136,10 +155,12 @@ def test_the_same_credit_twice_is_refused(tmp_path):
 
 def test_usage_mistakes_are_exit_2_and_write_nothing(tmp_path):
     path = _file(tmp_path)
-    for args in (["--title", "X", "--date", "2026-11-02"],
-                 ["--title", "X", "--date", "13/45/2026", "--points", "1"],
-                 ["--title", "X", "--date", "2026-11-02", "--points", "1", "--college-credits", "1"],
-                 ["--title", "X", "--date", "2026-11-02", "--points", "2", "--points", "3"]):
+    for args in (
+        ["--title", "X", "--date", "2026-11-02"],
+        ["--title", "X", "--date", "13/45/2026", "--points", "1"],
+        ["--title", "X", "--date", "2026-11-02", "--points", "1", "--college-credits", "1"],
+        ["--title", "X", "--date", "2026-11-02", "--points", "2", "--points", "3"],
+    ):
         result = cli("add", path, *args, "--as-of", AS_OF)
         assert result.exit_code == ExitCode.INPUT, args
     assert path.read_text(encoding="utf-8") == ODD
@@ -171,9 +192,12 @@ def test_a_tab_is_reported_in_plain_words(tmp_path):
 def test_from_csv_adds_all_or_nothing(tmp_path):
     path = _file(tmp_path)
     good = tmp_path / "transcript.csv"
-    good.write_text("title,date,points,category,approved_by\n"
-                    "HIPAA update,2026-01-12,2,administrative,AAMA\n"
-                    "Phlebotomy refresher,2026-02-03,4,clinical,AAMA\n", encoding="utf-8")
+    good.write_text(
+        "title,date,points,category,approved_by\n"
+        "HIPAA update,2026-01-12,2,administrative,AAMA\n"
+        "Phlebotomy refresher,2026-02-03,4,clinical,AAMA\n",
+        encoding="utf-8",
+    )
     bad = tmp_path / "bad.csv"
     bad.write_text("title,date,points\nOK course,2026-01-12,2\nBad course,2026-02-30,2\n", encoding="utf-8")
     result = cli("add", path, "--from", bad, "--as-of", AS_OF)
@@ -201,8 +225,18 @@ def test_file_defaults_to_marenew_yaml_then_the_environment(tmp_path, monkeypatc
     other = tmp_path / "elsewhere.yaml"
     other.write_text(ODD, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    result = cli("add", "--title", "X", "--date", "2026-11-02", "--points", "1", "--as-of", AS_OF,
-                 env={"MARENEW_FILE": str(other)})
+    result = cli(
+        "add",
+        "--title",
+        "X",
+        "--date",
+        "2026-11-02",
+        "--points",
+        "1",
+        "--as-of",
+        AS_OF,
+        env={"MARENEW_FILE": str(other)},
+    )
     assert result.exit_code == ExitCode.OK, result.stderr
     assert f"reading {other} ($MARENEW_FILE)" in result.stderr
     (tmp_path / "marenew.yaml").write_text(ODD, encoding="utf-8")
@@ -218,8 +252,20 @@ def test_certificate_path_is_kept_relative_to_the_file(tmp_path, monkeypatch):
     (tmp_path / "certs").mkdir()
     (tmp_path / "certs" / "ekg.pdf").write_bytes(b"%PDF-1.4")
     monkeypatch.chdir(tmp_path / "certs")
-    result = cli("add", path, "--title", "EKG", "--date", "2026-11-02", "--points", "1",
-                 "--certificate", "ekg.pdf", "--as-of", AS_OF)
+    result = cli(
+        "add",
+        path,
+        "--title",
+        "EKG",
+        "--date",
+        "2026-11-02",
+        "--points",
+        "1",
+        "--certificate",
+        "ekg.pdf",
+        "--as-of",
+        AS_OF,
+    )
     assert result.exit_code == ExitCode.OK, result.stderr
     assert "    certificate: certs/ekg.pdf" in path.read_text(encoding="utf-8")
 
@@ -244,9 +290,26 @@ def test_killed_mid_write_leaves_the_old_file_whole(tmp_path):
     (hook / "sitecustomize.py").write_text(_STALL, encoding="utf-8")
     mark = tmp_path / "mark"
     env = {**os.environ, "PYTHONPATH": str(hook), "STALL_MARK": str(mark), "MARENEW_RULES": ""}
-    proc = subprocess.Popen([sys.executable, "-m", "marenew", "add", str(path), "--title", "Killed", "--date",
-                             "2026-11-02", "--points", "1", "--as-of", AS_OF], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "marenew",
+            "add",
+            str(path),
+            "--title",
+            "Killed",
+            "--date",
+            "2026-11-02",
+            "--points",
+            "1",
+            "--as-of",
+            AS_OF,
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(600):
             if mark.exists() or proc.poll() is not None:

@@ -93,34 +93,58 @@ class Case:
 
 CASES = [
     # --- strict YAML ---------------------------------------------------------------------------
-    Case("duplicate key names both lines", BASE + "    points: 20\n",
-         [(11, "duplicate key `points` (first at line 8)")]),
-    Case("duplicate top-level key", BASE + "holder: Someone Else\n",
-         [(11, "duplicate key `holder` (first at line 1)")]),
+    Case(
+        "duplicate key names both lines", BASE + "    points: 20\n", [(11, "duplicate key `points` (first at line 8)")]
+    ),
+    Case(
+        "duplicate top-level key", BASE + "holder: Someone Else\n", [(11, "duplicate key `holder` (first at line 1)")]
+    ),
     Case("anchor", sub("holder: Pat Doe", "holder: &who Pat Doe"), [(1, "anchors (&name) are not allowed")]),
-    Case("anchor and alias", sub("    approved_by: [AAMA]", "    approved_by: &b [AAMA]") + SECOND_CREDIT
-         + "    approved_by: *b\n",
-         [(10, "anchors (&name) are not allowed"), (14, "aliases (*name) are not allowed")]),
-    Case("python tag", sub("holder: Pat Doe", "holder: !!python/object/apply:os.system [echo pwned]"),
-         [(1, "explicit tag `!!python/object/apply:os.system` is not allowed")]),
-    Case("binary tag", sub("holder: Pat Doe", "holder: !!binary UGF0IERvZQ=="),
-         [(1, "explicit tag `!!binary` is not allowed")]),
+    Case(
+        "anchor and alias",
+        sub("    approved_by: [AAMA]", "    approved_by: &b [AAMA]") + SECOND_CREDIT + "    approved_by: *b\n",
+        [(10, "anchors (&name) are not allowed"), (14, "aliases (*name) are not allowed")],
+    ),
+    Case(
+        "python tag",
+        sub("holder: Pat Doe", "holder: !!python/object/apply:os.system [echo pwned]"),
+        [(1, "explicit tag `!!python/object/apply:os.system` is not allowed")],
+    ),
+    Case(
+        "binary tag",
+        sub("holder: Pat Doe", "holder: !!binary UGF0IERvZQ=="),
+        [(1, "explicit tag `!!binary` is not allowed")],
+    ),
     Case("custom tag", sub("    points: 2", "    points: !points 2"), [(8, "explicit tag `!points` is not allowed")]),
-    Case("str tag on a value", sub("    certified_on: 2023-03-01", "    number: !!str 0123\n    certified_on: 2023-03-01"),
-         [(4, "explicit tag `!!str` is not allowed")]),
-    Case("tag on a list: its content is still checked", sub("credits:", "credits: !!seq") + "    pionts: 1\n",
-         [(5, "explicit tag `!!seq`"), (11, "did you mean `points`?")]),
-    Case("merge key: its keys are not read", sub("    points: 2", "    <<: {points: 2}"),
-         [(6, "give `points` (or `college_credits`)"), (8, "merge keys (<<) are not supported")]),
+    Case(
+        "str tag on a value",
+        sub("    certified_on: 2023-03-01", "    number: !!str 0123\n    certified_on: 2023-03-01"),
+        [(4, "explicit tag `!!str` is not allowed")],
+    ),
+    Case(
+        "tag on a list: its content is still checked",
+        sub("credits:", "credits: !!seq") + "    pionts: 1\n",
+        [(5, "explicit tag `!!seq`"), (11, "did you mean `points`?")],
+    ),
+    Case(
+        "merge key: its keys are not read",
+        sub("    points: 2", "    <<: {points: 2}"),
+        [(6, "give `points` (or `college_credits`)"), (8, "merge keys (<<) are not supported")],
+    ),
     Case("multiple documents", BASE + "---\n" + BASE, [(11, "more than one YAML document")]),
     Case("deep nesting", "holder: " + "[" * 80 + "]" * 80 + "\n", [(1, "nested more than 64 levels deep")]),
     Case("tab indentation", sub("  - cert: CMA", "\t- cert: CMA"), [(3, "a tab character; indent with spaces")]),
     Case("syntax error", "holder: [unclosed\n", [(2, "YAML syntax error")]),
-    Case("control character", sub("holder: Pat Doe", "holder: Pat\x07Doe"),
-         [(1, "the character U+0007 is not allowed")]),
+    Case(
+        "control character", sub("holder: Pat Doe", "holder: Pat\x07Doe"), [(1, "the character U+0007 is not allowed")]
+    ),
     # --- not YAML text at all ------------------------------------------------------------------
-    Case("over the size limit", BASE + "# padding\n" * 3000, [(None, "over the limit of 20,971 bytes")],
-         env={"MARENEW_MAX_FILE_MB": "0.02"}),
+    Case(
+        "over the size limit",
+        BASE + "# padding\n" * 3000,
+        [(None, "over the limit of 20,971 bytes")],
+        env={"MARENEW_MAX_FILE_MB": "0.02"},
+    ),
     Case("not UTF-8", BASE.replace("Pat Doe", "Jos\xe9 Doe").encode("latin-1"), [(1, "is not UTF-8 text (byte 0xe9")]),
     Case("binary with NUL", b"\x00\x01\x02binary\n", [(None, "is a binary file")]),
     Case("UTF-16", BASE.encode("utf-16"), [(None, "is UTF-16 text; save it as UTF-8")]),
@@ -131,93 +155,221 @@ CASES = [
     Case("a folder, not a file", None, [(None, "is a folder, not a file")], kind="folder"),
     # --- shape ---------------------------------------------------------------------------------
     Case("top level a list", "- cert: CMA\n  certified_on: 2023-03-01\n", [(1, "top level must be a mapping")]),
-    Case("top level a scalar", "just some text\n", [(1, "top level must be a mapping (key: value lines), not the text")]),
-    Case("a list where a mapping is expected", sub("  - cert: CMA\n    certified_on: 2023-03-01", "  - [CMA, 2023-03-01]"),
-         [(3, "credentials[0]: expected a mapping (key: value lines), but got a list")]),
-    Case("credits given as a mapping", BASE.split("credits:")[0] + "credits:\n  title: x\n  date: 2024-01-10\n",
-         [(6, "credits: expected a list, but got a mapping")]),
-    Case("credentials an empty list", "holder: Pat Doe\ncredentials: []\n", [(2, "credentials: must list at least one item")]),
+    Case(
+        "top level a scalar", "just some text\n", [(1, "top level must be a mapping (key: value lines), not the text")]
+    ),
+    Case(
+        "a list where a mapping is expected",
+        sub("  - cert: CMA\n    certified_on: 2023-03-01", "  - [CMA, 2023-03-01]"),
+        [(3, "credentials[0]: expected a mapping (key: value lines), but got a list")],
+    ),
+    Case(
+        "credits given as a mapping",
+        BASE.split("credits:")[0] + "credits:\n  title: x\n  date: 2024-01-10\n",
+        [(6, "credits: expected a list, but got a mapping")],
+    ),
+    Case(
+        "credentials an empty list",
+        "holder: Pat Doe\ncredentials: []\n",
+        [(2, "credentials: must list at least one item")],
+    ),
     Case("missing credentials", "holder: Pat Doe\n", [(1, "missing required key `credentials`")]),
     Case("empty holder", sub("holder: Pat Doe", "holder:"), [(1, "holder: expected text, but the value is empty")]),
     # --- YAML 1.1 surprises --------------------------------------------------------------------
-    Case("category: no", sub("    category: clinical", "    category: no"),
-         [(9, "`no` was read as the boolean false; put it in quotes: \"no\"")]),
-    Case("title: yes", sub("  - title: Phlebotomy refresher", "  - title: yes"),
-         [(6, "`yes` was read as the boolean true")]),
-    Case("number: 0123 (octal)", sub("    certified_on: 2023-03-01", "    number: 0123\n    certified_on: 2023-03-01"),
-         [(4, "`0123` is read differently by YAML readers (the number 83 in YAML 1.1, the number 123 in YAML 1.2); put it in quotes if it is text")]),
-    Case("version-like 1.10 as text", sub("  - title: Phlebotomy refresher", "  - title: 1.10"),
-         [(6, "`1.10` was read as the number 1.1; put it in quotes: \"1.10\"")]),
-    Case("a number written as text", sub("    points: 2", '    points: "2"'),
-         [(8, "expected a number, but got the text `2`")]),
+    Case(
+        "category: no",
+        sub("    category: clinical", "    category: no"),
+        [(9, '`no` was read as the boolean false; put it in quotes: "no"')],
+    ),
+    Case(
+        "title: yes",
+        sub("  - title: Phlebotomy refresher", "  - title: yes"),
+        [(6, "`yes` was read as the boolean true")],
+    ),
+    Case(
+        "number: 0123 (octal)",
+        sub("    certified_on: 2023-03-01", "    number: 0123\n    certified_on: 2023-03-01"),
+        [
+            (
+                4,
+                "`0123` is read differently by YAML readers (the number 83 in YAML 1.1, the number 123 in YAML 1.2); put it in quotes if it is text",
+            )
+        ],
+    ),
+    Case(
+        "version-like 1.10 as text",
+        sub("  - title: Phlebotomy refresher", "  - title: 1.10"),
+        [(6, '`1.10` was read as the number 1.1; put it in quotes: "1.10"')],
+    ),
+    Case(
+        "a number written as text",
+        sub("    points: 2", '    points: "2"'),
+        [(8, "expected a number, but got the text `2`")],
+    ),
     # --- dates ---------------------------------------------------------------------------------
-    Case("impossible date", sub("certified_on: 2023-03-01", "certified_on: 2023-02-30"),
-         [(4, "`2023-02-30` is not a real date")]),
-    Case("date with a time", sub("    date: 2024-01-10", "    date: 2024-01-10 09:30:00"),
-         [(7, "write dates as YYYY-MM-DD (a day, no time)")]),
-    Case("date without leading zeros", sub("certified_on: 2023-03-01", "certified_on: 2023-3-1"),
-         [(4, "expected a date (YYYY-MM-DD), but got the text `2023-3-1`")]),
-    Case("a year far in the future", sub("certified_on: 2023-03-01", "certified_on: 9999-03-01"),
-         [(4, "9999-03-01 is not a plausible date (marenew works with 1900 to 2199)")]),
-    Case("a year with a digit missing", sub("    date: 2024-01-10", "    date: 0224-01-10"),
-         [(7, "0224-01-10 is not a plausible date")]),
-    Case("date in words", sub("    date: 2024-01-10", "    date: January 10, 2024"),
-         [(7, "expected a date (YYYY-MM-DD)")]),
+    Case(
+        "impossible date",
+        sub("certified_on: 2023-03-01", "certified_on: 2023-02-30"),
+        [(4, "`2023-02-30` is not a real date")],
+    ),
+    Case(
+        "date with a time",
+        sub("    date: 2024-01-10", "    date: 2024-01-10 09:30:00"),
+        [(7, "write dates as YYYY-MM-DD (a day, no time)")],
+    ),
+    Case(
+        "date without leading zeros",
+        sub("certified_on: 2023-03-01", "certified_on: 2023-3-1"),
+        [(4, "expected a date (YYYY-MM-DD), but got the text `2023-3-1`")],
+    ),
+    Case(
+        "a year far in the future",
+        sub("certified_on: 2023-03-01", "certified_on: 9999-03-01"),
+        [(4, "9999-03-01 is not a plausible date (marenew works with 1900 to 2199)")],
+    ),
+    Case(
+        "a year with a digit missing",
+        sub("    date: 2024-01-10", "    date: 0224-01-10"),
+        [(7, "0224-01-10 is not a plausible date")],
+    ),
+    Case(
+        "date in words",
+        sub("    date: 2024-01-10", "    date: January 10, 2024"),
+        [(7, "expected a date (YYYY-MM-DD)")],
+    ),
     # --- keys and ids --------------------------------------------------------------------------
-    Case("unknown key suggests the nearest", sub("    points: 2", "    pionts: 2"),
-         [(8, "`pionts`: unknown key; did you mean `points`?")]),
-    Case("misspelt required key said once", sub("credentials:", "credentails:"),
-         [(2, "`credentails`: unknown key; did you mean `credentials`?")]),
-    Case("unknown cert lists the known ones", sub("cert: CMA", "cert: CMX"),
-         [(3, "unknown certification `CMX`; known: ")]),
-    Case("the same cert twice", sub("credits:", "  - cert: cma\n    certified_on: 2024-01-01\ncredits:"),
-         [(5, "cma is listed twice (also credentials[0])")]),
+    Case(
+        "unknown key suggests the nearest",
+        sub("    points: 2", "    pionts: 2"),
+        [(8, "`pionts`: unknown key; did you mean `points`?")],
+    ),
+    Case(
+        "misspelt required key said once",
+        sub("credentials:", "credentails:"),
+        [(2, "`credentails`: unknown key; did you mean `credentials`?")],
+    ),
+    Case(
+        "unknown cert lists the known ones",
+        sub("cert: CMA", "cert: CMX"),
+        [(3, "unknown certification `CMX`; known: ")],
+    ),
+    Case(
+        "the same cert twice",
+        sub("credits:", "  - cert: cma\n    certified_on: 2024-01-01\ncredits:"),
+        [(5, "cma is listed twice (also credentials[0])")],
+    ),
     Case("applies_to an unknown cert", BASE + "    applies_to: [XYZ]\n", [(11, "unknown certification `XYZ`")]),
     # --- semantic checks -----------------------------------------------------------------------
-    Case("unknown category is a warning", sub("category: clinical", "category: surgery"), [],
-         [(9, "`surgery` is not a content area")], exit=ExitCode.OK),
-    Case("certified_on in the future is a warning", sub("certified_on: 2023-03-01", "certified_on: 2027-01-05"), [],
-         [(4, "certified_on 2027-01-05 is in the future")], exit=ExitCode.OK),
-    Case("expires_on before certified_on", sub("certified_on: 2023-03-01", "certified_on: 2023-03-01\n    expires_on: 2022-03-01"),
-         [(5, "expires_on 2022-03-01 is not after certified_on 2023-03-01")]),
+    Case(
+        "unknown category is a warning",
+        sub("category: clinical", "category: surgery"),
+        [],
+        [(9, "`surgery` is not a content area")],
+        exit=ExitCode.OK,
+    ),
+    Case(
+        "certified_on in the future is a warning",
+        sub("certified_on: 2023-03-01", "certified_on: 2027-01-05"),
+        [],
+        [(4, "certified_on 2027-01-05 is in the future")],
+        exit=ExitCode.OK,
+    ),
+    Case(
+        "expires_on before certified_on",
+        sub("certified_on: 2023-03-01", "certified_on: 2023-03-01\n    expires_on: 2022-03-01"),
+        [(5, "expires_on 2022-03-01 is not after certified_on 2023-03-01")],
+    ),
     Case("points zero", sub("points: 2", "points: 0"), [(8, "points must be more than 0 (read 0)")]),
     Case("points negative", sub("points: 2", "points: -4"), [(8, "points must be more than 0 (read -4)")]),
     Case("points over 500", sub("points: 2", "points: 501"), [(8, "points 501 is implausibly large")]),
     Case("points .nan", sub("points: 2", "points: .nan"), [(8, "points must be a number, not nan")]),
     Case("points .inf", sub("points: 2", "points: .inf"), [(8, "points must be a number, not inf")]),
-    Case("both points and college_credits", sub("    points: 2", "    points: 2\n    college_credits: 1"),
-         [(9, "give `points` or `college_credits`, not both")]),
-    Case("neither points nor college_credits", sub("    points: 2\n", ""), [(6, "give `points` (or `college_credits`)")]),
-    Case("the same credit twice", BASE + BASE.split("credits:\n")[1],
-         [(11, "the same credit (title and date) is listed twice (first at line 6)")]),
-    Case("unknown membership is a warning", sub("credentials:", "memberships: [AAMX]\ncredentials:"), [],
-         [(2, "no rule knows the body `AAMX`")], exit=ExitCode.OK),
-    Case("unknown approved_by is a warning", sub("approved_by: [AAMA]", "approved_by: [AAMA, ACME]"), [],
-         [(10, "no rule knows the body `ACME`")], exit=ExitCode.OK),
-    Case("three independent errors, all reported",
-         sub("cert: CMA", "cert: CMX", sub("    points: 2", "    pionts: 2", sub("date: 2024-01-10", "date: 2024-02-30"))),
-         [(3, "unknown certification `CMX`"), (7, "not a real date"), (8, "did you mean `points`?")]),
+    Case(
+        "both points and college_credits",
+        sub("    points: 2", "    points: 2\n    college_credits: 1"),
+        [(9, "give `points` or `college_credits`, not both")],
+    ),
+    Case(
+        "neither points nor college_credits", sub("    points: 2\n", ""), [(6, "give `points` (or `college_credits`)")]
+    ),
+    Case(
+        "the same credit twice",
+        BASE + BASE.split("credits:\n")[1],
+        [(11, "the same credit (title and date) is listed twice (first at line 6)")],
+    ),
+    Case(
+        "unknown membership is a warning",
+        sub("credentials:", "memberships: [AAMX]\ncredentials:"),
+        [],
+        [(2, "no rule knows the body `AAMX`")],
+        exit=ExitCode.OK,
+    ),
+    Case(
+        "unknown approved_by is a warning",
+        sub("approved_by: [AAMA]", "approved_by: [AAMA, ACME]"),
+        [],
+        [(10, "`ACME` is not a body marenew knows")],
+        exit=ExitCode.OK,
+    ),
+    Case(
+        "three independent errors, all reported",
+        sub(
+            "cert: CMA", "cert: CMX", sub("    points: 2", "    pionts: 2", sub("date: 2024-01-10", "date: 2024-02-30"))
+        ),
+        [(3, "unknown certification `CMX`"), (7, "not a real date"), (8, "did you mean `points`?")],
+    ),
     # --- rule files, given with --rules --------------------------------------------------------
     Case("rule: billion laughs", BASE, [(5, "aliases expand to more than 10000 nodes")], rule_text=BILLION_LAUGHS),
-    Case("rule: duplicate key", BASE, [(CHANGED, "duplicate key `body`")], rule_text=rule("body: AAMA", "body: AAMA\nbody: AMT")),
-    Case("rule: python tag", BASE, [(CHANGED, "explicit tag `!!python/name:os.system`")],
-         rule_text=rule("name: Certified Medical Assistant", "name: !!python/name:os.system")),
-    Case("rule: unknown key suggests", BASE, [(CHANGED, "`totl`: unknown key; did you mean `total`?")],
-         rule_text=rule("  total: {value: 60", "  totl: {value: 60")),
-    Case("rule: yes as a fee", BASE, [(CHANGED, "`yes` was read as the boolean true")],
-         rule_text=rule("member: {value: 65", "member: {value: yes")),
-    Case("rule: impossible effective date", BASE, [(CHANGED, "`2020-02-30` is not a real date")],
-         rule_text=rule("      2020-01-01: {value: 3", "      2020-02-30: {value: 3")),
+    Case(
+        "rule: duplicate key",
+        BASE,
+        [(CHANGED, "duplicate key `body`")],
+        rule_text=rule("body: AAMA", "body: AAMA\nbody: AMT"),
+    ),
+    Case(
+        "rule: python tag",
+        BASE,
+        [(CHANGED, "explicit tag `!!python/name:os.system`")],
+        rule_text=rule("name: Certified Medical Assistant", "name: !!python/name:os.system"),
+    ),
+    Case(
+        "rule: unknown key suggests",
+        BASE,
+        [(CHANGED, "`totl`: unknown key; did you mean `total`?")],
+        rule_text=rule("  total: {value: 60", "  totl: {value: 60"),
+    ),
+    Case(
+        "rule: yes as a fee",
+        BASE,
+        [(CHANGED, "`yes` was read as the boolean true")],
+        rule_text=rule("member: {value: 65", "member: {value: yes"),
+    ),
+    Case(
+        "rule: impossible effective date",
+        BASE,
+        [(CHANGED, "`2020-02-30` is not a real date")],
+        rule_text=rule("      2020-01-01: {value: 3", "      2020-02-30: {value: 3"),
+    ),
     Case("rule: top level a list", BASE, [(1, "top level must be a mapping")], rule_text="- id: CMA\n"),
     Case("rule: empty", BASE, [(None, "the file is empty")], rule_text=""),
-    Case("rule: not UTF-8", BASE, [(line_of(CMA_RULE, "name: Certified"), "is not UTF-8 text")],
-         rule_text=rule("name: Certified Medical Assistant", "name: Certified Medical Assistant \xe9").encode("latin-1")),
+    Case(
+        "rule: not UTF-8",
+        BASE,
+        [(line_of(CMA_RULE, "name: Certified"), "is not UTF-8 text")],
+        rule_text=rule("name: Certified Medical Assistant", "name: Certified Medical Assistant \xe9").encode("latin-1"),
+    ),
     Case("rule: missing folder", BASE, [(None, "rules folder not found")], kind="missing-rules"),
-    Case("rule: bounded anchors are fine", BASE, [], exit=ExitCode.OK,
-         rule_text=rule("      member: {value: 65, source: article, confidence: unconfirmed, last_verified: 2026-11-29}\n"
-                        "      non_member: {value: 130, source: article, confidence: unconfirmed, last_verified: 2026-11-29}",
-                        "      member: &fee {value: 65, source: article, confidence: unconfirmed}\n"
-                        "      non_member: *fee")),
+    Case(
+        "rule: bounded anchors are fine",
+        BASE,
+        [],
+        exit=ExitCode.OK,
+        rule_text=rule(
+            "      member: {value: 65, source: article, confidence: unconfirmed, last_verified: 2026-11-29}\n"
+            "      non_member: {value: 130, source: article, confidence: unconfirmed, last_verified: 2026-11-29}",
+            "      member: &fee {value: 65, source: article, confidence: unconfirmed}\n      non_member: *fee",
+        ),
+    ),
 ]
 
 
@@ -240,8 +392,9 @@ def case_files(tmp_path):
             folder = tmp_path / "rules"
             folder.mkdir()
             rule_file = folder / "custom.yaml"
-            rule_file.write_bytes(case.rule_text if isinstance(case.rule_text, bytes)
-                                  else case.rule_text.encode("utf-8"))
+            rule_file.write_bytes(
+                case.rule_text if isinstance(case.rule_text, bytes) else case.rule_text.encode("utf-8")
+            )
             return str(cred), ["--rules", str(folder)], str(rule_file)
         return str(cred), [], str(cred)
 
@@ -330,6 +483,7 @@ def test_max_file_mb_that_is_not_a_number_keeps_the_default(case_files, runner):
 
 # --- the real console script: main() and the process exit code -------------------------------
 
+
 def console_script() -> list[str]:
     script = Path(sys.executable).parent / "marenew"
     if script.exists():
@@ -354,8 +508,9 @@ def test_console_script_exits_2_without_traceback(name, tmp_path):
         path.write_bytes(HOOK_CASES[name])
     env = {**os.environ, "NO_COLOR": "1"}
     env.pop("MARENEW_DEBUG", None)
-    proc = subprocess.run([*console_script(), "status", str(path), "--as-of", AS_OF],
-                          capture_output=True, text=True, env=env, timeout=60)
+    proc = subprocess.run(
+        [*console_script(), "status", str(path), "--as-of", AS_OF], capture_output=True, text=True, env=env, timeout=60
+    )
     assert proc.returncode == ExitCode.INPUT, proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
     assert proc.stderr.startswith(str(path))

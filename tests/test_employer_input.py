@@ -50,9 +50,14 @@ def test_the_messy_sample_is_read_as_exported(runner):
     assert result.exit_code == ExitCode.ATTENTION  # nothing is an error
     got = sorted((r["source"], r["cert"], r["status"], r["days_left"]) for r in rows)
     assert got == [
-        ("1001", "CMA", "active", 853), ("1001", "RMA", "expiring", 47), ("1002", "CMA", "expiring", 63),
-        ("1003", "CCMA", "expiring", 21), ("1004", "CMA", "grace", -29), ("1005", "NCMA", "lapsed", -59),
-        ("1006", "CMA", "active", 1309), ("1007", "CMA", "lapsed", -121),
+        ("1001", "CMA", "active", 853),
+        ("1001", "RMA", "expiring", 47),
+        ("1002", "CMA", "expiring", 63),
+        ("1003", "CCMA", "expiring", 21),
+        ("1004", "CMA", "grace", -29),
+        ("1005", "NCMA", "lapsed", -59),
+        ("1006", "CMA", "active", 1309),
+        ("1007", "CMA", "lapsed", -121),
     ]
     # the holder built from First Name + Last Name, one name whichever Unicode form it was saved in
     maria = [r for r in rows if r["source"] == "1001"]
@@ -94,13 +99,26 @@ def test_map_and_map_file_name_headers(runner, write):
     people = write("p.csv", "Emp Num,Name,Credential,Cert Date\nE1,Ann,CMA,2025-06-10\n")
     credits = write("c.csv", "Emp Num,Module,Done,Hrs\nE1,Vitals,2025-07-01,2\n")
     args = ["--people", str(people), "--credits", str(credits)]
-    rows, result = json_rows(runner, *args, "--map", 'people.person_id="Emp Num"', "--map", "credits.person_id=Emp Num",
-                             "--map", "credits.title=Module", "--map", "credits.date=Done", "--map",
-                             "credits.points=Hrs")
+    rows, result = json_rows(
+        runner,
+        *args,
+        "--map",
+        'people.person_id="Emp Num"',
+        "--map",
+        "credits.person_id=Emp Num",
+        "--map",
+        "credits.title=Module",
+        "--map",
+        "credits.date=Done",
+        "--map",
+        "credits.points=Hrs",
+    )
     assert result.exit_code == ExitCode.OK, result.stderr
     assert next(q for q in rows[0]["requirements"] if q["id"] == "total")["counted"] == 2.0
-    mapping = write("map.yaml", "people:\n  person_id: Emp Num\ncredits:\n  person_id: Emp Num\n  title: Module\n"
-                                "  date: Done\n  points: Hrs\n")
+    mapping = write(
+        "map.yaml",
+        "people:\n  person_id: Emp Num\ncredits:\n  person_id: Emp Num\n  title: Module\n  date: Done\n  points: Hrs\n",
+    )
     rows2, result2 = json_rows(runner, *args, "--map-file", str(mapping))
     assert result2.exit_code == ExitCode.OK and rows2 == rows
     # a mistake in a mapping is a usage error naming it
@@ -118,8 +136,13 @@ def test_the_shipped_map_file_reads_the_sample(runner):
 
 @pytest.mark.parametrize("sep", [",", ";", "\t"])
 def test_the_separator_is_detected(runner, write, sep):
-    people = write("p.csv", sep.join(["person_id", "holder", "cert", "certified_on"]) + "\n"
-                   + sep.join(["S1", "Ann, RN", "CMA", "2025-06-10"]).replace("Ann, RN", '"Ann, RN"') + "\n")
+    people = write(
+        "p.csv",
+        sep.join(["person_id", "holder", "cert", "certified_on"])
+        + "\n"
+        + sep.join(["S1", "Ann, RN", "CMA", "2025-06-10"]).replace("Ann, RN", '"Ann, RN"')
+        + "\n",
+    )
     rows, result = json_rows(runner, "--people", str(people))
     assert [(r["source"], r["holder"]) for r in rows] == [("S1", "Ann, RN")], result.stderr
 
@@ -127,16 +150,20 @@ def test_the_separator_is_detected(runner, write, sep):
 def test_bom_and_crlf_are_read(runner, write):
     people = write("p.csv", "\ufeffperson_id,holder,cert,certified_on\r\nB1,Ann,CMA,2025-06-10\r\n".encode())
     rows, result = json_rows(runner, "--people", str(people))
-    assert [(r["source"], r["certified_on"] if "certified_on" in r else r["expires_on"]) for r in rows] == \
-        [("B1", "2030-06-30")]
+    assert [(r["source"], r["certified_on"] if "certified_on" in r else r["expires_on"]) for r in rows] == [
+        ("B1", "2030-06-30")
+    ]
     assert "unknown column" not in result.stderr
 
 
 def test_dates_in_another_form_are_one_problem_per_person(runner, write):
-    people = write("p.csv", "person_id,holder,cert,certified_on\nD1,Ann,CMA,03/04/2024\nD1,Ann,RMA,03/05/2024\n"
-                            "D2,Bo,CMA,2025-06-10\n")
-    credits = write("c.csv", "person_id,title,date,points\n" + "".join(f"D1,Course {i},04/{i + 1:02d}/2024,1\n"
-                                                                       for i in range(6)))
+    people = write(
+        "p.csv",
+        "person_id,holder,cert,certified_on\nD1,Ann,CMA,03/04/2024\nD1,Ann,RMA,03/05/2024\nD2,Bo,CMA,2025-06-10\n",
+    )
+    credits = write(
+        "c.csv", "person_id,title,date,points\n" + "".join(f"D1,Course {i},04/{i + 1:02d}/2024,1\n" for i in range(6))
+    )
     rows, result = json_rows(runner, "--people", str(people), "--credits", str(credits))
     errors = [r for r in rows if "error" in r]
     # one message for D1's eight dates, on D1's first row; the second row points to it; no

@@ -23,12 +23,14 @@ def holder(*credentials: dict, credits: list[dict] = (), memberships: list[str] 
     def dates(entry: dict) -> dict:
         return {k: d(v) if k in ("certified_on", "expires_on", "date") else v for k, v in entry.items()}
 
-    return CredentialFile.model_validate({
-        "holder": "Test Holder",
-        "memberships": list(memberships),
-        "credentials": [dates(c) for c in credentials],
-        "credits": [dates(c) for c in credits],
-    })
+    return CredentialFile.model_validate(
+        {
+            "holder": "Test Holder",
+            "memberships": list(memberships),
+            "credentials": [dates(c) for c in credentials],
+            "credits": [dates(c) for c in credits],
+        }
+    )
 
 
 def credit(title: str, date: str, points: float | None = None, **extra) -> dict:
@@ -45,8 +47,13 @@ def aama(title: str, date: str, points: float, category: str | None = None) -> d
 
 
 def one(rules, cred: dict, as_of: str, *, credits=(), memberships=(), member=None, warn_days=90):
-    report = engine.evaluate(rules, holder(cred, credits=list(credits), memberships=list(memberships)), d(as_of),
-                             member=member, warn_days=warn_days)
+    report = engine.evaluate(
+        rules,
+        holder(cred, credits=list(credits), memberships=list(memberships)),
+        d(as_of),
+        member=member,
+        warn_days=warn_days,
+    )
     assert len(report.credentials) == 1
     return report.credentials[0]
 
@@ -140,8 +147,12 @@ def test_cma_status_boundaries(rules, as_of, status, days_left):
 @pytest.mark.parametrize(
     ("as_of", "status"),
     # 2026-01-31 -> 2026-05-01: 28 + 31 + 30 + 1 = 90 days, so 2026-01-30 is 91 days out
-    [("2026-01-30", "active"), ("2026-01-31", "expiring"),
-     ("2026-05-01", "expiring"), ("2026-05-02", "lapsed")],  # no late window: lapsed the next day
+    [
+        ("2026-01-30", "active"),
+        ("2026-01-31", "expiring"),
+        ("2026-05-01", "expiring"),
+        ("2026-05-02", "lapsed"),
+    ],  # no late window: lapsed the next day
 )
 def test_rma_status_boundaries(rules, as_of, status):
     assert one(rules, RMA, as_of).status == status
@@ -231,10 +242,14 @@ def test_a_credit_after_the_as_of_date_does_not_count(rules):
 
 
 def test_applies_to_restricts_a_credit_to_some_credentials(rules):
-    h = holder(CMA, RMA, credits=[
-        credit("AMT chapter meeting", "2024-01-10", 4, applies_to=["rma"]),  # case-insensitive
-        aama("Everyone", "2024-02-10", 6, "clinical"),
-    ])
+    h = holder(
+        CMA,
+        RMA,
+        credits=[
+            credit("AMT chapter meeting", "2024-01-10", 4, applies_to=["rma"]),  # case-insensitive
+            aama("Everyone", "2024-02-10", 6, "clinical"),
+        ],
+    )
     cma, rma = engine.evaluate(rules, h, d("2025-01-01")).credentials
     assert counted(cma, "AMT chapter meeting").counted == 0
     assert "counts only for" in counted(cma, "AMT chapter meeting").note
@@ -248,10 +263,14 @@ def test_applies_to_restricts_a_credit_to_some_credentials(rules):
 
 def test_caps_and_windows_are_per_credential(rules):
     # 40 non-AAMA points: the CMA counts 30 (cap), the RMA all 40 (AMT has no cap) but only in its window
-    h = holder(CMA, RMA, credits=[
-        credit("Workshop A", "2022-06-01", 20),  # before the RMA cycle (2023-05-01)
-        credit("Workshop B", "2024-06-01", 20),
-    ])
+    h = holder(
+        CMA,
+        RMA,
+        credits=[
+            credit("Workshop A", "2022-06-01", 20),  # before the RMA cycle (2023-05-01)
+            credit("Workshop B", "2024-06-01", 20),
+        ],
+    )
     cma, rma = engine.evaluate(rules, h, d("2025-01-01")).credentials
     assert req(cma, "total").counted == 30
     assert req(rma, "total").counted == 20
@@ -275,7 +294,7 @@ def test_aama_unknown_category_counts_toward_total_and_approved_only(rules):
     r = one(rules, CMA, "2025-01-01", credits=[aama("Odd area", "2024-01-10", 10, "phlebotomy")])
     note = counted(r, "Odd area").note
     assert counted(r, "Odd area").counted == 10
-    assert "phlebotomy" in note and "not a AAMA content area" in note
+    assert "phlebotomy" in note and "not one of AAMA's content areas" in note
     assert req(r, "total").counted == 10
     assert req(r, "approved").counted == 10
     assert all(req(r, a).counted == 0 for a in ("administrative", "clinical", "general"))
@@ -290,11 +309,16 @@ def test_aama_category_is_case_insensitive(rules):
 
 
 def test_amt_ignores_categories(rules):
-    r = one(rules, RMA, "2025-01-01", credits=[
-        credit("Employment", "2024-01-10", 10, category="employment"),
-        credit("Made up", "2024-02-10", 5, category="no such area"),
-        credit("None", "2024-03-10", 5),
-    ])
+    r = one(
+        rules,
+        RMA,
+        "2025-01-01",
+        credits=[
+            credit("Employment", "2024-01-10", 10, category="employment"),
+            credit("Made up", "2024-02-10", 5, category="no such area"),
+            credit("None", "2024-03-10", 5),
+        ],
+    )
     assert [c.counted for c in r.credits] == [10, 5, 5]
     assert all(c.note is None for c in r.credits)
     assert [x.id for x in r.requirements] == ["total"]
@@ -308,10 +332,15 @@ def test_amt_ignores_categories(rules):
 def test_sixty_clinical_non_aama_points_count_as_thirty(rules):
     # 60 clinical non-AAMA points count as 30 (cap); points_needed is 30 (30 more AAMA
     # points including 10 administrative and 10 general), not 60 and not 50.
-    r = one(rules, CMA, "2025-01-01", credits=[
-        credit("Skills day", "2022-05-01", 30, category="clinical"),
-        credit("Wound care", "2023-05-01", 30, category="clinical"),
-    ])
+    r = one(
+        rules,
+        CMA,
+        "2025-01-01",
+        credits=[
+            credit("Skills day", "2022-05-01", 30, category="clinical"),
+            credit("Wound care", "2023-05-01", 30, category="clinical"),
+        ],
+    )
     assert req(r, "total").counted == 30 and req(r, "total").short == 30
     assert req(r, "approved").counted == 0 and req(r, "approved").short == 30
     assert req(r, "clinical").short == 0
@@ -330,12 +359,17 @@ def test_cap_prefers_non_aama_points_in_short_areas(rules):
     # (30 clinical, dated first; 10 administrative; 10 general), counting the clinical ones first
     # would leave administrative and general 10 short each (20 needed). The best choice counts
     # 10 administrative + 10 general + 10 clinical: every requirement holds.
-    r = one(rules, CMA, "2025-01-01", credits=[
-        aama("AAMA clinical", "2021-06-01", 30, "clinical"),
-        credit("Non-AAMA clinical", "2021-07-01", 30, category="clinical"),
-        credit("Non-AAMA admin", "2022-07-01", 10, category="administrative"),
-        credit("Non-AAMA general", "2023-07-01", 10, category="general"),
-    ])
+    r = one(
+        rules,
+        CMA,
+        "2025-01-01",
+        credits=[
+            aama("AAMA clinical", "2021-06-01", 30, "clinical"),
+            credit("Non-AAMA clinical", "2021-07-01", 30, category="clinical"),
+            credit("Non-AAMA admin", "2022-07-01", 10, category="administrative"),
+            credit("Non-AAMA general", "2023-07-01", 10, category="general"),
+        ],
+    )
     assert counted(r, "Non-AAMA admin").counted == 10
     assert counted(r, "Non-AAMA general").counted == 10
     assert counted(r, "Non-AAMA clinical").counted == 10
@@ -347,10 +381,15 @@ def test_cap_prefers_non_aama_points_in_short_areas(rules):
 def test_cap_counts_part_of_a_credit(rules):
     # 30 AAMA clinical points; one non-AAMA administrative course of 45 points: 30 of it counts.
     # Total 60, approved 30, administrative 30, clinical 30, general 0 -> 10 general still needed.
-    r = one(rules, CMA, "2025-01-01", credits=[
-        aama("AAMA clinical", "2021-06-01", 30, "clinical"),
-        credit("Long course", "2022-01-10", 45, category="administrative"),
-    ])
+    r = one(
+        rules,
+        CMA,
+        "2025-01-01",
+        credits=[
+            aama("AAMA clinical", "2021-06-01", 30, "clinical"),
+            credit("Long course", "2022-01-10", 45, category="administrative"),
+        ],
+    )
     long = counted(r, "Long course")
     assert (long.points, long.counted) == (45, 30)
     assert "30 of 45" in long.note
@@ -363,12 +402,17 @@ def test_cap_fills_area_gaps_then_the_rest(rules):
     # AAMA: 30 clinical. Non-AAMA: 30 clinical (first), 5 administrative, 25 general.
     # Best: administrative 5 (all there is), general 10 (its gap), and 15 more anywhere -> total 60,
     # administrative 5 short -> 5 needed. Filling by date would count the 30 clinical and need 20.
-    r = one(rules, CMA, "2025-01-01", credits=[
-        aama("AAMA clinical", "2021-06-01", 30, "clinical"),
-        credit("Non-AAMA clinical", "2021-07-01", 30, category="clinical"),
-        credit("Non-AAMA admin", "2022-07-01", 5, category="administrative"),
-        credit("Non-AAMA general", "2023-07-01", 25, category="general"),
-    ])
+    r = one(
+        rules,
+        CMA,
+        "2025-01-01",
+        credits=[
+            aama("AAMA clinical", "2021-06-01", 30, "clinical"),
+            credit("Non-AAMA clinical", "2021-07-01", 30, category="clinical"),
+            credit("Non-AAMA admin", "2022-07-01", 5, category="administrative"),
+            credit("Non-AAMA general", "2023-07-01", 25, category="general"),
+        ],
+    )
     assert counted(r, "Non-AAMA admin").counted == 5
     assert counted(r, "Non-AAMA general").counted >= 10
     assert sum(c.counted for c in r.credits) == 60
@@ -402,10 +446,15 @@ def test_aama_approved_points_are_not_capped(rules):
 
 
 def test_college_credit_is_fifteen_non_aama_points(rules):
-    r = one(rules, CMA, "2025-01-01", credits=[
-        # even if marked AAMA-approved, a college credit is non-AAMA (AAMA, source A5)
-        credit("Anatomy course", "2022-09-01", college_credits=1, category="general", approved_by=["AAMA"]),
-    ])
+    r = one(
+        rules,
+        CMA,
+        "2025-01-01",
+        credits=[
+            # even if marked AAMA-approved, a college credit is non-AAMA (AAMA, source A5)
+            credit("Anatomy course", "2022-09-01", college_credits=1, category="general", approved_by=["AAMA"]),
+        ],
+    )
     c = counted(r, "Anatomy course")
     assert (c.points, c.counted) == (15, 15)
     assert "15" in c.note
@@ -416,10 +465,15 @@ def test_college_credit_is_fifteen_non_aama_points(rules):
 
 def test_college_credits_share_the_non_aama_cap(rules):
     # 3 college credits = 45 points plus 10 non-AAMA points: 55 non-AAMA, 30 count
-    r = one(rules, CMA, "2025-01-01", credits=[
-        credit("College", "2022-09-01", college_credits=3, category="clinical"),
-        credit("Workshop", "2023-01-10", 10, category="administrative"),
-    ])
+    r = one(
+        rules,
+        CMA,
+        "2025-01-01",
+        credits=[
+            credit("College", "2022-09-01", college_credits=3, category="clinical"),
+            credit("Workshop", "2023-01-10", 10, category="administrative"),
+        ],
+    )
     assert r.caps[0].entered == 55
     assert req(r, "total").counted == 30
     assert counted(r, "Workshop").counted == 10  # it closes the administrative gap first
@@ -436,8 +490,12 @@ def test_college_credits_do_not_count_without_a_conversion(rules):
 
 
 def _full_aama(extra: float) -> list[dict]:
-    return [aama("Admin", "2022-01-10", 10, "administrative"), aama("Clinical", "2022-02-10", 10, "clinical"),
-            aama("General", "2022-03-10", 10, "general"), aama("More", "2022-04-10", extra, "clinical")]
+    return [
+        aama("Admin", "2022-01-10", 10, "administrative"),
+        aama("Clinical", "2022-02-10", 10, "clinical"),
+        aama("General", "2022-03-10", 10, "general"),
+        aama("More", "2022-04-10", extra, "clinical"),
+    ]
 
 
 def test_ready_exactly_when_nothing_is_needed(rules):
@@ -466,10 +524,32 @@ def test_cma_ce_path_member_and_non_member(rules):
     assert (non.cost.path, non.cost.member, non.cost.amount) == ("ce", False, 130)
 
 
-def test_cma_in_grace_still_pays_the_ce_fee(rules):
-    r = one(rules, CMA, "2026-06-30", memberships=["AAMA"])
-    assert r.status == "grace"
+FULL_CMA = [
+    aama("Admin", "2022-01-10", 20, "administrative"),
+    aama("Clinical", "2023-01-10", 20, "clinical"),
+    aama("General", "2024-01-10", 20, "general"),
+]
+
+
+def test_cma_in_grace_with_complete_ce_still_pays_the_ce_fee(rules):
+    r = one(rules, CMA, "2026-06-30", memberships=["AAMA"], credits=FULL_CMA)
+    assert r.status == "grace" and r.ready
     assert (r.cost.path, r.cost.amount) == ("ce", 65)
+    step = r.next_step
+    assert (step.action, step.by, step.path, step.cost) == ("apply_ce", d("2026-06-30"), "ce", r.cost)
+
+
+def test_cma_in_grace_short_at_expiry_takes_the_exam_without_reactivation(rules):
+    # CE earned after expiry never counts: the only way left in the window is the exam, $125 for a
+    # member; the $50 reactivation fee starts only after the window.
+    late = credit("Late CE", "2026-04-15", 60, approved_by=["AAMA"])
+    r = one(rules, CMA, "2026-04-30", memberships=["AAMA"], credits=[late])
+    assert r.status == "grace" and r.points_needed == 60
+    assert counted(r, "Late CE").counted == 0 and "after expiry" in counted(r, "Late CE").note
+    step = r.next_step
+    assert (step.action, step.by, step.path) == ("apply_exam", d("2026-06-30"), "exam")
+    assert r.cost is step.cost and [i.amount for i in r.cost.items] == [125]
+    assert "reactivation fee is added" in step.summary
 
 
 def test_cma_lapsed_member_pays_exam_plus_reactivation(rules):

@@ -35,9 +35,35 @@ FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 FUZZ_NESTED = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Words of the credential and rule formats, so that generated mappings reach past the first key.
-WORDS = ["holder", "memberships", "credentials", "credits", "cert", "number", "certified_on", "expires_on",
-         "title", "date", "points", "college_credits", "category", "approved_by", "applies_to", "CMA", "RMA",
-         "id", "name", "body", "cycle", "months", "value", "source", "confidence", "values", "<<"]
+WORDS = [
+    "holder",
+    "memberships",
+    "credentials",
+    "credits",
+    "cert",
+    "number",
+    "certified_on",
+    "expires_on",
+    "title",
+    "date",
+    "points",
+    "college_credits",
+    "category",
+    "approved_by",
+    "applies_to",
+    "CMA",
+    "RMA",
+    "id",
+    "name",
+    "body",
+    "cycle",
+    "months",
+    "value",
+    "source",
+    "confidence",
+    "values",
+    "<<",
+]
 
 
 def load_bytes(data: bytes, name: str = "fuzz.yaml") -> object:
@@ -77,25 +103,43 @@ def mutate(text: str, ops: list[tuple[str, int, int, str]]) -> str:
             lines[i], lines[j] = lines[j], lines[i]
         elif op == "flip" and lines[i]:
             k = j % len(lines[i])
-            lines[i] = lines[i][:k] + char + lines[i][k + 1:]
+            lines[i] = lines[i][:k] + char + lines[i][k + 1 :]
         elif op == "insert":
             k = j % (len(lines[i]) + 1)
             lines[i] = lines[i][:k] + char + lines[i][k:]
     return "\n".join(lines)
 
 
-CHARS = st.sampled_from(list(":-#&*!|>'\"[]{},?%@`\t \\") + ["\n", "  ", "x", "0", "9", "é", "\x00", "\x07",
-                                                            "yes", "no", "~", "2023-02-30", "1.10", "!!binary "])
-OPS = st.lists(st.tuples(st.sampled_from(["delete", "duplicate", "swap", "flip", "insert"]),
-                         st.integers(0, 200), st.integers(0, 200), CHARS), min_size=1, max_size=6)
+CHARS = st.sampled_from(
+    list(":-#&*!|>'\"[]{},?%@`\t \\")
+    + ["\n", "  ", "x", "0", "9", "é", "\x00", "\x07", "yes", "no", "~", "2023-02-30", "1.10", "!!binary "]
+)
+OPS = st.lists(
+    st.tuples(
+        st.sampled_from(["delete", "duplicate", "swap", "flip", "insert"]),
+        st.integers(0, 200),
+        st.integers(0, 200),
+        CHARS,
+    ),
+    min_size=1,
+    max_size=6,
+)
 
-SCALARS = (st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=True)
-           | st.text(max_size=12) | st.sampled_from(WORDS)
-           | st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31)))
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**6), 10**6)
+    | st.floats(allow_nan=True)
+    | st.text(max_size=12)
+    | st.sampled_from(WORDS)
+    | st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31))
+)
 STRUCTURES = st.recursive(
     SCALARS,
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(st.sampled_from(WORDS) | st.text(max_size=6) | st.integers(0, 9), inner, max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.sampled_from(WORDS) | st.text(max_size=6) | st.integers(0, 9), inner, max_size=5)
+    ),
     max_leaves=20,
 )
 
@@ -113,8 +157,10 @@ def test_random_yaml_structures(value):
 
 
 @FUZZ_NESTED
-@given(st.dictionaries(st.sampled_from(WORDS), STRUCTURES, max_size=5),
-       st.lists(st.dictionaries(st.sampled_from(WORDS), STRUCTURES, max_size=6), max_size=3))
+@given(
+    st.dictionaries(st.sampled_from(WORDS), STRUCTURES, max_size=5),
+    st.lists(st.dictionaries(st.sampled_from(WORDS), STRUCTURES, max_size=6), max_size=3),
+)
 def test_random_structures_shaped_like_a_credential_file(top, items):
     # one level deeper: lists of mappings under `credentials` and `credits`, as in real files
     top = {**top, "credentials": items, "credits": list(reversed(items))}
@@ -146,8 +192,11 @@ def test_mutated_examples_through_the_cli(example, ops):
 
     path = WORK / "cli.yaml"
     path.write_text(mutate(example.read_text(encoding="utf-8"), ops), encoding="utf-8")
-    result = CliRunner().invoke(app, ["status", str(path), "--as-of", AS_OF.isoformat()],
-                                env={"NO_COLOR": "1", "MARENEW_RULES": "", "MARENEW_DEBUG": ""})
+    result = CliRunner().invoke(
+        app,
+        ["status", str(path), "--as-of", AS_OF.isoformat()],
+        env={"NO_COLOR": "1", "MARENEW_RULES": "", "MARENEW_DEBUG": ""},
+    )
     assert result.exit_code in (ExitCode.OK, ExitCode.ATTENTION, ExitCode.INPUT), (result.exit_code, result.stderr)
     assert "Traceback" not in result.stdout + result.stderr
     if result.exit_code == ExitCode.INPUT:

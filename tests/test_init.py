@@ -38,8 +38,12 @@ def test_dates_are_fixed_from_the_day_written(runner):
     # certified three months before the day written; CMA (end of month, 60 months): 2026-08-29 ->
     # 2031-08-31; credits two months and one month before.
     text = init(runner, "-", "--cert", "CMA", "--as-of", AS_OF).stdout
-    for line in ("    certified_on: 2026-08-29 ", "    expires_on: 2031-08-31 ", "    date: 2026-09-29 ",
-                 "    date: 2026-10-29"):
+    for line in (
+        "    certified_on: 2026-08-29 ",
+        "    expires_on: 2031-08-31 ",
+        "    date: 2026-09-29 ",
+        "    date: 2026-10-29",
+    ):
         assert line in text
 
 
@@ -53,8 +57,10 @@ def test_every_field_is_shown_with_a_comment(runner, ruleset):
     lines = text.splitlines()
     for name in set(CredentialFile.model_fields) | set(Credential.model_fields) | set(Credit.model_fields):
         # explained on its own line, or by the comment just above it
-        assert any(line.lstrip(" -").startswith(f"{name}:") and ("  # " in line or lines[i - 1].startswith("#"))
-                   for i, line in enumerate(lines)), name
+        assert any(
+            line.lstrip(" -").startswith(f"{name}:") and ("  # " in line or lines[i - 1].startswith("#"))
+            for i, line in enumerate(lines)
+        ), name
 
 
 def test_several_certs_each_once_in_the_order_given(runner):

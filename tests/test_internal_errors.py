@@ -106,9 +106,13 @@ def test_real_process_internal_error(creds):
         "from marenew.cli import main\n"
         "main()\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code, ARGS[0], str(creds), *ARGS[1:]],
-                          capture_output=True, text=True, timeout=60,
-                          env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"})
+    proc = subprocess.run(
+        [sys.executable, "-c", code, ARGS[0], str(creds), *ARGS[1:]],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"},
+    )
     assert proc.returncode == ExitCode.INTERNAL
     assert "Traceback" not in proc.stderr and SECRET not in proc.stderr + proc.stdout
     assert proc.stderr.startswith("marenew: internal error (RuntimeError)")

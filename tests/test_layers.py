@@ -50,8 +50,11 @@ def test_no_module_imports_a_higher_layer(path):
     own = layer_of(".".join(("marenew", *path.relative_to(PACKAGE).with_suffix("").parts)))
     if own is None:
         return  # marenew/__init__.py, __main__.py: entry points above every layer
-    wrong = [f"line {line}: {name} ({layer_of(name)})" for line, name in imports(path)
-             if layer_of(name) is not None and RANK[layer_of(name)] > RANK[own]]
+    wrong = [
+        f"line {line}: {name} ({layer_of(name)})"
+        for line, name in imports(path)
+        if layer_of(name) is not None and RANK[layer_of(name)] > RANK[own]
+    ]
     assert not wrong, f"{path.relative_to(PACKAGE)} is in `{own}` but imports a higher layer: {wrong}"
 
 
@@ -61,8 +64,9 @@ def test_core_is_pure(path):
     import sys
 
     found = [(line, name) for line, name in imports(path)]
-    third_party = [n for _, n in found if n.split(".")[0] not in sys.stdlib_module_names
-                   and n.split(".")[0] not in CORE_MAY_IMPORT]
+    third_party = [
+        n for _, n in found if n.split(".")[0] not in sys.stdlib_module_names and n.split(".")[0] not in CORE_MAY_IMPORT
+    ]
     assert not third_party, f"core/{path.name} imports {third_party}"
     io_modules = {"os", "sys", "subprocess", "shutil", "tempfile", "socket", "pathlib"}
     assert not [n for _, n in found if n.split(".")[0] in io_modules], f"core/{path.name} does I/O"
@@ -96,14 +100,23 @@ def test_no_import_cycle():
     """No two modules import each other, directly or round a loop (late imports included)."""
     names = {_module_name(p): p for p in MODULES}
     graph = {
-        name: {target for _, imported in imports(path)
-               for target in (imported, imported.rpartition(".")[0]) if target in names and target != name}
+        name: {
+            target
+            for _, imported in imports(path)
+            for target in (imported, imported.rpartition(".")[0])
+            if target in names and target != name
+        }
         for name, path in names.items()
     }
     # a package's __init__ importing its own modules is how packages work, not a cycle
-    graph = {name: {t for t in targets if not (t.startswith(name + ".") or name.startswith(t + ".") and
-                                               names[t].name == "__init__.py")}
-             for name, targets in graph.items()}
+    graph = {
+        name: {
+            t
+            for t in targets
+            if not (t.startswith(name + ".") or name.startswith(t + ".") and names[t].name == "__init__.py")
+        }
+        for name, targets in graph.items()
+    }
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []

@@ -23,8 +23,14 @@ from marenew.cli.exitcodes import ExitCode
 LMS = EXAMPLES / "roster" / "lms"
 AS_OF = "2026-11-29"
 SENDER = "hr@example.org"
-ADDRESSES = {"1001": "maria.gonzalez@example.org", "1002": "sam.okafor@example.org", "1003": "ana.nunez@example.org",
-             "1004": "lee.park@example.org", "1006": "jordan.rivera@example.org", "1007": "zoe.adams@example.org"}
+ADDRESSES = {
+    "1001": "maria.gonzalez@example.org",
+    "1002": "sam.okafor@example.org",
+    "1003": "ana.nunez@example.org",
+    "1004": "lee.park@example.org",
+    "1006": "jordan.rivera@example.org",
+    "1007": "zoe.adams@example.org",
+}
 
 
 class Mailbox:
@@ -65,8 +71,23 @@ def smtp():
 
 
 def notify(runner, *args: str):
-    return runner.invoke(app, ["notify", "--people", str(LMS / "people.csv"), "--credits", str(LMS / "credits.csv"),
-                               "--date-format", "%m/%d/%Y", "--as-of", AS_OF, "--from", SENDER, *args])
+    return runner.invoke(
+        app,
+        [
+            "notify",
+            "--people",
+            str(LMS / "people.csv"),
+            "--credits",
+            str(LMS / "credits.csv"),
+            "--date-format",
+            "%m/%d/%Y",
+            "--as-of",
+            AS_OF,
+            "--from",
+            SENDER,
+            *args,
+        ],
+    )
 
 
 def test_each_person_gets_their_own_message_with_their_calendar(runner, smtp, tmp_path):
@@ -131,8 +152,9 @@ def test_login_comes_from_the_environment(runner, tmp_path, monkeypatch):
 
     box = Mailbox()
     # a login without TLS only because the server is this machine's own, for the test
-    controller = Controller(box, hostname="127.0.0.1", port=_free_port(), authenticator=check,
-                            auth_require_tls=False, auth_required=True)
+    controller = Controller(
+        box, hostname="127.0.0.1", port=_free_port(), authenticator=check, auth_require_tls=False, auth_required=True
+    )
     controller.start()
     try:
         where = f"127.0.0.1:{controller.port}"

@@ -54,8 +54,15 @@ def test_end_of_month(day, expected):
 
 @pytest.mark.parametrize(
     ("day", "expected"),
-    [("2026-02-28", True), ("2024-02-28", False), ("2024-02-29", True), ("2026-04-30", True),
-     ("2026-05-30", False), ("2026-12-31", True), ("2026-01-01", False)],
+    [
+        ("2026-02-28", True),
+        ("2024-02-28", False),
+        ("2024-02-29", True),
+        ("2026-04-30", True),
+        ("2026-05-30", False),
+        ("2026-12-31", True),
+        ("2026-01-01", False),
+    ],
 )
 def test_is_end_of_month(day, expected):
     assert periods.is_end_of_month(d(day)) is expected
@@ -142,8 +149,10 @@ def test_no_late_window_ends_on_expiry():
 
 
 @settings(max_examples=200, deadline=None)
-@given(day=st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2100, 12, 31)),
-       months=st.integers(min_value=1, max_value=72))
+@given(
+    day=st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2100, 12, 31)),
+    months=st.integers(min_value=1, max_value=72),
+)
 def test_late_window_end_is_after_expiry_and_in_the_right_month(day, months):
     end = periods.late_window_end(day, months=months)
     assert end > day
@@ -179,7 +188,10 @@ def test_anniversaries_yearly_from_certification():
     # RMA certified 2023-05-01: the annual fee falls due every 1 May; (after, through] is half open
     start = d("2023-05-01")
     assert periods.anniversaries(start, 12, start, d("2026-05-01")) == [
-        d("2024-05-01"), d("2025-05-01"), d("2026-05-01")]
+        d("2024-05-01"),
+        d("2025-05-01"),
+        d("2026-05-01"),
+    ]
     assert periods.anniversaries(start, 12, start, d("2026-04-30")) == [d("2024-05-01"), d("2025-05-01")]
     assert periods.anniversaries(start, 12, d("2024-05-01"), d("2025-05-01")) == [d("2025-05-01")]
     assert periods.anniversaries(start, 12, d("2025-05-01"), d("2025-05-01")) == []
@@ -189,13 +201,20 @@ def test_anniversaries_from_feb_29_are_counted_from_the_start():
     # Each due date is start + k years: Feb 28 in common years, Feb 29 again in 2028 (not drifted to 28)
     start = d("2024-02-29")
     assert periods.anniversaries(start, 12, start, d("2028-12-31")) == [
-        d("2025-02-28"), d("2026-02-28"), d("2027-02-28"), d("2028-02-29")]
+        d("2025-02-28"),
+        d("2026-02-28"),
+        d("2027-02-28"),
+        d("2028-02-29"),
+    ]
 
 
 def test_anniversaries_from_month_end_do_not_drift():
     # from Jan 31 every month: Feb 28, Mar 31 (not Mar 28), Apr 30
     assert periods.anniversaries(d("2026-01-31"), 1, d("2026-01-31"), d("2026-04-30")) == [
-        d("2026-02-28"), d("2026-03-31"), d("2026-04-30")]
+        d("2026-02-28"),
+        d("2026-03-31"),
+        d("2026-04-30"),
+    ]
 
 
 def test_anniversaries_without_a_period_are_none():

@@ -171,7 +171,11 @@ def test_no_start_renewal_without_a_shortfall(ruleset):
 def test_plans_come_most_urgent_first(ruleset):
     hp = make_plan(ruleset, URGENCY_FILE, "2026-11-29")
     assert [(p.result.cert, p.result.status) for p in hp.plans] == [
-        ("NCMA", "lapsed"), ("CMA", "grace"), ("CCMA", "expiring"), ("RMA", "active")]
+        ("NCMA", "lapsed"),
+        ("CMA", "grace"),
+        ("CCMA", "expiring"),
+        ("RMA", "active"),
+    ]
 
 
 def test_plan_and_roster_agree_on_the_most_urgent(ruleset, runner, tmp_path):
@@ -179,24 +183,31 @@ def test_plan_and_roster_agree_on_the_most_urgent(ruleset, runner, tmp_path):
     # with its late window to 2026-10-31; the NCMA expired 2026-10-01 with no late window. Lapsed
     # sort by the deadline that passed first (results.urgency_key): the NCMA (2026-10-01), though
     # the CMA expired earlier. Plan and roster decide it the same way.
-    text = "holder: X\ncredentials:\n  - {cert: CMA, certified_on: 2021-07-01}\n" \
-           "  - {cert: NCMA, certified_on: 2025-10-01}\n"
+    text = (
+        "holder: X\ncredentials:\n  - {cert: CMA, certified_on: 2021-07-01}\n"
+        "  - {cert: NCMA, certified_on: 2025-10-01}\n"
+    )
     hp = make_plan(ruleset, text, "2026-11-29")
     assert [(p.result.cert, p.result.status, str(p.result.deadline)) for p in hp.plans] == [
-        ("NCMA", "lapsed", "2026-10-01"), ("CMA", "lapsed", "2026-10-31")]
+        ("NCMA", "lapsed", "2026-10-01"),
+        ("CMA", "lapsed", "2026-10-31"),
+    ]
     (tmp_path / "x.yaml").write_text(text, encoding="utf-8")
     env = {"NO_COLOR": "1", "MARENEW_RULES": ""}
     plan = runner.invoke(app, ["plan", str(tmp_path / "x.yaml"), "--as-of", "2026-11-29", "--json"], env=env)
-    roster = runner.invoke(app, ["roster", str(tmp_path / "x.yaml"), "--as-of", "2026-11-29", "--format", "json"],
-                           env=env)
+    roster = runner.invoke(
+        app, ["roster", str(tmp_path / "x.yaml"), "--as-of", "2026-11-29", "--format", "json"], env=env
+    )
     assert [c["cert"] for c in json.loads(plan.stdout)["credentials"]] == ["NCMA", "CMA"]
     assert [r["cert"] for r in json.loads(roster.stdout)] == ["NCMA", "CMA"]
 
 
 def test_same_status_sorts_by_days_left(ruleset):
     # NCMA 2026-01-05 -> 2027-01-05 (37 days), CCMA 2024-12-20 -> 2026-12-20 (21 days): both expiring.
-    text = "holder: X\ncredentials:\n  - {cert: NCMA, certified_on: 2026-01-05}\n" \
-           "  - {cert: CCMA, certified_on: 2024-12-20}\n"
+    text = (
+        "holder: X\ncredentials:\n  - {cert: NCMA, certified_on: 2026-01-05}\n"
+        "  - {cert: CCMA, certified_on: 2024-12-20}\n"
+    )
     hp = make_plan(ruleset, text, "2026-11-29")
     assert [(p.result.cert, p.result.days_left) for p in hp.plans] == [("CCMA", 21), ("NCMA", 37)]
 
@@ -222,7 +233,8 @@ def test_in_grace_with_a_shortfall_the_ce_path_is_closed(ruleset):
     # stay certified is the exam without the reactivation fee: $250 against $300 after the deadline.
     hp = make_plan(ruleset, URGENCY_FILE, "2026-11-29")
     plan = next(p for p in hp.plans if p.result.cert == "CMA")
-    ce, exam = plan.options
+    exam, ce = plan.options  # the engine's next step first
+    assert exam.cost is plan.result.next_step.cost
     assert not ce.feasible and "counting window closed" in ce.note
     assert plan.cheapest is exam and exam.cost.amount == 250
     assert plan.saving == 50
@@ -239,8 +251,10 @@ def test_lapsed_has_no_way_to_stay_only_the_way_back(ruleset):
 
 def test_unknown_fees_stay_unknown(ruleset):
     # NCMA: no fee published for either path (unknown is not zero); CCMA: $179 now, reinstatement unknown.
-    text = "holder: X\ncredentials:\n  - {cert: NCMA, certified_on: 2026-06-01}\n" \
-           "  - {cert: CCMA, certified_on: 2025-06-01}\n"
+    text = (
+        "holder: X\ncredentials:\n  - {cert: NCMA, certified_on: 2026-06-01}\n"
+        "  - {cert: CCMA, certified_on: 2025-06-01}\n"
+    )
     hp = make_plan(ruleset, text, "2026-11-29")
     ncma = next(p for p in hp.plans if p.result.cert == "NCMA")
     assert ncma.cheapest is None and ncma.saving is None and ncma.lapse.amount is None
@@ -261,14 +275,39 @@ def test_json_shape(runner):
     assert set(data) == {"as_of", "holder", "credentials", "warnings"}
     assert [c["cert"] for c in data["credentials"]] == ["CCMA", "RMA", "CMA"]  # by days left
     rma = data["credentials"][1]
-    assert set(rma) >= {"cert", "body", "name", "status", "days_left", "member", "cycle_start", "expires_on",
-                        "deadline", "late_window", "dates", "progress", "requirements", "pace", "stay", "lapse",
-                        "saving", "notes", "renewal_page", "confidence", "warnings"}
+    assert set(rma) >= {
+        "cert",
+        "body",
+        "name",
+        "status",
+        "days_left",
+        "member",
+        "cycle_start",
+        "expires_on",
+        "deadline",
+        "late_window",
+        "dates",
+        "progress",
+        "requirements",
+        "pace",
+        "stay",
+        "lapse",
+        "saving",
+        "notes",
+        "renewal_page",
+        "confidence",
+        "warnings",
+    }
     assert {k["kind"] for k in rma["dates"]} == {"cycle_start", "fee_due", "start_renewal", "expiry", "lapses"}
     fee = next(k for k in rma["dates"] if k["kind"] == "fee_due")
     assert {k: v for k, v in fee.items() if k != "confidence"} == {
-        "kind": "fee_due", "date": "2025-05-01", "label": "AMT annual fee due", "past": True, "fee": "annual",
-        "amount": recurring_fee("RMA")}
+        "kind": "fee_due",
+        "date": "2025-05-01",
+        "label": "AMT annual fee due",
+        "past": True,
+        "fee": "annual",
+        "amount": recurring_fee("RMA"),
+    }
     assert rma["progress"] == {"unit": "CCP points", "required": 30.0, "counted": 28.0, "short": 2.0}
     assert rma["pace"]["per_month"] == 0.4 and rma["pace"]["start_by"] == "2027-02-01"
     assert rma["stay"]["cheapest"] == "ce" and rma["stay"]["amount"] == path_fee("RMA", "ce") + recurring_fee("RMA")
@@ -280,8 +319,11 @@ def test_json_shape(runner):
 
 
 def test_text_timeline_marks_today_expiry_fees_and_progress(runner, write):
-    f = write("rma.yaml", "holder: X\ncredentials:\n  - {cert: RMA, certified_on: 2024-05-01}\n"
-                          "credits:\n  - {title: CE, date: 2025-03-01, points: 28}\n")
+    f = write(
+        "rma.yaml",
+        "holder: X\ncredentials:\n  - {cert: RMA, certified_on: 2024-05-01}\n"
+        "credits:\n  - {title: CE, date: 2025-03-01, points: 28}\n",
+    )
     result = invoke(runner, "plan", f, "--as-of", "2026-11-29")
     assert result.exit_code == 0
     out = result.stdout
@@ -309,11 +351,14 @@ def test_text_late_window_mark_and_narrow_terminal(runner):
     assert "┄" in result.stdout  # the late window
 
 
-@pytest.mark.parametrize(("file", "as_of", "code"), [
-    ("cma-on-track.yaml", "2026-11-29", 0),  # expires 2030-06-30: active
-    ("cma-short.yaml", "2026-11-29", 0),  # 91 days left, warn at 90: active
-    ("cma-short.yaml", "2026-12-01", 1),  # 89 days left: expiring
-])
+@pytest.mark.parametrize(
+    ("file", "as_of", "code"),
+    [
+        ("cma-on-track.yaml", "2026-11-29", 0),  # expires 2030-06-30: active
+        ("cma-short.yaml", "2026-11-29", 0),  # 91 days left, warn at 90: active
+        ("cma-short.yaml", "2026-12-01", 1),  # 89 days left: expiring
+    ],
+)
 def test_exit_codes_follow_status(runner, file, as_of, code):
     assert invoke(runner, "plan", EXAMPLES / file, "--as-of", as_of).exit_code == code
     assert invoke(runner, "plan", EXAMPLES / file, "--as-of", as_of, "--json").exit_code == code

@@ -115,8 +115,9 @@ def test_ci_script_fails_on_a_broken_copy(tmp_path):
     target.write_text(text.replace("\nce:\n  unit: points\n", "\nce:\n  unit: points: [\n"), encoding="utf-8")
     line = text.splitlines().index("  unit: points") + 1
     # the folder given as $1, from elsewhere
-    result = subprocess.run(["sh", str(SCRIPT), str(root / "rules")], cwd=tmp_path, env=env(), capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        ["sh", str(SCRIPT), str(root / "rules")], cwd=tmp_path, env=env(), capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"cma.yaml:{line}:" in result.stdout and "YAML syntax error" in result.stdout
 
@@ -127,7 +128,9 @@ INSTALL = re.compile(r'pip install "marenew @ git\+https://github\.com/<owner>/m
 def test_github_workflow_installs_from_the_repository_at_a_ref_and_runs_once_per_change():
     text = (REPO / "examples" / "ci" / "github-actions.yml").read_text(encoding="utf-8")
     workflow = yaml.safe_load(text)
-    installs = [s["run"] for job in workflow["jobs"].values() for s in job["steps"] if "pip install" in s.get("run", "")]
+    installs = [
+        s["run"] for job in workflow["jobs"].values() for s in job["steps"] if "pip install" in s.get("run", "")
+    ]
     # from the repository at a pinned ref, never by a bare name a stranger could register
     assert len(installs) == 1 and INSTALL.search(installs[0]), installs
     assert not re.search(r"pip install (-\S+ )*marenew\b(?! @)", text)
@@ -147,8 +150,12 @@ def test_the_install_line_installs_marenew_from_a_repository_at_a_ref(tmp_path):
     sha = _head()
     target = tmp_path / "site"
     spec = f"marenew @ git+file://localhost{REPO.as_posix()}@{sha}"
-    result = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), spec],
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), spec],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert (target / "marenew" / "cli" / "rules.py").is_file()
     assert (target / "marenew" / "data" / "rules" / "cma.yaml").is_file()
@@ -158,8 +165,9 @@ def _head() -> str:
     """This repository's current commit; the tests that need git history skip without it."""
     if shutil.which("git") is None or not (REPO / ".git").exists():
         pytest.skip("not a git checkout")
-    return subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True,
-                          check=True).stdout.strip()
+    return subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 def test_github_workflow_runs_check_and_test_on_its_folder(tmp_path, monkeypatch):
@@ -187,8 +195,11 @@ def test_github_workflow_runs_check_and_test_on_its_folder(tmp_path, monkeypatch
     line = next(i for i, ln in enumerate(text.splitlines(), 1) if "total: {value: 30," in ln)
     result = runner.invoke(app, shlex.split(commands[0])[1:], env=actions)
     assert result.exit_code == 1
-    assert re.search(rf"^::error file=rules/rma\.yaml,line={line},col=\d+::ce\.total\.value: a total cannot be negative",
-                     result.stdout, re.M), result.stdout
+    assert re.search(
+        rf"^::error file=rules/rma\.yaml,line={line},col=\d+::ce\.total\.value: a total cannot be negative",
+        result.stdout,
+        re.M,
+    ), result.stdout
 
 
 # --- the hooks as pre-commit itself runs them, from a user's repository ------------------------------
@@ -200,7 +211,9 @@ def _user_repo(tmp_path: Path, folder: Path, ref: str) -> Path:
     root = repo_with_rules(tmp_path, folder)
     (root / ".pre-commit-config.yaml").write_text(
         f"repos:\n  - repo: {REPO}\n    rev: {ref}\n    hooks:\n"
-        "      - id: marenew-rules-check\n      - id: marenew-rules-test\n", encoding="utf-8")
+        "      - id: marenew-rules-check\n      - id: marenew-rules-test\n",
+        encoding="utf-8",
+    )
     for command in (["git", "init", "-q"], ["git", "add", "-A"]):
         subprocess.run(command, cwd=root, check=True, capture_output=True)
     return root
@@ -236,3 +249,20 @@ def test_pre_commit_runs_both_hooks_of_this_repository_at_its_current_commit(tmp
     assert re.search(r"^marenew rules test\.+Failed$", result.stdout, re.M), result.stdout
     assert "case 'wrongly expects expiring': DEMO.status expected expiring, got active" in result.stdout
     assert "error: id: no worked case exercises `DEMO2`" in result.stdout
+
+
+def test_the_docs_pre_commit_rev_is_a_commit_of_this_repository_with_both_hooks():
+    _head()  # skips outside a git checkout
+    text = (REPO / "docs" / "rule-maintainers.md").read_text(encoding="utf-8")
+    block = text.split("# .pre-commit-config.yaml\n", 1)[1].split("```", 1)[0]
+    config = yaml.safe_load(block)
+    (repo,) = config["repos"]
+    rev = repo["rev"]
+    assert re.fullmatch(r"[0-9a-f]{40}", rev), rev  # a full SHA (or a tag) that pre-commit can check out
+    shown = subprocess.run(
+        ["git", "-C", str(REPO), "show", f"{rev}:.pre-commit-hooks.yaml"], capture_output=True, text=True
+    )
+    assert shown.returncode == 0, f"rev {rev} does not resolve in this repository: {shown.stderr}"
+    hooks = {h["id"]: h for h in yaml.safe_load(shown.stdout)}
+    assert {h["id"] for h in repo["hooks"]} <= set(hooks)
+    assert "--require-cases" in hooks["marenew-rules-test"]["args"]

@@ -52,8 +52,9 @@ CREDIT = st.builds(
     college=st.sampled_from([None] * 5 + [0.5, 1.0, 3.0]),  # mostly points
     category=st.sampled_from([None, "administrative", "clinical", "general", "Clinical", "surgery"]),
     approved_by=st.lists(st.sampled_from(BODIES), max_size=2, unique=True),
-    applies_to=st.one_of(st.none(), st.none(), st.lists(st.sampled_from(CERTS + ["XYZ"]), min_size=1, max_size=2,
-                                                        unique=True)),
+    applies_to=st.one_of(
+        st.none(), st.none(), st.lists(st.sampled_from(CERTS + ["XYZ"]), min_size=1, max_size=2, unique=True)
+    ),
 )
 
 
@@ -72,8 +73,12 @@ def make_file(held, start, shifts, card_days, credits, memberships):
         if card is not None:  # a card date, now and then
             entry["expires_on"] = entry["certified_on"] + dt.timedelta(days=card)
         credentials.append(entry)
-    data = {"holder": "Generated Holder", "memberships": memberships, "credentials": credentials,
-            "credits": [dated(c, start) for c in credits]}
+    data = {
+        "holder": "Generated Holder",
+        "memberships": memberships,
+        "credentials": credentials,
+        "credits": [dated(c, start) for c in credits],
+    }
     return data, start
 
 
@@ -83,8 +88,9 @@ def holder_files(max_credits: int = 8):
         held=st.lists(st.sampled_from(CERTS), min_size=1, max_size=3, unique=True),
         start=st.dates(min_value=dt.date(2012, 1, 1), max_value=dt.date(2027, 12, 31)),
         shifts=st.lists(st.integers(-400, 400), min_size=3, max_size=3),
-        card_days=st.lists(st.one_of(st.none(), st.none(), st.none(), st.integers(200, 6 * 365)),
-                           min_size=3, max_size=3),
+        card_days=st.lists(
+            st.one_of(st.none(), st.none(), st.none(), st.integers(200, 6 * 365)), min_size=3, max_size=3
+        ),
         credits=st.lists(CREDIT, max_size=max_credits),
         memberships=st.lists(st.sampled_from(["AAMA", "AMT", "NHA"]), max_size=2, unique=True),
     )
@@ -131,8 +137,10 @@ def test_the_order_of_credits_changes_nothing(generated, days, rnd):
     as_of = start + dt.timedelta(days=days)
     shuffled = list(file["credits"])
     rnd.shuffle(shuffled)
-    assert (evaluate(RULES, build(file), as_of).as_json()
-            == evaluate(RULES, build({**file, "credits": shuffled}), as_of).as_json())
+    assert (
+        evaluate(RULES, build(file), as_of).as_json()
+        == evaluate(RULES, build({**file, "credits": shuffled}), as_of).as_json()
+    )
 
 
 @PROPS
@@ -142,8 +150,9 @@ def test_time_only_moves_a_status_forward(generated, offsets, warn_days):
     file, start = generated
     days = sorted(start + dt.timedelta(days=d) for d in offsets)
     holder = build(file)
-    ranks = [[STATUS_ORDER[c.status] for c in evaluate(RULES, holder, day, warn_days=warn_days).credentials]
-             for day in days]
+    ranks = [
+        [STATUS_ORDER[c.status] for c in evaluate(RULES, holder, day, warn_days=warn_days).credentials] for day in days
+    ]
     for earlier, later in zip(ranks, ranks[1:]):
         assert all(e <= lt for e, lt in zip(earlier, later)), (days, ranks)
 
@@ -179,8 +188,9 @@ def test_a_credit_outside_the_window_changes_nothing_else(generated, days, pick,
     rule = RULES[cred.key]
     member = holder.is_member(rule.body)
     before = evaluate_credential(rule, cred, list(holder.credits), member=member, as_of=as_of)
-    outside = (before.window_start - dt.timedelta(days=gap) if before_start
-               else before.window_end + dt.timedelta(days=gap))
+    outside = (
+        before.window_start - dt.timedelta(days=gap) if before_start else before.window_end + dt.timedelta(days=gap)
+    )
     extra = dated(extra, start) | {"title": "OUTSIDE", "date": outside}
     with_extra = build({**file, "credits": file["credits"] + [extra]})
     after = evaluate_credential(rule, cred, list(with_extra.credits), member=member, as_of=as_of)

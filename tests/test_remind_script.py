@@ -15,8 +15,11 @@ from helpers import EXAMPLES, REPO
 pytestmark = pytest.mark.slow  # real processes: shell scripts, hooks
 
 SCRIPT = REPO / "examples" / "cron" / "remind.sh"
-# cma-short.yaml: the CMA expires 2027-02-28. On 2026-11-29 that is 91 days away.
+# cma-short.yaml: the CMA expires 2027-02-28. On 2026-11-29 that is 91 days away, and its 20
+# points still needed are behind the cycle's pace of 1 a month (the day to start was 2025-06-28).
 FILE = EXAMPLES / "cma-short.yaml"
+# cma-on-track.yaml: expires 2030-06-30 with 35 points to go, on pace on 2026-11-29.
+ON_PACE = EXAMPLES / "cma-on-track.yaml"
 
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 
@@ -31,10 +34,18 @@ def remind(*args: str, as_of: str | None = "2026-11-29", **env: str) -> subproce
     return subprocess.run(["bash", str(SCRIPT), *args], capture_output=True, text=True, env=environ, timeout=60)
 
 
-def test_quiet_when_the_deadline_is_further_than_n_days():
-    result = remind(str(FILE), "90")  # 91 days left > 90
+def test_quiet_when_on_pace_and_the_deadline_is_further_than_n_days():
+    result = remind(str(ON_PACE), "90")
     assert result.returncode == 0
     assert result.stdout == "" and result.stderr == ""
+
+
+def test_alerts_when_behind_pace_long_before_the_deadline():
+    result = remind(str(FILE), "90")  # 91 days left > 90, but behind pace
+    assert result.returncode == 1
+    assert result.stdout.startswith(f"ALERT: marenew: CE for a certification in {FILE} is behind pace")
+    assert "Behind pace: about 6.67 points a month from now to 2027-02-28" in " ".join(result.stdout.split())
+    assert "Next step" in result.stdout
 
 
 def test_alerts_when_the_deadline_is_within_n_days():
@@ -45,12 +56,15 @@ def test_alerts_when_the_deadline_is_within_n_days():
 
 
 def test_days_from_the_environment():
-    assert remind(str(FILE), REMIND_DAYS="91").returncode == 1  # quiet at 90: the first test
+    # the on-pace CMA expires 2030-06-30: 1309 days after 2026-11-29
+    assert remind(str(ON_PACE), REMIND_DAYS="1309").returncode == 1
+    assert remind(str(ON_PACE), REMIND_DAYS="1308").returncode == 0
 
 
 def test_extra_args_pass_through():
-    # 30 days: quiet on 2026-11-29 (91 days left); the extra --as-of comes last and wins: 27 days.
-    assert remind(str(FILE), "30", "--as-of", "2027-02-01").returncode == 1
+    # quiet on 2026-11-29; the extra --as-of comes last and wins: 2030-06-01 is 29 days before expiry
+    assert remind(str(ON_PACE), "30").returncode == 0
+    assert remind(str(ON_PACE), "30", "--as-of", "2030-06-01").returncode == 1
 
 
 def test_alerts_in_the_late_window_whatever_n():

@@ -79,8 +79,9 @@ def write_credential_files(folder: Path, people: Path = PEOPLE, credits: Path = 
     """One credential file per person_id with the same content as the CSV rows."""
     by_person: dict[str, dict] = {}
     for row in _cells(people):
-        person = by_person.setdefault(row["person_id"], {"holder": row["holder"], "memberships": [],
-                                                         "credentials": [], "credits": []})
+        person = by_person.setdefault(
+            row["person_id"], {"holder": row["holder"], "memberships": [], "credentials": [], "credits": []}
+        )
         cred = {"cert": row["cert"], "certified_on": _date(row["certified_on"])}
         if row["expires_on"]:
             cred["expires_on"] = _date(row["expires_on"])
@@ -167,7 +168,8 @@ def test_csv_output_parses_back(runner):
     assert tuple(records[0]) == CSV_COLUMNS
     rows = [dict(zip(CSV_COLUMNS, r)) for r in records[1:]]
     assert [(r["source"], r["status"], int(r["days_left"])) for r in rows] == [
-        (s, st, d) for s, _, st, d in EXPECTED_ORDER]
+        (s, st, d) for s, _, st, d in EXPECTED_ORDER
+    ]
     p007 = next(r for r in rows if r["source"] == "P007")
     # lapsed CMA: the after-lapse path (the exam), priced for a non-member
     assert p007["cost_path"] == "exam" and p007["cost_amount"] == "300"
@@ -194,8 +196,9 @@ def test_table_lists_every_row(runner):
 
 
 def test_only_filters_statuses(runner):
-    result = roster(runner, "--people", str(PEOPLE), "--credits", str(CREDITS), "--format", "json",
-                    "--only", "grace,lapsed")
+    result = roster(
+        runner, "--people", str(PEOPLE), "--credits", str(CREDITS), "--format", "json", "--only", "grace,lapsed"
+    )
     assert [r["source"] for r in json.loads(result.stdout)] == ["P006", "P007", "P008"]
     assert "rows written: 3 (--only)" in result.stderr
     assert result.exit_code == ExitCode.ATTENTION  # the exit code counts every row, not the shown ones
@@ -206,8 +209,17 @@ def test_only_filters_statuses(runner):
 # What the rows that need action pay now in the example roster: P007's CMA exam and reactivation
 # (non-member), P008's and P002's CMA CE renewals (member, non-member), P005's CCMA renewal, and
 # P004's RMA attestation with the AMT annual fee due with it (all as the rule files give them).
-DUE_NOW = (path_fee("CMA", "exam") + after_lapse_fees("CMA", "exam") + path_fee("CMA", "ce", member=True) + path_fee("CMA", "ce") + path_fee("CCMA", "ce")
-           + path_fee("RMA", "ce") + recurring_fee("RMA"))
+# P008 (AAMA member) is in the late window and was 5 points short at expiry: CE earned now cannot
+# count, so the exam without the reactivation fee.
+DUE_NOW = (
+    path_fee("CMA", "exam")
+    + after_lapse_fees("CMA", "exam")
+    + path_fee("CMA", "exam", member=True)
+    + path_fee("CMA", "ce")
+    + path_fee("CCMA", "ce")
+    + path_fee("RMA", "ce")
+    + recurring_fee("RMA")
+)
 
 
 def test_summary_on_stderr(runner):
@@ -215,7 +227,7 @@ def test_summary_on_stderr(runner):
     assert "8 people, 9 credentials evaluated, 0 error rows" in result.stderr
     assert "lapsed 2, grace 1, expiring 3, active 3" in result.stderr
     assert "9 people rows + 0 rejected credit rows = 9 result rows + 0 error rows" in result.stderr
-    # due now: P007 exam $300, P008 $65, P005 $179, P004 the AMT annual fee, P002 $130;
+    # due now: P007 exam $300, P008 exam $125, P005 $179, P004 the AMT annual fee, P002 $130;
     # P006's NCMA reinstatement fee is not published, so the total is incomplete
     assert f"at least {money(DUE_NOW)} (incomplete: 1 with a fee that is not published)" in result.stderr
     assert result.stdout.lstrip().startswith("[")  # the summary is not in the results
@@ -516,10 +528,16 @@ def test_canonical_order_fast_path_equals_the_full_key():
 
     rng = random.Random(6)
     for _ in range(50):
-        credits = [Credit(title=rng.choice(["A", "B", "C"]), date=dt.date(2025, 1, rng.randint(1, 3)),
-                          points=rng.choice([1.0, 2.0]), category=rng.choice([None, "clinical", "General"]),
-                          approved_by=rng.sample(["AAMA", "AMT", "nha"], rng.randint(0, 2)))
-                   for _ in range(rng.randint(0, 8))]
+        credits = [
+            Credit(
+                title=rng.choice(["A", "B", "C"]),
+                date=dt.date(2025, 1, rng.randint(1, 3)),
+                points=rng.choice([1.0, 2.0]),
+                category=rng.choice([None, "clinical", "General"]),
+                approved_by=rng.sample(["AAMA", "AMT", "nha"], rng.randint(0, 2)),
+            )
+            for _ in range(rng.randint(0, 8))
+        ]
         assert canonical_order(credits) == sorted(credits, key=_order_key)
         assert canonical_order(reversed(credits)) == canonical_order(credits)
 

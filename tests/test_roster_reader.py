@@ -67,8 +67,12 @@ record = st.one_of(
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=st.lists(record, max_size=12), newline=st.sampled_from(["\n", "\r\n", "\r"]), bom=st.booleans(),
-       last_newline=st.booleans())
+@given(
+    rows=st.lists(record, max_size=12),
+    newline=st.sampled_from(["\n", "\r\n", "\r"]),
+    bom=st.booleans(),
+    last_newline=st.booleans(),
+)
 def test_records_and_their_lines_are_those_of_csv_reader(tmp_path, rows, newline, bom, last_newline):
     text = newline.join([HEADER] + [",".join(r) for r in rows]) + (newline if last_newline else "")
     text = ("\ufeff" if bom else "") + text
@@ -110,11 +114,16 @@ def test_a_quote_inside_a_cell_loses_no_record(write):
     """`5" bandage` is a title with a quote character, not an opening quote: the records after it
     are read as themselves (each credit counts; none is swallowed into another)."""
     people = write("people.csv", PEOPLE_TEXT)
-    credits = write("credits.csv", "person_id,title,date,points\nQ1,5\" bandage,2025-02-01,2\n"
-                                   "Q1,Vitals,2025-02-02,3\nQ2,Coding,2025-02-03,4\nQ2,Bad,2025-02-30,1\n")
+    credits = write(
+        "credits.csv",
+        'person_id,title,date,points\nQ1,5" bandage,2025-02-01,2\n'
+        "Q1,Vitals,2025-02-02,3\nQ2,Coding,2025-02-03,4\nQ2,Bad,2025-02-30,1\n",
+    )
     rows = json.loads(run_roster(people, credits).stdout)
     errors = [r for r in rows if "error" in r and r["file"] == str(credits)]
-    assert [(r["line"], r["error"].split("error: ")[1]) for r in errors] == [(5, "date: `2025-02-30` is not a valid date")]
+    assert [(r["line"], r["error"].split("error: ")[1]) for r in errors] == [
+        (5, "date: `2025-02-30` is not a valid date")
+    ]
     q1 = next(r for r in rows if r["source"] == "Q1")
     assert q1["status"] == "active"
 

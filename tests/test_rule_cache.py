@@ -55,8 +55,9 @@ def test_an_edited_added_or_removed_rule_file_is_read_again(tmp_path, folder):
     rulecache.cached_rules([folder], cache, load)
     cma = folder / "cma.yaml"
     text = cma.read_text(encoding="utf-8")
-    cma.write_text(text.replace("\nname: Certified Medical Assistant\n", "\nname: Certified (edited)\n"),
-                   encoding="utf-8")
+    cma.write_text(
+        text.replace("\nname: Certified Medical Assistant\n", "\nname: Certified (edited)\n"), encoding="utf-8"
+    )
     edited = rulecache.cached_rules([folder], cache, load)
     assert load.count == 2
     assert "(edited)" in edited.rules["CMA"].name

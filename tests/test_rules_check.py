@@ -36,46 +36,83 @@ def broken(old: str, new: str) -> str:
 # name -> (broken text, the text on the offending line, words the message must contain)
 CASES = {
     "syntax error": (broken("  unit: points\n", "  unit: points: [\n"), "unit: points: [", "YAML syntax error"),
-    "unknown key": (broken("  ce:\n    label: Renewal by CE\n    fee:\n",
-                           "  ce:\n    label: Renewal by CE\n    fees:\n"), "    fees:", "did you mean `fee`?"),
+    "unknown key": (
+        broken("  ce:\n    label: Renewal by CE\n    fee:\n", "  ce:\n    label: Renewal by CE\n    fees:\n"),
+        "    fees:",
+        "did you mean `fee`?",
+    ),
     "unknown nested figure key": (
-        broken("total: {value: 20, source: S1,", "total: {value: 20, sourse: S1,"), "sourse: S1",
-        "did you mean `source`?"),
+        broken("total: {value: 20, source: S1,", "total: {value: 20, sourse: S1,"),
+        "sourse: S1",
+        "did you mean `source`?",
+    ),
     "unknown key inside a dated value": (
-        broken("2025-01-01: {value: 60, source: S1,", "2025-01-01: {value: 60, sorce: S1,"), "sorce: S1",
-        "`sorce`: unknown key; did you mean `source`?"),
-    "wrong type": (broken("total: {value: 20,", "total: {value: twenty,"), "value: twenty",
-                   "expected a number, but got the text `twenty`"),
-    "duplicate key": (broken("last_verified: 2026-11-01\n", "last_verified: 2026-11-01\nname: Again\n"),
-                      "name: Again", "duplicate key `name` (first at line 3)"),
+        broken("2025-01-01: {value: 60, source: S1,", "2025-01-01: {value: 60, sorce: S1,"),
+        "sorce: S1",
+        "`sorce`: unknown key; did you mean `source`?",
+    ),
+    "wrong type": (
+        broken("total: {value: 20,", "total: {value: twenty,"),
+        "value: twenty",
+        "expected a number, but got the text `twenty`",
+    ),
+    "duplicate key": (
+        broken("last_verified: 2026-11-01\n", "last_verified: 2026-11-01\nname: Again\n"),
+        "name: Again",
+        "duplicate key `name` (first at line 3)",
+    ),
     "category minimum above the total": (
-        broken("minimum: {value: 5,", "minimum: {value: 25,"), "minimum: {value: 25,",
-        "the `clinical` minimum 25 is more than the total 20"),
+        broken("minimum: {value: 5,", "minimum: {value: 25,"),
+        "minimum: {value: 25,",
+        "the `clinical` minimum 25 is more than the total 20",
+    ),
     "approved minimum above the total": (
-        broken("approved_minimum: {value: 10,", "approved_minimum: {value: 21,"), "approved_minimum:",
-        "the approved minimum 21 is more than the total 20"),
+        broken("approved_minimum: {value: 10,", "approved_minimum: {value: 21,"),
+        "approved_minimum:",
+        "the approved minimum 21 is more than the total 20",
+    ),
     # total 20 - approved minimum 10 = 10 points may be unapproved; a cap of 5 demands 15 approved.
     "cap below total minus approved minimum": (
-        broken("unapproved_cap: {value: 10,", "unapproved_cap: {value: 5,"), "unapproved_cap:",
-        "would silently raise the approved minimum to 15"),
+        broken("unapproved_cap: {value: 10,", "unapproved_cap: {value: 5,"),
+        "unapproved_cap:",
+        "would silently raise the approved minimum to 15",
+    ),
     # with no approved minimum, a cap of 10 on a total of 20 silently demands 10 approved points
     "cap without an approved minimum": (
-        broken("  approved_minimum: {value: 10, source: S1, confidence: official}\n", ""), "unapproved_cap:",
-        "would silently raise the approved minimum to 10"),
-    "missing source": (broken("total: {value: 20, source: S1, confidence: official}",
-                              "total: {value: 20, confidence: official}"), "total: {value: 20, confidence",
-                       "a value needs a `source`"),
-    "source not in sources": (broken("total: {value: 20, source: S1,", "total: {value: 20, source: S9,"),
-                              "source: S9", "source `S9` is not a key of `sources`"),
-    "dated values out of order": (broken("2020-01-01: {value: 30,", "2026-01-01: {value: 30,"),
-                                  "2025-01-01: {value: 60", "effective date 2025-01-01 comes after 2026-01-01"),
-    "negative fee": (broken("member: {value: 50,", "member: {value: -50,"), "{value: -50",
-                     "a fee cannot be negative (read -50)"),
-    "zero interval": (broken("every_months: {value: 12,", "every_months: {value: 0,"), "every_months:",
-                      "an interval must be more than 0"),
+        broken("  approved_minimum: {value: 10, source: S1, confidence: official}\n", ""),
+        "unapproved_cap:",
+        "would silently raise the approved minimum to 10",
+    ),
+    "missing source": (
+        broken("total: {value: 20, source: S1, confidence: official}", "total: {value: 20, confidence: official}"),
+        "total: {value: 20, confidence",
+        "a value needs a `source`",
+    ),
+    "source not in sources": (
+        broken("total: {value: 20, source: S1,", "total: {value: 20, source: S9,"),
+        "source: S9",
+        "source `S9` is not a key of `sources`",
+    ),
+    "dated values out of order": (
+        broken("2020-01-01: {value: 30,", "2026-01-01: {value: 30,"),
+        "2025-01-01: {value: 60",
+        "effective date 2025-01-01 comes after 2026-01-01",
+    ),
+    "negative fee": (
+        broken("member: {value: 50,", "member: {value: -50,"),
+        "{value: -50",
+        "a fee cannot be negative (read -50)",
+    ),
+    "zero interval": (
+        broken("every_months: {value: 12,", "every_months: {value: 0,"),
+        "every_months:",
+        "an interval must be more than 0",
+    ),
     "unknown cycle length": (
         broken("months: {value: 24, source: S1, confidence: official}", "months: {value: null, confidence: unknown}"),
-        "months: {value: null", "the cycle length must be known"),
+        "months: {value: null",
+        "the cycle length must be known",
+    ),
 }
 
 
@@ -116,7 +153,8 @@ def test_text_line_has_column_key_and_message(runner, tmp_path):
     col = text.splitlines()[line - 1].index("-50") + 1  # the value's column, 1-based
     result = run(runner, str(path), "--as-of", AS_OF)
     assert result.stdout.splitlines()[0] == (
-        f"{path}:{line}:{col}: error: paths.ce.fee.member.value: a fee cannot be negative (read -50)")
+        f"{path}:{line}:{col}: error: paths.ce.fee.member.value: a fee cannot be negative (read -50)"
+    )
 
 
 def test_key_path_names_the_dated_value(runner, tmp_path):
@@ -130,8 +168,9 @@ def test_every_problem_in_every_file_in_one_run(runner, tmp_path):
     # An unknown key makes the whole rule invalid; the negative fee further down is still found.
     both = CASES["unknown key"][0].replace("all: {value: 200,", "all: {value: -1,")
     (tmp_path / "a.yaml").write_text(both, encoding="utf-8")
-    (tmp_path / "b.yaml").write_text(CASES["dated values out of order"][0].replace("id: DEMO", "id: DEMO2"),
-                                     encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(
+        CASES["dated values out of order"][0].replace("id: DEMO", "id: DEMO2"), encoding="utf-8"
+    )
     result = run(runner, str(tmp_path), "--as-of", AS_OF, "--format", "json")
     report = json.loads(result.stdout)
     assert result.exit_code == ExitCode.ATTENTION
@@ -175,15 +214,22 @@ def test_stale_last_verified_warns_and_strict_fails(runner, tmp_path):
         strict = run(runner, str(path), "--as-of", late, "--format", fmt, "--strict")
         assert strict.exit_code == ExitCode.ATTENTION
         if fmt == "text":
-            assert ok.stdout.startswith(f"{path}:{line}:16: warning: last_verified: last verified 2026-11-01, "
-                                        f"366 days before {late}")
+            assert ok.stdout.startswith(
+                f"{path}:{line}:16: warning: last_verified: last verified 2026-11-01, 366 days before {late}"
+            )
             assert ok.stdout.splitlines()[-1] == "0 errors, 1 warning in 1 file"
             assert strict.stdout.startswith(f"{path}:{line}:16: error: last_verified")
         elif fmt == "json":
             assert json.loads(ok.stdout)["problems"][0]["level"] == "warning"
             assert json.loads(ok.stdout)["ok"] is True
             assert json.loads(strict.stdout)["problems"][0] | {"message": ""} == {
-                "file": str(path), "line": line, "col": 16, "level": "error", "key": "last_verified", "message": ""}
+                "file": str(path),
+                "line": line,
+                "col": 16,
+                "level": "error",
+                "key": "last_verified",
+                "message": "",
+            }
         else:
             assert ok.stdout.startswith(f"::warning file={path},line={line},col=16::last_verified:")
             assert strict.stdout.startswith(f"::error file={path},line={line},col=16::last_verified:")
@@ -241,8 +287,9 @@ def test_summary_counts_errors_warnings_and_files(tmp_path):
     from marenew.load.rules import check_paths
 
     a, b, c = tmp_path / "a.yaml", tmp_path / "b.yaml", tmp_path / "c.yaml"
-    a.write_text(CASES["negative fee"][0].replace("non_member: {value: 100,", "non_member: {value: -100,"),
-                 encoding="utf-8")
+    a.write_text(
+        CASES["negative fee"][0].replace("non_member: {value: 100,", "non_member: {value: -100,"), encoding="utf-8"
+    )
     b.write_text(CASES["zero interval"][0].replace("id: DEMO", "id: OTHER"), encoding="utf-8")
     c.write_text(GOOD.replace("id: DEMO", "id: THIRD"), encoding="utf-8")
     result = check_paths([[a, b, c]], as_of=dt.date(2027, 12, 1))  # every file stale: 3 warnings
@@ -267,20 +314,24 @@ def ccma_folder(tmp_path: Path, old: str, new: str) -> Path:
 
 
 @pytest.mark.parametrize("command", [["status"], ["cost"], ["plan"]])
-@pytest.mark.parametrize("old, new, needle, words", [
-    # once a crash (exit 3, RuleGap)
-    (MONTHS, "  months: {value: null, confidence: unknown}\n", "months:", "the cycle length must be known"),
-    # once silently ready: a negative total is met by no credits at all
-    ("total: {value: 10,", "total: {value: -10,", "total:", "a total cannot be negative"),
-    # once accepted, with the expiry on the day of certification
-    ("months: {value: 24,", "months: {value: 0,", "months:", "a cycle length must be more than 0"),
-])
+@pytest.mark.parametrize(
+    "old, new, needle, words",
+    [
+        # once a crash (exit 3, RuleGap)
+        (MONTHS, "  months: {value: null, confidence: unknown}\n", "months:", "the cycle length must be known"),
+        # once silently ready: a negative total is met by no credits at all
+        ("total: {value: 10,", "total: {value: -10,", "total:", "a total cannot be negative"),
+        # once accepted, with the expiry on the day of certification
+        ("months: {value: 24,", "months: {value: 0,", "months:", "a cycle length must be more than 0"),
+    ],
+)
 def test_rules_that_fail_the_check_are_input_errors(runner, tmp_path, command, old, new, needle, words):
     folder = ccma_folder(tmp_path, old, new)
     holder = tmp_path / "me.yaml"
     holder.write_text(CCMA_HOLDER, encoding="utf-8")
-    result = runner.invoke(app, [*command, str(holder), "--rules", str(folder), "--as-of", AS_OF],
-                           env={"MARENEW_RULES": ""})
+    result = runner.invoke(
+        app, [*command, str(holder), "--rules", str(folder), "--as-of", AS_OF], env={"MARENEW_RULES": ""}
+    )
     assert result.exit_code == ExitCode.INPUT, result.output
     line = line_of(CCMA.replace(old, new), needle)
     assert f"{folder / 'ccma.yaml'}:{line}:" in result.stderr
@@ -290,12 +341,14 @@ def test_rules_that_fail_the_check_are_input_errors(runner, tmp_path, command, o
 
 def test_cycle_length_not_in_force_at_certification_names_the_rule_file(runner, tmp_path):
     # The cycle length takes effect in 2026, after this 2025 certification: no expiry can be worked out.
-    folder = ccma_folder(tmp_path, MONTHS, "  months:\n    values:\n"
-                                          "      2026-01-01: {value: 24, source: N2, confidence: secondary}\n")
+    folder = ccma_folder(
+        tmp_path, MONTHS, "  months:\n    values:\n      2026-01-01: {value: 24, source: N2, confidence: secondary}\n"
+    )
     holder = tmp_path / "me.yaml"
     holder.write_text(CCMA_HOLDER, encoding="utf-8")
-    result = runner.invoke(app, ["status", str(holder), "--rules", str(folder), "--as-of", AS_OF],
-                           env={"MARENEW_RULES": ""})
+    result = runner.invoke(
+        app, ["status", str(holder), "--rules", str(folder), "--as-of", AS_OF], env={"MARENEW_RULES": ""}
+    )
     assert result.exit_code == ExitCode.INPUT, result.output
     assert f"{holder}:4:" in result.stderr  # the certified_on line
     assert str(folder / "ccma.yaml") in result.stderr
@@ -315,8 +368,9 @@ def test_stale_rules_still_load(runner, tmp_path):
     folder = ccma_folder(tmp_path, "last_verified: 2026-11-29", "last_verified: 2001-01-01")
     holder = tmp_path / "me.yaml"
     holder.write_text(CCMA_HOLDER, encoding="utf-8")
-    result = runner.invoke(app, ["status", str(holder), "--rules", str(folder), "--as-of", AS_OF, "--json"],
-                           env={"MARENEW_RULES": ""})
+    result = runner.invoke(
+        app, ["status", str(holder), "--rules", str(folder), "--as-of", AS_OF, "--json"], env={"MARENEW_RULES": ""}
+    )
     assert result.exit_code in (ExitCode.OK, ExitCode.ATTENTION), result.output
     # 2025-03-01 + 24 months, anniversary
     assert json.loads(result.stdout)["credentials"][0]["expires_on"] == "2027-03-01"

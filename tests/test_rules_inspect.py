@@ -49,12 +49,15 @@ def test_list_json_gives_cycle_ce_fees_and_weakest_confidence(runner, rules):
     assert (cma["body"], cma["cycle_months"], cma["expiry"]) == ("AAMA", 60, "end_of_month")
     assert (cma["ce_required"], cma["ce_total"], cma["ce_unit"]) == (True, 60, "points")
     assert cma["regular_path"] == "ce" and cma["regular_fee"] == {
-        "member": path_fee("CMA", "ce", member=True), "non_member": path_fee("CMA", "ce")}
+        "member": path_fee("CMA", "ce", member=True),
+        "non_member": path_fee("CMA", "ce"),
+    }
     # the least sure figures of the CMA rule, counted
     confidences = in_force(rules["CMA"])
     assert cma["confidence"] == "unconfirmed"  # the CE fees come from an article only
-    assert cma["confidence_counts"] == {level: confidences.count(level)
-                                        for level in ("official", "secondary", "unconfirmed", "unknown")}
+    assert cma["confidence_counts"] == {
+        level: confidences.count(level) for level in ("official", "secondary", "unconfirmed", "unknown")
+    }
     assert cma["builtin"] is True
     rma = rows["RMA"]
     assert (rma["cycle_months"], rma["expiry"], rma["ce_total"]) == (36, "anniversary", 30)
@@ -67,13 +70,36 @@ def test_list_text_has_a_row_per_certification(runner, rules):
     assert result.exit_code == ExitCode.OK
     cma = next(line for line in result.stdout.splitlines() if line.split()[:1] == ["CMA"])
     counts = in_force(rules["CMA"])
-    assert cma.split() == ["CMA", "AAMA", "60", "mo", "60", "points", money(path_fee("CMA", "ce", member=True)), "/",
-                           money(path_fee("CMA", "ce")), "unconfirmed", f"{counts.count('unconfirmed')}/{len(counts)}"]
+    assert cma.split() == [
+        "CMA",
+        "AAMA",
+        "60",
+        "mo",
+        "60",
+        "points",
+        money(path_fee("CMA", "ce", member=True)),
+        "/",
+        money(path_fee("CMA", "ce")),
+        "unconfirmed",
+        f"{counts.count('unconfirmed')}/{len(counts)}",
+    ]
     rma = next(line for line in result.stdout.splitlines() if line.split()[:1] == ["RMA"])
     counts = in_force(rules["RMA"])
     ccp = money(path_fee("RMA", "ce"))
-    assert rma.split() == ["RMA", "AMT", "36", "mo", "30", "CCP", "points", ccp, "/", ccp, "unknown",
-                           f"{counts.count('unknown')}/{len(counts)}"]
+    assert rma.split() == [
+        "RMA",
+        "AMT",
+        "36",
+        "mo",
+        "30",
+        "CCP",
+        "points",
+        ccp,
+        "/",
+        ccp,
+        "unknown",
+        f"{counts.count('unknown')}/{len(counts)}",
+    ]
 
 
 def test_list_includes_rules_folders(runner):
@@ -139,7 +165,11 @@ def test_show_gives_the_value_in_force_on_the_date(runner):
     before = json.loads(invoke(runner, "rules", "show", "CMA", "--as-of", "2019-06-01", "--json").stdout)
     length = before["late_window"]["length"]
     assert (length["value"], length["since"], length["confidence"], length["source"]) == (
-        60, "2000-01-01", "secondary", "AAMA-OLDAPP")
+        60,
+        "2000-01-01",
+        "secondary",
+        "AAMA-OLDAPP",
+    )
 
 
 def test_show_text_reads_as_words_with_sources(runner, rules):
@@ -149,24 +179,29 @@ def test_show_text_reads_as_words_with_sources(runner, rules):
     assert lines[0] == "RMA: Registered Medical Assistant"
     assert "Values in force on 2026-11-29." in lines
     i = lines.index("  Length: 36 months")
-    assert lines[i + 1] == ("      official; AMT-SC: AMT: Stay Certified (CCP) "
-                            "<https://americanmedtech.org/Certification/Stay-Certified/tabs/3>")
+    assert lines[i + 1] == (
+        "      official; AMT-SC: AMT: Stay Certified (CCP) "
+        "<https://americanmedtech.org/Certification/Stay-Certified/tabs/3>"
+    )
     assert "  Expires: the same day, 36 months after certification (anniversary)" in lines
     assert "  None published: after the expiry date the credential has lapsed." in lines
     assert "  annual: AMT annual fee" in lines
     i = lines.index(f"    Amount (everyone): {money(recurring_fee('RMA'))}")
     # the other figure a source publishes, with the source by its title (an article has no address)
     (conflict,) = rules["RMA"].recurring_fees[0].amount.all.conflicts
-    assert lines[i + 2] == (f"        also published: {money(conflict.value)}, by article: Renew Your Medical "
-                            "Assistant Certification (article, no address)")
+    assert lines[i + 2] == (
+        f"        also published: {money(conflict.value)}, by article: Renew Your Medical "
+        "Assistant Certification (article, no address)"
+    )
     assert "    Fee (everyone): unknown" in lines  # the reinstatement fee is not published
     # reactivation closes ten years after expiry; the exam after that
     i = lines.index("    Open after expiry for: 120 months")
-    assert "        then: exam" in lines[i:i + 5]
+    assert "        then: exam" in lines[i : i + 5]
     # a note's sources, resolved: key, title, address
     i = lines.index("  - Employment points count only for work done through 2020-12-31.")
-    assert lines[i + 1] == ("      AMT-SC: AMT: Stay Certified (CCP) "
-                            "<https://americanmedtech.org/Certification/Stay-Certified/tabs/3>")
+    assert lines[i + 1] == (
+        "      AMT-SC: AMT: Stay Certified (CCP) <https://americanmedtech.org/Certification/Stay-Certified/tabs/3>"
+    )
 
 
 def test_show_rule_from_a_rules_folder_and_unknown_id(runner):
@@ -193,10 +228,13 @@ def as_editor_sees(value):
     return value
 
 
-@pytest.mark.parametrize("kind,model_path,title", [
-    ("credential", "marenew.core.credential:CredentialFile", "marenew credential file"),
-    ("rules", "marenew.core.rule:Rule", "marenew rule file"),
-])
+@pytest.mark.parametrize(
+    "kind,model_path,title",
+    [
+        ("credential", "marenew.core.credential:CredentialFile", "marenew credential file"),
+        ("rules", "marenew.core.rule:Rule", "marenew rule file"),
+    ],
+)
 def test_schema_is_json_schema_of_the_model(runner, kind, model_path, title):
     import importlib
 
@@ -212,10 +250,13 @@ def test_schema_is_json_schema_of_the_model(runner, kind, model_path, title):
     assert schema["additionalProperties"] is False  # an editor flags unknown keys too
 
 
-@pytest.mark.parametrize("kind,files", [
-    ("credential", sorted((REPO / "examples").glob("*.yaml"))),
-    ("rules", sorted((REPO / "rules").glob("*.yaml")) + [GOOD / "demo.yaml"]),
-])
+@pytest.mark.parametrize(
+    "kind,files",
+    [
+        ("credential", sorted((REPO / "examples").glob("*.yaml"))),
+        ("rules", sorted((REPO / "rules").glob("*.yaml")) + [GOOD / "demo.yaml"]),
+    ],
+)
 def test_shipped_files_satisfy_the_schema(runner, kind, files):
     validator = jsonschema.Draft202012Validator(json.loads(invoke(runner, "schema", kind).stdout))
     assert files

@@ -49,7 +49,8 @@ def fee_overlay(folder: Path, builtin, cert: str = "CMA", *, more: float = 10) -
     fee = rule.paths[path_id].fee
     side = "all" if fee.all is not None else "member"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{cert.lower()}.yaml").write_text(f"""\
+    (folder / f"{cert.lower()}.yaml").write_text(
+        f"""\
 # Our {cert}: the fee rises on {FROM}.
 extends: {cert}
 sources:
@@ -60,7 +61,9 @@ paths:
       {side}:
         values:
           {FROM}: {{value: {new:g}, source: MEMO, confidence: official}}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return old, new
 
 
@@ -107,7 +110,7 @@ FILLED = {  # (file, placeholder line start) -> value
     "renewal_page: FILL-IN": "renewal_page: https://example.org/renew",
     "S1: {title: FILL-IN, url: FILL-IN}": 'S1: {title: "Renewal page", url: "https://example.org/renew"}',
     "months: {value: FILL-IN, source: S1, confidence: official}\n  # end": "months: {value: 12, source: S1, "
-                                                                           "confidence: official}\n  # end",
+    "confidence: official}\n  # end",
     "expiry: {value: FILL-IN": "expiry: {value: anniversary",
     "unit: FILL-IN": "unit: hours",
     "total: {value: FILL-IN": "total: {value: 8",
@@ -142,11 +145,13 @@ def test_new_writes_a_skeleton_that_is_valid_once_filled(tmp_path):
     # the case, filled in by hand: 12 months on the same day; active four months before
     case = cases.read_text()
     assert run("test", folder).exit_code == 2  # FILL-IN in the case
-    case = (case.replace("name: FILL-IN what this case shows, in one line", "name: active four months before expiry")
-            .replace("as_of: FILL-IN", "as_of: 2026-02-01")
-            .replace("certified_on: FILL-IN", "certified_on: 2025-06-01")
-            .replace("status: FILL-IN", "status: active")
-            .replace("expires_on: FILL-IN", "expires_on: 2026-06-01"))
+    case = (
+        case.replace("name: FILL-IN what this case shows, in one line", "name: active four months before expiry")
+        .replace("as_of: FILL-IN", "as_of: 2026-02-01")
+        .replace("certified_on: FILL-IN", "certified_on: 2025-06-01")
+        .replace("status: FILL-IN", "status: active")
+        .replace("expires_on: FILL-IN", "expires_on: 2026-06-01")
+    )
     cases.write_text(case)
     tested = run("test", folder)
     assert tested.exit_code == 0, tested.output
@@ -206,8 +211,9 @@ def test_overlay_of_unknown_id_or_changing_nothing_is_a_check_error(tmp_path):
     (folder / "a.yaml").write_text("# a typo\nextends: CMX\nnotes: []\n")
     result = run("check", folder)
     assert result.exit_code == 1
-    assert f"{folder / 'a.yaml'}:2:10: error: extends: extends `CMX`, which no rule read before this file" \
-           in result.stdout
+    assert (
+        f"{folder / 'a.yaml'}:2:10: error: extends: extends `CMX`, which no rule read before this file" in result.stdout
+    )
     assert "did you mean `CMA`?" in result.stdout
     (folder / "a.yaml").write_text("extends: CMA\n")
     result = run("check", folder)
@@ -227,15 +233,22 @@ def test_problems_of_an_overlay_are_located_in_the_overlay(tmp_path, builtin):
     result = run("check", folder)
     assert result.exit_code == 1
     line = next(n for n, t in enumerate(text.splitlines(), 1) if "MEMOO" in t)
-    assert re.search(rf"^{re.escape(str(path))}:{line}:\d+: error: .*`oficial` is not one of", result.stdout, re.MULTILINE)
+    assert re.search(
+        rf"^{re.escape(str(path))}:{line}:\d+: error: .*`oficial` is not one of", result.stdout, re.MULTILINE
+    )
     assert all(p.startswith(str(path)) for p in result.stdout.splitlines()[:-1])
     # a total below the built-in's minimums: reported in the overlay, naming the built-in's figure
-    path.write_text("extends: CMA\nce:\n  total: {value: 1, source: MEMO, confidence: official}\n"
-                    "sources:\n  MEMO: {title: memo}\n")
+    path.write_text(
+        "extends: CMA\nce:\n  total: {value: 1, source: MEMO, confidence: official}\nsources:\n  MEMO: {title: memo}\n"
+    )
     result = run("check", folder)
     assert result.exit_code == 1
-    assert re.search(rf"^{re.escape(str(path))}:1:10: error: ce\..*minimum.*more than the total 1.*a figure of "
-                     r"`CMA` in .*, as this overlay leaves it\)", result.stdout, re.MULTILINE), result.stdout
+    assert re.search(
+        rf"^{re.escape(str(path))}:1:10: error: ce\..*minimum.*more than the total 1.*a figure of "
+        r"`CMA` in .*, as this overlay leaves it\)",
+        result.stdout,
+        re.MULTILINE,
+    ), result.stdout
 
 
 # --- rules diff -------------------------------------------------------------------------------
@@ -258,8 +271,10 @@ def test_diff_lists_what_a_folder_changes_stably_and_as_schemad_json(tmp_path, b
     assert first.stdout == run("diff", folder).stdout  # stable
     lines = first.stdout.splitlines()
     regular = builtin.get("CMA").renewal.regular
-    assert lines[:2] == [f"CMA ({folder / 'cma.yaml'}): overlay of the built-in CMA; 1 change",
-                         f"  paths.{regular}.fee.member from {FROM}: added {new:g} (official, MEMO)"]
+    assert lines[:2] == [
+        f"CMA ({folder / 'cma.yaml'}): overlay of the built-in CMA; 1 change",
+        f"  paths.{regular}.fee.member from {FROM}: added {new:g} (official, MEMO)",
+    ]
     assert any(line.startswith("DEMO (") and "no built-in rule has this id" in line for line in lines)
     rma_head = next(i for i, line in enumerate(lines) if line.startswith("RMA ("))
     assert lines[rma_head].endswith("replaces the built-in RMA whole; 1 change")
@@ -271,9 +286,13 @@ def test_diff_lists_what_a_folder_changes_stably_and_as_schemad_json(tmp_path, b
     jsonschema.validate(data, schema)
     assert [r["cert"] for r in data["rules"]] == ["CMA", "DEMO", "RMA"]
     (change,) = data["rules"][0]["changes"]
-    assert change == {"figure": f"paths.{regular}.fee.member", "since": FROM.isoformat(), "change": "added",
-                      "before": None, "after": {"value": new, "source": "MEMO",
-                                                "source_title": "Fee notice to members", "confidence": "official"}}
+    assert change == {
+        "figure": f"paths.{regular}.fee.member",
+        "since": FROM.isoformat(),
+        "change": "added",
+        "before": None,
+        "after": {"value": new, "source": "MEMO", "source_title": "Fee notice to members", "confidence": "official"},
+    }
     # the default folder: MARENEW_RULES
     env_run = run("diff", env={"MARENEW_RULES": str(folder)})
     assert env_run.stdout == first.stdout
@@ -314,7 +333,7 @@ def test_record_writes_what_the_engine_says_and_keeps_the_rest(tmp_path):
     assert "check every value" in result.stdout
     text = path.read_text()
     assert text.startswith("# our cases\ncases:\n  - name: member a month after expiry\n    # worked out by hand")
-    assert text.endswith(CASE[CASE.index("  - name: untouched"):])  # the other case as written
+    assert text.endswith(CASE[CASE.index("  - name: untouched") :])  # the other case as written
     assert re.search(r"\n        status: grace +# to work out\n", text)  # the comment stays with its key
     case = yaml.safe_load(text)["cases"][0]["expect"]["CMA"]
     assert case["expires_on"] == dt.date(2026, 3, 31) and case["cost"]["member"] is True
@@ -335,8 +354,7 @@ def test_coverage_and_require_cases(tmp_path):
     demo = (FIXTURES / "rules-good" / "demo.yaml").read_text()
     (folder / "demo.yaml").write_text(demo)
     (folder / "other.yaml").write_text(demo.replace("id: DEMO", "id: OTHER"))
-    (folder / "cases" / "demo.yaml").write_text((FIXTURES / "rules-good" / "cases" /
-                                                 "demo.yaml").read_text())
+    (folder / "cases" / "demo.yaml").write_text((FIXTURES / "rules-good" / "cases" / "demo.yaml").read_text())
     result = run("test", folder)
     assert result.exit_code == 0, result.output
     other_line = next(n for n, t in enumerate(demo.splitlines(), 1) if t.startswith("id:"))
@@ -401,3 +419,12 @@ def test_an_overlay_read_from_the_rule_cache_keeps_what_it_changed(tmp_path, bui
     assert len(reads) == 1  # the second came from the cache
     assert second.overlays["CMA"].paths == first.overlays["CMA"].paths
     assert second.folders == first.folders
+
+
+def test_the_rules_readme_works_when_copied_alone():
+    # `rules export` copies it into a folder of its own: every link must stay inside that folder
+    text = (RULES_DIR / "README.md").read_text(encoding="utf-8")
+    for target in re.findall(r"\]\(([^)#\s]+)", text):
+        assert re.match(r"https?://", target) or (
+            not target.startswith(("/", "..")) and (RULES_DIR / target).exists()
+        ), target

@@ -84,8 +84,10 @@ def test_a_folder_of_cases_and_a_rules_folder_with_cases(runner, tmp_path):
         result = invoke(runner, str(target))
         assert result.exit_code == 1, result.output
         assert result.stdout.strip().splitlines()[-1] == "1 passed, 1 failed"
-        assert f"{cases / 'b.yaml'}:11:17: error: case 'wrong on purpose': CMA.status expected grace, got lapsed" \
+        assert (
+            f"{cases / 'b.yaml'}:11:17: error: case 'wrong on purpose': CMA.status expected grace, got lapsed"
             in result.stdout
+        )
 
 
 def test_a_rules_folder_tests_its_own_rules(runner, tmp_path):
@@ -96,7 +98,8 @@ def test_a_rules_folder_tests_its_own_rules(runner, tmp_path):
     text = (RULES_DIR / "cma.yaml").read_text().replace("id: CMA", "id: XCMA", 1)
     (folder / "xcma.yaml").write_text(text)
     (folder / "cases" / "xcma.yaml").write_text(
-        "cases:\n" + RIGHT.replace("cert: CMA", "cert: XCMA").replace("      CMA:", "      XCMA:"))
+        "cases:\n" + RIGHT.replace("cert: CMA", "cert: XCMA").replace("      CMA:", "      XCMA:")
+    )
     result = invoke(runner, str(folder))
     assert result.exit_code == 0, result.output
     assert result.stdout.strip().splitlines()[-1] == "1 passed, 0 failed"
@@ -108,7 +111,9 @@ def test_a_rules_folder_tests_its_own_rules(runner, tmp_path):
 
 def test_unknown_is_not_zero(runner, write):
     # RMA reinstatement has a fee whose amount is not published: expecting 0 must fail
-    path = write("rma.yaml", """\
+    path = write(
+        "rma.yaml",
+        """\
 - name: lapsed RMA
   as_of: 2026-05-02
   input:
@@ -116,7 +121,8 @@ def test_unknown_is_not_zero(runner, write):
     credentials: [{cert: RMA, certified_on: 2023-05-01}]
   expect:
     RMA: {cost: {amount: 0}}
-""")
+""",
+    )
     result = invoke(runner, str(path))
     assert result.exit_code == 1
     assert f"{path}:7:26: error: case 'lapsed RMA': RMA.cost.amount expected 0, got null" in result.stdout
@@ -124,13 +130,16 @@ def test_unknown_is_not_zero(runner, write):
 
 def test_empty_caps_means_none(runner, write):
     # the CMA always has its non-AAMA cap: `caps: {}` (none) must fail, not check nothing
-    path = write("c.yaml", """\
+    path = write(
+        "c.yaml",
+        """\
 - name: caps
   as_of: 2026-01-01
   input: {holder: Case, credentials: [{cert: CMA, certified_on: 2021-03-15}]}
   expect:
     CMA: {caps: {}}
-""")
+""",
+    )
     result = invoke(runner, str(path))
     assert result.exit_code == 1
     assert "CMA.caps expected none, got unapproved" in result.stdout
@@ -145,7 +154,9 @@ def test_json_format(runner, write):
     wrong = data["cases"][1]
     assert wrong["name"] == "wrong on purpose" and wrong["passed"] is False
     assert wrong["failures"][0] == {
-        "field": "CMA.status", "expected": "grace", "got": "lapsed",
+        "field": "CMA.status",
+        "expected": "grace",
+        "got": "lapsed",
         "line": 23,  # `status: grace`: line 1 `cases:`, 2-13 RIGHT, then WRONG's 10th line
         "col": 17,
         "message": "CMA.status expected grace, got lapsed",
@@ -158,8 +169,10 @@ def test_github_format_points_at_the_expected_line(runner, write):
     result = invoke(runner, str(path), env={"GITHUB_ACTIONS": "true"})  # chosen by default on GitHub
     assert result.exit_code == 1
     errors = [line for line in result.stdout.splitlines() if line.startswith("::error")]
-    assert errors[0] == f"::error file={str(path).replace(':', '%3A')},line=23,col=17::case 'wrong on purpose': " \
-                        "CMA.status expected grace, got lapsed"
+    assert (
+        errors[0] == f"::error file={str(path).replace(':', '%3A')},line=23,col=17::case 'wrong on purpose': "
+        "CMA.status expected grace, got lapsed"
+    )
     assert re.match(r"::error file=.*,line=25,col=36::.*CMA.cost.amount expected 125, got 175", errors[1])
 
 
@@ -167,34 +180,70 @@ def test_github_format_points_at_the_expected_line(runner, write):
     ("text", "line", "message"),
     [
         # a misspelt key in a case: located, with the nearest valid name
-        ("- name: x\n  as_of: 2026-01-01\n  input: {holder: C, credentials: [{cert: CMA, certified_on: 2021-03-15}]}\n"
-         "  expcet: {CMA: {status: active}}\n", 4, "`expcet`: unknown key; did you mean `expect`?"),
+        (
+            "- name: x\n  as_of: 2026-01-01\n  input: {holder: C, credentials: [{cert: CMA, certified_on: 2021-03-15}]}\n"
+            "  expcet: {CMA: {status: active}}\n",
+            4,
+            "`expcet`: unknown key; did you mean `expect`?",
+        ),
         # a misspelt expected field
-        ("- name: x\n  as_of: 2026-01-01\n  input: {holder: C, credentials: [{cert: CMA, certified_on: 2021-03-15}]}\n"
-         "  expect:\n    CMA:\n      stauts: active\n", 6, "`stauts`: unknown key; did you mean `status`?"),
+        (
+            "- name: x\n  as_of: 2026-01-01\n  input: {holder: C, credentials: [{cert: CMA, certified_on: 2021-03-15}]}\n"
+            "  expect:\n    CMA:\n      stauts: active\n",
+            6,
+            "`stauts`: unknown key; did you mean `status`?",
+        ),
         # an impossible status
-        ("- name: x\n  as_of: 2026-01-01\n  input: {holder: C, credentials: [{cert: CMA, certified_on: 2021-03-15}]}\n"
-         "  expect:\n    CMA:\n      status: expired\n", 6, "`expired` is not one of"),
+        (
+            "- name: x\n  as_of: 2026-01-01\n  input: {holder: C, credentials: [{cert: CMA, certified_on: 2021-03-15}]}\n"
+            "  expect:\n    CMA:\n      status: expired\n",
+            6,
+            "`expired` is not one of",
+        ),
         # the inline credential file is checked like any credential file, at its line in the case file
-        ("- name: x\n  as_of: 2026-01-01\n  input:\n    holder: C\n    credentials: [{cert: CMA, certified_on: 2021-03-15}]\n"
-         "    credits:\n      - {title: T, date: 2022-01-01, points: -3}\n  expect: {CMA: {status: active}}\n",
-         7, "points must be more than 0"),
-        ("- name: x\n  as_of: 2026-01-01\n  input: {holder: C, credentials: [{cert: CMX, certified_on: 2021-03-15}]}\n"
-         "  expect: {CMX: {status: active}}\n", 3, "unknown certification `CMX`"),
+        (
+            "- name: x\n  as_of: 2026-01-01\n  input:\n    holder: C\n    credentials: [{cert: CMA, certified_on: 2021-03-15}]\n"
+            "    credits:\n      - {title: T, date: 2022-01-01, points: -3}\n  expect: {CMA: {status: active}}\n",
+            7,
+            "points must be more than 0",
+        ),
+        (
+            "- name: x\n  as_of: 2026-01-01\n  input: {holder: C, credentials: [{cert: CMX, certified_on: 2021-03-15}]}\n"
+            "  expect: {CMX: {status: active}}\n",
+            3,
+            "unknown certification `CMX`",
+        ),
         # expecting a certification the input does not hold
-        ("- name: x\n  as_of: 2026-01-01\n  input: {holder: C, credentials: [{cert: CMA, certified_on: 2021-03-15}]}\n"
-         "  expect:\n    RMA: {status: active}\n", 5, "expects `RMA`, which the case's input does not hold"),
+        (
+            "- name: x\n  as_of: 2026-01-01\n  input: {holder: C, credentials: [{cert: CMA, certified_on: 2021-03-15}]}\n"
+            "  expect:\n    RMA: {status: active}\n",
+            5,
+            "expects `RMA`, which the case's input does not hold",
+        ),
         # two cases with the same name could not be told apart in a failure
-        ("- name: x\n  as_of: 2026-01-01\n  input: {holder: C, credentials: [{cert: CMA, certified_on: 2021-03-15}]}\n"
-         "  expect: {CMA: {status: active}}\n"
-         "- name: x\n  as_of: 2026-01-01\n  input: {holder: C, credentials: [{cert: CMA, certified_on: 2021-03-15}]}\n"
-         "  expect: {CMA: {status: active}}\n", 5, "two cases named `x` (first at line 1)"),
+        (
+            "- name: x\n  as_of: 2026-01-01\n  input: {holder: C, credentials: [{cert: CMA, certified_on: 2021-03-15}]}\n"
+            "  expect: {CMA: {status: active}}\n"
+            "- name: x\n  as_of: 2026-01-01\n  input: {holder: C, credentials: [{cert: CMA, certified_on: 2021-03-15}]}\n"
+            "  expect: {CMA: {status: active}}\n",
+            5,
+            "two cases named `x` (first at line 1)",
+        ),
         # the strict reader: no aliases, no duplicate keys
         ("- name: x\n  as_of: &d 2026-01-01\n", 2, "anchors (&name) are not allowed"),
         ("- name: x\n  name: y\n", 2, "duplicate key `name`"),
     ],
-    ids=["unknown-key", "unknown-field", "bad-status", "bad-credit", "unknown-cert", "not-held", "same-name",
-         "alias", "duplicate"],
+    ids=[
+        "unknown-key",
+        "unknown-field",
+        "bad-status",
+        "bad-credit",
+        "unknown-cert",
+        "not-held",
+        "same-name",
+        "alias",
+        "duplicate",
+    ],
 )
 def test_broken_case_file_is_a_located_error_exit_2(runner, write, text, line, message):
     path = write("broken.yaml", text)
@@ -258,6 +307,12 @@ def test_copy_of_builtin_cases_with_one_value_changed(runner, tmp_path):
     rule.write_text(text.replace("all: {value: 50, source: AAMA-EXPIRED", "all: {value: 60, source: AAMA-EXPIRED"))
     result = invoke(runner, str(folder / "cases" / "cma.yaml"))
     assert result.exit_code == 1
-    assert re.search(re.escape(str(folder / "cases" / "cma.yaml")) + r":\d+:\d+: error: "
-                     + re.escape("case 'lapsed member pays the exam plus reactivation, 125 + 50 = 175': "
-                                 "CMA.cost.amount expected 175, got 185"), result.stdout)
+    assert re.search(
+        re.escape(str(folder / "cases" / "cma.yaml"))
+        + r":\d+:\d+: error: "
+        + re.escape(
+            "case 'lapsed member pays the exam plus reactivation, 125 + 50 = 175': "
+            "CMA.cost.amount expected 175, got 185"
+        ),
+        result.stdout,
+    )

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from helpers import AS_OF, EXAMPLES, cli
-from marenew.report.words import money
+from marenew.core.words import money
 
 NARROW = {"COLUMNS": "80"}
 CREDENTIAL_FILES = sorted(EXAMPLES.glob("*.yaml"))
@@ -108,8 +108,9 @@ def test_plan(path: Path, day: str):
 def test_cost_of_a_file(path: Path):
     data = json.loads(run("cost", path, "--as-of", AS_OF, "--json"))
     # the items column may still shorten a long label; figures stay whole
-    assert_whole(run("cost", path, "--as-of", AS_OF), json_figures(data, set(), {"amount", "total_known"}),
-                 words_whole=False)
+    assert_whole(
+        run("cost", path, "--as-of", AS_OF), json_figures(data, set(), {"amount", "total_known"}), words_whole=False
+    )
 
 
 @pytest.mark.parametrize("member", ["--member", "--non-member"])

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Alert when a certification in a credential file needs attention within N days.
+# Alert when a certification in a credential file needs attention within N days, or when its CE
+# is behind the pace it needs (long before the deadline: the time to start is now).
 #
 #   remind.sh FILE [DAYS] [extra marenew status options...]
 #
-# Runs `marenew status FILE --warn-days DAYS` (default DAYS: 60, or $REMIND_DAYS) and:
-#   exit 0  every credential active: prints nothing (cron sends no mail), exits 0;
-#   exit 1  something expires within DAYS, is in its late window or has lapsed: prints an alert
-#           with the status report, mails it when $REMIND_MAIL_TO is set and `mail` exists,
-#           and exits 1 (so a CI schedule marks the run failed and notifies);
+# Runs `marenew status FILE --warn-days DAYS --fail-behind` (default DAYS: 60, or $REMIND_DAYS):
+#   exit 0  every credential active and on pace: prints nothing (cron sends no mail), exits 0;
+#   exit 1  something expires within DAYS, is in its late window or has lapsed, or its CE is
+#           behind pace: prints an alert with the status report (its first line per credential
+#           is the next step), mails it when $REMIND_MAIL_TO is set and `mail` exists, and exits 1
+#           (so a CI schedule marks the run failed and notifies);
 #   exit 2+ bad input or another error: says so on stderr and exits with marenew's code.
 #
 # Environment: MARENEW (the marenew command, default `marenew`); MARENEW_AS_OF (judge as on this
@@ -26,7 +28,7 @@ if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then
   shift
 fi
 marenew=${MARENEW:-marenew}
-args=(status "$file" --warn-days "$days")
+args=(status "$file" --warn-days "$days" --fail-behind)
 if [ -n "${MARENEW_AS_OF:-}" ]; then
   args+=(--as-of "$MARENEW_AS_OF")
 fi
@@ -39,7 +41,11 @@ case $code in
     exit 0
     ;;
   1)
-    subject="marenew: a certification in $file needs attention within $days days"
+    if printf '%s\n' "$report" | grep -Eq '(EXPIRING|GRACE \(late window\)|LAPSED) +([0-9]+ days? left|expire)'; then
+      subject="marenew: a certification in $file needs attention within $days days"
+    else
+      subject="marenew: CE for a certification in $file is behind pace"
+    fi
     if [ -n "${REMIND_MAIL_TO:-}" ] && command -v mail >/dev/null 2>&1; then
       printf '%s\n' "$report" | mail -s "$subject" "$REMIND_MAIL_TO"
     fi

@@ -84,8 +84,9 @@ class Judgement:
     warnings: list[Problem]
 
 
-def judge(file: Path, ruleset: RuleSet, as_of: dt.date, *, member: bool | None = None,
-          warn_days: int = WARN_DAYS) -> Judgement:
+def judge(
+    file: Path, ruleset: RuleSet, as_of: dt.date, *, member: bool | None = None, warn_days: int = WARN_DAYS
+) -> Judgement:
     """Read and check one credential file, then judge every credential in it on ``as_of``."""
     from marenew.core.engine import evaluate
     from marenew.load.credentials import load_credentials

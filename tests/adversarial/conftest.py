@@ -25,13 +25,20 @@ def command(*args: object) -> list[str]:
     return [sys.executable, "-m", "marenew", *(str(a) for a in args)]
 
 
-def marenew(*args: object, env: dict[str, str] | None = None, input: bytes | str | None = None,
-            cwd: Path | None = None, timeout: float = 120, **popen: object) -> subprocess.CompletedProcess:
+def marenew(
+    *args: object,
+    env: dict[str, str] | None = None,
+    input: bytes | str | None = None,
+    cwd: Path | None = None,
+    timeout: float = 120,
+    **popen: object,
+) -> subprocess.CompletedProcess:
     """Run marenew in a child process; stdout and stderr as text (bytes kept in ``.raw_stdout``)."""
     full_env = {**os.environ, **(env or {})}
     data = input.encode("utf-8") if isinstance(input, str) else input
-    done = subprocess.run(command(*args), input=data, capture_output=True, env=full_env, cwd=cwd,
-                          timeout=timeout, **popen)  # type: ignore[call-overload]
+    done = subprocess.run(
+        command(*args), input=data, capture_output=True, env=full_env, cwd=cwd, timeout=timeout, **popen
+    )  # type: ignore[call-overload]
     done.raw_stdout = done.stdout  # type: ignore[attr-defined]
     done.stdout = done.stdout.decode("utf-8", "replace")
     done.stderr = done.stderr.decode("utf-8", "replace")

@@ -11,14 +11,18 @@ from conftest import AS_OF, CREDITS, PEOPLE, marenew, one_plain_line
 from marenew.cli.exitcodes import ExitCode
 
 RULE_VALUES = [
-    ("months: {value: 60, source: AAMA-POL", "months: {value: .nan, source: AAMA-POL",
-     "cycle.months.value: expected a whole number, but `.nan` was read as not-a-number"),
-    ("months: {value: 60, source: AAMA-POL", "months: {value: .inf, source: AAMA-POL",
-     "`.inf` was read as infinity"),
-    ("months: {value: 60, source: AAMA-POL", "months: {value: 99999, source: AAMA-POL",
-     "99999 is more than 120 months, the most marenew accepts here"),
-    ("value: 3, source: AAMA-FAQ", "value: 100000, source: AAMA-FAQ",
-     "100000 is more than 120 months"),
+    (
+        "months: {value: 60, source: AAMA-POL",
+        "months: {value: .nan, source: AAMA-POL",
+        "cycle.months.value: expected a whole number, but `.nan` was read as not-a-number",
+    ),
+    ("months: {value: 60, source: AAMA-POL", "months: {value: .inf, source: AAMA-POL", "`.inf` was read as infinity"),
+    (
+        "months: {value: 60, source: AAMA-POL",
+        "months: {value: 99999, source: AAMA-POL",
+        "99999 is more than 120 months, the most marenew accepts here",
+    ),
+    ("value: 3, source: AAMA-FAQ", "value: 100000, source: AAMA-FAQ", "100000 is more than 120 months"),
     ("total: {value: 60,", "total: {value: .inf,", "`inf` is not a usable number"),
     ("member: {value: 65,", "member: {value: .nan,", "`nan` is not a usable number"),
     ("member: {value: 65,", "member: {value: 1e12,", "read differently by YAML readers"),
@@ -26,10 +30,14 @@ RULE_VALUES = [
 ]
 
 
-@pytest.mark.parametrize(("old", "new", "message"), RULE_VALUES, ids=[n.split("value: ")[1].split(",")[0] + "-" + str(i)
-                                                                     for i, (_, n, _) in enumerate(RULE_VALUES)])
-def test_a_rule_value_out_of_bounds_is_caught_by_rules_check_and_never_crashes(rule_folder, credential, old, new,
-                                                                             message):
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    RULE_VALUES,
+    ids=[n.split("value: ")[1].split(",")[0] + "-" + str(i) for i, (_, n, _) in enumerate(RULE_VALUES)],
+)
+def test_a_rule_value_out_of_bounds_is_caught_by_rules_check_and_never_crashes(
+    rule_folder, credential, old, new, message
+):
     folder = rule_folder(old, new)
     done = marenew("rules", "check", folder)
     assert done.returncode == ExitCode.ATTENTION
@@ -56,8 +64,10 @@ def test_a_recurring_fee_every_zero_or_ten_thousand_months_is_refused(tmp_path):
 
 def test_the_largest_values_accepted_still_work_at_the_end_of_the_calendar(rule_folder, credential):
     folder = rule_folder("months: {value: 60, source: AAMA-POL", "months: {value: 120, source: AAMA-POL")
-    (folder / "cma.yaml").write_text((folder / "cma.yaml").read_text().replace(
-        "value: 3, source: AAMA-FAQ", "value: 120, source: AAMA-FAQ"), encoding="utf-8")
+    (folder / "cma.yaml").write_text(
+        (folder / "cma.yaml").read_text().replace("value: 3, source: AAMA-FAQ", "value: 120, source: AAMA-FAQ"),
+        encoding="utf-8",
+    )
     assert marenew("rules", "check", folder).returncode == ExitCode.OK
     path = credential("certified_on: 2025-06-10", "certified_on: 2199-12-31")
     for cmd in ("status", "plan", "calendar"):
@@ -106,9 +116,10 @@ def test_an_alarm_out_of_range_is_a_usage_error(credential, alarm):
 
 def test_a_csv_field_over_the_limit_is_an_error_row_not_a_crash(tmp_path):
     people = tmp_path / "people.csv"
-    people.write_text("person_id,holder,cert,certified_on\n"
-                      f'P1,"{"x" * (2 * 1024 * 1024)}",CMA,2025-01-01\n'
-                      "P2,Sam,CMA,2025-01-01\n", encoding="utf-8")
+    people.write_text(
+        f'person_id,holder,cert,certified_on\nP1,"{"x" * (2 * 1024 * 1024)}",CMA,2025-01-01\nP2,Sam,CMA,2025-01-01\n',
+        encoding="utf-8",
+    )
     done = marenew("roster", "--people", people, "--as-of", AS_OF, "--format", "csv")
     assert done.returncode == ExitCode.INPUT and one_plain_line(done.stderr)
     assert "\nSam,P2,CMA,active" in done.stdout  # the next person is still judged
@@ -134,17 +145,20 @@ def test_a_line_of_many_megabytes_is_an_error_row_and_memory_stays_bounded(tmp_p
     huge = "x" * (12 * 1024 * 1024)
     people, credits = tmp_path / "people.csv", tmp_path / "credits.csv"
     if which == "people":
-        people.write_text(f"person_id,holder,cert,certified_on\nP1,{huge},CMA,2025-01-01\nP2,Sam,CMA,2025-01-01\n",
-                          encoding="utf-8")
+        people.write_text(
+            f"person_id,holder,cert,certified_on\nP1,{huge},CMA,2025-01-01\nP2,Sam,CMA,2025-01-01\n", encoding="utf-8"
+        )
         args = ["--people", people]
     else:
         people.write_text("person_id,holder,cert,certified_on\nP1,Sam,CMA,2025-01-01\n", encoding="utf-8")
-        credits.write_text(f"person_id,title,date,points\nP1,{huge},2025-01-01,1\nP1,ok,2025-01-01,1\n",
-                           encoding="utf-8")
+        credits.write_text(
+            f"person_id,title,date,points\nP1,{huge},2025-01-01,1\nP1,ok,2025-01-01,1\n", encoding="utf-8"
+        )
         args = ["--people", people, "--credits", credits]
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    done = subprocess.run(command("roster", *args, "--as-of", AS_OF, "--format", "csv", "--jobs", "1"),
-                          capture_output=True, timeout=120)
+    done = subprocess.run(
+        command("roster", *args, "--as-of", AS_OF, "--format", "csv", "--jobs", "1"), capture_output=True, timeout=120
+    )
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     assert done.returncode == ExitCode.INPUT, done.stderr
     out = done.stdout.decode()

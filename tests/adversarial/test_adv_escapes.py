@@ -58,9 +58,10 @@ def test_an_error_message_quoting_a_value_is_escaped(credential):
 def test_csv_cells_in_the_roster_table_are_escaped(tmp_path):
     people = tmp_path / "people.csv"
     quoted = HOSTILE.replace('"', '""')
-    people.write_text("person_id,holder,cert,certified_on\n"
-                      f'P1,"{quoted}",CMA,2025-01-01\n'
-                      "P2\x1b[8m,Sam,CMA,2025-01-01\n", encoding="utf-8")
+    people.write_text(
+        f'person_id,holder,cert,certified_on\nP1,"{quoted}",CMA,2025-01-01\nP2\x1b[8m,Sam,CMA,2025-01-01\n',
+        encoding="utf-8",
+    )
     done = marenew("roster", "--people", people, "--as-of", AS_OF, "--format", "table")
     assert_clean(done.stdout)
     assert_clean(done.stderr)
@@ -89,8 +90,10 @@ def test_a_calendar_carries_no_control_character(rule_folder, credential):
 
 
 def test_a_renewal_page_with_a_line_break_is_refused_before_it_reaches_a_calendar(rule_folder, credential):
-    folder = rule_folder("renewal_page: https://www.aama-ntl.org/cma-aama-exam/recertification-policies",
-                         'renewal_page: "https://x.example/\\r\\nATTACH:http://evil.example/"')
+    folder = rule_folder(
+        "renewal_page: https://www.aama-ntl.org/cma-aama-exam/recertification-policies",
+        'renewal_page: "https://x.example/\\r\\nATTACH:http://evil.example/"',
+    )
     done = marenew("rules", "check", folder)
     assert done.returncode == ExitCode.ATTENTION
     assert "renewal_page: the renewal page must be one address" in done.stdout
@@ -100,8 +103,10 @@ def test_a_renewal_page_with_a_line_break_is_refused_before_it_reaches_a_calenda
 
 
 def test_a_renewal_page_that_is_not_a_web_address_is_refused(rule_folder):
-    folder = rule_folder("renewal_page: https://www.aama-ntl.org/cma-aama-exam/recertification-policies",
-                         "renewal_page: javascript:alert(1)")
+    folder = rule_folder(
+        "renewal_page: https://www.aama-ntl.org/cma-aama-exam/recertification-policies",
+        "renewal_page: javascript:alert(1)",
+    )
     done = marenew("rules", "check", folder)
     assert "must be an http:// or https:// address" in done.stdout
 
@@ -109,8 +114,9 @@ def test_a_renewal_page_that_is_not_a_web_address_is_refused(rule_folder):
 @pytest.mark.parametrize("fmt", ["json", "jsonl"])
 def test_roster_json_keeps_cells_exactly_with_controls_escaped(tmp_path, fmt):
     people = tmp_path / "people.csv"
-    people.write_text("person_id,holder,cert,certified_on\nP1,Pat\u009b31m\u202eX\x7f,CMA,2025-01-01\n",
-                      encoding="utf-8")
+    people.write_text(
+        "person_id,holder,cert,certified_on\nP1,Pat\u009b31m\u202eX\x7f,CMA,2025-01-01\n", encoding="utf-8"
+    )
     done = marenew("roster", "--people", people, "--as-of", AS_OF, "--format", fmt)
     assert_clean(done.stdout) and "\x7f" not in done.stdout
     data = json.loads(done.stdout) if fmt == "json" else [json.loads(line) for line in done.stdout.splitlines()]

@@ -118,8 +118,14 @@ def test_an_interrupted_write_leaves_neither_a_partial_file_nor_a_temporary_one(
 
 
 def test_writing_into_a_device_is_allowed(tmp_path):
-    done = marenew("calendar", Path(__file__).parent.parent.parent / "examples" / "cma-on-track.yaml",
-                   "--as-of", AS_OF, "-o", os.devnull)
+    done = marenew(
+        "calendar",
+        Path(__file__).parent.parent.parent / "examples" / "cma-on-track.yaml",
+        "--as-of",
+        AS_OF,
+        "-o",
+        os.devnull,
+    )
     assert done.returncode == ExitCode.OK, done.stderr
     assert one_plain_line(done.stderr)
 

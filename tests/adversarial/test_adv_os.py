@@ -21,19 +21,33 @@ needs_dev_full = pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /
 
 
 @needs_dev_full
-@pytest.mark.parametrize("args", [("status", "{file}", "--as-of", AS_OF), ("plan", "{file}", "--as-of", AS_OF),
-                                  ("calendar", "{file}", "--as-of", AS_OF), ROSTER,
-                                  ("status", "{file}", "--as-of", AS_OF, "--json"), ("rules", "show", "CMA")],
-                         ids=["status", "plan", "calendar", "roster", "json", "rules-show"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("status", "{file}", "--as-of", AS_OF),
+        ("plan", "{file}", "--as-of", AS_OF),
+        ("calendar", "{file}", "--as-of", AS_OF),
+        ROSTER,
+        ("status", "{file}", "--as-of", AS_OF, "--json"),
+        ("rules", "show", "CMA"),
+    ],
+    ids=["status", "plan", "calendar", "roster", "json", "rules-show"],
+)
 def test_a_full_device_behind_stdout_is_one_line_and_exit_2(credential, args):
     path = credential()
     with open("/dev/full", "wb") as full:
-        done = subprocess.run(command(*(str(a).replace("{file}", str(path)) for a in args)), stdout=full,
-                              stderr=subprocess.PIPE, timeout=120)
+        done = subprocess.run(
+            command(*(str(a).replace("{file}", str(path)) for a in args)),
+            stdout=full,
+            stderr=subprocess.PIPE,
+            timeout=120,
+        )
     stderr = done.stderr.decode()
     assert done.returncode == ExitCode.INPUT, stderr
-    assert stderr.splitlines()[-1] == "marenew: cannot write the output: no space left on the device" or \
-        "no space left on the device" in stderr
+    assert (
+        stderr.splitlines()[-1] == "marenew: cannot write the output: no space left on the device"
+        or "no space left on the device" in stderr
+    )
     assert one_plain_line(stderr)
 
 
@@ -107,8 +121,7 @@ def test_an_output_folder_the_user_may_not_enter_is_exit_2(tmp_path):
 def test_a_reader_that_leaves_early_keeps_the_exit_code():
     # `marenew roster | head -1`: the rows need attention, so the exit code stays 1
     reader = subprocess.Popen(["head", "-c", "1"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
-    done = subprocess.run(command(*ROSTER, "--format", "csv"), stdout=reader.stdin, stderr=subprocess.PIPE,
-                          timeout=120)
+    done = subprocess.run(command(*ROSTER, "--format", "csv"), stdout=reader.stdin, stderr=subprocess.PIPE, timeout=120)
     reader.stdin.close()
     reader.wait()
     assert done.returncode == ExitCode.ATTENTION
@@ -119,8 +132,7 @@ def test_a_reader_closed_before_the_output_keeps_the_exit_code(tmp_path):
     read, write = os.pipe()
     os.close(read)  # every write is EPIPE
     try:
-        done = subprocess.run(command(*ROSTER, "--format", "jsonl"), stdout=write, stderr=subprocess.PIPE,
-                              timeout=120)
+        done = subprocess.run(command(*ROSTER, "--format", "jsonl"), stdout=write, stderr=subprocess.PIPE, timeout=120)
     finally:
         os.close(write)
     assert done.returncode == ExitCode.ATTENTION
@@ -130,14 +142,23 @@ def test_a_reader_closed_before_the_output_keeps_the_exit_code(tmp_path):
 def test_a_closed_stderr_keeps_the_bad_input_exit_code(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("holder: [unclosed\n", encoding="utf-8")
-    done = subprocess.run(command("status", bad, "--as-of", AS_OF), stdout=subprocess.PIPE,
-                          stderr=subprocess.DEVNULL, preexec_fn=lambda: os.close(2), timeout=60)
+    done = subprocess.run(
+        command("status", bad, "--as-of", AS_OF),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=lambda: os.close(2),
+        timeout=60,
+    )
     assert done.returncode == ExitCode.INPUT
 
 
 def test_a_closed_stdout_does_not_crash(credential):
-    done = subprocess.run(command("status", credential(), "--as-of", AS_OF), stderr=subprocess.PIPE,
-                          preexec_fn=lambda: os.close(1), timeout=60)
+    done = subprocess.run(
+        command("status", credential(), "--as-of", AS_OF),
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: os.close(1),
+        timeout=60,
+    )
     assert done.returncode == ExitCode.OK and one_plain_line(done.stderr.decode())
 
 
@@ -154,16 +175,19 @@ def test_people_through_process_substitution_and_a_pipe(tmp_path):
     read, write = os.pipe()
     os.write(write, PEOPLE.read_bytes())
     os.close(write)
-    done = subprocess.run(command("roster", "--people", f"/dev/fd/{read}", "--as-of", AS_OF, "--format", "csv"),
-                          capture_output=True, pass_fds=(read,), timeout=120)
+    done = subprocess.run(
+        command("roster", "--people", f"/dev/fd/{read}", "--as-of", AS_OF, "--format", "csv"),
+        capture_output=True,
+        pass_fds=(read,),
+        timeout=120,
+    )
     os.close(read)
     assert done.returncode == ExitCode.ATTENTION, done.stderr.decode()
     assert done.stdout.decode().count("\n") == 1 + 9
 
 
 def test_people_on_stdin():
-    done = marenew("roster", "--people", "/dev/stdin", "--as-of", AS_OF, "--format", "csv",
-                   input=PEOPLE.read_bytes())
+    done = marenew("roster", "--people", "/dev/stdin", "--as-of", AS_OF, "--format", "csv", input=PEOPLE.read_bytes())
     assert done.returncode == ExitCode.ATTENTION, done.stderr
     assert done.stdout.count("\n") == 1 + 9
 
@@ -179,6 +203,10 @@ def test_a_missing_input_is_one_line(tmp_path):
 
 
 def test_python_runs_with_stdin_closed(credential):
-    done = subprocess.run([sys.executable, "-m", "marenew", "status", str(credential()), "--as-of", AS_OF],
-                          stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "marenew", "status", str(credential()), "--as-of", AS_OF],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=60,
+    )
     assert done.returncode == ExitCode.OK

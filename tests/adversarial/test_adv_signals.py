@@ -27,8 +27,9 @@ REPO = Path(__file__).resolve().parents[2]
 def big_roster(tmp_path_factory):
     """A roster large enough to take a few seconds (the bench generator's own data)."""
     folder = tmp_path_factory.mktemp("big")
-    subprocess.run([sys.executable, str(REPO / "bench" / "roster_gen.py"), "6000", str(folder)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, str(REPO / "bench" / "roster_gen.py"), "6000", str(folder)], check=True, capture_output=True
+    )
     return folder
 
 
@@ -50,10 +51,25 @@ def _run_and_signal(big_roster: Path, tmp_path: Path, sig: int, *, group: bool) 
     spill.mkdir()
     out = tmp_path / "out" / "rows.csv"
     out.parent.mkdir()
-    proc = subprocess.Popen(command("roster", "--people", big_roster / "people.csv", "--credits",
-                                    big_roster / "credits.csv", "--as-of", AS_OF, "-o", out, "--jobs", "2"),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                            env={**os.environ, "TMPDIR": str(spill)})
+    proc = subprocess.Popen(
+        command(
+            "roster",
+            "--people",
+            big_roster / "people.csv",
+            "--credits",
+            big_roster / "credits.csv",
+            "--as-of",
+            AS_OF,
+            "-o",
+            out,
+            "--jobs",
+            "2",
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        env={**os.environ, "TMPDIR": str(spill)},
+    )
     # wait until the workers are at work (spill files exist), then signal
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not any(spill.rglob("*")) and proc.poll() is None:
@@ -66,7 +82,12 @@ def _run_and_signal(big_roster: Path, tmp_path: Path, sig: int, *, group: bool) 
         os.killpg(proc.pid, sig)
     else:
         proc.send_signal(sig)
-    _, stderr = proc.communicate(timeout=60)
+    try:
+        _, stderr = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # leave no hung roster behind for the next test
+        proc.communicate()
+        pytest.fail("the roster did not stop within 60 s of the signal")
     time.sleep(0.2)
     assert list(out.parent.iterdir()) == [], "an output or temporary file was left beside the output"
     assert list(spill.iterdir()) == [], "spill files were left in TMPDIR"
@@ -77,8 +98,9 @@ def test_sigterm_cleans_up_and_exits_143(big_roster, tmp_path):
     code, stderr, workers = _run_and_signal(big_roster, tmp_path, signal.SIGTERM, group=False)
     assert code == ExitCode.TERMINATED
     assert "Traceback" not in stderr
-    assert all(not Path(f"/proc/{w}").exists() or "Z" in Path(f"/proc/{w}/stat").read_text().split()[2]
-               for w in workers), "a worker outlived the run"
+    assert all(
+        not Path(f"/proc/{w}").exists() or "Z" in Path(f"/proc/{w}/stat").read_text().split()[2] for w in workers
+    ), "a worker outlived the run"
 
 
 def test_ctrl_c_to_the_process_group_exits_130_without_worker_tracebacks(big_roster, tmp_path):

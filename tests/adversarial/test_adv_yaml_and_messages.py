@@ -69,9 +69,16 @@ def test_a_day_that_does_not_exist_is_named_so():
     assert "`2026-02-29` is a day that does not exist (day is out of range for month)" in done.stderr
 
 
-@pytest.mark.parametrize(("encoding", "name"), [("utf-32", "UTF-32"), ("utf-32-le", "UTF-32"),
-                                                ("utf-32-be", "UTF-32"), ("utf-16", "UTF-16"),
-                                                ("utf-16-le", "UTF-16")])
+@pytest.mark.parametrize(
+    ("encoding", "name"),
+    [
+        ("utf-32", "UTF-32"),
+        ("utf-32-le", "UTF-32"),
+        ("utf-32-be", "UTF-32"),
+        ("utf-16", "UTF-16"),
+        ("utf-16-le", "UTF-16"),
+    ],
+)
 def test_a_file_in_another_unicode_encoding_is_named_right(tmp_path, encoding, name):
     from conftest import ON_TRACK
 

@@ -19,8 +19,10 @@ from marenew import __version__
 from marenew.cli.exitcodes import ExitCode
 
 HELP = "Where each of your medical-assistant certifications stands: expiry, CE still needed, and cost."
-EPILOG = ("Start with: marenew init, then marenew status marenew.yaml. Exit codes: 0 all active or clean; "
-          "1 needs attention; 2 usage error or bad input; 3 internal error (a bug: please report it); 130 Ctrl-C; 143 SIGTERM.")
+EPILOG = (
+    "Start with: marenew init, then marenew status marenew.yaml. Exit codes: 0 all active or clean; "
+    "1 needs attention; 2 usage error or bad input; 3 internal error (a bug: please report it); 130 Ctrl-C; 143 SIGTERM."
+)
 
 
 @dataclass(frozen=True)
@@ -30,11 +32,17 @@ class Command:
 
 
 COMMANDS = {
-    "status": Command("marenew.cli.status", "Status, expiry, CE still needed and cost of each certification in FILE."),
-    "cost": Command("marenew.cli.status", "Renewal fees: for every certification, or what the holder in FILE pays now."),
+    "status": Command(
+        "marenew.cli.status", "Status, next step, expiry, CE still needed and cost of each certification in FILE."
+    ),
+    "cost": Command(
+        "marenew.cli.status", "Renewal fees: for every certification, or what the holder in FILE pays now."
+    ),
     "plan": Command("marenew.cli.plan", "A plan for each certification in FILE, most urgent first."),
     "calendar": Command("marenew.cli.plan", "An iCalendar (RFC 5545) file of the key dates in FILE."),
-    "add": Command("marenew.cli.add", "Add a completed CE activity to FILE, checked against the rules before anything is written."),
+    "add": Command(
+        "marenew.cli.add", "Add a completed CE activity to FILE, checked against the rules before anything is written."
+    ),
     "init": Command("marenew.cli.init", "Write a commented starter credential file."),
     "roster": Command("marenew.cli.roster", "Status of every credential of many holders, most urgent first."),
     "notify": Command("marenew.cli.notify", "E-mail each person their own reminder, with their key dates attached."),

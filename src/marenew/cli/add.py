@@ -43,7 +43,7 @@ def _number(text: str, what: str) -> float:
         raise typer.BadParameter(f"`{text}` is not a number", param_hint=what) from None
     if value != value or value in (float("inf"), float("-inf")):
         raise typer.BadParameter(f"`{text}` is not a number", param_hint=what)
-    return int(value) if value == int(value) else value  # type: ignore[return-value]
+    return int(value) if value == int(value) else value
 
 
 def points_field(values: list[str], category: Optional[str]) -> tuple[Any, Optional[str]]:
@@ -67,8 +67,9 @@ def points_field(values: list[str], category: Optional[str]) -> tuple[Any, Optio
     if len(split) == 1:
         ((area, share),) = split.items()
         if category is not None and category.lower() != area.lower():
-            raise typer.BadParameter(f"--category {category} and --points {area}=... name different areas",
-                                     param_hint="--points")
+            raise typer.BadParameter(
+                f"--category {category} and --points {area}=... name different areas", param_hint="--points"
+            )
         return share, area
     if category is not None:
         raise typer.BadParameter("with points in several areas, leave out --category", param_hint="--category")
@@ -86,29 +87,44 @@ def _relative_certificate(path: str, file: Path) -> str:
         return str(full.resolve())
 
 
-def _ask(ruleset: "RuleSet", areas: list[str]) -> dict:
+def _ask(ruleset: RuleSet, areas: list[str]) -> dict:
     """Short prompts for one credit (on a terminal)."""
     out: dict[str, Any] = {}
     out["title"] = typer.prompt("Title (as on the certificate)", err=True).strip()
-    out["date"] = typer.prompt("Completed on (2026-03-14 or 03/14/2026)", err=True,
-                               value_proc=lambda v: typed_date(v, what="date"))
+    out["date"] = typer.prompt(
+        "Completed on (2026-03-14 or 03/14/2026)", err=True, value_proc=lambda v: typed_date(v, what="date")
+    )
     hint = f"; or AREA=N per content area ({', '.join(areas)})" if areas else ""
     out["points"] = typer.prompt(f"Points (contact hours){hint}", err=True).split()
     if areas and not any("=" in p for p in out["points"]):
-        area = typer.prompt(f"Content area ({', '.join(areas)}; empty: none)", default="", show_default=False,
-                            err=True).strip()
+        area = typer.prompt(
+            f"Content area ({', '.join(areas)}; empty: none)", default="", show_default=False, err=True
+        ).strip()
         out["category"] = area or None
-    bodies = typer.prompt(f"Approved by (e.g. {', '.join(sorted(ruleset.bodies())[:3])}; empty: none)",
-                          default="", show_default=False, err=True)
+    bodies = typer.prompt(
+        f"Approved by (e.g. {', '.join(sorted(ruleset.bodies())[:3])}; empty: none)",
+        default="",
+        show_default=False,
+        err=True,
+    )
     out["approved_by"] = bodies.replace(",", " ").split()
     cert = typer.prompt("Certificate file (path; empty: none)", default="", show_default=False, err=True).strip()
     out["certificate"] = cert or None
     return out
 
 
-def credit_from_options(*, title: Optional[str], date: Optional[dt.date], points: list[str],
-                        college_credits: Optional[float], category: Optional[str], approved_by: list[str],
-                        applies_to: list[str], certificate: Optional[str], file: Path) -> dict:
+def credit_from_options(
+    *,
+    title: Optional[str],
+    date: Optional[dt.date],
+    points: list[str],
+    college_credits: Optional[float],
+    category: Optional[str],
+    approved_by: list[str],
+    applies_to: list[str],
+    certificate: Optional[str],
+    file: Path,
+) -> dict:
     if not title or not title.strip():
         raise typer.BadParameter("give the activity's title", param_hint="--title")
     if date is None:
@@ -169,8 +185,14 @@ def credits_from_csv(path: Path) -> list[tuple[int, dict]]:
         problems += [Problem(source, line, None, f"{column} {message}") for column, message in found]
         out.append((line, {k: v for k, v in data.items() if v not in (None, [])}))
     if len(people - {""}) > 1:
-        problems.append(Problem(source, None, None, f"holds the credits of {len(people - {''})} people "
-                                "(person_id); --from takes one person's transcript"))
+        problems.append(
+            Problem(
+                source,
+                None,
+                None,
+                f"holds the credits of {len(people - {''})} people (person_id); --from takes one person's transcript",
+            )
+        )
     if not out and not problems:
         problems.append(Problem(source, None, None, "no credits in this file"))
     if problems:
@@ -178,10 +200,10 @@ def credits_from_csv(path: Path) -> list[tuple[int, dict]]:
     return out
 
 
-def counted_lines(report: "Report", credits: list[dict]) -> list[str]:
+def counted_lines(report: Report, credits: list[dict]) -> list[str]:
     """What each new credit counted toward, and what is still needed, per credential."""
     from marenew.core.credential import credit_key
-    from marenew.report.words import points as points_text
+    from marenew.core.words import points as points_text
 
     wanted = {credit_key(c["title"], c["date"]) for c in credits}
     out = []
@@ -192,7 +214,7 @@ def counted_lines(report: "Report", credits: list[dict]) -> list[str]:
         for credit in result.credits:
             if credit_key(credit.title, credit.date) not in wanted:
                 continue
-            name = f"\"{credit.title}\"" if len(credits) > 1 else "it"
+            name = f'"{credit.title}"' if len(credits) > 1 else "it"
             if credit.counted > 0:
                 line = f"{title}: {name} counts {points_text(credit.counted)} {result.unit}"
             else:
@@ -204,8 +226,9 @@ def counted_lines(report: "Report", credits: list[dict]) -> list[str]:
             out.append(f"  still needed: unknown ({result.body} does not publish every requirement)")
         elif result.points_needed > 0:
             shorts = "; ".join(f"{r.label} {r.short:g}" for r in result.requirements if r.short)
-            out.append(f"  still needed by {result.expires_on}: {points_text(result.points_needed)} {result.unit}"
-                       f" ({shorts})")
+            out.append(
+                f"  still needed by {result.expires_on}: {points_text(result.points_needed)} {result.unit} ({shorts})"
+            )
         else:
             out.append(f"  CE complete for the cycle ending {result.expires_on}")
     return out
@@ -215,24 +238,44 @@ def counted_lines(report: "Report", credits: list[dict]) -> list[str]:
 def add(
     file: FileArg = None,
     title: Annotated[Optional[str], typer.Option("--title", metavar="TEXT", help="As on the certificate.")] = None,
-    date: Annotated[Optional[str], typer.Option("--date", metavar="DATE",
-                                                help="Completed on: 2026-03-14 or 03/14/2026.")] = None,
-    points: Annotated[Optional[list[str]], typer.Option(
-        "--points", metavar="N|AREA=N",
-        help="Points (contact hours); AREA=N puts them in a content area (repeat for several).")] = None,
-    college_credits: Annotated[Optional[float], typer.Option(
-        "--college-credits", metavar="N", help="Semester or quarter credits instead of points.")] = None,
-    category: Annotated[Optional[str], typer.Option("--category", metavar="AREA",
-                                                    help="Content area (AAMA: administrative, clinical, general).")] = None,
-    approved_by: Annotated[Optional[list[str]], typer.Option(
-        "--approved-by", metavar="BODY", help="A body that approved it (repeatable).")] = None,
-    applies_to: Annotated[Optional[list[str]], typer.Option(
-        "--applies-to", metavar="CERT", help="Count it only for this credential (repeatable).")] = None,
-    certificate: Annotated[Optional[str], typer.Option(
-        "--certificate", metavar="PATH", help="The certificate of completion (kept relative to FILE).")] = None,
-    from_csv: Annotated[Optional[Path], typer.Option(
-        "--from", metavar="CSV", help="Add every credit of one person's CSV export (the roster's credits "
-        "columns); all or nothing.")] = None,
+    date: Annotated[
+        Optional[str], typer.Option("--date", metavar="DATE", help="Completed on: 2026-03-14 or 03/14/2026.")
+    ] = None,
+    points: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--points",
+            metavar="N|AREA=N",
+            help="Points (contact hours); AREA=N puts them in a content area (repeat for several).",
+        ),
+    ] = None,
+    college_credits: Annotated[
+        Optional[float],
+        typer.Option("--college-credits", metavar="N", help="Semester or quarter credits instead of points."),
+    ] = None,
+    category: Annotated[
+        Optional[str],
+        typer.Option("--category", metavar="AREA", help="Content area (AAMA: administrative, clinical, general)."),
+    ] = None,
+    approved_by: Annotated[
+        Optional[list[str]], typer.Option("--approved-by", metavar="BODY", help="A body that approved it (repeatable).")
+    ] = None,
+    applies_to: Annotated[
+        Optional[list[str]],
+        typer.Option("--applies-to", metavar="CERT", help="Count it only for this credential (repeatable)."),
+    ] = None,
+    certificate: Annotated[
+        Optional[str],
+        typer.Option("--certificate", metavar="PATH", help="The certificate of completion (kept relative to FILE)."),
+    ] = None,
+    from_csv: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--from",
+            metavar="CSV",
+            help="Add every credit of one person's CSV export (the roster's credits columns); all or nothing.",
+        ),
+    ] = None,
     as_of: AsOfOpt = None,
     rules: RulesOpt = None,
 ) -> None:
@@ -254,8 +297,9 @@ def add(
         print_problems(current.loaded.warnings)
         if from_csv is not None:
             if any(v for v in (title, date, points, college_credits, category, approved_by, applies_to, certificate)):
-                raise typer.BadParameter("--from adds the credits of a CSV file: leave out the other credit options",
-                                         param_hint="--from")
+                raise typer.BadParameter(
+                    "--from adds the credits of a CSV file: leave out the other credit options", param_hint="--from"
+                )
             rows = credits_from_csv(from_csv)
             new = [credit for _, credit in rows]
             names = {f"CSV {from_csv} line {line}": credit for line, credit in rows}
@@ -288,7 +332,7 @@ def add(
         text, loaded, warnings = change(current, ruleset, today, build, new=labels)
         print_problems(warnings)
         backup = commit(current, text)
-        what = f"{len(new)} credits" if len(new) > 1 else f"\"{new[0]['title']}\""
+        what = f"{len(new)} credits" if len(new) > 1 else f'"{new[0]["title"]}"'
         sys.stderr.write(f"added {what} to {path} (the previous version is in {backup})\n")
         from marenew.core.engine import evaluate
 

@@ -89,8 +89,7 @@ MemberOpt = Annotated[
     Optional[bool],
     typer.Option(
         "--member/--non-member",
-        help="Price as a member of the body or not (default: from the file's memberships; "
-        "non-member without a file).",
+        help="Price as a member of the body or not (default: from the file's memberships; non-member without a file).",
         show_default=False,
     ),
 ]
@@ -100,16 +99,18 @@ WarnDaysOpt = Annotated[
 ]
 FileArg = Annotated[
     Optional[Path],
-    typer.Argument(metavar="FILE", show_default=False,
-                   help="Your credential file (YAML); default ./marenew.yaml, then $MARENEW_FILE."),
+    typer.Argument(
+        metavar="FILE",
+        show_default=False,
+        help="Your credential file (YAML); default ./marenew.yaml, then $MARENEW_FILE.",
+    ),
 ]
 DEFAULT_FILE = Path("marenew.yaml")
 
 
-def credential_file(file: Optional[Path], *, required: bool = True) -> Optional[Path]:
-    """FILE as given; else ./marenew.yaml when it exists; else $MARENEW_FILE. A file found that
-    way is named on stderr, so nobody wonders which file was read. Without any: a usage error
-    (or None when ``required`` is False)."""
+def find_credential_file(file: Optional[Path]) -> Optional[Path]:
+    """FILE as given; else ./marenew.yaml when it exists; else $MARENEW_FILE; else None. A file
+    found that way is named on stderr, so nobody wonders which file was read."""
     if file is not None:
         return file
     env = os.environ.get("MARENEW_FILE", "").strip()
@@ -117,15 +118,57 @@ def credential_file(file: Optional[Path], *, required: bool = True) -> Optional[
         found, why = DEFAULT_FILE, "./marenew.yaml"
     elif env:
         found, why = Path(env), "$MARENEW_FILE"
-    elif not required:
-        return None
     else:
-        raise typer.BadParameter("no FILE given, no ./marenew.yaml here and MARENEW_FILE is not set; "
-                                 "give the credential file (or create one with `marenew init`)",
-                                 param_hint="FILE")
+        return None
     sys.stderr.write(f"marenew: reading {found} ({why})\n")
     return found
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text (stable; its fields are in the docs' Reference page).")]
+
+
+def credential_file(file: Optional[Path]) -> Path:
+    """The credential file a command works on (see ``find_credential_file``); without one, a
+    usage error that says how to make one."""
+    found = find_credential_file(file)
+    if found is None:
+        raise typer.BadParameter(
+            "no FILE given, no ./marenew.yaml here and MARENEW_FILE is not set; "
+            "give the credential file (or create one with `marenew init`)",
+            param_hint="FILE",
+        )
+    return found
+
+
+JsonOpt = Annotated[
+    bool,
+    typer.Option("--json", help="Print JSON instead of text (stable; its fields are in the docs' Reference page)."),
+]
+
+
+FailBehindOpt = Annotated[
+    bool,
+    typer.Option("--fail-behind", help="Exit 1 also when a credential is behind the pace its CE needs."),
+]
+StrictOpt = Annotated[
+    bool,
+    typer.Option(
+        "--strict",
+        help="Exit 2 when a credit names a body or content area that matches nothing "
+        "a rule knows (a typo, most likely).",
+    ),
+]
+
+
+def report_exit(report: Any, *, fail_behind: bool = False, strict: bool = False) -> ExitCode:
+    """The exit code of a judged file, the same for `status` and `cost FILE`: 2 with --strict and a
+    value that matches nothing; 1 when a credential needs action (or, with --fail-behind, is
+    behind pace); else 0."""
+    if strict and report.unmatched:
+        sys.stderr.write(
+            f"--strict: {report.unmatched} value(s) in the credits match nothing a rule knows (see the warnings)\n"
+        )
+        return ExitCode.INPUT
+    if report.needs_action or (fail_behind and report.behind_pace):
+        return ExitCode.ATTENTION
+    return ExitCode.OK
 
 
 def as_of_date(value: Optional[str]) -> dt.date:
@@ -164,18 +207,22 @@ def cache_dir() -> Optional[Path]:
 def command_app(**settings: Any) -> typer.Typer:
     """A typer app for one command module, with the settings every command shares: plain help
     (no rich markup, so a title with [brackets] prints as written) and no locals in tracebacks."""
-    return typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_show_locals=False,
-                       **settings)
+    return typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_show_locals=False, **settings)
 
 
-def judge_file(file: Optional[Path], rules: Optional[list[Path]], as_of: dt.date, *, member: Optional[bool],
-               warn_days: int = WARN_DAYS) -> Judgement:
+def judge_file(
+    file: Optional[Path],
+    rules: Optional[list[Path]],
+    as_of: dt.date,
+    *,
+    member: Optional[bool],
+    warn_days: int = WARN_DAYS,
+) -> Judgement:
     """Judge one credential file (FILE, or the default one) with the rules the options name; its
     warnings go to stderr."""
     from marenew.api import judge
 
-    judged = judge(credential_file(file), load_ruleset(rules), as_of, member=member,  # type: ignore[arg-type]
-                   warn_days=warn_days)
+    judged = judge(credential_file(file), load_ruleset(rules), as_of, member=member, warn_days=warn_days)
     print_problems(judged.warnings)
     return judged
 
@@ -188,8 +235,9 @@ def console(*, stderr: bool = False, file: Optional[IO[str]] = None, width: Opti
         width = _columns()
 
     # SafeConsole: a holder name or a CSV cell cannot send escape sequences to the terminal
-    return SafeConsole(stderr=stderr, file=file, width=width, markup=False, emoji=False, highlight=False,
-                   soft_wrap=False)
+    return SafeConsole(
+        stderr=stderr, file=file, width=width, markup=False, emoji=False, highlight=False, soft_wrap=False
+    )
 
 
 # The widest a terminal is taken to be: COLUMNS=99999999999 would have rich lay out (and hold in

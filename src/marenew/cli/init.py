@@ -87,7 +87,7 @@ def starter_file(rules: list[Rule], ruleset: RuleSet, today: dt.date) -> str:
         "# marenew credential file: your certifications and the continuing education (CE) you completed.",
         f"# Written by `marenew init` on {today}. Every value below is a placeholder: the dates say you",
         "# were certified three months ago. Replace them with yours, then run:  marenew status <this file>",
-        "# Dates are YYYY-MM-DD. Text that YAML could read as a number or yes/no goes in quotes: \"0123\", \"no\".",
+        '# Dates are YYYY-MM-DD. Text that YAML could read as a number or yes/no goes in quotes: "0123", "no".',
         "",
         _line("holder: Your Name", "your name, as on your certificates"),
         "",
@@ -116,8 +116,11 @@ def starter_file(rules: list[Rule], ruleset: RuleSet, today: dt.date) -> str:
     with_areas = next((r for r in rules if r.ce and r.ce.categories), None)
     approvers = (first.ce.approved_by if first.ce and first.ce.approved_by else None) or [first.body]
     college = first.ce.college_credit_points.at(today) if first.ce and first.ce.college_credit_points else None
-    college_note = (f"{first.id}: {college.value:g} points each" if college and college.value is not None
-                    else "counted only where the body converts them")
+    college_note = (
+        f"{first.id}: {college.value:g} points each"
+        if college and college.value is not None
+        else "counted only where the body converts them"
+    )
     out += [
         "",
         "# Each CE activity you completed, listed once: it counts toward every credential it can, unless",
@@ -129,13 +132,19 @@ def starter_file(rules: list[Rule], ruleset: RuleSet, today: dt.date) -> str:
     ]
     if with_areas is not None:
         areas = list(with_areas.ce.categories)  # type: ignore[union-attr]
-        out.append(_line(f"    category: {_plain(areas[0])}",
-                         f"{with_areas.body} content area: {', '.join(areas)} (optional)"))
+        out.append(
+            _line(f"    category: {_plain(areas[0])}", f"{with_areas.body} content area: {', '.join(areas)} (optional)")
+        )
+        # one certificate that covers several areas stays one credit: its points per area
+        split = ", ".join(f"{_plain(a)}: {n}" for a, n in zip(areas, (2, 3, 1)))
+        out.append(_line(f"    # points: {{{split}}}", "or one certificate over several areas"))
     else:
         out.append(_line("    # category: clinical", "content area, for bodies that have them (none held here)"))
     out += [
-        _line(f"    approved_by: [{', '.join(_plain(b) for b in approvers)}]",
-              "bodies that approved it, as on the certificate (optional)"),
+        _line(
+            f"    approved_by: [{', '.join(_plain(b) for b in approvers)}]",
+            "bodies that approved it, as on the certificate (optional)",
+        ),
         _line(f"    applies_to: [{_plain(first.id)}]", "count it only for these credentials (optional)"),
         _line("    certificate: certificates/example.pdf", "the certificate of completion, relative to this file"),
         "  - title: Example college course (replace me)",
@@ -163,8 +172,11 @@ def init(
     ] = DEFAULT_PATH,
     cert: Annotated[
         Optional[list[str]],
-        typer.Option("--cert", metavar="ID", help="A certification to include (repeatable). Without it: "
-                     "asked when interactive, else CMA."),
+        typer.Option(
+            "--cert",
+            metavar="ID",
+            help="A certification to include (repeatable). Without it: asked when interactive, else CMA.",
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace PATH if it exists.")] = False,
     as_of: AsOfOpt = None,
@@ -203,8 +215,9 @@ def init(
                 raise KeyboardInterrupt from None
         else:
             ids = [default]
-            sys.stderr.write(f"marenew init: no --cert given: starting with {default} "
-                             "(add --cert ID, repeatable, to choose)\n")
+            sys.stderr.write(
+                f"marenew init: no --cert given: starting with {default} (add --cert ID, repeatable, to choose)\n"
+            )
         text = starter_file([ruleset.get(i) for i in ids], ruleset, today)  # type: ignore[misc]
         if target is None:
             sys.stdout.write(text)
@@ -215,8 +228,9 @@ def init(
             try:
                 target.parent.mkdir()
             except OSError as exc:
-                raise InputError([Problem(str(target.parent), None, None,
-                                          f"cannot create this folder: {exc.strerror or exc}")]) from None
+                raise InputError(
+                    [Problem(str(target.parent), None, None, f"cannot create this folder: {exc.strerror or exc}")]
+                ) from None
         write_atomic(target, text.encode("utf-8"), force=force)
         sys.stderr.write(f"wrote {target}: fill it in, then run `marenew status {target}`\n")
 

@@ -48,26 +48,40 @@ def notify(
         Optional[str], typer.Option("--smtp", metavar="HOST:PORT", help="Send through this SMTP server.")
     ] = None,
     dry_run: Annotated[
-        Optional[Path], typer.Option("--dry-run", metavar="FOLDER", help="Write each message as an .eml file into "
-                                                                          "FOLDER instead of sending it.")
+        Optional[Path],
+        typer.Option(
+            "--dry-run", metavar="FOLDER", help="Write each message as an .eml file into FOLDER instead of sending it."
+        ),
     ] = None,
     sender: Annotated[
         Optional[str], typer.Option("--from", metavar="ADDRESS", help=f"The sender (default: ${FROM_ENV}).")
     ] = None,
     starttls: Annotated[
-        Optional[bool], typer.Option("--starttls/--no-starttls", help="Require STARTTLS, or never use it "
-                                                                       "(default: when the server offers it).",
-                                     show_default=False)
+        Optional[bool],
+        typer.Option(
+            "--starttls/--no-starttls",
+            help="Require STARTTLS, or never use it (default: when the server offers it).",
+            show_default=False,
+        ),
     ] = None,
-    everyone: Annotated[bool, typer.Option("--all", help="Write to everyone with an address, not only those who "
-                                                         "need to act or are behind pace.")] = False,
-    resume: Annotated[bool, typer.Option("--resume", help="Skip the messages the state file records as sent "
-                                                          "(same person, address and as-of day).")] = False,
+    everyone: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="Write to everyone with an address, not only those who need to act or are behind pace."
+        ),
+    ] = False,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume", help="Skip the messages the state file records as sent (same person, address and as-of day)."
+        ),
+    ] = False,
     state: Annotated[
         Path, typer.Option("--state", metavar="FILE", help="Where each message sent is recorded.")
     ] = DEFAULT_STATE,
-    force: Annotated[bool, typer.Option("--force", help="Start the state file afresh; let --dry-run replace "
-                                                        ".eml files.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Start the state file afresh; let --dry-run replace .eml files.")
+    ] = False,
     as_of: AsOfOpt = None,
     warn_days: WarnDaysOpt = WARN_DAYS,
     member: MemberOpt = None,
@@ -77,8 +91,8 @@ def notify(
         Optional[Path], typer.Option("--map-file", metavar="YAML", help="Header names for columns, from a file.")
     ] = None,
     date_format: Annotated[
-        Optional[list[str]], typer.Option("--date-format", metavar="PATTERN", help="How the exports write dates "
-                                                                                  "(strptime; repeatable).")
+        Optional[list[str]],
+        typer.Option("--date-format", metavar="PATTERN", help="How the exports write dates (strptime; repeatable)."),
     ] = None,
 ) -> None:
     """E-mail each person their own reminder, with their key dates attached.
@@ -90,12 +104,46 @@ def notify(
     Example: marenew notify --people staff.csv --credits ce.csv --smtp mail.example.org:587 --from hr@example.org
     """
     with guarded():
-        _notify(people, credits, smtp, dry_run, sender, starttls, everyone, resume, state, force, as_of, warn_days,
-                member, rules, column_map or [], map_file, date_format or [])
+        _notify(
+            people,
+            credits,
+            smtp,
+            dry_run,
+            sender,
+            starttls,
+            everyone,
+            resume,
+            state,
+            force,
+            as_of,
+            warn_days,
+            member,
+            rules,
+            column_map or [],
+            map_file,
+            date_format or [],
+        )
 
 
-def _notify(people, credits, smtp, dry_run, sender, starttls, everyone, resume, state, force, as_of, warn_days,
-            member, rules, column_map, map_file, date_format) -> None:
+def _notify(
+    people,
+    credits,
+    smtp,
+    dry_run,
+    sender,
+    starttls,
+    everyone,
+    resume,
+    state,
+    force,
+    as_of,
+    warn_days,
+    member,
+    rules,
+    column_map,
+    map_file,
+    date_format,
+) -> None:
     import tempfile
 
     from marenew.cli.common import load_ruleset
@@ -116,12 +164,20 @@ def _notify(people, credits, smtp, dry_run, sender, starttls, everyone, resume, 
     sent_before = _state(state, resume=resume, force=force) if smtp else set()
     day = as_of_date(as_of)
     ruleset = load_ruleset(rules)
-    settings = Settings(day, warn_days, member, DateReader(tuple(date_format)), (EMAIL_COLUMN,), with_file=True,
-                        column_map=_column_map(column_map, map_file))
+    settings = Settings(
+        day,
+        warn_days,
+        member,
+        DateReader(tuple(date_format)),
+        (EMAIL_COLUMN,),
+        with_file=True,
+        column_map=_column_map(column_map, map_file),
+    )
     job = Job(settings, None, people_file=str(people), credits_file=str(credits) if credits else "credits.csv")
     with tempfile.TemporaryDirectory(prefix="marenew-notify-") as tmp:
-        outcome = run_csv(people, credits, rules=ruleset, rule_dirs=rules_dirs(rules), job=job, jobs=1,
-                          folder=Path(tmp), sort=True)
+        outcome = run_csv(
+            people, credits, rules=ruleset, rule_dirs=rules_dirs(rules), job=job, jobs=1, folder=Path(tmp), sort=True
+        )
         try:
             rows = [row for _, row in outcome.rows]
         finally:
@@ -168,14 +224,19 @@ class _Report:
         for who, why in self.refused:
             out.append(f"  refused: {who}: {why}")
         if self.no_address:
-            out.append(f"  {plural(len(self.no_address), 'person', 'people')} without an e-mail address: "
-                       + ", ".join(self.no_address))
+            out.append(
+                f"  {plural(len(self.no_address), 'person', 'people')} without an e-mail address: "
+                + ", ".join(self.no_address)
+            )
         if self.quiet:
-            out.append(f"  {plural(self.quiet, 'person', 'people')} with nothing to act on, not written to "
-                       "(--all writes to everyone)")
+            out.append(
+                f"  {plural(self.quiet, 'person', 'people')} with nothing to act on, not written to "
+                "(--all writes to everyone)"
+            )
         if self.errors:
-            out.append(f"  {plural(self.errors, 'record')} could not be read (see above); nobody was reminded "
-                       "from them")
+            out.append(
+                f"  {plural(self.errors, 'record')} could not be read (see above); nobody was reminded from them"
+            )
         return out
 
 
@@ -201,8 +262,16 @@ def _state(path: Path, *, resume: bool, force: bool) -> set[str]:
         path.replace(path.with_name(path.name + ".bak"))
         return set()
     if not resume:
-        raise InputError([Problem(str(path), None, None, "records messages already sent: pass --resume to skip "
-                                                         "them, or --force to start afresh")])
+        raise InputError(
+            [
+                Problem(
+                    str(path),
+                    None,
+                    None,
+                    "records messages already sent: pass --resume to skip them, or --force to start afresh",
+                )
+            ]
+        )
     done = set()
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
@@ -246,8 +315,9 @@ def _write_eml(messages, folder: Path, force: bool, report: _Report) -> None:
         report.sent.append(person.person_id)
 
 
-def _send(messages, host_port: tuple[str, int], starttls, state: Path, sent_before: set[str], day,
-          report: _Report) -> None:
+def _send(
+    messages, host_port: tuple[str, int], starttls, state: Path, sent_before: set[str], day, report: _Report
+) -> None:
     import smtplib
     import ssl
 
@@ -282,13 +352,29 @@ def _send(messages, host_port: tuple[str, int], starttls, state: Path, sent_befo
                 tls = True
             user = os.environ.get(USER_ENV)
             if user and not tls and host not in LOOPBACK:
-                raise InputError([Problem("--smtp", None, None, f"{where} offers no STARTTLS: the password of "
-                                                                f"${USER_ENV} is not sent in the clear")])
+                raise InputError(
+                    [
+                        Problem(
+                            "--smtp",
+                            None,
+                            None,
+                            f"{where} offers no STARTTLS: the password of ${USER_ENV} is not sent in the clear",
+                        )
+                    ]
+                )
             if user:
                 server.login(user, os.environ.get(PASSWORD_ENV, ""))
         except smtplib.SMTPAuthenticationError as exc:
-            raise InputError([Problem("--smtp", None, None, f"{where} refused the login of ${USER_ENV}: "
-                                                            f"{_reply(exc.smtp_code, exc.smtp_error)}")]) from None
+            raise InputError(
+                [
+                    Problem(
+                        "--smtp",
+                        None,
+                        None,
+                        f"{where} refused the login of ${USER_ENV}: {_reply(exc.smtp_code, exc.smtp_error)}",
+                    )
+                ]
+            ) from None
         except (OSError, smtplib.SMTPException) as exc:
             raise InputError([Problem("--smtp", None, None, f"{where}: {exc}")]) from None
         for person, msg in todo:
@@ -305,8 +391,18 @@ def _send(messages, host_port: tuple[str, int], starttls, state: Path, sent_befo
             except (OSError, smtplib.SMTPServerDisconnected) as exc:
                 report.refused.append((who, f"the connection failed ({exc}); rerun with --resume"))
                 break
-            log.write(json.dumps({"person_id": person.person_id, "email": person.email, "as_of": day.isoformat(),
-                                  "subject": msg["Subject"]}, ensure_ascii=False) + "\n")
+            log.write(
+                json.dumps(
+                    {
+                        "person_id": person.person_id,
+                        "email": person.email,
+                        "as_of": day.isoformat(),
+                        "subject": msg["Subject"],
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
             log.flush()
             os.fsync(log.fileno())
             report.sent.append(person.person_id)

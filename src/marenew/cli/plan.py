@@ -38,11 +38,10 @@ app = command_app()
 MAX_ALARM_DAYS = 3653
 
 
-def _holder_plan(file: Path, rules, as_of: dt.date, member, warn_days: int = WARN_DAYS) -> HolderPlan:
+def _holder_plan(file: Optional[Path], rules, as_of: dt.date, member, warn_days: int = WARN_DAYS) -> HolderPlan:
     from marenew.api import plan_for
 
     return plan_for(judge_file(file, rules, as_of, member=member, warn_days=warn_days))
-
 
 
 @app.command()
@@ -79,13 +78,22 @@ def calendar(
     file: FileArg = None,
     output: Annotated[
         Optional[Path],
-        typer.Option("-o", "--output", metavar="FILE.ics",
-                     help="Write the calendar here (default: stdout); never over an existing file without --force."),
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="FILE.ics",
+            help="Write the calendar here (default: stdout); never over an existing file without --force.",
+        ),
     ] = None,
     alarm: Annotated[
         Optional[list[int]],
-        typer.Option("--alarm", metavar="DAYS", min=0, max=MAX_ALARM_DAYS,
-                     help="Remind this many days before each date (repeatable; default: 90, 60, 30 and 7)."),
+        typer.Option(
+            "--alarm",
+            metavar="DAYS",
+            min=0,
+            max=MAX_ALARM_DAYS,
+            help="Remind this many days before each date (repeatable; default: 90, 60, 30 and 7).",
+        ),
     ] = None,
     as_of: AsOfOpt = None,
     member: MemberOpt = None,

@@ -19,6 +19,7 @@ from marenew.cli.common import (
     AsOfOpt,
     MemberOpt,
     RulesOpt,
+    StrictOpt,
     WarnDaysOpt,
     as_of_date,
     command_app,
@@ -51,17 +52,28 @@ JOBS_PER_CORE = 2
 
 # The files roster writes, by -o's extension; any other extension is refused (never CSV under
 # another name).
-SUFFIX_FORMAT = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".txt": "table", ".xlsx": "xlsx",
-                 ".html": "html", ".htm": "html"}
+SUFFIX_FORMAT = {
+    ".csv": "csv",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".txt": "table",
+    ".xlsx": "xlsx",
+    ".html": "html",
+    ".htm": "html",
+}
 STDOUT = Path("-")
 # Formats written all at once (they need every row before the first byte).
 WHOLE = ("xlsx", "html")
 
 MapOpt = Annotated[
     Optional[list[str]],
-    typer.Option("--map", metavar="FILE.COLUMN=HEADER",
-                 help='Read a column from another header, e.g. --map people.person_id="Employee ID" '
-                      "(repeatable; FILE is people or credits).", show_default=False),
+    typer.Option(
+        "--map",
+        metavar="FILE.COLUMN=HEADER",
+        help='Read a column from another header, e.g. --map people.person_id="Employee ID" '
+        "(repeatable; FILE is people or credits).",
+        show_default=False,
+    ),
 ]
 
 
@@ -69,8 +81,9 @@ MapOpt = Annotated[
 def roster(
     paths: Annotated[
         Optional[list[Path]],
-        typer.Argument(metavar="PATH", help="Credential files, or folders searched for *.yaml/*.yml.",
-                       show_default=False),
+        typer.Argument(
+            metavar="PATH", help="Credential files, or folders searched for *.yaml/*.yml.", show_default=False
+        ),
     ] = None,
     people: Annotated[
         Optional[Path], typer.Option("--people", metavar="CSV", help="Staff export: one row per person and credential.")
@@ -84,62 +97,103 @@ def roster(
     rules: RulesOpt = None,
     fmt: Annotated[
         Optional[Format],
-        typer.Option("--format", "-f", help="Output format (default: from -o's extension; else table on a terminal, "
-                                              "csv otherwise).", show_default=False),
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format (default: from -o's extension; else table on a terminal, csv otherwise).",
+            show_default=False,
+        ),
     ] = None,
     output: Annotated[
-        Optional[Path], typer.Option("--output", "-o", metavar="FILE",
-                                     help="Write to FILE (atomically): .csv, .xlsx, .html, .json, .jsonl or .txt; "
-                                          "- for stdout.")
+        Optional[Path],
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write to FILE (atomically): .csv, .xlsx, .html, .json, .jsonl or .txt; - for stdout.",
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Let -o and --digest replace existing files.")] = False,
     only: Annotated[
         Optional[str],
-        typer.Option("--only", metavar="STATUS,...",
-                     help="Write only rows with these statuses (active, expiring, grace, lapsed); error rows are "
-                          "always written."),
+        typer.Option(
+            "--only",
+            metavar="STATUS,...",
+            help="Write only rows with these statuses (active, expiring, grace, lapsed); error rows are "
+            "always written.",
+        ),
     ] = None,
     column_map: MapOpt = None,
     map_file: Annotated[
-        Optional[Path], typer.Option("--map-file", metavar="YAML", help="Header names for columns, from a file "
-                                                                        "(see examples/roster/lms/map.yaml).")
+        Optional[Path],
+        typer.Option(
+            "--map-file",
+            metavar="YAML",
+            help="Header names for columns, from a file (see examples/roster/lms/map.yaml).",
+        ),
     ] = None,
     date_format: Annotated[
         Optional[list[str]],
-        typer.Option("--date-format", metavar="PATTERN",
-                     help="How the exports write dates, as a strptime pattern such as %m/%d/%Y (repeatable: tried "
-                          "in order; YYYY-MM-DD is always read).", show_default=False),
+        typer.Option(
+            "--date-format",
+            metavar="PATTERN",
+            help="How the exports write dates, as a strptime pattern such as %m/%d/%Y (repeatable: tried "
+            "in order; YYYY-MM-DD is always read).",
+            show_default=False,
+        ),
     ] = None,
     keep: Annotated[
-        Optional[str], typer.Option("--keep", metavar="COLUMN,...",
-                                    help="People columns to pass through to every output (e.g. location,department).")
+        Optional[str],
+        typer.Option(
+            "--keep",
+            metavar="COLUMN,...",
+            help="People columns to pass through to every output (e.g. location,department).",
+        ),
     ] = None,
     group_by: Annotated[
-        Optional[str], typer.Option("--group-by", metavar="COLUMN",
-                                    help="Split the outputs by a people column: a sheet, a section or a file per "
-                                         "value.")
+        Optional[str],
+        typer.Option(
+            "--group-by",
+            metavar="COLUMN",
+            help="Split the outputs by a people column: a sheet, a section or a file per value.",
+        ),
     ] = None,
-    no_bom: Annotated[bool, typer.Option("--no-bom", help="Write CSV files without the byte-order mark that "
-                                                          "Excel needs to read UTF-8.")] = False,
-    budget: Annotated[bool, typer.Option("--budget", help="Write the fees due per month for the next 12 months "
-                                                          "(per group) instead of the rows.")] = False,
+    no_bom: Annotated[
+        bool,
+        typer.Option("--no-bom", help="Write CSV files without the byte-order mark that Excel needs to read UTF-8."),
+    ] = False,
+    budget: Annotated[
+        bool,
+        typer.Option(
+            "--budget", help="Write the fees due per month for the next 12 months (per group) instead of the rows."
+        ),
+    ] = False,
     digest: Annotated[
-        Optional[Path], typer.Option("--digest", metavar="FOLDER",
-                                     help="Also write digest.txt and digest.html (who needs what by when) into "
-                                          "FOLDER.")
+        Optional[Path],
+        typer.Option(
+            "--digest",
+            metavar="FOLDER",
+            help="Also write digest.txt and digest.html (who needs what by when) into FOLDER.",
+        ),
     ] = None,
     jobs: Annotated[
-        Optional[int], typer.Option("--jobs", "-j", min=1, metavar="N",
-                                    help="Worker processes (default: all cores; at most twice the cores).")
+        Optional[int],
+        typer.Option(
+            "--jobs", "-j", min=1, metavar="N", help="Worker processes (default: all cores; at most twice the cores)."
+        ),
     ] = None,
     unsorted: Annotated[
         bool,
-        typer.Option("--unsorted", help="Write each partition's rows as soon as it is done, instead of most urgent "
-                                        "first (the first rows arrive sooner; no merge)."),
+        typer.Option(
+            "--unsorted",
+            help="Write each partition's rows as soon as it is done, instead of most urgent "
+            "first (the first rows arrive sooner; no merge).",
+        ),
     ] = False,
     partitions: Annotated[
         Optional[int], typer.Option("--partitions", min=1, hidden=True, help="Partition count (for tests).")
     ] = None,
+    strict: StrictOpt = False,
 ) -> None:
     """Status of every credential of many holders, most urgent first: lapsed, grace, expiring
     (fewest days left first), then active (earliest expiry first).
@@ -153,9 +207,33 @@ def roster(
     Example: marenew roster --people people.csv --credits credits.csv --date-format %m/%d/%Y -o roster.xlsx
     """
     with guarded():
-        _roster(_Options(paths or [], people, credits, as_of, warn_days, member, rules, fmt, output, force, only,
-                         column_map or [], map_file, date_format or [], keep, group_by, no_bom, budget, digest, jobs,
-                         unsorted, partitions))
+        _roster(
+            _Options(
+                paths or [],
+                people,
+                credits,
+                as_of,
+                warn_days,
+                member,
+                rules,
+                fmt,
+                output,
+                force,
+                only,
+                column_map or [],
+                map_file,
+                date_format or [],
+                keep,
+                group_by,
+                no_bom,
+                budget,
+                digest,
+                jobs,
+                unsorted,
+                partitions,
+                strict=strict,
+            )
+        )
 
 
 @dataclass
@@ -182,6 +260,7 @@ class _Options:
     jobs: Optional[int]
     unsorted: bool
     partitions: Optional[int]
+    strict: bool = False
 
 
 def _roster(o: _Options) -> None:
@@ -195,7 +274,9 @@ def _roster(o: _Options) -> None:
     if o.paths and (o.people or o.credits):
         raise typer.BadParameter("give credential files/folders or --people/--credits, not both")
     if o.credits and not o.people:
-        raise typer.BadParameter("--credits needs --people (the staff list the credits belong to)", param_hint="--credits")
+        raise typer.BadParameter(
+            "--credits needs --people (the staff list the credits belong to)", param_hint="--credits"
+        )
     if not o.paths and not o.people:
         raise typer.BadParameter("give credential files or folders, or --people people.csv [--credits credits.csv]")
     if o.paths and (o.keep or o.group_by or o.column_map or o.map_file):
@@ -203,8 +284,9 @@ def _roster(o: _Options) -> None:
     wanted = _only(o.only)
     fmt_name = _format(o.fmt, o.output)
     if o.budget and fmt_name not in ("table", "csv", "json") and fmt_name not in WHOLE:
-        raise typer.BadParameter(f"--budget writes table, csv, json, xlsx or html, not {fmt_name}",
-                                 param_hint="--budget")
+        raise typer.BadParameter(
+            f"--budget writes table, csv, json, xlsx or html, not {fmt_name}", param_hint="--budget"
+        )
     kept = _kept(o.keep, o.group_by)
     column_map = _column_map(o.column_map, o.map_file) if o.people else None
     targets = _targets(o.output, fmt_name, o.group_by, o.force, o.budget)
@@ -216,26 +298,44 @@ def _roster(o: _Options) -> None:
     day = as_of_date(o.as_of)
     ruleset = load_ruleset(o.rules)
     settings = Settings(day, o.warn_days, o.member, DateReader(tuple(o.date_format)), kept, column_map=column_map)
-    job = Job(settings, wanted, people_file=str(o.people) if o.people else "people.csv",
-              credits_file=str(o.credits) if o.credits else "credits.csv")
+    job = Job(
+        settings,
+        wanted,
+        people_file=str(o.people) if o.people else "people.csv",
+        credits_file=str(o.credits) if o.credits else "credits.csv",
+    )
     jobs = o.jobs or default_jobs()
     most = JOBS_PER_CORE * default_jobs()
     if jobs > most:
-        sys.stderr.write(f"marenew roster: --jobs {jobs} is more than this machine can use; using {most} "
-                         f"({JOBS_PER_CORE} per core, {default_jobs()} cores)\n")
+        sys.stderr.write(
+            f"marenew roster: --jobs {jobs} is more than this machine can use; using {most} "
+            f"({JOBS_PER_CORE} per core, {default_jobs()} cores)\n"
+        )
         jobs = most
     progress = _progress()
     # every row at hand: for a whole-file format, a split by group, the budget or the digest
-    collect = fmt_name in WHOLE or bool(o.group_by and (fmt_name == "table" or o.output not in (None, STDOUT))) \
-        or o.budget or o.digest is not None
+    collect = (
+        fmt_name in WHOLE
+        or bool(o.group_by and (fmt_name == "table" or o.output not in (None, STDOUT)))
+        or o.budget
+        or o.digest is not None
+    )
     rows: list = []
     with tempfile.TemporaryDirectory(prefix="marenew-roster-") as tmp:
-        common: dict[str, Any] = dict(rules=ruleset, rule_dirs=rules_dirs(o.rules), job=job, jobs=jobs,
-                                      folder=Path(tmp), sort=not o.unsorted, partitions=o.partitions,
-                                      progress=progress)
+        common: dict[str, Any] = dict(
+            rules=ruleset,
+            rule_dirs=rules_dirs(o.rules),
+            job=job,
+            jobs=jobs,
+            folder=Path(tmp),
+            sort=not o.unsorted,
+            partitions=o.partitions,
+            progress=progress,
+        )
         try:
-            outcome = (run_csv(o.people, o.credits, **common) if o.people
-                       else run_files(_credential_files(o.paths), **common))
+            outcome = (
+                run_csv(o.people, o.credits, **common) if o.people else run_files(_credential_files(o.paths), **common)
+            )
             try:
                 if collect:
                     rows = [row for _, row in outcome.rows]
@@ -248,15 +348,16 @@ def _roster(o: _Options) -> None:
     if collect:
         _write_collected(rows, o, fmt_name, targets, kept, day)
     tally = outcome.tally
-    for line in tally.lines(warn_days=o.warn_days, as_of=day.isoformat(), csv_input=bool(o.people),
-                            filtered=wanted is not None):
+    for line in tally.lines(
+        warn_days=o.warn_days, as_of=day.isoformat(), csv_input=bool(o.people), filtered=wanted is not None
+    ):
         sys.stderr.write(line + "\n")
     if not tally.balanced:
         raise typer.Exit(ExitCode.INTERNAL)
     if o.people and tally.records == 0 and tally.errors == 0:
         # a header and nothing else is an export that went wrong, not an all-clear (like an empty folder)
         raise InputError([Problem(str(o.people), None, None, "has a header but no people rows; nothing to judge")])
-    if tally.errors:
+    if tally.errors or (o.strict and tally.unmatched):
         raise typer.Exit(ExitCode.INPUT)
     raise typer.Exit(ExitCode.ATTENTION if tally.needs_action else ExitCode.OK)
 
@@ -313,8 +414,16 @@ def _column_map(entries: list[str], map_file: Optional[Path]):
             raise InputError([Problem(str(map_file), None, None, f"cannot read: {exc.strerror or exc}")]) from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            raise InputError([Problem(str(map_file), mark.line + 1 if mark else None, None,
-                                      f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
+            raise InputError(
+                [
+                    Problem(
+                        str(map_file),
+                        mark.line + 1 if mark else None,
+                        None,
+                        f"not valid YAML: {getattr(exc, 'problem', exc)}",
+                    )
+                ]
+            ) from None
         names.update(map_from_document(data, str(map_file)).names)
     names.update(parse_map(entries).names)  # the command line wins over the file
     return ColumnMap(names)
@@ -325,20 +434,25 @@ def _format(fmt: Optional[Format], output: Optional[Path]) -> str:
     by_suffix = SUFFIX_FORMAT.get(suffix)
     if output is not None and output != STDOUT and by_suffix is None and (fmt is None or suffix):
         known = ", ".join(sorted(SUFFIX_FORMAT))
-        raise typer.BadParameter(f"marenew does not write {suffix or 'files without an extension'}: name the file "
-                                 f"with one of {known}, or give --format", param_hint="--output")
+        raise typer.BadParameter(
+            f"marenew does not write {suffix or 'files without an extension'}: name the file "
+            f"with one of {known}, or give --format",
+            param_hint="--output",
+        )
     if fmt is not None:
         if by_suffix is not None and by_suffix != fmt.value:
-            raise typer.BadParameter(f"--format {fmt.value} does not match the file's extension {suffix}",
-                                     param_hint="--output")
+            raise typer.BadParameter(
+                f"--format {fmt.value} does not match the file's extension {suffix}", param_hint="--output"
+            )
         return fmt.value
     if by_suffix is not None:
         return by_suffix
     return "table" if sys.stdout.isatty() and output is None else "csv"
 
 
-def _targets(output: Optional[Path], fmt: str, group_by: Optional[str], force: bool,
-             budget: bool) -> list[tuple[Optional[str], Optional[Path]]]:
+def _targets(
+    output: Optional[Path], fmt: str, group_by: Optional[str], force: bool, budget: bool
+) -> list[tuple[Optional[str], Optional[Path]]]:
     """Where the output goes: [(group or None, path or None for stdout)]. Files are checked
     here, before any work. Split outputs are named after the groups, so they are known later."""
     from marenew.store.atomic import check_target
@@ -365,8 +479,9 @@ def _check_digest(folder: Path, force: bool) -> None:
         check_target(folder / name, force=force)
 
 
-def _write(rows, fmt: str, target: Optional[Path], force: bool, *, kept: tuple[str, ...] = (),
-           bom: bool = False) -> None:
+def _write(
+    rows, fmt: str, target: Optional[Path], force: bool, *, kept: tuple[str, ...] = (), bom: bool = False
+) -> None:
     """Rows to stdout, or to ``target`` (atomically; nothing is replaced without --force)."""
     from marenew.roster import output as writers
     from marenew.store.atomic import atomic_output
@@ -374,8 +489,12 @@ def _write(rows, fmt: str, target: Optional[Path], force: bool, *, kept: tuple[s
     def write_csv(rows, out):
         writers.write_csv(rows, out, kept=kept, bom=bom)
 
-    write = {"csv": write_csv, "json": writers.write_json, "jsonl": writers.write_jsonl,
-             "table": lambda rows, out: _write_table(rows, out, kept)}[fmt]
+    write = {
+        "csv": write_csv,
+        "json": writers.write_json,
+        "jsonl": writers.write_jsonl,
+        "table": lambda rows, out: _write_table(rows, out, kept),
+    }[fmt]
     if target is None:
         write(rows, sys.stdout)
         sys.stdout.flush()
@@ -405,12 +524,14 @@ def _write_collected(rows: list, o: _Options, fmt: str, targets, kept: tuple[str
 
             def emit(out):
                 write_xlsx(rows, out, ov=ov, kept=kept, group_by=group)
+
             binary = True
         else:
             from marenew.roster.html import render
 
             def emit(out):
                 out.write(render(rows, ov, kept=kept, group_by=group))
+
             binary = False
         if target is None:
             if binary:
@@ -449,8 +570,7 @@ def _write_collected(rows: list, o: _Options, fmt: str, targets, kept: tuple[str
             check_target(path, force=o.force)
         for g, members in parts.items():
             _write(iter([((), r) for r in members]), fmt, paths[g], o.force, kept=kept, bom=_bom(o))
-        sys.stderr.write(f"{len(paths)} files written, one per {group}: "
-                         f"{', '.join(str(p) for p in paths.values())}\n")
+        sys.stderr.write(f"{len(paths)} files written, one per {group}: {', '.join(str(p) for p in paths.values())}\n")
         return
     _write(iter(keyed), fmt, target, o.force, kept=kept, bom=_bom(o))
 
@@ -460,7 +580,7 @@ def _write_budget(budget, fmt: str, target: Optional[Path], force: bool, *, bom:
     import io
     import json
 
-    from marenew.report.words import money, plural
+    from marenew.core.words import money, plural
     from marenew.store.atomic import atomic_output
 
     buf = io.StringIO()
@@ -491,8 +611,11 @@ def _write_budget(budget, fmt: str, target: Optional[Path], force: bool, *, bom:
                         more = f" + {g.unknown} unknown" if g.unknown else ""
                         buf.write(f"      {group}: {money(g.known)}{more}\n")
         total = budget.total()
-        buf.write(f"  total    {money(total.known):>10}"
-                  + (f"  + {plural(total.unknown, 'fee')} not published" if total.unknown else "") + "\n")
+        buf.write(
+            f"  total    {money(total.known):>10}"
+            + (f"  + {plural(total.unknown, 'fee')} not published" if total.unknown else "")
+            + "\n"
+        )
     if target is None:
         sys.stdout.write(buf.getvalue())
         sys.stdout.flush()
@@ -509,8 +632,9 @@ def _only(value: Optional[str]) -> Optional[frozenset[str]]:
     wanted = {v.strip().lower() for v in value.split(",") if v.strip()}
     bad = sorted(wanted - set(STATUSES))
     if bad or not wanted:
-        raise typer.BadParameter(f"unknown status {', '.join(bad) or '(none given)'}; choose from "
-                                 f"{', '.join(STATUSES)}", param_hint="--only")
+        raise typer.BadParameter(
+            f"unknown status {', '.join(bad) or '(none given)'}; choose from {', '.join(STATUSES)}", param_hint="--only"
+        )
     return frozenset(wanted)
 
 
@@ -561,8 +685,14 @@ class _RichProgress(_NoProgress):
 
             from marenew.cli.common import console
 
-            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
-                                TimeElapsedColumn(), console=console(stderr=True), transient=True)
+            self.bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TaskProgressColumn(),
+                TimeElapsedColumn(),
+                console=console(stderr=True),
+                transient=True,
+            )
             self.bar.start()
             self.task = self.bar.add_task(self.name, total=self.total, completed=self.done)
         else:

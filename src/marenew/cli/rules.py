@@ -68,15 +68,19 @@ FormatOpt = Annotated[
 def check(
     paths: Annotated[
         Optional[list[Path]],
-        typer.Argument(metavar="PATH", show_default=False,
-                       help="Rule files, or folders of them. Default: the built-in rules and every "
-                            "--rules/MARENEW_RULES folder."),
+        typer.Argument(
+            metavar="PATH",
+            show_default=False,
+            help="Rule files, or folders of them. Default: the built-in rules and every --rules/MARENEW_RULES folder.",
+        ),
     ] = None,
     fmt: FormatOpt = None,
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
     max_age: Annotated[
-        int, typer.Option("--max-age", min=0, metavar="DAYS",
-                          help="Warn when last_verified is more than DAYS before --as-of.")
+        int,
+        typer.Option(
+            "--max-age", min=0, metavar="DAYS", help="Warn when last_verified is more than DAYS before --as-of."
+        ),
     ] = STALE_AFTER_DAYS,
     as_of: AsOfOpt = None,
     rules: RulesOpt = None,
@@ -153,9 +157,15 @@ def list_rules(
         day = as_of_date(as_of)
         ruleset = load_ruleset(rules)
         builtin = builtin_rules_dir().resolve()
-        rows = [summary(rule, day, file=_display_path(ruleset.origin[key]),
-                        builtin=ruleset.origin[key].resolve().parent == builtin)
-                for key, rule in sorted(ruleset.rules.items())]
+        rows = [
+            summary(
+                rule,
+                day,
+                file=_display_path(ruleset.origin[key]),
+                builtin=ruleset.origin[key].resolve().parent == builtin,
+            )
+            for key, rule in sorted(ruleset.rules.items())
+        ]
         if json:
             write_json({"as_of": day.isoformat(), "certs": rows})
             return
@@ -172,16 +182,27 @@ def list_rules(
             cycle = "unknown" if row["cycle_months"] is None else f"{row['cycle_months']} mo"
             counts = row["confidence_counts"]
             confidence = f"{row['confidence']} {counts[row['confidence']]}/{sum(counts.values())}"
-            ce = "none" if not row["ce_required"] else (
-                f"{'unknown' if row['ce_total'] is None else format(row['ce_total'], 'g')} {row['ce_unit']}")
+            ce = (
+                "none"
+                if not row["ce_required"]
+                else (f"{'unknown' if row['ce_total'] is None else format(row['ce_total'], 'g')} {row['ce_unit']}")
+            )
             fee = row["regular_fee"]
-            cells = [row["cert"], row["body"], cycle, ce,
-                     f"{money(fee['member'])} / {money(fee['non_member'])}", confidence]
+            cells = [
+                row["cert"],
+                row["body"],
+                cycle,
+                ce,
+                f"{money(fee['member'])} / {money(fee['non_member'])}",
+                confidence,
+            ]
             table.add_row(*cells, *((("built-in" if row["builtin"] else row["file"]),) if local else ()))
         out = console()
         out.print(table)
-        out.print("regular fee: member / non-member. confidence: the weakest of the rule's figures, and how "
-                  "many of them are that weak. More: marenew rules show ID")
+        out.print(
+            "regular fee: member / non-member. confidence: the weakest of the rule's figures, and how "
+            "many of them are that weak. More: marenew rules show ID"
+        )
 
 
 @app.command("show", short_help="One rule in words, every figure with its source.")
@@ -206,11 +227,15 @@ def show(
         ruleset = load_ruleset(rules)
         rule = ruleset.get(cert)
         if rule is None:
-            raise typer.BadParameter(f"unknown certification `{cert}`; known: {_known_ids(ruleset)}",
-                                     param_hint="ID")
+            raise typer.BadParameter(f"unknown certification `{cert}`; known: {_known_ids(ruleset)}", param_hint="ID")
         overlay = ruleset.overlays.get(rule.key)
-        info = describe(rule, day, file=_display_path(ruleset.origin[rule.key]), overlay=overlay,
-                        extends_file=_rules_file_label(Path(overlay.base_file)) if overlay else None)
+        info = describe(
+            rule,
+            day,
+            file=_display_path(ruleset.origin[rule.key]),
+            overlay=overlay,
+            extends_file=_rules_file_label(Path(overlay.base_file)) if overlay else None,
+        )
         if json:
             write_json(info)
             return
@@ -225,17 +250,26 @@ def show(
 def test_cases(
     paths: Annotated[
         Optional[list[Path]],
-        typer.Argument(metavar="PATH", show_default=False,
-                       help="Case files, or folders of them (a rules folder: its cases/ folder). "
-                            "Default: the cases of the built-in rules and of every --rules folder."),
+        typer.Argument(
+            metavar="PATH",
+            show_default=False,
+            help="Case files, or folders of them (a rules folder: its cases/ folder). "
+            "Default: the cases of the built-in rules and of every --rules folder.",
+        ),
     ] = None,
     fmt: FormatOpt = None,
-    require_cases: Annotated[bool, typer.Option(
-        "--require-cases", help="Fail when a rule under test has no worked case (else a warning).")] = False,
-    record: Annotated[Optional[str], typer.Option(
-        "--record", metavar="CASE",
-        help="Run the case named CASE (or its number, from 1) of the one case FILE given and write what "
-             "marenew computes into its `expect`: a starting point to check, never the answer.")] = None,
+    require_cases: Annotated[
+        bool, typer.Option("--require-cases", help="Fail when a rule under test has no worked case (else a warning).")
+    ] = False,
+    record: Annotated[
+        Optional[str],
+        typer.Option(
+            "--record",
+            metavar="CASE",
+            help="Run the case named CASE (or its number, from 1) of the one case FILE given and write what "
+            "marenew computes into its `expect`: a starting point to check, never the answer.",
+        ),
+    ] = None,
     rules: RulesOpt = None,
 ) -> None:
     """Run worked cases: each evaluates an inline credential file on a day and compares the result
@@ -286,15 +320,24 @@ def test_cases(
 
         chosen = _chosen(fmt)
         if chosen is ReportFormat.json:
-            write_json({**run.as_json(), "coverage": [c.as_json() for c in report],
-                        "without_cases": [p.as_dict() for p in uncovered], "summary": summary})
+            write_json(
+                {
+                    **run.as_json(),
+                    "coverage": [c.as_json() for c in report],
+                    "without_cases": [p.as_dict() for p in uncovered],
+                    "summary": summary,
+                }
+            )
         else:
             out = []
             for result in run.results:
                 if chosen is ReportFormat.github:
-                    out += [f"::error file={_github_escape(result.file, prop=True)},"
-                            f"line={f.line or result.line or 1},col={(f.col if f.line else result.col) or 1}::"
-                            + _github_escape(f"case '{result.name}': {f.message}") for f in result.failures]
+                    out += [
+                        f"::error file={_github_escape(result.file, prop=True)},"
+                        f"line={f.line or result.line or 1},col={(f.col if f.line else result.col) or 1}::"
+                        + _github_escape(f"case '{result.name}': {f.message}")
+                        for f in result.failures
+                    ]
                 else:
                     out += result.lines()
             out += [github_line(p) if chosen is ReportFormat.github else str(p) for p in uncovered]
@@ -342,8 +385,12 @@ def _record(given: list[Path], which: str, ruleset) -> None:
         raise InputError([Problem(_display_path(path), None, None, "nothing to record")])
     with atomic_output(path, force=True) as out:
         out.write(text)
-    echo_lines([f"recorded what marenew computes for {', '.join(certs)} into the expect of case '{name}' in "
-                f"{_display_path(path)}: check every value against the body's rules before you commit it"])
+    echo_lines(
+        [
+            f"recorded what marenew computes for {', '.join(certs)} into the expect of case '{name}' in "
+            f"{_display_path(path)}: check every value against the body's rules before you commit it"
+        ]
+    )
 
 
 # --- rules export / rules new: files to start from ------------------------------------------------------------------
@@ -356,8 +403,11 @@ def _write_outputs(folder: Path, outputs, *, force: bool) -> list[str]:
     from marenew.store.atomic import atomic_output
 
     targets = [(folder / o.relative, o) for o in outputs]
-    refused = [Problem(str(path), None, None, "already exists; pass --force to overwrite it")
-               for path, o in targets if path.exists() and not force and not o.only_if_absent]
+    refused = [
+        Problem(str(path), None, None, "already exists; pass --force to overwrite it")
+        for path, o in targets
+        if path.exists() and not force and not o.only_if_absent
+    ]
     if refused:
         raise InputError(refused)
     done = []
@@ -369,8 +419,9 @@ def _write_outputs(folder: Path, outputs, *, force: bool) -> list[str]:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise InputError([Problem(str(path.parent), None, None,
-                                      f"cannot create this folder: {exc.strerror or exc}")]) from None
+            raise InputError(
+                [Problem(str(path.parent), None, None, f"cannot create this folder: {exc.strerror or exc}")]
+            ) from None
         with atomic_output(path, force=True) as out:
             out.write(output.text)
         done.append(f"wrote {shown}")
@@ -382,10 +433,13 @@ ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite files that al
 
 @app.command("export", short_help="Copy built-in rule files and their cases to start your own.")
 def export(
-    folder: Annotated[Path, typer.Argument(metavar="DIR", help="Folder to write into (created if needed).",
-                                           show_default=False)],
-    ids: Annotated[Optional[list[str]], typer.Argument(metavar="ID", show_default=False,
-                                                       help="Certification ids (default: every built-in rule).")] = None,
+    folder: Annotated[
+        Path, typer.Argument(metavar="DIR", help="Folder to write into (created if needed).", show_default=False)
+    ],
+    ids: Annotated[
+        Optional[list[str]],
+        typer.Argument(metavar="ID", show_default=False, help="Certification ids (default: every built-in rule)."),
+    ] = None,
     force: ForceOpt = False,
 ) -> None:
     """Write built-in rule files, with their worked cases (DIR/cases/) and the format reference
@@ -409,10 +463,12 @@ def export(
 
 @app.command("new", short_help="Write a skeleton rule file and a case file to fill in.")
 def new(
-    cert: Annotated[str, typer.Argument(metavar="ID", help="The new certification's id, e.g. CMA-WA.",
-                                        show_default=False)],
-    body: Annotated[str, typer.Option("--body", metavar="BODY", help="The certifying body, e.g. AAMA.",
-                                      show_default=False)],
+    cert: Annotated[
+        str, typer.Argument(metavar="ID", help="The new certification's id, e.g. CMA-WA.", show_default=False)
+    ],
+    body: Annotated[
+        str, typer.Option("--body", metavar="BODY", help="The certifying body, e.g. AAMA.", show_default=False)
+    ],
     name: Annotated[Optional[str], typer.Option("--name", help="The certification's full name.")] = None,
     body_name: Annotated[Optional[str], typer.Option("--body-name", help="The body's full name.")] = None,
     folder: Annotated[Path, typer.Option("--dir", metavar="DIR", help="Rules folder to write into.")] = Path("rules"),
@@ -436,12 +492,16 @@ def new(
             raise typer.BadParameter(
                 f"`{cert}` is a built-in rule: to change some of its figures write an overlay "
                 f"(a file with `extends: {cert.upper()}`); `marenew rules export DIR {cert.upper()}` copies it whole",
-                param_hint="ID")
-        outputs = new_outputs(cert, body=body, name=name, body_name=body_name, folder=_display_path(folder),
-                              today=dt.date.today())
+                param_hint="ID",
+            )
+        outputs = new_outputs(
+            cert, body=body, name=name, body_name=body_name, folder=_display_path(folder), today=dt.date.today()
+        )
         lines = _write_outputs(folder, outputs, force=force)
-        lines.append(f"next: replace each FILL-IN, then run marenew rules check {_display_path(folder)} "
-                     f"and marenew rules test {_display_path(folder)}")
+        lines.append(
+            f"next: replace each FILL-IN, then run marenew rules check {_display_path(folder)} "
+            f"and marenew rules test {_display_path(folder)}"
+        )
         echo_lines(lines)
 
 
@@ -450,9 +510,12 @@ def new(
 
 @app.command("diff", short_help="What a rules folder changes against the built-in rules.")
 def diff(
-    folders: Annotated[Optional[list[Path]], typer.Argument(
-        metavar="DIR", show_default=False,
-        help="Rules folders (default: the --rules/MARENEW_RULES folders).")] = None,
+    folders: Annotated[
+        Optional[list[Path]],
+        typer.Argument(
+            metavar="DIR", show_default=False, help="Rules folders (default: the --rules/MARENEW_RULES folders)."
+        ),
+    ] = None,
     json: JsonOpt = False,
     rules: RulesOpt = None,
 ) -> None:
@@ -482,8 +545,14 @@ def diff(
             ruleset = load_rules([folder])
             mine = {p.resolve() for p in rule_files(folder)}
             for key in sorted(k for k in ruleset.rules if ruleset.origin[k].resolve() in mine):
-                out.append(diff_rule(ruleset.rules[key], builtin.get(key),
-                                     file=_display_path(ruleset.origin[key]), overlay=key in ruleset.overlays))
+                out.append(
+                    diff_rule(
+                        ruleset.rules[key],
+                        builtin.get(key),
+                        file=_display_path(ruleset.origin[key]),
+                        overlay=key in ruleset.overlays,
+                    )
+                )
         if json:
             write_json({"folders": [_display_path(f) for f in targets], "rules": [d.as_json() for d in out]})
             return

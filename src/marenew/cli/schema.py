@@ -19,8 +19,9 @@ class SchemaKind(str, enum.Enum):
 
 @app.command()
 def schema(
-    kind: Annotated[SchemaKind, typer.Argument(metavar="credential|rules", help="Which file's schema.",
-                                                show_default=False)],
+    kind: Annotated[
+        SchemaKind, typer.Argument(metavar="credential|rules", help="Which file's schema.", show_default=False)
+    ],
 ) -> None:
     """Print the JSON Schema of a credential file or of a rule file, for editors with a YAML
     language server: put `# yaml-language-server: $schema=marenew-credential.schema.json` at the top
@@ -32,5 +33,3 @@ def schema(
         from marenew.ruletools.describe import json_schema
 
         write_json(json_schema(kind.value))
-
-

@@ -9,24 +9,27 @@ import typer
 
 from marenew.cli.common import (
     AsOfOpt,
+    FailBehindOpt,
     FileArg,
     JsonOpt,
     MemberOpt,
     RulesOpt,
+    StrictOpt,
     WarnDaysOpt,
     as_of_date,
     command_app,
     console,
-    credential_file,
+    find_credential_file,
     guarded,
     judge_file,
     load_ruleset,
+    report_exit,
     write_json,
 )
-from marenew.cli.exitcodes import ExitCode
 from marenew.core.defaults import WARN_DAYS
 
 app = command_app()
+
 
 @app.command()
 def status(
@@ -36,12 +39,15 @@ def status(
     warn_days: WarnDaysOpt = WARN_DAYS,
     json: JsonOpt = False,
     explain: Annotated[bool, typer.Option("--explain", help="List every credit: what it counted and why.")] = False,
+    fail_behind: FailBehindOpt = False,
+    strict: StrictOpt = False,
     rules: RulesOpt = None,
 ) -> None:
-    """Status, expiry, CE still needed and cost of each certification in FILE.
+    """Status, next step, expiry, CE still needed and cost of each certification in FILE.
 
-    Exit 0 when every credential is active; 1 when any is expiring, in grace or lapsed;
-    2 for usage errors and bad input.
+    Exit 0 when every credential is active; 1 when any is expiring, in grace or lapsed (or, with
+    --fail-behind, behind pace); 2 for usage errors and bad input (and, with --strict, a credit
+    value that matches nothing a rule knows).
 
     Example: marenew status examples/cma-on-track.yaml --as-of 2026-01-15 --explain
     """
@@ -54,7 +60,7 @@ def status(
             from marenew.report.terminal import status_report
 
             status_report(console(), report, explain=explain)
-        raise typer.Exit(ExitCode.ATTENTION if report.needs_action else ExitCode.OK)
+        raise typer.Exit(report_exit(report, fail_behind=fail_behind, strict=strict))
 
 
 def _check_wanted(wanted: set[str], ruleset, holder=None, file: Optional[Path] = None) -> None:
@@ -79,8 +85,12 @@ def _check_wanted(wanted: set[str], ruleset, holder=None, file: Optional[Path] =
 @app.command()
 def cost(
     file: Annotated[
-        Optional[Path], typer.Argument(metavar="FILE", help="A credential file: what this holder pays now "
-                                       "(default ./marenew.yaml, then $MARENEW_FILE; without any: the fee table).")
+        Optional[Path],
+        typer.Argument(
+            metavar="FILE",
+            help="A credential file: what this holder pays now "
+            "(default ./marenew.yaml, then $MARENEW_FILE; without any: the fee table).",
+        ),
     ] = None,
     member: MemberOpt = None,
     cert: Annotated[
@@ -93,14 +103,15 @@ def cost(
     """Renewal fees: for every certification, or what the holder in FILE pays now.
 
     Without FILE: a table of fees per path, recurring fees, cycle and cost per year.
-    With FILE: the path each credential is on now, its fees, and the total.
+    With FILE: the path of each credential's next step, its fees, and the total; exit codes as
+    `status` gives for the same file and day (0 all active, 1 any needs action, 2 bad input).
 
     Example: marenew cost --member --cert CMA --cert RMA
     """
     with guarded():
         day = as_of_date(as_of)
         wanted = {c.upper() for c in cert or []}
-        file = credential_file(file, required=False)
+        file = find_credential_file(file)
         if file is None:
             from marenew.api import price_list
 
@@ -109,8 +120,14 @@ def cost(
             is_member = bool(member)
             prices = price_list(ruleset, day, member=is_member, certs=sorted(wanted))
             if json:
-                write_json({"member": is_member, "currency": "USD", "as_of": day.isoformat(),
-                            "certs": [p.as_json() for p in prices]})
+                write_json(
+                    {
+                        "member": is_member,
+                        "currency": "USD",
+                        "as_of": day.isoformat(),
+                        "certs": [p.as_json() for p in prices],
+                    }
+                )
             else:
                 from marenew.report.terminal import price_table
 
@@ -125,19 +142,28 @@ def cost(
             report = replace(report, credentials=tuple(c for c in report.credentials if c.cert.upper() in wanted))
         total, complete = report.cost_total()
         if json:
-            write_json({
-                "as_of": day.isoformat(),
-                "holder": report.holder,
-                "currency": "USD",
-                "credentials": [{"cert": c.cert, "status": c.status, "cost": c.cost.as_json()}
-                                for c in report.credentials],
-                "total": total if complete else None,
-                "total_known": total,
-                "complete": complete,
-            })
+            write_json(
+                {
+                    "as_of": day.isoformat(),
+                    "holder": report.holder,
+                    "currency": "USD",
+                    "credentials": [
+                        {
+                            "cert": c.cert,
+                            "status": c.status,
+                            "cost": c.cost.as_json(),
+                            "next_step": c.next_step.as_json(),
+                        }
+                        for c in report.credentials
+                    ],
+                    "total": total if complete else None,
+                    "total_known": total,
+                    "complete": complete,
+                }
+            )
         else:
             from marenew.report.terminal import holder_costs
 
             holder_costs(console(), report)
-
-
+        # the whole file's exit code, as `status` gives it (--cert narrows the table, not the verdict)
+        raise typer.Exit(report_exit(judged.report))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Discriminator, Field, Tag, model_validator
 
 from marenew.core.base import Strict
 
@@ -65,6 +65,19 @@ class Payment(Strict):
         return data
 
 
+def _points_shape(value: object) -> str:
+    return "[areas]" if isinstance(value, dict) else "[number]"
+
+
+# A number, or points per content area. Only the branch that fits the shape is tried, so a wrong
+# value gets one message ("expected a number"), not one per branch. The tags are bracketed so that
+# error locations skip them like any other pydantic marker.
+Points = Annotated[
+    Annotated[float, Tag("[number]")] | Annotated[dict[str, float], Tag("[areas]")],
+    Discriminator(_points_shape),
+]
+
+
 class Credential(Strict):
     cert: str = Field(description="rule id, case-insensitive: CMA, RMA, CCMA, NCMA, ...")
     number: str | None = Field(default=None, description="the certificate number, as text")
@@ -94,7 +107,11 @@ class Credential(Strict):
 class Credit(Strict):
     title: str
     date: dt.date = Field(description="completion date")
-    points: float | None = Field(default=None, description="in the body's unit (one contact hour each)")
+    points: Points | None = Field(
+        default=None,
+        description="in the body's unit (one contact hour each); or, for one certificate that covers several "
+        "content areas, the points per area: {administrative: 2, clinical: 3, general: 1}",
+    )
     college_credits: float | None = Field(
         default=None, description="instead of points, where the rule converts them (AAMA: 15 points each)"
     )
@@ -110,6 +127,18 @@ class Credit(Strict):
     @property
     def key(self) -> tuple[str, dt.date]:
         return credit_key(self.title, self.date)
+
+    @property
+    def size(self) -> float | None:
+        """The credit's points, all areas together."""
+        if isinstance(self.points, dict):
+            return float(sum(self.points.values()))
+        return self.points
+
+    @property
+    def split(self) -> dict[str, float] | None:
+        """Points per content area, when the credit gives them so."""
+        return self.points if isinstance(self.points, dict) else None
 
     def approved(self, bodies: set[str] | list[str]) -> bool:
         """Approved by any of ``bodies`` (upper-case ids, as a set when called per credit)."""

@@ -23,22 +23,36 @@ def processing_end(rule: Rule, submitted_on: dt.date) -> tuple[dt.date, bool]:
     return submitted_on + dt.timedelta(days=entry.value), True
 
 
-def waiting(rule: Rule, submitted_on: dt.date, status: Status, as_of: dt.date) -> tuple[Status, str | None]:
+def waiting(
+    rule: Rule, submitted_on: dt.date, status: Status, as_of: dt.date
+) -> tuple[Status, str | None, dt.date | None]:
     """The status of a credential whose renewal application was sent on ``submitted_on``:
     ``submitted`` while the body may still be processing it (instead of the grace or lapsed alarm),
-    then the status by the dates again, with a warning to contact the body."""
+    with the last day it may take; then the status by the dates again, with a warning to contact
+    the body."""
     if submitted_on > as_of:
-        return status, None
+        return status, None, None
     until, published = processing_end(rule, submitted_on)
     if as_of <= until:
         if published:
-            return "submitted", None
-        return "submitted", (f"{rule.body} publishes no processing time; if you have heard nothing by {until}, "
-                             f"contact {rule.body}")
-    why = f"{rule.body} says it takes up to {(until - submitted_on).days} days" if published else \
-        f"{rule.body} publishes no processing time and {(until - submitted_on).days} days have passed"
-    return status, (f"you sent the renewal on {submitted_on} and {why}: contact {rule.body} to ask where it "
-                    "stands, then record it with `marenew renew`")
+            return "submitted", None, until
+        return (
+            "submitted",
+            f"{rule.body} publishes no processing time; if you have heard nothing by {until}, contact {rule.body}",
+            until,
+        )
+    days = (until - submitted_on).days
+    why = (
+        f"{rule.body} says it takes up to {days} days"
+        if published
+        else f"{rule.body} publishes no processing time and {days} days have passed"
+    )
+    return (
+        status,
+        f"you sent the renewal on {submitted_on} and {why}: contact {rule.body} to ask where it "
+        "stands, then record it with `marenew renew`",
+        None,
+    )
 
 
 def unpaid(due: list[dt.date], paid_on: list[dt.date], every_months: int) -> list[dt.date]:

@@ -150,5 +150,6 @@ def typed_day(text: str) -> dt.date:
     try:
         return dt.date(year, month, day)
     except ValueError:
-        raise ValueError(f"`{text}` is not a day of the calendar (read as month {month}, day {day}, "
-                         f"year {year})") from None
+        raise ValueError(
+            f"`{text}` is not a day of the calendar (read as month {month}, day {day}, year {year})"
+        ) from None

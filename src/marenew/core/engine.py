@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from marenew.core import cycle
+from marenew.core import cycle, nextstep
 from marenew.core import dates as periods
 from marenew.core.base import Confidence
 from marenew.core.credential import Credential, CredentialFile, Credit, PastCycle, Payment
 from marenew.core.defaults import EPS, STALE_AFTER_DAYS, WARN_DAYS
+from marenew.core.names import Names, names_of
 from marenew.core.results import (
     CapResult,
     Cost,
@@ -32,6 +33,7 @@ from marenew.core.results import (
     Report,
     RequirementResult,
     Status,
+    Unmatched,
     num,
 )
 from marenew.core.rule import CE, Fee, Figure, PathId, Period, RecurringFee, Rule, Source, weakest
@@ -181,11 +183,19 @@ def status_on(as_of: dt.date, expires_on: dt.date, deadline: dt.date, warn_days:
 # --- credits ----------------------------------------------------------------------------------
 
 
+def _points_key(c: Credit) -> tuple:
+    # a split credit sorts by its total, then by its parts
+    if c.points is None:
+        return (-1.0, ())
+    split = c.split
+    return (c.size, tuple(sorted(split.items())) if split is not None else ())
+
+
 def _order_key(c: Credit) -> tuple:
     return (
         c.date,
         c.title,
-        c.points if c.points is not None else -1.0,
+        _points_key(c),
         c.college_credits if c.college_credits is not None else -1.0,
         (c.category or "").lower(),
         tuple(sorted(b.upper() for b in c.approved_by)),
@@ -199,21 +209,34 @@ def canonical_order(credits: Iterable[Credit]) -> list[Credit]:
     credits = list(credits)
     # Fast path (a roster sorts millions of credits): when date, title and points already tell
     # every credit apart, the rest of the key cannot change the order.
-    quick = [(c.date, c.title, c.points if c.points is not None else -1.0) for c in credits]
-    if len(set(quick)) == len(quick):
+    quick = [(c.date, c.title, c.points if isinstance(c.points, float) else -1.0) for c in credits]
+    if len(set(quick)) == len(quick) and not any(isinstance(c.points, dict) for c in credits):
         return [credits[i] for i in sorted(range(len(credits)), key=quick.__getitem__)]
     return sorted(credits, key=_order_key)
+
+
+@dataclass(slots=True)
+class _Piece:
+    """The points of a credit in one content area (a credit without parts is one piece)."""
+
+    area: str | None  # a key of the rule's categories; None: no content area
+    points: float
+    written: str | None = None  # the area as a split credit wrote it
+    counted: float = 0.0
 
 
 @dataclass(slots=True)
 class _Candidate:
     credit: Credit
     points: float | None  # in the body's unit after conversion; None when it cannot count
-    eligible: bool = False  # inside the window and for this credential: its points can count
+    eligible: bool = False  # inside the window, for this credential, large enough: its points can count
     approved: bool = False
-    category: str | None = None
-    counted: float = 0.0
+    pieces: list[_Piece] = field(default_factory=list)
     notes: list[str] | None = None
+
+    @property
+    def counted(self) -> float:
+        return sum(p.counted for p in self.pieces)
 
     def note(self, text: str) -> None:
         self.notes = (self.notes or []) + [text]
@@ -232,22 +255,68 @@ def _approved_label(ce: CE) -> str:
     return "/".join(ce.approved_by) + "-approved" if ce.approved_by else "approved"
 
 
-def _category_keys(ce: CE) -> dict[str, str]:
-    """The body's content areas by lower-case name (a credit's category is matched case-insensitively)."""
-    return {key.lower(): key for key in ce.categories}
+def _least_activity(ce: CE, approved: bool, day: dt.date) -> float | None:
+    least = ce.least_activity
+    if least is None:
+        return None
+    value, _ = _value(least.approved if approved else least.unapproved, day)
+    return value
+
+
+def _approval(rule: Rule, ce: CE, names: Names, credit: Credit, unmatched: list[Unmatched]) -> bool:
+    """Whether a body of ``ce.approved_by`` (by any of its names) approved ``credit``; a value that
+    looks like one of those names but is none of them is reported."""
+    if credit.college_credits is not None or not ce.approved_by:
+        return False
+    if any(names.body(b) is not None for b in credit.approved_by):
+        return True
+    for written in credit.approved_by:
+        near = names.near_body(written)
+        if near is not None:
+            unmatched.append(
+                Unmatched(
+                    credit.title,
+                    "approved_by",
+                    written,
+                    near,
+                    f"`{written}` is not a body marenew knows (did you mean `{near}`?); "
+                    f"counted as not {_approved_label(ce)}",
+                )
+            )
+    return False
+
+
+def _area(
+    rule: Rule, names: Names, credit: Credit, written: str, unmatched: list[Unmatched], cand: _Candidate, counts_as: str
+) -> str | None:
+    """The content area ``written`` names, or None (reported, with the nearest area)."""
+    key = names.area(written)
+    if key is None:
+        near = names.near_area(written)
+        hint = f" (did you mean `{near}`?)" if near else f" ({', '.join(rule.ce.categories)})"  # type: ignore[union-attr]
+        message = f"`{written}` is not one of {rule.body}'s content areas{hint}; {counts_as}"
+        unmatched.append(Unmatched(credit.title, "category", written, near, message))
+        cand.note(message)
+    return key
 
 
 def _candidates(
-    rule: Rule, ce: CE, credits: list[Credit], start: dt.date, end: dt.date, as_of: dt.date,
+    rule: Rule,
+    ce: CE,
+    credits: list[Credit],
+    start: dt.date,
+    end: dt.date,
+    as_of: dt.date,
     used: Mapping[tuple[str, dt.date], PastCycle] | None = None,
-) -> list[_Candidate]:
-    """Decide, credit by credit, whether it can count at all and how: points, approval, category.
-    A credit in ``used`` went to an earlier renewal and never counts again."""
-    out = []
+) -> tuple[list[_Candidate], list[Unmatched]]:
+    """Decide, credit by credit, whether it can count at all and how: points, approval, size,
+    content areas. Values that match nothing the rule knows are returned as well. A credit in
+    ``used`` went to an earlier renewal and never counts again."""
+    out: list[_Candidate] = []
+    unmatched: list[Unmatched] = []
     college, _ = _value(ce.college_credit_points, end)
-    known = ", ".join(ce.categories)
-    approvers = {b.upper() for b in ce.approved_by}
-    areas = _category_keys(ce)
+    names = names_of(ce)
+    label = _approved_label(ce)
     for credit in credits:
         cand = _Candidate(credit, None)
         out.append(cand)
@@ -259,65 +328,90 @@ def _candidates(
             cand.note(f"used for the renewal of {past.renewed_on} (cycle {past.certified_on} to {past.expires_on})")
             continue
         if credit.points is not None:
-            cand.points = credit.points
+            cand.points = credit.size
         elif credit.college_credits is not None:
             if college is None:
                 cand.note(f"{rule.body} gives no conversion for college credits")
                 continue
             cand.points = credit.college_credits * college
-            cand.note(f"{plural(float(credit.college_credits), 'college credit')} x {college:g} = {cand.points:g} {ce.unit}, "
-                      f"not {_approved_label(ce)}")
+            cand.note(
+                f"{plural(float(credit.college_credits), 'college credit')} x {college:g} = {cand.points:g} {ce.unit}, "
+                f"not {label}"
+            )
         if credit.date < start:
             cand.note(f"before this cycle began ({start})")
             continue
         if credit.date > end:
-            cand.note(f"after expiry ({end})")
+            cand.note(f"after expiry ({end}): CE counts only inside the cycle")
             continue
         if credit.date > as_of:
             cand.note(f"after the as-of date ({as_of})")
             continue
-        cand.eligible = cand.points is not None
-        # Credit.approved, inline: this runs for every credit of a roster
-        cand.approved = credit.college_credits is None and any(b.upper() in approvers for b in credit.approved_by)
+        if cand.points is None:
+            continue
+        cand.approved = _approval(rule, ce, names, credit, unmatched)
+        least = _least_activity(ce, cand.approved, end)
+        if least is not None and cand.points < least - EPS:
+            kind = label if cand.approved else f"not {label}"
+            cand.note(
+                f"too short ({cand.points:g} {ce.unit}): {rule.body} counts an activity {kind} only when "
+                f"it is worth at least {least:g}; not counted"
+            )
+            continue
+        cand.eligible = True
+        # What a credit without a content area still counts toward: never the approved minimum
+        # when it is not approved.
+        toward = f"the total and the {label} minimum" if cand.approved else f"the total (as not {label})"
+        counts_as = f"counts toward {toward}, not a content area"
+        split = credit.split
+        if split is not None:
+            for written, pts in split.items():
+                area = _area(rule, names, credit, written, unmatched, cand, counts_as) if ce.categories else None
+                cand.pieces.append(_Piece(area, float(pts), written))
+            continue
+        area = None
         if ce.categories:
-            cand.category = areas.get(credit.category.strip().lower()) if credit.category is not None else None
             if credit.category is None:
-                cand.note(f"no content area given ({known}): counts toward the total and the approved minimum, "
-                          "not a content area")
-            elif cand.category is None:
-                cand.note(f"`{credit.category}` is not a {rule.body} content area ({known}): "
-                          "counts toward the total and the approved minimum, not a content area")
-    return out
+                cand.note(f"no content area given ({', '.join(ce.categories)}): {counts_as}")
+            else:
+                area = _area(rule, names, credit, credit.category, unmatched, cand, counts_as)
+        cand.pieces.append(_Piece(area, cand.points))
+    return out, unmatched
 
 
 def _allocate(ce: CE, cands: list[_Candidate], day: dt.date) -> CapResult | None:
     """Count eligible credits. Approved ones count in full; the rest up to the cap, chosen so as to
-    leave the fewest points needed: first where they close a content-area gap, then any."""
+    leave the fewest points needed: first where they close a content-area gap, then any. A credit
+    split over content areas is one credit: the cap applies to its parts together."""
     eligible = [c for c in cands if c.eligible]
     for c in eligible:
         if c.approved:
-            c.counted = c.points  # type: ignore[assignment]
+            for p in c.pieces:
+                p.counted = p.points
     unapproved = [c for c in eligible if not c.approved]
     cap, _ = _value(ce.unapproved_cap, day)
     if cap is None:
         for c in unapproved:
-            c.counted = c.points  # type: ignore[assignment]
+            for p in c.pieces:
+                p.counted = p.points
         return None
     budget = cap
     for key, category in ce.categories.items():
         minimum, _ = _value(category.minimum, day)
-        gap = (minimum or 0.0) - sum(c.counted for c in eligible if c.approved and c.category == key)
+        gap = (minimum or 0.0) - sum(p.counted for c in eligible if c.approved for p in c.pieces if p.area == key)
         for c in unapproved:
-            if c.category != key or gap <= EPS or budget <= EPS:
-                continue
-            take = min(c.points - c.counted, gap, budget)  # type: ignore[operator]
-            c.counted += take
-            gap -= take
-            budget -= take
+            for p in c.pieces:
+                if p.area != key or gap <= EPS or budget <= EPS:
+                    continue
+                take = min(p.points - p.counted, gap, budget)
+                p.counted += take
+                gap -= take
+                budget -= take
     for c in unapproved:
-        take = max(0.0, min(c.points - c.counted, budget))  # type: ignore[operator]
-        c.counted += take
-        budget -= take
+        for p in c.pieces:
+            take = max(0.0, min(p.points - p.counted, budget))
+            p.counted += take
+            budget -= take
     label = f"not {_approved_label(ce)}"
     for c in unapproved:
         if c.counted < c.points - EPS:  # type: ignore[operator]
@@ -326,8 +420,13 @@ def _allocate(ce: CE, cands: list[_Candidate], day: dt.date) -> CapResult | None
             else:
                 c.note(f"the cap of {cap:g} on {ce.unit} {label} is used up: not counted")
     entered = sum(c.points for c in unapproved)  # type: ignore[misc]
-    return CapResult("unapproved", f"{label[0].upper()}{label[1:]} {ce.unit}", cap, _r(entered),
-                     _r(sum(c.counted for c in unapproved)))
+    return CapResult(
+        "unapproved",
+        f"{label[0].upper()}{label[1:]} {ce.unit}",
+        cap,
+        _r(entered),
+        _r(sum(c.counted for c in unapproved)),
+    )
 
 
 @dataclass(frozen=True)
@@ -337,10 +436,19 @@ class CEResult:
     points_needed: float | None
     caps: tuple[CapResult, ...]
     confidence: Confidence
+    unmatched: tuple[Unmatched, ...] = ()
 
 
-def count_ce(rule: Rule, credits: list[Credit], start: dt.date, end: dt.date, as_of: dt.date, *,
-             detail: bool = True, used: Mapping[tuple[str, dt.date], PastCycle] | None = None) -> CEResult:
+def count_ce(
+    rule: Rule,
+    credits: list[Credit],
+    start: dt.date,
+    end: dt.date,
+    as_of: dt.date,
+    *,
+    detail: bool = True,
+    used: Mapping[tuple[str, dt.date], PastCycle] | None = None,
+) -> CEResult:
     """Which credits count toward ``rule`` in the window [start, end] (and not after as_of), each
     requirement's counted and short, and the least number of further points that meets them all.
 
@@ -353,9 +461,8 @@ def count_ce(rule: Rule, credits: list[Credit], start: dt.date, end: dt.date, as
     if ce is None:
         return CEResult((), (), 0.0, (), "official")
     ordered = canonical_order(credits)
-    cands = _candidates(rule, ce, ordered, start, end, as_of, used)
+    cands, unmatched = _candidates(rule, ce, ordered, start, end, as_of, used)
     cap = _allocate(ce, cands, end)
-    counted = [c for c in cands if c.counted > EPS]
 
     reqs: list[RequirementResult] = []
     confs: list[Confidence | None] = []
@@ -369,12 +476,15 @@ def count_ce(rule: Rule, credits: list[Credit], start: dt.date, end: dt.date, as
 
     total = approved = 0.0
     by_category = dict.fromkeys(ce.categories, 0.0)
-    for c in counted:
-        total += c.counted
-        if c.approved:
-            approved += c.counted
-        if c.category is not None:
-            by_category[c.category] += c.counted
+    for c in cands:
+        for p in c.pieces:
+            if p.counted <= EPS:
+                continue
+            total += p.counted
+            if c.approved:
+                approved += p.counted
+            if p.area is not None:
+                by_category[p.area] += p.counted
     shorts = [requirement("total", f"Total {ce.unit}", ce.total, total)]
     if ce.approved_minimum is not None:
         shorts.append(requirement("approved", f"{_approved_label(ce)} {ce.unit}", ce.approved_minimum, approved))
@@ -387,17 +497,22 @@ def count_ce(rule: Rule, credits: list[Credit], start: dt.date, end: dt.date, as
     known = [s for s in shorts if s is not None]
     needed = _r(max(known)) if len(known) == len(shorts) else None
 
-    results = tuple(
-        CreditResult(
-            title=c.credit.title,
-            date=c.credit.date,
-            points=c.points,
-            counted=_r(c.counted),
-            note="; ".join(c.notes) if c.notes else None,
+    results = (
+        tuple(
+            CreditResult(
+                title=c.credit.title,
+                date=c.credit.date,
+                points=c.points,
+                counted=_r(c.counted),
+                note="; ".join(c.notes) if c.notes else None,
+                parts=tuple((p.written, p.points, _r(p.counted)) for p in c.pieces if p.written is not None),
+            )
+            for c in cands
         )
-        for c in cands
-    ) if detail else ()
-    return CEResult(tuple(reqs), results, needed, (cap,) if cap else (), weakest(*confs))
+        if detail
+        else ()
+    )
+    return CEResult(tuple(reqs), results, needed, (cap,) if cap else (), weakest(*confs), tuple(unmatched))
 
 
 # --- cost -------------------------------------------------------------------------------------
@@ -419,15 +534,23 @@ def fee_item(label: str, fee: Fee, member: bool, day: dt.date, sources: Mapping[
         return key is not None and key in sources and sources[key].kind == "article"
 
     conflicts = tuple(
-        FeeConflict(float(c.value), title(c.source) or c.source, is_article(c.source), c.note)
-        for c in entry.conflicts
+        FeeConflict(float(c.value), title(c.source) or c.source, is_article(c.source), c.note) for c in entry.conflicts
     )
-    return FeeItem(label, entry.value, entry.confidence, entry.source, by_membership, title(entry.source), conflicts,
-                   is_article(entry.source))
+    return FeeItem(
+        label,
+        entry.value,
+        entry.confidence,
+        entry.source,
+        by_membership,
+        title(entry.source),
+        conflicts,
+        is_article(entry.source),
+    )
 
 
-def recurring_due(fee: RecurringFee, certified_on: dt.date, after: dt.date, through: dt.date,
-                  paid: Sequence[Payment] = ()) -> list[dt.date]:
+def recurring_due(
+    fee: RecurringFee, certified_on: dt.date, after: dt.date, through: dt.date, paid: Sequence[Payment] = ()
+) -> list[dt.date]:
     """The days ``fee`` falls due in ``(after, through]`` and is not paid yet: every ``every_months``
     (as in force when the cycle began, like the cycle's length) from ``certified_on``; none when its
     period is unknown. See ``cycle.unpaid`` for which payment settles which due date."""
@@ -469,16 +592,6 @@ def path_cost(
     return Cost(path=path_id, path_label=path.label, member=member, items=tuple(items))
 
 
-def cost_now(rule: Rule, status: Status, member: bool, as_of: dt.date, certified_on: dt.date,
-             expires_on: dt.date, paid: Sequence[Payment] = ()) -> Cost:
-    """The path the holder takes now: the regular one until the deadline, then the after-lapse one
-    (or the one after it, once its time limit has passed); fees in ``paid`` are not due again."""
-    if status == "lapsed":
-        return path_cost(rule, path_after_lapse(rule, expires_on, as_of), member, as_of, lapsed=True)
-    return path_cost(rule, rule.renewal.regular, member, as_of, certified_on=certified_on, expires_on=expires_on,
-                     paid=paid)
-
-
 @dataclass(frozen=True)
 class PriceList:
     """One certification's fees, for ``marenew cost`` without a file."""
@@ -494,8 +607,9 @@ class PriceList:
     def confidence(self) -> str:
         """How sure the regular cost is: the paths open to a current holder and the recurring fees
         (an unpublished reinstatement fee does not make the CE fee less sure)."""
-        current = [self.fees[pid].confidence for pid, p in self.rule.paths.items()
-                   if p.available in ("current", "always")]
+        current = [
+            self.fees[pid].confidence for pid, p in self.rule.paths.items() if p.available in ("current", "always")
+        ]
         return weakest(*current, *(r.confidence for r in self.recurring))
 
     def as_json(self) -> dict:
@@ -524,9 +638,17 @@ def price_list(rule: Rule, member: bool, as_of: dt.date) -> PriceList:
     for fee in rule.recurring_fees:
         every = fee.every_months.at(as_of)
         item = fee_item(fee.label, fee.amount, member, as_of, rule.sources)
-        recurring.append(RecurringLine(fee.label, item.amount, every.value if every else None,
-                                       weakest(item.confidence, every.confidence if every else "unknown"),
-                                       item.conflicts, item.source_title, item.article))
+        recurring.append(
+            RecurringLine(
+                fee.label,
+                item.amount,
+                every.value if every else None,
+                weakest(item.confidence, every.confidence if every else "unknown"),
+                item.conflicts,
+                item.source_title,
+                item.article,
+            )
+        )
     regular = [fees[pid].amount for pid, p in rule.paths.items() if p.available in ("current", "always")]
     known = [a for a in regular if a is not None]
     per_year: float | None = None
@@ -571,23 +693,61 @@ def evaluate_credential(
 ) -> CredentialResult:
     dates: Dates = _memo(rule, ("dates", cred.certified_on, cred.expires_on), lambda: credential_dates(rule, cred))
     status = status_on(as_of, dates.expires_on, dates.deadline, warn_days)
-    ce = count_ce(rule, credits, cred.certified_on, dates.expires_on, as_of, detail=detail,
-                  used=cred.used_credits() if cred.history else None)
-    paid = tuple((p.fee, p.on) for p in cred.paid)
-    cost: Cost = _memo(rule, ("cost", status, member, as_of, cred.certified_on, dates.expires_on, paid),
-                       lambda: cost_now(rule, status, member, as_of, cred.certified_on, dates.expires_on, cred.paid))
+    ce = count_ce(
+        rule,
+        credits,
+        cred.certified_on,
+        dates.expires_on,
+        as_of,
+        detail=detail,
+        used=cred.used_credits() if cred.history else None,
+    )
     warnings = list(dates.warnings)
+    waiting_until = None
     if cred.submitted_on is not None:
-        status, waiting_note = cycle.waiting(rule, cred.submitted_on, status, as_of)
+        status, waiting_note, waiting_until = cycle.waiting(rule, cred.submitted_on, status, as_of)
         if waiting_note:
             warnings.append(waiting_note)
+
+    def price(path_id: PathId, lapsed: bool) -> Cost:
+        if lapsed:
+            return path_cost(rule, path_id, member, as_of, lapsed=True)
+        return path_cost(
+            rule,
+            path_id,
+            member,
+            as_of,
+            certified_on=cred.certified_on,
+            expires_on=dates.expires_on,
+            paid=cred.paid,
+        )
+
+    unit = rule.ce.unit if rule.ce else None
+    step = nextstep.decide(
+        rule,
+        status=status,
+        as_of=as_of,
+        expires_on=dates.expires_on,
+        late_window_end=dates.late_window_end,
+        points_needed=ce.points_needed,
+        requirements=ce.requirements,
+        unit=unit,
+        price=price,
+        open_until=lambda path_id: path_open_until(rule, path_id, dates.expires_on),
+        after_lapse=path_after_lapse(rule, dates.expires_on, as_of),
+        submitted=(cred.submitted_on, waiting_until) if cred.submitted_on and waiting_until else None,
+    )
+    cost = step.cost
     age = (as_of - rule.last_verified).days
     if age > STALE_AFTER_DAYS:
-        warnings.append(f"the {rule.id} rule's figures were last verified {rule.last_verified} "
-                        f"({age} days before {as_of}); check them against {rule.body}'s page")
+        warnings.append(
+            f"the {rule.id} rule's figures were last verified {rule.last_verified} "
+            f"({age} days before {as_of}); check them against {rule.body}'s page"
+        )
     for item in cost.items:
         if item.amount is None:
             warnings.append(f"{item.label}: {rule.body} does not publish this fee; amount unknown")
+    warnings += [u.message for u in ce.unmatched]
     result = CredentialResult(
         cert=rule.id,
         body=rule.body,
@@ -603,13 +763,16 @@ def evaluate_credential(
         window_end=dates.expires_on,
         ready=None if ce.points_needed is None else ce.points_needed <= EPS,
         points_needed=ce.points_needed,
-        unit=rule.ce.unit if rule.ce else None,
+        unit=unit,
         requirements=ce.requirements,
         credits=ce.credits,
-        cost=cost,
         confidence=weakest(dates.confidence, ce.confidence, *(i.confidence for i in cost.items)),
+        next_step=step,
+        pace=nextstep.pace(rule, as_of, cred.certified_on, dates.expires_on, ce.points_needed, ce.requirements),
+        may_use_credential=nextstep.may_use_credential(rule, as_of, dates.expires_on),
         caps=ce.caps,
         warnings=tuple(warnings),
+        unmatched=ce.unmatched,
     )
     return result
 
@@ -631,8 +794,8 @@ def evaluate(
         rule = rules[cred.key]
         is_member = holder.is_member(rule.body) if member is None else member
         results.append(
-            evaluate_credential(rule, cred, list(holder.credits), member=is_member, as_of=as_of, warn_days=warn_days,
-                                detail=detail)
+            evaluate_credential(
+                rule, cred, list(holder.credits), member=is_member, as_of=as_of, warn_days=warn_days, detail=detail
+            )
         )
     return Report(as_of=as_of, holder=holder.holder, credentials=tuple(results))
-

@@ -15,14 +15,13 @@ No body publishes when renewal opens, and the rule format has no such date, so p
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from marenew.core import dates as periods
 from marenew.core.credential import CredentialFile, Payment
 from marenew.core.defaults import EPS
 from marenew.core.engine import fee_item, path_cost, recurring_due
+from marenew.core.nextstep import ceil_pace, renewal_page
 from marenew.core.results import (
     Cost,
     CredentialResult,
@@ -35,12 +34,7 @@ from marenew.core.results import (
 from marenew.core.rule import Rule
 
 # Key-date kinds, in the order they are listed when two fall on the same day.
-KINDS = ("cycle_start", "start_renewal", "fee_due", "expiry", "deadline", "lapses")
-
-
-def _ceil2(x: float) -> float:
-    """Round a pace up to the cent of a point: following a rounded-down pace would fall short."""
-    return math.ceil(round(x * 100, 6)) / 100
+KINDS = ("cycle_start", "start_renewal", "fee_due", "next_step", "expiry", "deadline", "lapses")
 
 
 @dataclass(frozen=True)
@@ -78,11 +72,8 @@ class PacePart:
 
 @dataclass(frozen=True)
 class Pace:
-    """Points still needed spread over the calendar months left until expiry (periods.months_between).
-
-    With a month or less left, the pace is the whole remainder. ``start_by`` is the latest day to
-    start at the sustainable pace (the cycle's total over its months: 60 points in 60 months is 1
-    a month), counted back in whole months from expiry; ``behind`` when that day has passed.
+    """The engine's pace (``CredentialResult.pace``: per month, sustainable, start by, behind) with
+    what a plan adds: the share of each minimum, the months left, whether the window closed.
     """
 
     unit: str
@@ -95,6 +86,7 @@ class Pace:
     start_by: dt.date | None
     behind: bool
     closed: bool  # the counting window ended at expiry: CE earned now no longer counts
+    on_pace: bool | None = None  # the engine's (null where pace means nothing)
 
     def as_json(self) -> dict:
         return {
@@ -107,6 +99,7 @@ class Pace:
             "sustainable_per_month": num(self.sustainable_per_month),
             "start_by": self.start_by.isoformat() if self.start_by else None,
             "behind": self.behind,
+            "on_pace": self.on_pace,
             "closed": self.closed,
         }
 
@@ -164,13 +157,17 @@ class Plan:
             "deadline": r.deadline.isoformat(),
             "late_window": self.has_late_window,
             "dates": [k.as_json(self.as_of) for k in self.key_dates],
-            "progress": None if progress is None else {
+            "progress": None
+            if progress is None
+            else {
                 "unit": r.unit,
                 "required": num(progress.required),
                 "counted": num(progress.counted),
                 "short": num(progress.short),
             },
             "requirements": [q.as_json() for q in r.requirements],
+            "next_step": r.next_step.as_json(),
+            "may_use_credential": r.may_use_credential,
             "pace": self.pace.as_json() if self.pace else None,
             "stay": {
                 "options": [o.as_json() for o in self.options],
@@ -206,21 +203,12 @@ class HolderPlan:
         }
 
 
-def renewal_page(rule: Rule) -> str | None:
-    """The body's renewal page: the rule's ``renewal_page``, else the first source with an address."""
-    if rule.renewal_page:
-        return rule.renewal_page
-    return next((s.url for s in rule.sources.values() if s.url), None)
-
-
 def _pace(rule: Rule, result: CredentialResult, as_of: dt.date) -> Pace | None:
     if rule.ce is None or result.unit is None:
         return None
-    needed = result.points_needed
+    engine = result.pace
     closed = as_of > result.expires_on
-    months_left = periods.months_between(as_of, result.expires_on)
-    divisor = max(months_left, 1.0)
-    per_month = None if needed is None or closed else _ceil2(needed / divisor)
+    divisor = max(engine.months_left, 1.0)
     parts = []
     if not closed:
         for req in result.requirements:
@@ -229,75 +217,105 @@ def _pace(rule: Rule, result: CredentialResult, as_of: dt.date) -> Pace | None:
             label = req.label
             if label.endswith(f" {result.unit}"):  # "AAMA-approved points" -> "AAMA-approved"
                 label = label[: -len(result.unit) - 1]
-            parts.append(PacePart(req.id, label, req.short, _ceil2(req.short / divisor)))
-    # The sustainable pace: the cycle's own total over its own months, read from the rule in force
-    # when the cycle began (as the engine reads the cycle length).
-    total = next((q.required for q in result.requirements if q.id == "total"), None)
-    months = rule.cycle.months.at(result.certified_on)
-    sustainable = (total / months.value) if total and months and months.value else None
-    start_by = None
-    if sustainable and needed and needed > EPS:
-        start_by = periods.add_months(result.expires_on, -math.ceil(round(needed / sustainable, 6)))
+            parts.append(PacePart(req.id, label, req.short, ceil_pace(req.short / divisor)))
     return Pace(
         unit=result.unit,
-        points_needed=needed,
+        points_needed=result.points_needed,
         until=result.expires_on,
-        months_left=months_left,
-        per_month=per_month,
+        months_left=engine.months_left,
+        per_month=engine.needed_per_month,
         parts=tuple(parts),
-        sustainable_per_month=sustainable,
-        start_by=start_by,
-        behind=start_by is not None and start_by < as_of,
+        sustainable_per_month=engine.sustainable_per_month,
+        start_by=engine.start_by,
+        behind=engine.behind,
         closed=closed,
+        on_pace=engine.on_pace,
     )
 
 
-def _key_dates(rule: Rule, result: CredentialResult, pace: Pace | None, lapse: Cost, member: bool,
-               as_of: dt.date, paid: Sequence[Payment] = ()) -> list[KeyDate]:
+def _key_dates(
+    rule: Rule,
+    result: CredentialResult,
+    pace: Pace | None,
+    lapse: Cost,
+    member: bool,
+    as_of: dt.date,
+    paid: Sequence[Payment] = (),
+) -> list[KeyDate]:
     r = result
     out = [KeyDate("cycle_start", r.certified_on, "cycle began" + (" (CE counts from here)" if rule.ce else ""))]
     if pace is not None and pace.start_by is not None and not pace.closed:
         # Behind pace: the day to start is today; the calendar moves the event when re-exported.
         day = max(pace.start_by, as_of)
-        out.append(KeyDate("start_renewal", day, "start CE now: behind the sustainable pace" if pace.behind
-                           else "start CE: the latest day to finish at the sustainable pace"))
+        out.append(
+            KeyDate(
+                "start_renewal",
+                day,
+                "start CE now: behind the sustainable pace"
+                if pace.behind
+                else "start CE: the latest day to finish at the sustainable pace",
+            )
+        )
     for fee in rule.recurring_fees:
         for due in recurring_due(fee, r.certified_on, r.certified_on, r.expires_on, paid):
             item = fee_item(fee.label, fee.amount, member, as_of, rule.sources)  # the engine prices every fee
             out.append(KeyDate("fee_due", due, f"{fee.label} due", item, fee.id))
-    out.append(KeyDate("expiry", r.expires_on, "expires" + ("" if r.deadline != r.expires_on
-                                                            else " (no late window: the last day)")))
+    out.append(
+        KeyDate(
+            "expiry",
+            r.expires_on,
+            "expires" + ("" if r.deadline != r.expires_on else " (no late window: the last day)"),
+        )
+    )
     if r.deadline != r.expires_on:
-        out.append(KeyDate("deadline", r.deadline, "end of the late window: last day for the regular renewal"))
+        on_regular = r.next_step.path == rule.renewal.regular or r.status in ("active", "expiring")
+        out.append(
+            KeyDate(
+                "deadline",
+                r.deadline,
+                "end of the late window: last day for the regular renewal"
+                if on_regular
+                else f"end of the late window: last day for {r.next_step.cost.path_label} at this price",
+            )
+        )
+    step = r.next_step
+    if step.by is not None and step.by >= as_of and step.by not in (r.expires_on, r.deadline):
+        # a date the other key dates do not already give (a time limit after a lapse)
+        out.append(KeyDate("next_step", step.by, f"last day: {step.cost.path_label}"))
     out.append(KeyDate("lapses", r.deadline + dt.timedelta(days=1), f"lapsed; the way back: {lapse.path_label}"))
     return sorted(out, key=lambda k: (k.date, KINDS.index(k.kind)))
 
 
 def _options(rule: Rule, result: CredentialResult, as_of: dt.date, paid: Sequence[Payment] = ()) -> list[Option]:
-    """The paths open now. The regular one is the engine's cost now; others open to a current
-    holder (CMA: the exam, any time) are priced by engine.path_cost the same way."""
+    """The paths open now, from the engine's next step (never decided again here): the step's own
+    path first; the regular path, closed when the step left it (in the late window, CE short at
+    expiry); the other paths open to a current holder (CMA: the exam, any time). Fees in ``paid``
+    are not due again."""
     r = result
     if r.status == "lapsed":
         return []
+    step = r.next_step
     member = r.cost.member
-    out = []
     regular = rule.renewal.regular
-    feasible, note = True, None
-    if regular == "ce" and rule.ce is not None:
-        if r.points_needed is None:
-            note = f"the {rule.body} CE requirement is not fully published"
-        elif not r.ready and as_of > r.expires_on:
-            feasible = False
-            note = (f"the counting window closed on {r.expires_on} with {r.points_needed:g} {r.unit} short; "
-                    "CE earned now does not count")
-        elif not r.ready:
-            note = f"{r.points_needed:g} {r.unit} still needed by {r.expires_on}"
-    out.append(Option(r.cost, feasible, note))
+    note = f"{r.points_needed:g} {r.unit} still needed by {step.by}" if step.action == "earn_ce" else None
+    out = [Option(step.cost, True, note)]
     for pid, path in rule.paths.items():
-        if pid == regular or path.available == "lapsed":
+        if pid == step.path or path.available == "lapsed":
             continue
-        out.append(Option(path_cost(rule, pid, member, as_of, certified_on=r.certified_on,
-                                    expires_on=r.expires_on, paid=paid), True))
+        cost = path_cost(rule, pid, member, as_of, certified_on=r.certified_on, expires_on=r.expires_on, paid=paid)
+        if pid == regular:
+            out.append(
+                Option(
+                    cost,
+                    False,
+                    f"the counting window closed on {r.expires_on} with "
+                    f"{r.points_needed:g} {r.unit} short; CE earned now does not count"
+                    if r.points_needed
+                    else "closed",
+                )
+            )
+        else:
+            out.append(Option(cost, True))
     return out
 
 
@@ -305,7 +323,12 @@ def plan_credential(rule: Rule, result: CredentialResult, as_of: dt.date, paid: 
     """The plan for one credential from the engine's result for it on ``as_of``; fees in ``paid``
     are not due again."""
     member = result.cost.member
-    lapse = path_cost(rule, rule.renewal.after_lapse, member, as_of, lapsed=True)
+    # Once lapsed, the way back is the engine's next step (a time limit may have moved it on).
+    lapse = (
+        result.cost
+        if result.status == "lapsed"
+        else path_cost(rule, rule.renewal.after_lapse, member, as_of, lapsed=True)
+    )
     pace = _pace(rule, result, as_of)
     options = _options(rule, result, as_of, paid)
     feasible = [o for o in options if o.feasible]
@@ -314,8 +337,9 @@ def plan_credential(rule: Rule, result: CredentialResult, as_of: dt.date, paid: 
     notes = []
     unknown_paths = [o.cost.path_label for o in feasible if o.cost.amount is None]
     if unknown_paths and cheapest is not None:
-        notes.append(f"{rule.body} does not publish the fee for: {'; '.join(unknown_paths)}; "
-                     "the cheapest may be one of these")
+        notes.append(
+            f"{rule.body} does not publish the fee for: {'; '.join(unknown_paths)}; the cheapest may be one of these"
+        )
     if result.status != "lapsed" and not options:
         notes.append("no path to stay certified is open")
     if result.status != "lapsed" and lapse.amount is None:
@@ -324,8 +348,12 @@ def plan_credential(rule: Rule, result: CredentialResult, as_of: dt.date, paid: 
     if cheapest is not None and cheapest.cost.path == "ce" and result.points_needed:
         notes.append("the CE path's cost leaves out what the CE activities themselves cost")
     saving = None
-    if cheapest is not None and cheapest.cost.amount is not None and lapse.amount is not None \
-            and result.status != "lapsed":
+    if (
+        cheapest is not None
+        and cheapest.cost.amount is not None
+        and lapse.amount is not None
+        and result.status != "lapsed"
+    ):
         saving = round(lapse.amount - cheapest.cost.amount, 2)
     return Plan(
         rule=rule,

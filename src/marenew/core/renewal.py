@@ -47,6 +47,4 @@ def next_cycle(rule: Rule, old_expires_on: dt.date, renewed_on: dt.date) -> Next
         while end is not None and end < renewed_on:
             start = end
             end, confidence = computed_expiry(rule, start)
-    return NextCycle(start, end, entry.value, weakest(entry.confidence, confidence))  # type: ignore[arg-type]
-
-
+    return NextCycle(start, end, entry.value, weakest(entry.confidence, confidence))

@@ -26,6 +26,7 @@ def urgency_key(result: CredentialResult) -> tuple[int, dt.date, str]:
     day = result.deadline if result.status in ("lapsed", "grace") else result.expires_on
     return URGENCY[result.status], day, result.cert
 
+
 CURRENCY = "USD"
 
 
@@ -61,6 +62,8 @@ class CreditResult:
     points: float | None  # in the body's unit, after any conversion
     counted: float
     note: str | None
+    # points given per content area on one certificate: (area as written, points, counted)
+    parts: tuple[tuple[str, float, float], ...] = ()
 
     def as_json(self) -> dict:
         return {
@@ -69,6 +72,7 @@ class CreditResult:
             "points": num(self.points),
             "counted": num(self.counted),
             "note": self.note,
+            "parts": {area: {"points": num(p), "counted": num(c)} for area, p, c in self.parts} or None,
         }
 
 
@@ -97,8 +101,12 @@ class FeeItem:
     article: bool = False  # the amount's own source is an article known by its title
 
     def as_json(self) -> dict:
-        return {"label": self.label, "amount": num(self.amount), "confidence": self.confidence,
-                "conflicts": [c.as_json() for c in self.conflicts]}
+        return {
+            "label": self.label,
+            "amount": num(self.amount),
+            "confidence": self.confidence,
+            "conflicts": [c.as_json() for c in self.conflicts],
+        }
 
 
 @dataclass(frozen=True)
@@ -130,8 +138,13 @@ class RecurringLine:
     article: bool = False
 
     def as_json(self) -> dict:
-        return {"label": self.label, "amount": num(self.amount), "every_months": self.every_months,
-                "confidence": self.confidence, "conflicts": [c.as_json() for c in self.conflicts]}
+        return {
+            "label": self.label,
+            "amount": num(self.amount),
+            "every_months": self.every_months,
+            "confidence": self.confidence,
+            "conflicts": [c.as_json() for c in self.conflicts],
+        }
 
 
 @dataclass(frozen=True)
@@ -174,6 +187,90 @@ class Cost:
         }
 
 
+# What a holder does next. earn_ce: earn the CE still needed, then apply; apply_ce: the CE is
+# complete, apply; apply_exam: recertify by exam; reinstate: apply for reinstatement; take_course:
+# take the course again (a course card); renew: apply and pay (no CE asked); wait: a renewal was
+# sent and the body may still be processing it; contact_body: marenew
+# cannot say (a requirement is not published), ask the body; none: nothing to do.
+Action = Literal[
+    "earn_ce", "apply_ce", "apply_exam", "reinstate", "take_course", "renew", "wait", "contact_body", "none"
+]
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """The one decision every output renders: what to do, by when, on which path, at what cost."""
+
+    action: Action
+    by: dt.date | None  # None: no date (the body publishes no limit)
+    cost: Cost
+    summary: str  # one plain sentence for a person
+    last_resort: dt.date | None = None  # ready before expiry: the body still accepts it until then
+    renewal_page: str | None = None
+
+    @property
+    def path(self) -> str:
+        return self.cost.path
+
+    def as_json(self) -> dict:
+        return {
+            "action": self.action,
+            "by": self.by.isoformat() if self.by else None,
+            "last_resort": self.last_resort.isoformat() if self.last_resort else None,
+            "path": self.path,
+            "cost": self.cost.as_json(),
+            "summary": self.summary,
+            "renewal_page": self.renewal_page,
+        }
+
+
+@dataclass(frozen=True)
+class Pace:
+    """Whether the CE still needed can be earned at the cycle's own pace (total over its months).
+
+    ``on_pace`` is None where pace means nothing: no CE asked, a requirement not published, or the
+    counting window closed at expiry. ``start_by`` is the latest day to start at the sustainable
+    pace; behind pace once it has passed."""
+
+    on_pace: bool | None = None
+    needed_per_month: float | None = None
+    sustainable_per_month: float | None = None
+    start_by: dt.date | None = None
+    months_left: float = 0.0
+
+    @property
+    def behind(self) -> bool:
+        return self.on_pace is False
+
+    def as_json(self) -> dict:
+        return {
+            "on_pace": self.on_pace,
+            "needed_per_month": num(self.needed_per_month),
+            "sustainable_per_month": num(self.sustainable_per_month),
+            "start_by": self.start_by.isoformat() if self.start_by else None,
+        }
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    """A value in a credit that matches nothing the rule knows (a typo, most likely)."""
+
+    title: str  # the credit's title
+    field: Literal["approved_by", "category"]
+    value: str
+    nearest: str | None
+    message: str
+
+    def as_json(self) -> dict:
+        return {
+            "credit": self.title,
+            "field": self.field,
+            "value": self.value,
+            "nearest": self.nearest,
+            "message": self.message,
+        }
+
+
 @dataclass(frozen=True)
 class CredentialResult:
     cert: str
@@ -192,11 +289,23 @@ class CredentialResult:
     unit: str | None
     requirements: tuple[RequirementResult, ...]
     credits: tuple[CreditResult, ...]
-    cost: Cost
     confidence: Confidence
+    next_step: NextStep
+    pace: Pace
+    may_use_credential: bool | None
     caps: tuple[CapResult, ...] = ()
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    unmatched: tuple[Unmatched, ...] = ()
     number: str | None = None
+
+    @property
+    def cost(self) -> Cost:
+        """What the next step costs: one figure for every output."""
+        return self.next_step.cost
+
+    @property
+    def behind_pace(self) -> bool:
+        return self.pace.behind
 
     @property
     def needs_action(self) -> bool:
@@ -222,8 +331,12 @@ class CredentialResult:
             "caps": [c.as_json() for c in self.caps],
             "credits": [c.as_json() for c in self.credits],
             "cost": self.cost.as_json(),
+            "next_step": self.next_step.as_json(),
+            "pace": self.pace.as_json(),
+            "may_use_credential": self.may_use_credential,
             "confidence": self.confidence,
             "warnings": list(self.warnings),
+            "unmatched": [u.as_json() for u in self.unmatched],
         }
 
 
@@ -237,6 +350,14 @@ class Report:
     @property
     def needs_action(self) -> bool:
         return any(c.needs_action for c in self.credentials)
+
+    @property
+    def behind_pace(self) -> bool:
+        return any(c.behind_pace for c in self.credentials)
+
+    @property
+    def unmatched(self) -> int:
+        return sum(len(c.unmatched) for c in self.credentials)
 
     def cost_total(self) -> tuple[float, bool]:
         """What the holder pays now for every credential, and whether every fee in it is known."""

@@ -84,8 +84,10 @@ class Figure(Strict, Generic[T]):
         if "values" in data:
             extra = [k for k in _ENTRY_KEYS if k in data]
             if extra:
-                raise ValueError(f"give either `values` (dated) or `value`, not both (found `{extra[0]}`; "
-                                 "with dated values it goes on each dated entry)")
+                raise ValueError(
+                    f"give either `values` (dated) or `value`, not both (found `{extra[0]}`; "
+                    "with dated values it goes on each dated entry)"
+                )
             if not isinstance(data["values"], dict) or not data["values"]:
                 raise ValueError("`values` must map at least one effective date to {value, source, confidence}")
             return data
@@ -106,8 +108,12 @@ class Figure(Strict, Generic[T]):
         if self.values is None:
             # Already validated by _shape: construct without re-validating.
             undated = Entry.model_construct(
-                value=self.value, source=self.source, confidence=self.confidence or "unknown", note=self.note,
-                conflicts=self.conflicts, last_verified=self.last_verified,
+                value=self.value,
+                source=self.source,
+                confidence=self.confidence or "unknown",
+                note=self.note,
+                conflicts=self.conflicts,
+                last_verified=self.last_verified,
             )
             return [(dt.date.min, undated)]
         return sorted(self.values.items())
@@ -153,8 +159,9 @@ class Source(Strict):
     @model_validator(mode="after")
     def _findable(self) -> Source:
         if self.kind == "page" and not self.url:
-            raise ValueError("a source needs a `url`, or `kind: article` or `kind: document` when it is "
-                             "known only by its title")
+            raise ValueError(
+                "a source needs a `url`, or `kind: article` or `kind: document` when it is known only by its title"
+            )
         return self
 
 
@@ -172,21 +179,37 @@ class Cycle(Strict):
     months: Figure[int]
     expiry: Figure[ExpiryMode]
     expiry_from_card: bool = Field(
-        default=False, description="the expiry cannot be computed: each credential must give `expires_on`")
+        default=False, description="the expiry cannot be computed: each credential must give `expires_on`"
+    )
     renewed_from: Figure[RenewedFrom] | None = Field(
-        default=None, description="where the next cycle starts: at the recertification, or at the old expiry")
+        default=None, description="where the next cycle starts: at the recertification, or at the old expiry"
+    )
 
     @model_validator(mode="after")
     def _computable(self) -> Cycle:
         if not self.expiry_from_card and any(e.value == "birthday" for _, e in self.expiry.entries()):
-            raise ValueError("a `birthday` expiry cannot be computed: add `expiry_from_card: true`, so that "
-                             "each credential gives its `expires_on`")
+            raise ValueError(
+                "a `birthday` expiry cannot be computed: add `expiry_from_card: true`, so that "
+                "each credential gives its `expires_on`"
+            )
         return self
 
 
 class Category(Strict):
     label: str
     minimum: Figure[Number]
+    aliases: list[str] = Field(
+        default_factory=list,
+        description="other names a credit may give this area (admin, clin); "
+        "matched ignoring case, spaces and punctuation",
+    )
+
+
+class LeastActivity(Strict):
+    """The least size, in the body's unit, of one activity that counts, by its approval."""
+
+    approved: Figure[Number] | None = Field(default=None, description="for activities approved by `approved_by`")
+    unapproved: Figure[Number] | None = Field(default=None, description="for any other activity")
 
 
 class CE(Strict):
@@ -195,6 +218,14 @@ class CE(Strict):
     unit: str = Field(description="what the body calls a point: points, CEUs, CE credits, clock hours")
     total: Figure[Number]
     approved_by: list[str] = Field(default_factory=list, description="bodies whose approval makes a credit 'approved'")
+    approved_aliases: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="other names of each body in `approved_by` (AAMA-approved, ...); "
+        "matched ignoring case, spaces and punctuation",
+    )
+    least_activity: LeastActivity | None = Field(
+        default=None, description="the least size of one activity that counts (AAMA: one contact hour, non-AAMA)"
+    )
     approved_minimum: Figure[Number] | None = None
     unapproved_cap: Figure[Number] | None = Field(
         default=None, description="most points that count from activities not approved by `approved_by`"
@@ -203,6 +234,13 @@ class CE(Strict):
     college_credit_points: Figure[Number] | None = Field(
         default=None, description="points per semester or quarter college credit (counted as not approved)"
     )
+
+    @model_validator(mode="after")
+    def _aliased_bodies(self) -> CE:
+        for body in self.approved_aliases:
+            if body not in self.approved_by:
+                raise ValueError(f"approved_aliases names `{body}`, which is not in approved_by")
+        return self
 
 
 class Period(Strict):
@@ -231,7 +269,8 @@ class FixedClose(Strict):
     """A day on which late windows close whatever their length: the earlier of the two wins."""
 
     expired_before: dt.date | None = Field(
-        default=None, description="applies to expiries before this day only (none: to every expiry)")
+        default=None, description="applies to expiries before this day only (none: to every expiry)"
+    )
     date: Figure[dt.date]
 
     def applies(self, expires_on: dt.date) -> bool:
@@ -242,7 +281,8 @@ class LateWindow(Period):
     """How long after expiry the regular renewal is still accepted."""
 
     closes_on: list[FixedClose] = Field(
-        default_factory=list, description="fixed last days; the window ends on the earlier of these and its length")
+        default_factory=list, description="fixed last days; the window ends on the earlier of these and its length"
+    )
 
 
 class Fee(Strict):
@@ -288,16 +328,20 @@ class Path(Strict):
         default_factory=list, description="fees added when this path is taken after lapsing (AAMA reactivation)"
     )
     options: list[ExtraFee] = Field(
-        default_factory=list, description="optional purchases that serve this path (a body's own CE package)")
+        default_factory=list, description="optional purchases that serve this path (a body's own CE package)"
+    )
     time_limit: Period | None = Field(
-        default=None, description="how long after expiry this path stays open; then `after_time_limit`")
+        default=None, description="how long after expiry this path stays open; then `after_time_limit`"
+    )
     after_time_limit: PathId | None = Field(default=None, description="the path once this one has closed")
 
     @model_validator(mode="after")
     def _limit(self) -> Path:
         if (self.time_limit is None) != (self.after_time_limit is None):
-            raise ValueError("give `time_limit` and `after_time_limit` together: how long this path stays "
-                             "open after expiry, and the path after that")
+            raise ValueError(
+                "give `time_limit` and `after_time_limit` together: how long this path stays "
+                "open after expiry, and the path after that"
+            )
         return self
 
 
@@ -321,7 +365,8 @@ class Renewal(Strict):
     regular: PathId = Field(description="the path taken while active, expiring or in grace")
     after_lapse: PathId = Field(description="the path taken once lapsed")
     processing_days: Figure[int] | None = Field(
-        default=None, description="the longest the body says it takes to process a renewal application")
+        default=None, description="the longest the body says it takes to process a renewal application"
+    )
 
 
 class Rule(Strict):
@@ -338,6 +383,11 @@ class Rule(Strict):
     paths: dict[PathId, Path]
     renewal: Renewal
     recurring_fees: list[RecurringFee] = Field(default_factory=list)
+    use_while_expired: Figure[bool] | None = Field(
+        default=None,
+        description="whether an expired holder may still use the credential (AAMA: no, not even "
+        "in the late window); absent: the body says nothing",
+    )
     notes: list[str | Note] = Field(default_factory=list, description="text, or {text, sources}")
 
     @model_validator(mode="after")
@@ -347,15 +397,18 @@ class Rule(Strict):
                 raise ValueError(f"renewal.{role} names path `{path_id}`, which `paths` does not define")
         for path_id, path in self.paths.items():
             if path.after_time_limit is not None and path.after_time_limit not in self.paths:
-                raise ValueError(f"paths.{path_id}.after_time_limit names path `{path.after_time_limit}`, "
-                                 "which `paths` does not define")
+                raise ValueError(
+                    f"paths.{path_id}.after_time_limit names path `{path.after_time_limit}`, "
+                    "which `paths` does not define"
+                )
         for start in self.paths:
             seen = [start]
             nxt = self.paths[start].after_time_limit
             while nxt is not None:
                 if nxt in seen:
-                    raise ValueError("paths lead back to themselves through `after_time_limit`: "
-                                     + " -> ".join(seen + [nxt]))
+                    raise ValueError(
+                        "paths lead back to themselves through `after_time_limit`: " + " -> ".join(seen + [nxt])
+                    )
                 seen.append(nxt)
                 nxt = self.paths[nxt].after_time_limit
         return self

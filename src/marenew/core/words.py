@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from marenew.core.results import Cost, FeeItem, RecurringLine
+    from marenew.core.results import Cost, CredentialResult, FeeItem, RecurringLine
 
 STATUS_WORD = {
     "active": "ACTIVE",
@@ -16,8 +16,12 @@ STATUS_WORD = {
     "lapsed": "LAPSED",
     "submitted": "SUBMITTED (waiting for the body)",
 }
-CONFIDENCE_MARK = {"official": "", "secondary": " (secondary source)", "unconfirmed": " (unconfirmed)",
-                   "unknown": " (unknown)"}
+CONFIDENCE_MARK = {
+    "official": "",
+    "secondary": " (secondary source)",
+    "unconfirmed": " (unconfirmed)",
+    "unknown": " (unknown)",
+}
 
 
 def money(amount: float | None) -> str:
@@ -73,5 +77,44 @@ def cost_text(cost: Cost) -> str:
         item = cost.items[0]
         return f"{cost.path_label}{who}: {fee_text(item)}"
     parts = " + ".join(f"{i.label} {fee_text(i)}" for i in cost.items)
-    total = money(cost.amount) if cost.complete else f"at least {money(cost.known_amount)} (incomplete: a fee is unknown)"
+    total = (
+        money(cost.amount) if cost.complete else f"at least {money(cost.known_amount)} (incomplete: a fee is unknown)"
+    )
     return f"{cost.path_label}{who}: {total} = {parts}"
+
+
+# A next step's action in a few words (tables).
+ACTION_WORD = {
+    "earn_ce": "earn CE",
+    "apply_ce": "apply by CE",
+    "apply_exam": "exam",
+    "reinstate": "reinstate",
+    "take_course": "take the course",
+    "renew": "renew",
+    "contact_body": "ask the body",
+    "none": "nothing to do",
+}
+
+
+def next_step_text(result: CredentialResult) -> str:
+    """The engine's next step, as every output words it: "Next step: ..."."""
+    return f"Next step: {result.next_step.summary}"
+
+
+def pace_line(result: CredentialResult) -> str | None:
+    """ "Behind pace: about 1.5 points a month from now to 2026-03-31", or None when on pace."""
+    pace = result.pace
+    if not pace.behind or pace.needed_per_month is None:
+        return None
+    return (
+        f"Behind pace: about {points(pace.needed_per_month)} {result.unit} a month from now to "
+        f"{result.expires_on} (the cycle's own pace is {points(round(pace.sustainable_per_month or 0, 2))} "
+        "a month)"
+    )
+
+
+def use_line(result: CredentialResult) -> str | None:
+    """Said in grace and once lapsed where the body forbids using an expired credential."""
+    if result.may_use_credential is False:
+        return f"You may not use the {result.cert} ({result.body}) credential until it is renewed"
+    return None

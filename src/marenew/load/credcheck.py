@@ -11,6 +11,7 @@ from typing import Protocol
 from marenew.core.credential import Credential, CredentialFile, Credit
 from marenew.core.dates import implausible_date
 from marenew.core.engine import cycle_in_force
+from marenew.core.names import AREA_NEAR, fold, names_of, nearest
 from marenew.load.problems import Level, Problem, key_path
 from marenew.load.rules import RuleSet
 
@@ -56,8 +57,10 @@ def searched(ruleset: RuleSet) -> str:
     if all(f.resolve() == builtin for f in ruleset.folders):
         return ""
     places = ["the built-in rules" if f.resolve() == builtin else str(f) for f in ruleset.folders]
-    return (f"; rules read from: {', '.join(places)}; a rules folder may be missing: "
-            "give it with --rules DIR or in MARENEW_RULES")
+    return (
+        f"; rules read from: {', '.join(places)}; a rules folder may be missing: "
+        "give it with --rules DIR or in MARENEW_RULES"
+    )
 
 
 def credential_problems(credentials: list[Credential], ruleset: RuleSet, today: dt.date, add: Add) -> None:
@@ -73,8 +76,11 @@ def credential_problems(credentials: list[Credential], ruleset: RuleSet, today: 
         if cred.key in seen:
             add(base + ("cert",), f"{cred.cert} is listed twice (also credentials[{seen[cred.key]}])")
         seen[cred.key] = i
-        wrong = [(name, implausible_date(day)) for name, day in (("certified_on", cred.certified_on),
-                                                                  ("expires_on", cred.expires_on)) if day]
+        wrong = [
+            (name, implausible_date(day))
+            for name, day in (("certified_on", cred.certified_on), ("expires_on", cred.expires_on))
+            if day
+        ]
         if any(why for _, why in wrong):
             for name, why in wrong:
                 if why:
@@ -89,17 +95,21 @@ def credential_problems(credentials: list[Credential], ruleset: RuleSet, today: 
             if rule is not None and rule.cycle.expiry_from_card:
                 # the rule says so (a birthday expiry): no date can be worked out from certified_on
                 origin = ruleset.origin.get(cred.key)
-                add(base + ("cert",),
+                add(
+                    base + ("cert",),
                     f"{rule.id} needs expires_on: the {rule.id} rule{f' ({origin})' if origin else ''} takes the "
                     "expiry from the credential itself (it cannot be worked out from certified_on); "
-                    "give the date printed on the credential")
+                    "give the date printed on the credential",
+                )
                 continue
             # a rule whose cycle length starts later than this certification cannot date it
             if rule is not None and cycle_in_force(rule, cred.certified_on) is None:
                 origin = ruleset.origin.get(cred.key)
-                add(base + ("certified_on",),
+                add(
+                    base + ("certified_on",),
                     f"the {rule.id} rule{f' ({origin})' if origin else ''} gives no cycle length in force on "
-                    f"{cred.certified_on}, so no expiry can be worked out: give expires_on from the card")
+                    f"{cred.certified_on}, so no expiry can be worked out: give expires_on from the card",
+                )
 
 
 def membership_problems(memberships: list[str], ruleset: RuleSet, add: Add) -> None:
@@ -109,13 +119,52 @@ def membership_problems(memberships: list[str], ruleset: RuleSet, add: Add) -> N
             add(("memberships", i), f"no rule knows the body `{body}`; known: {', '.join(sorted(bodies))}", "warning")
 
 
-def credit_problems(credits: list[Credit], held: set[str], ruleset: RuleSet, today: dt.date, add: Add,
-                    doc: Locator) -> None:
+_KNOWN: dict[tuple, tuple[RuleSet, tuple[dict[str, str], dict[str, str]]]] = {}
+
+
+def _known_names(ruleset: RuleSet, held: set[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Every name of a body any rule knows (its id, and the names its approvals go by), and every
+    name of a content area of a certification held: folded -> the name to suggest. Built once per
+    rule set and set of certifications (a roster checks every person)."""
+    key = (id(ruleset), frozenset(held))
+    hit = _KNOWN.get(key)
+    if hit is not None and hit[0] is ruleset:
+        return hit[1]
+    if len(_KNOWN) > 64:
+        _KNOWN.clear()
+    bodies: dict[str, str] = {fold(b): b for b in ruleset.bodies()}
+    areas: dict[str, str] = {}
+    for rule in ruleset.rules.values():
+        if rule.ce is None:
+            continue
+        names = names_of(rule.ce)
+        bodies.update(names.bodies)
+        if rule.key in held:
+            areas.update(names.areas)
+    _KNOWN[key] = (ruleset, (bodies, areas))
+    return bodies, areas
+
+
+def credit_problems(
+    credits: list[Credit], held: set[str], ruleset: RuleSet, today: dt.date, add: Add, doc: Locator
+) -> None:
     known = ", ".join(sorted(ruleset.ids()))
-    bodies = ruleset.bodies()
-    held_rules = [ruleset.get(c) for c in held if c in ruleset]
-    categories = {k.lower() for r in held_rules if r and r.ce for k in r.ce.categories}
+    bodies, areas = _known_names(ruleset, held)
+    area_keys = sorted(set(areas.values()))
     seen: dict[tuple, int] = {}
+
+    def area_problem(path: tuple, written: str) -> None:
+        if not areas or fold(written) in areas:
+            return
+        near = nearest(fold(written), areas, AREA_NEAR, contains=True)
+        hint = f"did you mean `{near}`?" if near else ", ".join(area_keys)
+        add(
+            path,
+            f"`{written}` is not a content area of any certification held ({hint}): it counts toward "
+            "totals, not a content area",
+            "warning",
+        )
+
     for i, credit in enumerate(credits):
         base = ("credits", i)
         if credit is None:
@@ -125,7 +174,7 @@ def credit_problems(credits: list[Credit], held: set[str], ruleset: RuleSet, tod
             add(base + ("date",), why)
         points = credit.points
         # the usual credit (points in range, no college credits) needs no closer look
-        if points is None or credit.college_credits is not None or not 0 < points <= MAX_POINTS:
+        if not isinstance(points, float) or credit.college_credits is not None or not 0 < points <= MAX_POINTS:
             _amount_problems(credit, base, add)
         title = credit.title.strip()
         if not title:
@@ -133,23 +182,38 @@ def credit_problems(credits: list[Credit], held: set[str], ruleset: RuleSet, tod
         if credit.date > today and not why:
             add(base + ("date",), f"date {credit.date} is in the future: it will not count until then", "warning")
         for j, body in enumerate(credit.approved_by):
-            if body not in bodies and body.upper() not in bodies:
-                add(base + ("approved_by", j), f"no rule knows the body `{body}`; known: {', '.join(sorted(bodies))}",
-                    "warning")
+            if fold(body) not in bodies:
+                near = nearest(fold(body), bodies, 0.75, contains=True)
+                hint = f"did you mean `{near}`?" if near else f"known: {', '.join(sorted(ruleset.bodies()))}"
+                add(
+                    base + ("approved_by", j),
+                    f"`{body}` is not a body marenew knows ({hint}): it counts as approved by no body",
+                    "warning",
+                )
         for j, cert in enumerate(credit.applies_to or []):
             if cert.upper() not in ruleset:
                 add(base + ("applies_to", j), f"unknown certification `{cert}`; known: {known}")
             elif cert.upper() not in held:
                 add(base + ("applies_to", j), f"this file holds no {cert}", "warning")
-        if credit.category is not None and categories and credit.category.strip().lower() not in categories:
-            add(base + ("category",),
-                f"`{credit.category}` is not a content area of any certification held "
-                f"({', '.join(sorted(categories))}); it counts toward totals, not a content area", "warning")
+        split = credit.split
+        if split is not None:
+            if credit.category is not None:
+                add(
+                    base + ("category",),
+                    "give the content areas either in `points` (points per area) or in `category`, not both",
+                )
+            for area in split:
+                area_problem(base + ("points", area), area)
+        elif credit.category is not None:
+            area_problem(base + ("category",), credit.category)
         same = (title.lower(), credit.date)
         if same in seen:
             line, _ = doc.locate(("credits", seen[same]))
-            add(base, f"the same credit (title and date) is listed twice (first at line {line}); "
-                      "remove one, or tell them apart in the title")
+            add(
+                base,
+                f"the same credit (title and date) is listed twice (first at line {line}); "
+                "remove one, or tell them apart in the title",
+            )
         else:
             seen[same] = i
 
@@ -159,13 +223,30 @@ def _amount_problems(credit: Credit, base: tuple, add: Add) -> None:
         add(base, "give `points` (or `college_credits`)")
     if credit.points is not None and credit.college_credits is not None:
         add(base + ("college_credits",), "give `points` or `college_credits`, not both")
+    split = credit.split
+    if split is not None:
+        if not split:
+            add(base + ("points",), "give the points per content area (administrative: 2, ...), or one number")
+        for area, value in split.items():
+            _amount_problem(value, base + ("points", area), f"points for {area}", MAX_POINTS, add)
+        if split and all(v > 0 for v in split.values()) and sum(split.values()) > MAX_POINTS:
+            add(
+                base + ("points",),
+                f"points {sum(split.values()):g} in all are implausibly large for one activity (over {MAX_POINTS})",
+            )
+        return
     for name, limit in _AMOUNTS:
         value = getattr(credit, name)
-        if value is None or 0 < value <= limit:
-            continue
-        if value != value or value in _INFINITE:
-            add(base + (name,), f"{name} must be a number, not {value}")
-        elif value <= 0:
-            add(base + (name,), f"{name} must be more than 0 (read {value:g})")
-        else:
-            add(base + (name,), f"{name} {value:g} is implausibly large for one activity (over {limit})")
+        if value is not None:
+            _amount_problem(value, base + (name,), name, limit, add)
+
+
+def _amount_problem(value: float, path: tuple, name: str, limit: float, add: Add) -> None:
+    if 0 < value <= limit:
+        return
+    if value != value or value in _INFINITE:
+        add(path, f"{name} must be a number, not {value}")
+    elif value <= 0:
+        add(path, f"{name} must be more than 0 (read {value:g})")
+    else:
+        add(path, f"{name} {value:g} is implausibly large for one activity (over {limit})")

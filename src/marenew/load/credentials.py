@@ -62,9 +62,12 @@ def _partial_holder(data: object) -> CredentialFile:
         memberships = []
     name = data.get("holder")
     # a holder that is not text is the schema's error; only an empty name is the checks' own
-    return CredentialFile.model_construct(holder=name if isinstance(name, str) else "?", memberships=memberships,
-                                          credentials=each(Credential, data.get("credentials")),
-                                          credits=each(Credit, data.get("credits")))
+    return CredentialFile.model_construct(
+        holder=name if isinstance(name, str) else "?",
+        memberships=memberships,
+        credentials=each(Credential, data.get("credentials")),
+        credits=each(Credit, data.get("credits")),
+    )
 
 
 def iter_credential_paths(paths: Iterable[Path]) -> list[Path]:

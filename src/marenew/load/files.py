@@ -43,9 +43,14 @@ def yaml_files(folder: Path, *, recursive: bool = False) -> list[Path]:
         if not is_yaml(path):
             continue
         if path.is_symlink() and not _inside(path, folder):
-            outside.append(Problem(str(path), None, None,
-                                   f"is a symbolic link to a file outside {folder}; not read (copy the file "
-                                   "into the folder instead)"))
+            outside.append(
+                Problem(
+                    str(path),
+                    None,
+                    None,
+                    f"is a symbolic link to a file outside {folder}; not read (copy the file into the folder instead)",
+                )
+            )
         elif path.is_file():
             found.append(path)
     if outside:
@@ -117,8 +122,7 @@ def credential_listing(paths: list[Path]) -> Listing:
             before = len(listing.files) + len(listing.repeated) + len(listing.unreadable)
             walk(path, listing)
             if len(listing.files) + len(listing.repeated) + len(listing.unreadable) == before:
-                raise InputError([Problem(str(path), None, None,
-                                          "no credential files (*.yaml, *.yml) in this folder")])
+                raise InputError([Problem(str(path), None, None, "no credential files (*.yaml, *.yml) in this folder")])
         else:
             listing.add(path)
     return listing

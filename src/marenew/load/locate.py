@@ -119,7 +119,9 @@ def _read_as(doc: Document, path: tuple) -> str | None:
     if scalar is None or scalar.quoted:
         return None
     if scalar.tag == T_BOOL:
-        return f"`{scalar.text}` was read as the boolean {str(scalar.text.lower() in ('yes', 'y', 'true', 'on')).lower()}"
+        return (
+            f"`{scalar.text}` was read as the boolean {str(scalar.text.lower() in ('yes', 'y', 'true', 'on')).lower()}"
+        )
     if scalar.tag == T_INT:
         read = read_int(scalar.text)
         if read is not None and str(read) != scalar.text:  # 0123 is octal in YAML 1.1: 83
@@ -183,6 +185,7 @@ _STOPPED = "stopped after"
 
 def in_order(problems: list[Problem]) -> list[Problem]:
     """A file's problems by line, at most MAX_ERRORS errors (then a note of how many more)."""
+
     def key(p: Problem) -> tuple:
         last = p.line is None and p.message.startswith(_STOPPED)
         return (last, p.line or 0, p.col or 0)
@@ -192,8 +195,9 @@ def in_order(problems: list[Problem]) -> list[Problem]:
     if len(errors) <= MAX_ERRORS:
         return ordered
     kept = errors[:MAX_ERRORS]
-    return kept + [Problem(kept[0].file, None, None,
-                           f"{_STOPPED} {MAX_ERRORS} errors; {len(errors) - MAX_ERRORS} more not shown")]
+    return kept + [
+        Problem(kept[0].file, None, None, f"{_STOPPED} {MAX_ERRORS} errors; {len(errors) - MAX_ERRORS} more not shown")
+    ]
 
 
 def _message(err: Any, doc: Document, path: tuple) -> str:
@@ -202,7 +206,7 @@ def _message(err: Any, doc: Document, path: tuple) -> str:
     read_as = _read_as(doc, path)
     if kind == "string_type" and read_as:
         scalar = doc.scalars[path]
-        return f"expected text, but {read_as}; put it in quotes: \"{scalar.text}\""
+        return f'expected text, but {read_as}; put it in quotes: "{scalar.text}"'
     if kind in ("literal_error", "enum"):
         expected = err.get("ctx", {}).get("expected", "")
         return f"`{err.get('input')}` is not one of {expected}"
@@ -241,7 +245,8 @@ def validate(model: type[BaseModel], doc: Document) -> tuple[Any | None, list[Pr
         what = _describe(doc.data)
         line, col = doc.locate(())
         problems.append(
-            Problem(doc.source, line, col, f"the top level must be a mapping (key: value lines), not {what}"))
+            Problem(doc.source, line, col, f"the top level must be a mapping (key: value lines), not {what}")
+        )
         return None, in_order(problems)
     try:
         value = model.model_validate(doc.data)

@@ -121,19 +121,36 @@ def overlay_document(base: Document, overlay: Document) -> tuple[Document, Overl
     base_id = base.data.get("id") if isinstance(base.data, dict) else None
     if "id" in top and str(top["id"]).upper() != str(base_id).upper():
         line, col = overlay.locate(("id",))
-        problems.append(Problem(overlay.source, line, col,
-                                f"an overlay keeps the id of the rule it extends (`{base_id}`); for a new "
-                                "certification write a whole rule file without `extends`", key="id"))
+        problems.append(
+            Problem(
+                overlay.source,
+                line,
+                col,
+                f"an overlay keeps the id of the rule it extends (`{base_id}`); for a new "
+                "certification write a whole rule file without `extends`",
+                key="id",
+            )
+        )
     layer = {k: v for k, v in top.items() if k not in (EXTENDS, "id")}
     data, given = merge(base.data, layer)
     anchor = overlay.locate((EXTENDS,))
     info = Overlay(overlay.source, base.source, extends, given, anchor)
     if data == base.data:
-        problems.append(Problem(overlay.source, *anchor,
-                                f"this overlay changes nothing in `{base_id}`: give the figures it changes, "
-                                "or delete the file", key=EXTENDS))
-    merged = Document(source=overlay.source, data=data, problems=list(overlay.problems),
-                      flagged=set(overlay.flagged), flagged_nodes=set(overlay.flagged_nodes))
+        problems.append(
+            Problem(
+                overlay.source,
+                *anchor,
+                f"this overlay changes nothing in `{base_id}`: give the figures it changes, or delete the file",
+                key=EXTENDS,
+            )
+        )
+    merged = Document(
+        source=overlay.source,
+        data=data,
+        problems=list(overlay.problems),
+        flagged=set(overlay.flagged),
+        flagged_nodes=set(overlay.flagged_nodes),
+    )
     for node in _walk(data):
         if node in overlay.marks:  # written in the overlay (a value, or a mapping around one)
             merged.marks[node] = overlay.marks[node]
@@ -152,9 +169,14 @@ def inherited(problem: Problem, info: Overlay) -> Problem:
     """A problem at a node the overlay did not give says so (it sits at the `extends:` line)."""
     if problem.key is None or problem.key == EXTENDS or (problem.line, problem.col) != info.anchor:
         return problem
-    return Problem(problem.file, problem.line, problem.col,
-                   f"{problem.message} (a figure of `{info.extends}` in {info.base_file}, as this overlay "
-                   "leaves it)", problem.level, problem.key)
+    return Problem(
+        problem.file,
+        problem.line,
+        problem.col,
+        f"{problem.message} (a figure of `{info.extends}` in {info.base_file}, as this overlay leaves it)",
+        problem.level,
+        problem.key,
+    )
 
 
 def given_keys(info: Overlay) -> list[str]:

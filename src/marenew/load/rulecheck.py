@@ -72,8 +72,10 @@ class CheckResult:
         if not self.problems:
             return f"no problems in {plural(len(self.files), 'file')}"
         with_problems = len({p.file for p in self.problems})
-        return (f"{plural(len(self.errors), 'error')}, {plural(len(self.warnings), 'warning')} "
-                f"in {plural(with_problems, 'file')}")
+        return (
+            f"{plural(len(self.errors), 'error')}, {plural(len(self.warnings), 'warning')} "
+            f"in {plural(with_problems, 'file')}"
+        )
 
     def as_json(self) -> dict:
         return {
@@ -109,15 +111,23 @@ def duplicate_id(doc: Document, seen: dict[str, tuple[str, int | None]]) -> list
     if key in seen:
         first_file, first_line = seen[key]
         where = f"{first_file}:{first_line}" if first_line else first_file
-        return [Problem(doc.source, line, col,
-                        f"id `{rule_id}` is also the id of {where}; one of the two would silently replace "
-                        "the other: give each certification its own id", key="id")]
+        return [
+            Problem(
+                doc.source,
+                line,
+                col,
+                f"id `{rule_id}` is also the id of {where}; one of the two would silently replace "
+                "the other: give each certification its own id",
+                key="id",
+            )
+        ]
     seen[key] = (doc.source, line)
     return []
 
 
-def source_keys(figures: Iterable[tuple[tuple, Figure]], sources: Mapping[str, object], doc: Document,
-                notes: Any = None) -> list[Problem]:
+def source_keys(
+    figures: Iterable[tuple[tuple, Figure]], sources: Mapping[str, object], doc: Document, notes: Any = None
+) -> list[Problem]:
     """Every source a figure, a recorded conflict or a note names must be a key of ``sources``.
     ``notes`` is the raw `notes` list (a note may cite sources by key)."""
     out = []
@@ -125,9 +135,15 @@ def source_keys(figures: Iterable[tuple[tuple, Figure]], sources: Mapping[str, o
     def check(key: Any, where: tuple) -> None:
         if isinstance(key, str) and key not in sources:
             line, col = doc.locate(where)
-            out.append(Problem(doc.source, line, col,
-                               f"source `{key}` is not a key of `sources`{suggest(key, sources)}",
-                               key=key_path(where)))
+            out.append(
+                Problem(
+                    doc.source,
+                    line,
+                    col,
+                    f"source `{key}` is not a key of `sources`{suggest(key, sources)}",
+                    key=key_path(where),
+                )
+            )
 
     for path, figure in figures:
         for since, entry in figure.entries():
@@ -146,8 +162,9 @@ def source_keys(figures: Iterable[tuple[tuple, Figure]], sources: Mapping[str, o
 # --- one document -----------------------------------------------------------------------------
 
 
-def check_document(doc: Document, rule: Rule | None, *, as_of: dt.date | None = None,
-                   max_age_days: int = DEFAULT_MAX_AGE_DAYS) -> list[Problem]:
+def check_document(
+    doc: Document, rule: Rule | None, *, as_of: dt.date | None = None, max_age_days: int = DEFAULT_MAX_AGE_DAYS
+) -> list[Problem]:
     """The checks the schema cannot make. ``rule`` is the validated rule, or None when the file
     has schema errors: the figures are then read one by one from the document."""
     if not isinstance(doc.data, dict):
@@ -170,8 +187,10 @@ def check_document(doc: Document, rule: Rule | None, *, as_of: dt.date | None = 
         fig = figures.get(("cycle", name))
         for since, entry in fig.entries() if fig else []:
             if entry.value is None:
-                add(_value_path(("cycle", name), since),
-                    f"{what} must be known: without it no expiry date can be worked out")
+                add(
+                    _value_path(("cycle", name), since),
+                    f"{what} must be known: without it no expiry date can be worked out",
+                )
     out += _minimums(doc, figures)
     if as_of is not None:  # staleness is a warning for `rules check`; loading needs no clock
         out += _stale(doc, as_of, max_age_days)
@@ -230,10 +249,15 @@ def _order(doc: Document, figures: dict[tuple, Figure]) -> list[Problem]:
             if after < before:
                 line, col = doc.locate(path + ("values", after), key=True)
                 first, _ = doc.locate(path + ("values", before), key=True)
-                out.append(Problem(doc.source, line, col,
-                                   f"effective date {after} comes after {before} (line {first}): "
-                                   "list dated values oldest first",
-                                   key=key_path(path + ("values",))))
+                out.append(
+                    Problem(
+                        doc.source,
+                        line,
+                        col,
+                        f"effective date {after} comes after {before} (line {first}): list dated values oldest first",
+                        key=key_path(path + ("values",)),
+                    )
+                )
     return out
 
 
@@ -262,24 +286,43 @@ def _owner(path: tuple) -> tuple[type | None, str]:
 
 
 # (model, field) -> what a value there may be: intervals above 0, amounts and points at least 0.
-_POSITIVE = {(Cycle, "months"): "a cycle length", (LateWindow, "months"): "a late window",
-             (LateWindow, "days"): "a late window", (RecurringFee, "every_months"): "an interval",
-             (Period, "months"): "a time limit", (Period, "days"): "a time limit"}
-_NOT_NEGATIVE = {(Fee, "member"): "a fee", (Fee, "non_member"): "a fee", (Fee, "all"): "a fee",
-                 (CE, "total"): "a total", (CE, "approved_minimum"): "a minimum",
-                 (CE, "unapproved_cap"): "a cap", (CE, "college_credit_points"): "a conversion",
-                 (Category, "minimum"): "a minimum"}
+_POSITIVE = {
+    (Cycle, "months"): "a cycle length",
+    (LateWindow, "months"): "a late window",
+    (LateWindow, "days"): "a late window",
+    (RecurringFee, "every_months"): "an interval",
+    (Period, "months"): "a time limit",
+    (Period, "days"): "a time limit",
+}
+_NOT_NEGATIVE = {
+    (Fee, "member"): "a fee",
+    (Fee, "non_member"): "a fee",
+    (Fee, "all"): "a fee",
+    (CE, "total"): "a total",
+    (CE, "approved_minimum"): "a minimum",
+    (CE, "unapproved_cap"): "a cap",
+    (CE, "college_credit_points"): "a conversion",
+    (Category, "minimum"): "a minimum",
+}
 
 
 # (model, field) -> the largest value the engine and the calendar are built for (dates run to
 # 2199; ten-year cycles are already twice the longest any body uses). Above it is a typo, and
 # would push dates past the calendar's end.
-_AT_MOST = {(Cycle, "months"): (120, "months"), (LateWindow, "months"): (120, "months"),
-            (LateWindow, "days"): (3653, "days"), (RecurringFee, "every_months"): (120, "months"),
-            (Fee, "member"): (100_000, "dollars"), (Fee, "non_member"): (100_000, "dollars"),
-            (Fee, "all"): (100_000, "dollars"), (CE, "total"): (10_000, ""),
-            (CE, "approved_minimum"): (10_000, ""), (CE, "unapproved_cap"): (10_000, ""),
-            (CE, "college_credit_points"): (1_000, ""), (Category, "minimum"): (10_000, "")}
+_AT_MOST = {
+    (Cycle, "months"): (120, "months"),
+    (LateWindow, "months"): (120, "months"),
+    (LateWindow, "days"): (3653, "days"),
+    (RecurringFee, "every_months"): (120, "months"),
+    (Fee, "member"): (100_000, "dollars"),
+    (Fee, "non_member"): (100_000, "dollars"),
+    (Fee, "all"): (100_000, "dollars"),
+    (CE, "total"): (10_000, ""),
+    (CE, "approved_minimum"): (10_000, ""),
+    (CE, "unapproved_cap"): (10_000, ""),
+    (CE, "college_credit_points"): (1_000, ""),
+    (Category, "minimum"): (10_000, ""),
+}
 
 
 def _signs(doc: Document, figures: dict[tuple, Figure]) -> list[Problem]:
@@ -298,8 +341,10 @@ def _signs(doc: Document, figures: dict[tuple, Figure]) -> list[Problem]:
             if not math.isfinite(value):
                 message = f"`{value}` is not a usable number (write a finite figure, or leave it unknown with null)"
             elif at_most and value > at_most[0]:
-                message = (f"{value:g} is more than {at_most[0]:,} {at_most[1]}".rstrip()
-                           + ", the most marenew accepts here (a typo?)")
+                message = (
+                    f"{value:g} is more than {at_most[0]:,} {at_most[1]}".rstrip()
+                    + ", the most marenew accepts here (a typo?)"
+                )
             elif positive and value <= 0:
                 message = f"{positive} must be more than 0 (read {value:g})"
             elif not_negative and value < 0:
@@ -390,10 +435,13 @@ def _minimums(doc: Document, figures: dict[tuple, Figure]) -> list[Problem]:
                 continue
             if cap < total_value - minimum:
                 needed = total_value - cap
-                add(("ce", "unapproved_cap"), since,
+                add(
+                    ("ce", "unapproved_cap"),
+                    since,
                     f"the cap {cap:g} is below total {total_value:g} - approved minimum {minimum:g} "
                     f"= {total_value - minimum:g}: it would silently raise the approved minimum to {needed:g}; "
-                    "raise the cap or state that approved minimum")
+                    "raise the cap or state that approved minimum",
+                )
     return out
 
 
@@ -405,10 +453,17 @@ def _stale(doc: Document, as_of: dt.date, max_age_days: int) -> list[Problem]:
     if age <= max_age_days:
         return []
     line, col = doc.locate(("last_verified",))
-    return [Problem(doc.source, line, col,
-                    f"last verified {verified}, {age} days before {as_of} (more than {max_age_days}): "
-                    "check the figures against the body's pages, then update the date",
-                    "warning", "last_verified")]
+    return [
+        Problem(
+            doc.source,
+            line,
+            col,
+            f"last verified {verified}, {age} days before {as_of} (more than {max_age_days}): "
+            "check the figures against the body's pages, then update the date",
+            "warning",
+            "last_verified",
+        )
+    ]
 
 
 def _stale_figures(doc: Document, figures: dict[tuple, Figure], as_of: dt.date, max_age_days: int) -> list[Problem]:
@@ -422,8 +477,16 @@ def _stale_figures(doc: Document, figures: dict[tuple, Figure], as_of: dt.date, 
                 continue
             where = path + (("values", since) if since is not None else ()) + ("last_verified",)
             line, col = doc.locate(where)
-            out.append(Problem(doc.source, line, col,
-                               f"this figure was last verified {verified}, {(as_of - verified).days} days before "
-                               f"{as_of} (more than {max_age_days}): check it against its source, then update "
-                               "the date", "warning", key_path(where)))
+            out.append(
+                Problem(
+                    doc.source,
+                    line,
+                    col,
+                    f"this figure was last verified {verified}, {(as_of - verified).days} days before "
+                    f"{as_of} (more than {max_age_days}): check it against its source, then update "
+                    "the date",
+                    "warning",
+                    key_path(where),
+                )
+            )
     return out

@@ -39,8 +39,15 @@ def placeholders(doc: Document, problems: list[Problem]) -> list[Problem]:
         if scalar.text.startswith(FILL_IN):
             line, col = doc.locate(path)
             if (line, col) not in taken:
-                out.append(Problem(doc.source, line, col, f"`{FILL_IN}`: replace it with the real value",
-                                   key=key_path(path) or None))
+                out.append(
+                    Problem(
+                        doc.source,
+                        line,
+                        col,
+                        f"`{FILL_IN}`: replace it with the real value",
+                        key=key_path(path) or None,
+                    )
+                )
     return out
 
 
@@ -115,9 +122,14 @@ def read_rule_file(path: Path, bases: Mapping[str, Document] | None = None) -> R
         if base is None:
             line, col = doc.locate((EXTENDS,))
             known = sorted(str(d.data.get("id")) for d in (bases or {}).values() if isinstance(d.data, dict))
-            what = (f"extends `{target}`, which no rule read before this file defines{suggest(str(target), known)}"
-                    if isinstance(target, str) else "`extends` names the id of the rule this file changes, e.g. CMA")
-            return RuleFile(path, None, doc, in_order(doc.problems + [Problem(doc.source, line, col, what, key=EXTENDS)]))
+            what = (
+                f"extends `{target}`, which no rule read before this file defines{suggest(str(target), known)}"
+                if isinstance(target, str)
+                else "`extends` names the id of the rule this file changes, e.g. CMA"
+            )
+            return RuleFile(
+                path, None, doc, in_order(doc.problems + [Problem(doc.source, line, col, what, key=EXTENDS)])
+            )
         doc, overlay, own = overlay_document(base, doc)
     rule, problems = validate(Rule, doc)
     if rule is not None:
@@ -130,8 +142,9 @@ def read_rule_file(path: Path, bases: Mapping[str, Document] | None = None) -> R
     return RuleFile(path, rule, doc, problems, overlay)
 
 
-def load_rule_file(path: Path, bases: Mapping[str, Document] | None = None
-                   ) -> tuple[Rule | None, Document | None, list[Problem]]:
+def load_rule_file(
+    path: Path, bases: Mapping[str, Document] | None = None
+) -> tuple[Rule | None, Document | None, list[Problem]]:
     """One rule file: the rule, or its problems (never raises for bad content)."""
     read = read_rule_file(path, bases)
     return read.rule, read.doc, read.problems
@@ -248,5 +261,3 @@ def builtin_documents() -> dict[str, Document]:
         return dict(load_rules().documents)
     except InputError:  # a broken built-in is reported where it is checked
         return {}
-
-

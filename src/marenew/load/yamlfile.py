@@ -155,9 +155,17 @@ def read_text(path: Path, source: str | None = None) -> str:
     limit = max_bytes()
 
     def too_big(size: int, more: str = "") -> InputError:
-        return InputError([Problem(source, None, None,
-                                   f"file is {more}{_amount(size)}, over the limit of {_amount(limit)} "
-                                   "(set MARENEW_MAX_FILE_MB to raise it); not read")])
+        return InputError(
+            [
+                Problem(
+                    source,
+                    None,
+                    None,
+                    f"file is {more}{_amount(size)}, over the limit of {_amount(limit)} "
+                    "(set MARENEW_MAX_FILE_MB to raise it); not read",
+                )
+            ]
+        )
 
     try:
         size = path.stat().st_size
@@ -165,7 +173,9 @@ def read_text(path: Path, source: str | None = None) -> str:
             try:
                 os.listdir(path)
             except PermissionError:  # a folder of a roster that may not be read
-                raise InputError([Problem(source, None, None, "is a folder that cannot be read (permission denied)")]) from None
+                raise InputError(
+                    [Problem(source, None, None, "is a folder that cannot be read (permission denied)")]
+                ) from None
             raise InputError([Problem(source, None, None, "is a folder, not a file")])
         if size > limit:
             raise too_big(size)
@@ -200,8 +210,14 @@ def read_text(path: Path, source: str | None = None) -> str:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise InputError(
-            [Problem(source, line, None, f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
-                                         "save it as UTF-8")]
+            [
+                Problem(
+                    source,
+                    line,
+                    None,
+                    f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save it as UTF-8",
+                )
+            ]
         ) from None
     return text
 
@@ -210,8 +226,12 @@ def utf16_or_32(raw: bytes) -> str | None:
     """The name of a UTF-16 or UTF-32 encoding that ``raw`` starts with (by its byte-order mark,
     or the zero bytes of an ASCII first character), else None."""
     # UTF-32 first: its little-endian mark begins with UTF-16's
-    for mark, name in ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
-                       (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16")):
+    for mark, name in (
+        (b"\xff\xfe\x00\x00", "UTF-32"),
+        (b"\x00\x00\xfe\xff", "UTF-32"),
+        (b"\xff\xfe", "UTF-16"),
+        (b"\xfe\xff", "UTF-16"),
+    ):
         if raw.startswith(mark):
             return name
     text = {i: 32 <= b < 127 or b in (9, 10, 13) for i, b in enumerate(raw[:4])}
@@ -254,9 +274,14 @@ def parse(text: str, source: str, *, allow_aliases: bool, partial: bool = False)
         raise InputError(doc.problems + [Problem(source, line, col, f"YAML syntax error: {what}")]) from None
     except yaml.reader.ReaderError as exc:  # a control character
         line, col = _position(text, exc.position)
-        raise InputError(doc.problems + [Problem(
-            source, line, col, f"the character U+{exc.character:04X} is not allowed in YAML text ({exc.reason})"
-        )]) from None
+        raise InputError(
+            doc.problems
+            + [
+                Problem(
+                    source, line, col, f"the character U+{exc.character:04X} is not allowed in YAML text ({exc.reason})"
+                )
+            ]
+        ) from None
     except yaml.YAMLError as exc:
         raise InputError(doc.problems + [Problem(source, None, None, f"YAML syntax error: {exc}")]) from None
     except RecursionError:  # pragma: no cover - MAX_DEPTH stops this first
@@ -331,9 +356,12 @@ class _Builder:
         tag = getattr(event, "tag", None)
         if tag is not None:
             # a tagged list or mapping is still read, and its content checked
-            self.problem(f"explicit tag `{_show_tag(tag)}` is not allowed; write plain values "
-                         "(nothing is built from a tag)", event.start_mark, path,
-                         whole=isinstance(event, ev.ScalarEvent))
+            self.problem(
+                f"explicit tag `{_show_tag(tag)}` is not allowed; write plain values (nothing is built from a tag)",
+                event.start_mark,
+                path,
+                whole=isinstance(event, ev.ScalarEvent),
+            )
             return True
         return False
 
@@ -344,8 +372,9 @@ class _Builder:
         if isinstance(event, ev.AliasEvent):
             self.doc.marks[path] = _mark(event.start_mark)
             if not self.allow_aliases:
-                self.problem("aliases (*name) are not allowed in this file; write the value out",
-                             event.start_mark, path)
+                self.problem(
+                    "aliases (*name) are not allowed in this file; write the value out", event.start_mark, path
+                )
                 return None, 1
             if event.anchor not in self.anchors:
                 self.problem(f"alias *{event.anchor} names no anchor", event.start_mark, path)
@@ -409,7 +438,8 @@ class _Builder:
                 self.problem(
                     f"duplicate key `{key_event.value}` (first at line {seen[key]}); YAML would silently keep "
                     "only the last one",
-                    key_event.start_mark, child_path,
+                    key_event.start_mark,
+                    child_path,
                 )
                 keep = False
             else:
@@ -461,13 +491,20 @@ class _Builder:
         if new is None or old is None or not _same(old, new):
             decimal = _plain(new) if new is not None else None
             hint = f"the plain decimal {decimal}" if decimal else "the plain decimal number you mean"
-            self.problem(f"`{shown(text)}` is read differently by YAML readers ({_reading(old)} in YAML 1.1, "
-                         f"{_reading(new)} in YAML 1.2); put it in quotes if it is text, or write {hint}",
-                         event.start_mark, path)
+            self.problem(
+                f"`{shown(text)}` is read differently by YAML readers ({_reading(old)} in YAML 1.1, "
+                f"{_reading(new)} in YAML 1.2); put it in quotes if it is text, or write {hint}",
+                event.start_mark,
+                path,
+            )
             return text
         if isinstance(new, int) and len(text.lstrip("+-")) > MAX_DIGITS:
-            self.problem(f"`{shown(text)}` ({len(text.lstrip('+-'))} digits) is too long to be a number here; "
-                         "if it is text (a certificate number), put it in quotes", event.start_mark, path)
+            self.problem(
+                f"`{shown(text)}` ({len(text.lstrip('+-'))} digits) is too long to be a number here; "
+                "if it is text (a certificate number), put it in quotes",
+                event.start_mark,
+                path,
+            )
             return text
         if isinstance(new, float) and math.isinf(new) and not _CORE_INF.fullmatch(text):
             self.problem(f"`{shown(text)}` is too large a number", event.start_mark, path)

@@ -41,20 +41,31 @@ def hint(problem: Problem, text: str) -> str | None:
         return None  # the message says it already
     if "\t" in here:
         return "a tab is used for indenting here: YAML needs spaces (replace each tab with spaces)"
-    wrong_indent = ("wrong indentation? This line is indented differently from the lines around it: "
-                    "the keys of one entry must line up, with the same number of spaces")
+    wrong_indent = (
+        "wrong indentation? This line is indented differently from the lines around it: "
+        "the keys of one entry must line up, with the same number of spaces"
+    )
     if "expected '-' indicator" in message:
         if _dash_column(text, problem.line) == _indent(here):
-            return ("a missing dash? Each entry of a list starts with `- ` (for example `  - title: ...`); "
-                    "this line sits where the list's entries start, without one")
+            return (
+                "a missing dash? Each entry of a list starts with `- ` (for example `  - title: ...`); "
+                "this line sits where the list's entries start, without one"
+            )
         return wrong_indent
     if "mapping values are not allowed" in message:
         value = here.split(":", 1)[1] if ":" in here else ""
         if ": " in value or value.rstrip().endswith(":"):
-            return "a colon inside a value? Put the value in quotes: title: \"CPR: adult and child\""
+            return 'a colon inside a value? Put the value in quotes: title: "CPR: adult and child"'
         return wrong_indent
-    if any(words in message for words in ("expected <block end>", "did not find expected key",
-                                          "could not find expected ':'", "expected the node content")):
+    if any(
+        words in message
+        for words in (
+            "expected <block end>",
+            "did not find expected key",
+            "could not find expected ':'",
+            "expected the node content",
+        )
+    ):
         return wrong_indent
     return None
 

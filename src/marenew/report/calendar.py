@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 DEFAULT_ALARMS = (90, 60, 30, 7)
 # Key dates that become calendar events (the cycle start and the lapse day are in the plan only).
-CALENDAR_KINDS = ("start_renewal", "fee_due", "expiry", "deadline")
+CALENDAR_KINDS = ("start_renewal", "fee_due", "next_step", "expiry", "deadline")
 # SEQUENCE counts days from here to the as-of date, so a newer export outranks an older one in
 # calendars that compare sequence numbers.
 SEQUENCE_EPOCH = dt.date(2000, 1, 1)
@@ -45,39 +45,33 @@ def _summary(plan: Plan, key: KeyDate) -> str:
     if key.kind == "fee_due":
         amount = money(key.fee.amount) if key.fee else "unknown"
         return f"{who}: {key.label} ({amount})"
+    if key.kind == "next_step":
+        return f"{who}: {key.label}"
     needed = f" ({points(r.points_needed)} {r.unit} to go)" if r.points_needed else ""
     return f"{who}: start the renewal CE{needed}"
 
 
 def _description(plan: Plan, key: KeyDate) -> str:
-    from marenew.core.words import cost_text
+    """What the day is, then the engine's next step as of the export (the same sentence as
+    `status` prints); nothing here decides a path or a price again."""
+    from marenew.core.words import next_step_text, pace_line, use_line
     from marenew.core.words import with_confidence as sure
 
     r, pace = plan.result, plan.pace
     lines: list[str] = []
-    renew = plan.cheapest.cost if plan.cheapest else r.cost
     if key.kind == "expiry":
         lines.append(f"{r.name} ({r.cert}, {r.body}) expires on {r.expires_on}.")
-        if pace is not None:
+        if pace is not None and r.days_left >= 0:
             lines.append(f"CE: {shortfall_text(plan)}.")
-            if r.points_needed:
-                lines.append(f"Pace: {pace_text(pace)}.")
-        lines.append(f"Renew by: {cost_text(renew)}.")
         if plan.has_late_window:
-            lines.append(f"Late window: the regular renewal is still accepted until {r.deadline}.")
+            lines.append(
+                f"Late window: {r.body} still accepts the regular renewal until {r.deadline} from a holder "
+                "whose CE was complete at expiry; CE earned after expiry does not count."
+            )
         else:
-            lines.append(f"No late window: after this day, {cost_text(plan.lapse)}.")
+            lines.append("No late window: this is the last day.")
     elif key.kind == "deadline":
-        lines.append(f"Last day of the late window for {r.cert} ({r.body}): the regular renewal is still "
-                     "accepted today.")
-        regular = next((o.cost for o in plan.options if o.cost.path == plan.rule.renewal.regular), renew)
-        lines.append(f"Renew by: {cost_text(regular)}.")
-        if pace is not None and r.points_needed:
-            lines.append(f"As of {plan.as_of}: {shortfall_text(plan)}; CE earned after expiry does not count.")
-            for other in plan.options:
-                if other.cost.path != plan.rule.renewal.regular:
-                    lines.append(f"Without that CE: {cost_text(other.cost)}.")
-        lines.append(f"After today: {cost_text(plan.lapse)}.")
+        lines.append(f"Last day of the late window for {r.cert} ({r.body}).")
     elif key.kind == "fee_due":
         fee = key.fee
         amount = sure(fee.amount, fee.confidence) if fee else "unknown"
@@ -85,13 +79,23 @@ def _description(plan: Plan, key: KeyDate) -> str:
     elif key.kind == "start_renewal" and pace is not None:
         lines.append(f"Start the CE for {r.cert} ({r.body}): {shortfall_text(plan)}.")
         if pace.sustainable_per_month:
-            lines.append(f"At the sustainable pace of {pace.sustainable_per_month:.2f} {r.unit}/month, this is the "
-                         "latest day to start" + (" and it has passed: start now." if pace.behind else "."))
+            lines.append(
+                f"At the sustainable pace of {pace.sustainable_per_month:.2f} {r.unit}/month, this is the "
+                "latest day to start" + (" and it has passed: start now." if pace.behind else ".")
+            )
         lines.append(f"Pace from {plan.as_of}: {pace_text(pace)}.")
-        lines.append(f"Renew by: {cost_text(renew)}.")
+    if key.kind != "fee_due":
+        lines.append(f"{next_step_text(r)} (as of {plan.as_of})")
+        behind = pace_line(r)
+        if behind and key.kind != "start_renewal":
+            lines.append(f"{behind}.")
+        forbidden = use_line(r)
+        if forbidden:
+            lines.append(f"{forbidden}.")
     page = plan.renewal_page
-    lines.append(f"Renewal page: {page}" if page else
-                 f"Renewal page: none on file; see {plan.rule.body_name} ({r.body}).")
+    lines.append(
+        f"Renewal page: {page}" if page else f"Renewal page: none on file; see {plan.rule.body_name} ({r.body})."
+    )
     lines.append(f"From marenew, as of {plan.as_of}. Figures marked unconfirmed or unknown need checking.")
     return "\n".join(line for line in lines if line)
 
@@ -139,4 +143,3 @@ def build_calendar(hp: HolderPlan, alarms: Sequence[int] = DEFAULT_ALARMS) -> by
                 event.add_component(alarm)
             cal.add_component(event)
     return cal.to_ical()
-

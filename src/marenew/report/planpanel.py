@@ -59,11 +59,21 @@ def timeline(plan: Plan, width: int):
         met.append("█" * filled, style="green")
         met.append("░" * (width - filled))
         lines.append(met)
-        lines.append(Text(f"CE met: {points(progress.counted)} of {points(progress.required)} {r.unit} "
-                          f"({round(share * 100)}%)"))
+        lines.append(
+            Text(f"CE met: {points(progress.counted)} of {points(progress.required)} {r.unit} ({round(share * 100)}%)")
+        )
     drawn = set(marks)  # the legend names only the marks on the bar
-    legend = [word for mark, word in (("T", "T today"), ("E", "E expiry"), ("D", "D end of late window"),
-                                      ("S", "S start renewal"), ("$", "$ fee due")) if mark in drawn]
+    legend = [
+        word
+        for mark, word in (
+            ("T", "T today"),
+            ("E", "E expiry"),
+            ("D", "D end of late window"),
+            ("S", "S start renewal"),
+            ("$", "$ fee due"),
+        )
+        if mark in drawn
+    ]
     lines.append(Text("  ".join(legend), style="dim"))
     return lines
 
@@ -74,7 +84,7 @@ def plan_panel(plan: Plan, width: int):
     from rich.table import Table
     from rich.text import Text
 
-    from marenew.core.words import STATUS_WORD, cost_text, days_text
+    from marenew.core.words import STATUS_WORD, cost_text, days_text, next_step_text, pace_line, use_line
     from marenew.core.words import with_confidence as sure
     from marenew.report.terminal import STATUS_STYLE
 
@@ -82,6 +92,13 @@ def plan_panel(plan: Plan, width: int):
     head = Text()
     head.append(f" {STATUS_WORD[r.status]} ", style=f"reverse {STATUS_STYLE[r.status]}")
     head.append(f"  {days_text(r.days_left)}")
+    # the engine's one decision first, as `status` shows it
+    step = Text(next_step_text(r), style="bold")
+    behind, forbidden = pace_line(r), use_line(r)
+    if behind:
+        step.append(f"\n{behind}", style="yellow")
+    if forbidden:
+        step.append(f"\n{forbidden}", style="bold red")
     grid = Table.grid(padding=(0, 2))
     grid.add_column(no_wrap=True)
     grid.add_column()
@@ -98,29 +115,45 @@ def plan_panel(plan: Plan, width: int):
         shortfall = shortfall_text(plan)
         if shortfall:
             facts.add_row("CE", shortfall)
-        facts.add_row("Pace", pace_text(plan.pace))
+        if not plan.pace.closed:  # once closed, the CE line says so
+            facts.add_row("Pace", pace_text(plan.pace))
         if plan.pace.sustainable_per_month and plan.pace.start_by and not plan.pace.closed:
-            facts.add_row("Start by", f"{plan.pace.start_by} at the sustainable "
-                                      f"{plan.pace.sustainable_per_month:.2f} {r.unit}/month"
-                                      + (" (passed: start now)" if plan.pace.behind else ""))
-    for option in plan.options:
-        if option is plan.cheapest and len(plan.options) > 1:
-            label = "Stay (cheapest)"
+            facts.add_row(
+                "Start by",
+                f"{plan.pace.start_by} at the sustainable "
+                f"{plan.pace.sustainable_per_month:.2f} {r.unit}/month"
+                + (" (passed: start now)" if plan.pace.behind else ""),
+            )
+    for i, option in enumerate(plan.options):
+        if i == 0:
+            label = "Stay"  # the next step's own path
         elif not option.feasible:
             label = "Stay (closed)"
         else:
-            label = "Stay (or)" if len(plan.options) > 1 else "Stay"
+            label = "Or"
         facts.add_row(label, cost_text(option.cost) + (f"; {option.note}" if option.note else ""))
-    facts.add_row("Let it lapse", cost_text(plan.lapse))
-    facts.add_row("", comparison_text(plan))
+    if r.status == "lapsed":
+        facts.add_row("Way back", cost_text(plan.lapse))
+    else:
+        facts.add_row("Let it lapse", cost_text(plan.lapse))
+        facts.add_row("", comparison_text(plan))
     for note in plan.notes:
         facts.add_row("Note", note)
     if plan.renewal_page:
         facts.add_row("Renewal page", plan.renewal_page)
     for warning in r.warnings:
         facts.add_row(Text("Warning", style="yellow"), warning)
-    parts = [head, Text(""), *timeline(plan, width), Text(""), Text("Key dates", style="bold"), grid, Text(""),
-             facts]
+    parts = [
+        head,
+        step,
+        Text(""),
+        *timeline(plan, width),
+        Text(""),
+        Text("Key dates", style="bold"),
+        grid,
+        Text(""),
+        facts,
+    ]
     title = Text(f"{r.cert} ({r.body}) · {r.name}", style="bold")
     return Panel(Group(*parts), title=title, title_align="left", border_style=STATUS_STYLE[r.status].split()[-1])
 
@@ -131,4 +164,3 @@ def render_plan(out: Console, hp: HolderPlan) -> None:
     width = max(20, min(out.width - 4, 100))
     for plan in hp.plans:
         out.print(plan_panel(plan, width))
-

@@ -9,7 +9,7 @@ if TYPE_CHECKING:
 
 
 def pace_text(pace: Pace) -> str:
-    """"7.5 points/month until 2026-03-31, of which at least 2.5 AAMA-approved"."""
+    """ "7.5 points/month until 2026-03-31, of which at least 2.5 AAMA-approved"."""
     from marenew.core.words import points
 
     if pace.points_needed is None:
@@ -26,7 +26,7 @@ def pace_text(pace: Pace) -> str:
 
 
 def shortfall_text(plan: Plan) -> str | None:
-    """"20 points still needed (at least 20 AAMA-approved and 10 administrative)"; None without CE."""
+    """ "20 points still needed (at least 20 AAMA-approved and 10 administrative)"; None without CE."""
     from marenew.core.words import points
 
     r, pace = plan.result, plan.pace
@@ -37,6 +37,9 @@ def shortfall_text(plan: Plan) -> str | None:
     if r.points_needed <= 0:
         counted = f" ({points(plan.progress.counted)} {r.unit} counted)" if plan.progress else ""
         return f"the requirements are met{counted}"
+    if pace.closed:
+        # never a date that has passed as something still to do
+        return f"{points(r.points_needed)} {r.unit} short at expiry on {r.expires_on}; CE earned after expiry does not count"
     text = f"{points(r.points_needed)} {r.unit} still needed by {r.expires_on}"
     if pace.parts:
         parts = [f"{points(p.short)} {p.label if p.id == 'approved' else p.label.lower()}" for p in pace.parts]
@@ -54,14 +57,15 @@ def comparison_text(plan: Plan) -> str:
     if plan.cheapest is None:
         return "Cannot say what staying certified costs: no fee for an open path is published."
     if plan.saving is None:
-        return (f"Staying certified costs {money(plan.cheapest.cost.amount)}; what letting it lapse costs "
-                "is not known, so there is no comparison.")
+        return (
+            f"Staying certified costs {money(plan.cheapest.cost.amount)}; what letting it lapse costs "
+            "is not known, so there is no comparison."
+        )
     if plan.saving > 0:
         return f"Renewing now saves {money(plan.saving)} over letting it lapse."
     if plan.saving == 0:
         return "Renewing now costs the same as letting it lapse, and you stay certified."
-    return (f"Letting it lapse costs {money(-plan.saving)} less, but the credential cannot be used while "
-            "lapsed.")
+    return f"Letting it lapse costs {money(-plan.saving)} less, but the credential cannot be used while lapsed."
 
 
 def _amount(cost) -> str:
@@ -69,5 +73,4 @@ def _amount(cost) -> str:
 
     if cost.complete:
         return money(cost.amount)
-    return (f"unknown: at least {money(cost.known_amount)}" if cost.known_amount else "unknown")
-
+    return f"unknown: at least {money(cost.known_amount)}" if cost.known_amount else "unknown"

@@ -13,8 +13,10 @@ from marenew.core.words import (
     days_text,
     fee_text,
     money,
+    pace_line,
     plural,
     points,
+    use_line,
 )
 
 if TYPE_CHECKING:
@@ -22,8 +24,13 @@ if TYPE_CHECKING:
 
     from marenew.core.engine import PriceList
 
-STATUS_STYLE = {"active": "bold green", "expiring": "bold yellow", "grace": "bold dark_orange", "lapsed": "bold red",
-               "submitted": "bold cyan"}
+STATUS_STYLE = {
+    "active": "bold green",
+    "submitted": "bold cyan",
+    "expiring": "bold yellow",
+    "grace": "bold dark_orange",
+    "lapsed": "bold red",
+}
 
 
 def _bar(counted: float, required: float | None, width: int = 20) -> str:
@@ -40,9 +47,17 @@ def credential_panel(result: CredentialResult):
 
     grid = Table.grid(padding=(0, 2))
     grid.add_column(no_wrap=True)
-    grid.add_column()
+    grid.add_column(overflow="fold")  # an address is folded, never cut short
     badge = Text(f" {STATUS_WORD[result.status]} ", style=f"reverse {STATUS_STYLE[result.status]}")
     grid.add_row(badge, Text(f"{days_text(result.days_left)}"))
+    # The engine's one decision comes first; everything below explains it.
+    grid.add_row(Text("Next step", style="bold"), Text(result.next_step.summary, style="bold"))
+    behind = pace_line(result)
+    if behind:
+        grid.add_row(Text("Pace", style="yellow"), Text(behind, style="yellow"))
+    forbidden = use_line(result)
+    if forbidden:
+        grid.add_row(Text("Use", style="bold red"), Text(forbidden, style="bold red"))
     basis = "from the card" if result.expires_on_from == "card" else "computed from the rule"
     grid.add_row("Expires", f"{result.expires_on} ({basis})")
     if result.deadline != result.expires_on:
@@ -50,15 +65,21 @@ def credential_panel(result: CredentialResult):
     grid.add_row("Cycle began", f"{result.certified_on} (CE counts from {result.window_start} to {result.window_end})")
     for req in result.requirements:
         short = f"  short {points(req.short)}" if req.short else "  met"
-        line = Text(f"{_bar(req.counted, req.required)} {points(req.counted)} of {points(req.required)}{short}"
-                    f"{CONFIDENCE_MARK[req.confidence]}")
+        line = Text(
+            f"{_bar(req.counted, req.required)} {points(req.counted)} of {points(req.required)}{short}"
+            f"{CONFIDENCE_MARK[req.confidence]}"
+        )
         grid.add_row(req.label, line)
     for cap in result.caps:
-        grid.add_row(cap.label, f"count up to {points(cap.maximum)}: {points(cap.counted)} of {points(cap.entered)} "
-                                "entered counted")
-    if result.unit is not None and result.status == "lapsed":
-        grid.add_row("Still needed", Text(f"CE no longer renews this credential: the regular path closed on "
-                                          f"{result.deadline}; see the cost below", style="bold"))
+        grid.add_row(
+            cap.label,
+            f"count up to {points(cap.maximum)}: {points(cap.counted)} of {points(cap.entered)} entered counted",
+        )
+    if result.unit is not None and result.days_left < 0 and not result.ready:
+        short = "unknown" if result.points_needed is None else f"{points(result.points_needed)} {result.unit}"
+        grid.add_row("Short at expiry", Text(f"{short}; CE earned after expiry does not count"))
+    elif result.unit is not None and result.status == "lapsed":
+        grid.add_row("CE", f"complete at expiry, but the regular renewal closed on {result.deadline}")
     elif result.unit is not None:
         if result.points_needed is None:
             needed = "unknown (a requirement is not published)"
@@ -68,6 +89,15 @@ def credential_panel(result: CredentialResult):
             needed = f"{points(result.points_needed)} {result.unit}"
         grid.add_row("Still needed", Text(needed, style="bold" if not result.ready else "green"))
     grid.add_row("Cost now", cost_text(result.cost))
+    if result.unmatched:
+        grid.add_row(
+            Text("Check", style="bold yellow"),
+            Text(
+                f"{plural(len(result.unmatched), 'value')} in the credits match nothing the {result.body} "
+                "rule knows (see the warnings)",
+                style="yellow",
+            ),
+        )
     for warning in result.warnings:
         grid.add_row(Text("Warning", style="yellow"), warning)
     title = Text(f"{result.cert} ({result.body}) · {result.name}", style="bold")
@@ -87,8 +117,12 @@ def credits_table(result: CredentialResult):
     table.add_column("counted", justify="right", no_wrap=True)
     table.add_column("why", ratio=3)
     for credit in result.credits:
-        table.add_row(str(credit.date), credit.title, points(credit.points), points(credit.counted),
-                      credit.note or "counts in full")
+        title = credit.title
+        if credit.parts:
+            title += " (" + ", ".join(f"{area} {points(p)}" for area, p, _ in credit.parts) + ")"
+        table.add_row(
+            str(credit.date), title, points(credit.points), points(credit.counted), credit.note or "counts in full"
+        )
     return table
 
 
@@ -113,12 +147,27 @@ def price_table(console: Console, prices: list[PriceList], *, member: bool) -> N
     for p in prices:
         regular = p.rule.renewal.regular
         others = ", ".join(f"{pid} {fee_text(item, mark=False)}" for pid, item in p.fees.items() if pid != regular)
-        recurring = ", ".join(f"{r.label} {fee_text(r, mark=False)} "
-                              + (f"every {plural(r.every_months, 'month')}" if r.every_months else "how often: unknown")
-                              for r in p.recurring) or "-"
+        recurring = (
+            ", ".join(
+                f"{r.label} {fee_text(r, mark=False)} "
+                + (f"every {plural(r.every_months, 'month')}" if r.every_months else "how often: unknown")
+                for r in p.recurring
+            )
+            or "-"
+        )
         cycle = plural(p.cycle_months, "month") if p.cycle_months else "unknown"
-        rows.append((p.rule.id, p.rule.body, cycle, f"{regular} {fee_text(p.fees[regular], mark=False)}", others or "-",
-                     recurring, money(p.per_year), p.confidence))
+        rows.append(
+            (
+                p.rule.id,
+                p.rule.body,
+                cycle,
+                f"{regular} {fee_text(p.fees[regular], mark=False)}",
+                others or "-",
+                recurring,
+                money(p.per_year),
+                p.confidence,
+            )
+        )
     if console.width < PRICE_TABLE_MIN_WIDTH:
         console.print(title)
         for cert, body, cycle, regular_fee, others, recurring, per_year, confidence in rows:
@@ -139,8 +188,10 @@ def price_table(console: Console, prices: list[PriceList], *, member: bool) -> N
         for row in rows:
             table.add_row(*row)
         console.print(table)
-    console.print("per year: the cheapest path open to a current holder spread over the cycle, plus recurring fees; "
-                  "unknown where a fee it needs is not published.")
+    console.print(
+        "per year: the cheapest path open to a current holder spread over the cycle, plus recurring fees; "
+        "unknown where a fee it needs is not published."
+    )
 
 
 def holder_costs(console: Console, report: Report) -> None:
@@ -148,12 +199,18 @@ def holder_costs(console: Console, report: Report) -> None:
 
     table = Table(title=f"{report.holder}: what renewing costs now (as of {report.as_of}, USD)", title_justify="left")
     for col in ("cert", "status", "path", "member", "items", "amount", "confidence"):
-        table.add_column(col, justify="right" if col == "amount" else "left")
+        # a long fee label is folded, never cut short
+        table.add_column(
+            col, justify="right" if col == "amount" else "left", overflow="fold" if col == "items" else "ellipsis"
+        )
     for r in report.credentials:
         items = "; ".join(f"{i.label} {fee_text(i, mark=False)}" for i in r.cost.items)
         member = ("yes" if r.cost.member else "no") if r.cost.by_membership else "-"
-        table.add_row(r.cert, r.status, r.cost.path, member, items, money(r.cost.amount),
-                      weakest(*(i.confidence for i in r.cost.items)))
+        # the next step's path, and by when (the same decision as `status`)
+        path = f"{r.cost.path}\nby {r.next_step.by}" if r.next_step.by else f"{r.cost.path}\nno date"
+        table.add_row(
+            r.cert, r.status, path, member, items, money(r.cost.amount), weakest(*(i.confidence for i in r.cost.items))
+        )
     console.print(table)
     total, complete = report.cost_total()
     console.print(f"Total: {money(total)}" + ("" if complete else " known so far (incomplete: a fee is unknown)"))

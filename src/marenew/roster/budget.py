@@ -31,7 +31,10 @@ def horizon(as_of: dt.date) -> list[str]:
 
 
 def renewal_day(result: CredentialResult, as_of: dt.date, next_by: str | None) -> dt.date:
-    """When the renewal fee falls due: the next step's date where the engine gives one."""
+    """When the renewal fee falls due: now once lapsed (the way back is open now; a published
+    limit is the last day, not the day to budget for), else the next step's date."""
+    if result.status == "lapsed":
+        return as_of
     if next_by:
         return max(dt.date.fromisoformat(next_by), as_of)
     if result.status in ("active", "expiring"):
@@ -105,10 +108,13 @@ class Budget:
     def as_json(self) -> dict:
         return {
             "months": self.months,
-            "groups": {g: [{"month": m, "known": num(t.known), "unknown_fees": t.unknown} for m, t in per.items()]
-                       for g, per in sorted(self.groups.items())},
-            "total": [{"month": m, "known": num(t.known), "unknown_fees": t.unknown}
-                      for m, t in self.month_totals().items()],
+            "groups": {
+                g: [{"month": m, "known": num(t.known), "unknown_fees": t.unknown} for m, t in per.items()]
+                for g, per in sorted(self.groups.items())
+            },
+            "total": [
+                {"month": m, "known": num(t.known), "unknown_fees": t.unknown} for m, t in self.month_totals().items()
+            ],
         }
 
 

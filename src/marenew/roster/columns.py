@@ -35,8 +35,19 @@ class Columns:
     synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-_ID_SYNONYMS = ("person id", "employee id", "employee number", "employee no", "emp id", "staff id", "staff number",
-                "worker id", "user id", "badge id", "id")
+_ID_SYNONYMS = (
+    "person id",
+    "employee id",
+    "employee number",
+    "employee no",
+    "emp id",
+    "staff id",
+    "staff number",
+    "worker id",
+    "user id",
+    "badge id",
+    "id",
+)
 PEOPLE = Columns(
     "people",
     ("person_id", "holder", "cert", "certified_on", "expires_on", "number", "memberships"),
@@ -44,15 +55,52 @@ PEOPLE = Columns(
     synonyms={
         "person_id": _ID_SYNONYMS,
         "holder": ("name", "full name", "employee name", "staff name"),
-        "cert": ("credential", "certification", "certificate", "credential type", "certification type",
-                 "cert type", "credential name", "certification name"),
-        "certified_on": ("cert date", "certified", "certification date", "certified date", "date certified",
-                         "issue date", "issued", "issued on", "date issued", "effective date", "renewal date",
-                         "recertified on", "last renewed"),
-        "expires_on": ("exp date", "expires", "expiration", "expiration date", "expiry", "expiry date",
-                       "valid until", "valid through", "expire date"),
-        "number": ("cert number", "certificate number", "certification number", "credential number",
-                   "license number", "cert no", "certificate no", "credential id"),
+        "cert": (
+            "credential",
+            "certification",
+            "certificate",
+            "credential type",
+            "certification type",
+            "cert type",
+            "credential name",
+            "certification name",
+        ),
+        "certified_on": (
+            "cert date",
+            "certified",
+            "certification date",
+            "certified date",
+            "date certified",
+            "issue date",
+            "issued",
+            "issued on",
+            "date issued",
+            "effective date",
+            "renewal date",
+            "recertified on",
+            "last renewed",
+        ),
+        "expires_on": (
+            "exp date",
+            "expires",
+            "expiration",
+            "expiration date",
+            "expiry",
+            "expiry date",
+            "valid until",
+            "valid through",
+            "expire date",
+        ),
+        "number": (
+            "cert number",
+            "certificate number",
+            "certification number",
+            "credential number",
+            "license number",
+            "cert no",
+            "certificate no",
+            "credential id",
+        ),
         "memberships": ("membership", "member of", "member"),
     },
 )
@@ -63,12 +111,39 @@ CREDITS = Columns(
     one_of=("points", "college_credits"),
     synonyms={
         "person_id": _ID_SYNONYMS,
-        "title": ("course", "course title", "course name", "activity", "activity title", "activity name",
-                  "module", "training", "training title"),
-        "date": ("completed", "completed on", "completion date", "date completed", "completed date", "finished on",
-                 "finish date"),
-        "points": ("ce", "ces", "ceu", "ceus", "ce units", "ce points", "contact hours", "hours", "credit hours",
-                   "credits", "ce hours"),
+        "title": (
+            "course",
+            "course title",
+            "course name",
+            "activity",
+            "activity title",
+            "activity name",
+            "module",
+            "training",
+            "training title",
+        ),
+        "date": (
+            "completed",
+            "completed on",
+            "completion date",
+            "date completed",
+            "completed date",
+            "finished on",
+            "finish date",
+        ),
+        "points": (
+            "ce",
+            "ces",
+            "ceu",
+            "ceus",
+            "ce units",
+            "ce points",
+            "contact hours",
+            "hours",
+            "credit hours",
+            "credits",
+            "ce hours",
+        ),
         "college_credits": ("college credit", "semester credits", "academic credits"),
         "category": ("content area", "area", "ce category", "topic area"),
         "approved_by": ("approved", "approver", "approval", "accredited by", "accreditor", "approving body"),
@@ -111,8 +186,10 @@ def zero_hint(person_id: str, known: dict[str, str]) -> str | None:
     other = known.get(partition_key(person_id))
     if other is None or other == person_id:
         return None
-    return (f"`{other}` is, with different leading zeros: a spreadsheet may have turned the ids into numbers "
-            "(format the column as Text before exporting)")
+    return (
+        f"`{other}` is, with different leading zeros: a spreadsheet may have turned the ids into numbers "
+        "(format the column as Text before exporting)"
+    )
 
 
 @dataclass(frozen=True)
@@ -146,8 +223,17 @@ def parse_map(entries: list[str], source: str = "--map") -> ColumnMap:
 def map_from_document(data: object, source: str) -> ColumnMap:
     """A mapping file's content (``people: {person_id: Employee ID}``, ``credits: {...}``)."""
     if not isinstance(data, dict) or set(data) - {"people", "credits"}:
-        raise InputError([Problem(source, 1, None, "a mapping file has `people:` and/or `credits:`, each mapping a "
-                                                   "column name to the header in the export")])
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    1,
+                    None,
+                    "a mapping file has `people:` and/or `credits:`, each mapping a "
+                    "column name to the header in the export",
+                )
+            ]
+        )
     out: dict[tuple[str, str], str] = {}
     problems = []
     for kind, cols in data.items():
@@ -232,8 +318,15 @@ def _nearest(wanted: str, spec: Columns, names: list[str]) -> str | None:
     return best
 
 
-def match_header(spec: Columns, names: list[str], source: str, *, column_map: ColumnMap | None = None,
-                 keep: tuple[str, ...] = (), delimiter: str = ",") -> Header:
+def match_header(
+    spec: Columns,
+    names: list[str],
+    source: str,
+    *,
+    column_map: ColumnMap | None = None,
+    keep: tuple[str, ...] = (),
+    delimiter: str = ",",
+) -> Header:
     """The header line -> a Header. Raises InputError when it is missing or unusable."""
     names = [n.strip().lstrip("\ufeff").strip() for n in names]
     keys = [key(n) for n in names]
@@ -259,8 +352,15 @@ def match_header(spec: Columns, names: list[str], source: str, *, column_map: Co
         i = first_at.get(key(header))
         if i is None:
             close = difflib.get_close_matches(header, names, n=1, cutoff=0.0)
-            problems.append(Problem(source, 1, None, f"no header `{header}` (mapped to {spec.name}.{column})"
-                                    + (f"; the nearest is `{close[0]}`" if close else "")))
+            problems.append(
+                Problem(
+                    source,
+                    1,
+                    None,
+                    f"no header `{header}` (mapped to {spec.name}.{column})"
+                    + (f"; the nearest is `{close[0]}`" if close else ""),
+                )
+            )
         else:
             place(column, i, "map")
     for column in spec.columns:
@@ -282,15 +382,19 @@ def match_header(spec: Columns, names: list[str], source: str, *, column_map: Co
         if i is not None:
             twice = [j for j, k in enumerate(keys) if k == keys[i] and j != i]
             if twice:
-                problems.append(Problem(source, 1, None, f"column `{names[i]}` appears twice (fields {i + 1} and "
-                                                         f"{twice[0] + 1})"))
+                problems.append(
+                    Problem(source, 1, None, f"column `{names[i]}` appears twice (fields {i + 1} and {twice[0] + 1})")
+                )
 
     name_parts = None
     if spec is PEOPLE and "holder" not in where:
         parts = []
         for part, synonyms in zip(NAME_PARTS, (FIRST_NAME, LAST_NAME), strict=True):
-            i = first_at.get(key(given[part])) if part in given else next(
-                (first_at[key(s)] for s in synonyms if key(s) in first_at), None)
+            i = (
+                first_at.get(key(given[part]))
+                if part in given
+                else next((first_at[key(s)] for s in synonyms if key(s) in first_at), None)
+            )
             parts.append(i)
         if parts[0] is not None and parts[1] is not None:
             name_parts = (parts[0], parts[1])
@@ -302,17 +406,27 @@ def match_header(spec: Columns, names: list[str], source: str, *, column_map: Co
         near = _nearest(column, spec, [n for i, n in enumerate(names) if i not in taken])
         hint = f"; the nearest header is `{near}`" if near else ""
         extra = " (or first- and last-name columns)" if column == "holder" else ""
-        problems.append(Problem(
-            source, 1, None,
-            f"missing column `{column}`{extra}{hint}; name it with --map {spec.name}.{column}=\"HEADER\" "
-            f"(the columns are {', '.join(spec.columns)})"))
+        problems.append(
+            Problem(
+                source,
+                1,
+                None,
+                f'missing column `{column}`{extra}{hint}; name it with --map {spec.name}.{column}="HEADER" '
+                f"(the columns are {', '.join(spec.columns)})",
+            )
+        )
     if spec.one_of and not any(c in where for c in spec.one_of):
         near = _nearest(spec.one_of[0], spec, [n for i, n in enumerate(names) if i not in taken])
-        problems.append(Problem(
-            source, 1, None,
-            f"missing column {' or '.join(f'`{c}`' for c in spec.one_of)}"
-            + (f"; the nearest header is `{near}`" if near else "")
-            + f"; name it with --map {spec.name}.{spec.one_of[0]}=\"HEADER\""))
+        problems.append(
+            Problem(
+                source,
+                1,
+                None,
+                f"missing column {' or '.join(f'`{c}`' for c in spec.one_of)}"
+                + (f"; the nearest header is `{near}`" if near else "")
+                + f'; name it with --map {spec.name}.{spec.one_of[0]}="HEADER"',
+            )
+        )
 
     kept_index = []
     for name in keep:
@@ -321,8 +435,14 @@ def match_header(spec: Columns, names: list[str], source: str, *, column_map: Co
             i = first_at.get(key(synonym)) if i is None else i
         if i is None:
             close = difflib.get_close_matches(name, names, n=1, cutoff=0.0)
-            problems.append(Problem(source, 1, None, f"--keep: no column `{name}`"
-                                    + (f"; the nearest header is `{close[0]}`" if close else "")))
+            problems.append(
+                Problem(
+                    source,
+                    1,
+                    None,
+                    f"--keep: no column `{name}`" + (f"; the nearest header is `{close[0]}`" if close else ""),
+                )
+            )
         else:
             kept_index.append(i)
             taken.add(i)
@@ -330,8 +450,16 @@ def match_header(spec: Columns, names: list[str], source: str, *, column_map: Co
         raise InputError(problems)
     width = len(names)
     unknown = tuple(n for i, n in enumerate(names) if i not in taken and n)
-    return Header(width, tuple(where.get(c, width) for c in spec.columns), unknown, delimiter, tuple(keep),
-                  tuple(kept_index), name_parts, tuple(found))
+    return Header(
+        width,
+        tuple(where.get(c, width) for c in spec.columns),
+        unknown,
+        delimiter,
+        tuple(keep),
+        tuple(kept_index),
+        name_parts,
+        tuple(found),
+    )
 
 
 # --- cells -> values --------------------------------------------------------------------------
@@ -388,10 +516,10 @@ class DateReader:
                 return f"`{text}` is not YYYY-MM-DD{tried}; it reads as day first: --date-format '{eu}'"
             if b > 12 >= a:
                 return f"`{text}` is not YYYY-MM-DD{tried}; it reads as month first: --date-format '{us}'"
-            return (f"`{text}` is ambiguous (month or day first?); give --date-format '{us}' (US) "
-                    f"or '{eu}'")
-        return (f"`{text}` is not a date in YYYY-MM-DD{tried}; give its form with --date-format (strptime, "
-                "e.g. %m/%d/%Y)")
+            return f"`{text}` is ambiguous (month or day first?); give --date-format '{us}' (US) or '{eu}'"
+        return (
+            f"`{text}` is not a date in YYYY-MM-DD{tried}; give its form with --date-format (strptime, e.g. %m/%d/%Y)"
+        )
 
 
 ISO_ONLY = DateReader()

@@ -37,8 +37,11 @@ def need(row: Row) -> tuple[str, str | None, str]:
     amount = money(cost["amount"]) if cost["complete"] else "unknown"
     if step:
         step_cost = step.get("cost") or cost
-        return (step.get("summary") or step.get("action") or "", step.get("by"),
-                money(step_cost.get("amount")) if step_cost.get("complete", True) else "unknown")
+        return (
+            step.get("summary") or step.get("action") or "",
+            step.get("by"),
+            money(step_cost.get("amount")) if step_cost.get("complete", True) else "unknown",
+        )
     status, unit = row["status"], row.get("unit") or "points"
     if status == "lapsed":
         return f"lapsed; the way back: {cost['label']}", None, amount
@@ -79,8 +82,10 @@ def text(rows: list[Row], ov: Overview, group_by: str | None = None) -> str:
             lines.append(f"{title} ({plural(len(entries[key]), 'credential')}):")
             for row in entries[key]:
                 what, by, amount = need(row)
-                when = f" by {by}" if by else ""
-                lines.append(f"  - {row['holder']} ({row['source']}), {row['cert']}: {what}{when}; cost {amount}")
+                # the engine's sentence already says by when and what it costs
+                said = bool((row.get("next_step") or {}).get("summary"))
+                tail = "" if said else f"{f' by {by}' if by else ''}; cost {amount}"
+                lines.append(f"  - {row['holder']} ({row['source']}), {row['cert']}: {what}{tail}")
             lines.append("")
     if not any_entry:
         lines += ["Nobody needs to act: every credential is active and on pace.", ""]
@@ -90,12 +95,14 @@ def text(rows: list[Row], ov: Overview, group_by: str | None = None) -> str:
 
 
 def html(rows: list[Row], ov: Overview, group_by: str | None = None) -> str:
-    parts = ['<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
-             f"<title>Certification digest as of {ov.as_of.isoformat()}</title>",
-             "<style>body{font-family:system-ui,sans-serif;margin:1.5rem}table{border-collapse:collapse}"
-             "td,th{border:1px solid #ccc;padding:.2rem .4rem;text-align:left}th{background:#f0f0f0}</style>",
-             f"</head><body><h1>Certification digest</h1><p>As of {ov.as_of.isoformat()}; warning window "
-             f"{plural(ov.warn_days, 'day')}.</p>"]
+    parts = [
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
+        f"<title>Certification digest as of {ov.as_of.isoformat()}</title>",
+        "<style>body{font-family:system-ui,sans-serif;margin:1.5rem}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:.2rem .4rem;text-align:left}th{background:#f0f0f0}</style>",
+        f"</head><body><h1>Certification digest</h1><p>As of {ov.as_of.isoformat()}; warning window "
+        f"{plural(ov.warn_days, 'day')}.</p>",
+    ]
     any_entry = False
     for group, members in grouped(rows, group_by).items():
         entries = _entries(members)
@@ -107,12 +114,20 @@ def html(rows: list[Row], ov: Overview, group_by: str | None = None) -> str:
         for key, title in SECTIONS:
             if not entries[key]:
                 continue
-            parts.append(f"<h3>{escape(title)} ({plural(len(entries[key]), 'credential')})</h3>"
-                         "<table><tr><th>Holder</th><th>ID</th><th>Cert</th><th>What</th><th>By</th><th>Cost</th></tr>")
+            parts.append(
+                f"<h3>{escape(title)} ({plural(len(entries[key]), 'credential')})</h3>"
+                "<table><tr><th>Holder</th><th>ID</th><th>Cert</th><th>What</th><th>By</th><th>Cost</th></tr>"
+            )
             for row in entries[key]:
                 what, by, amount = need(row)
-                parts.append("<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in (
-                    row["holder"], row["source"], row["cert"], what, by or "", amount)) + "</tr>")
+                parts.append(
+                    "<tr>"
+                    + "".join(
+                        f"<td>{escape(str(v))}</td>"
+                        for v in (row["holder"], row["source"], row["cert"], what, by or "", amount)
+                    )
+                    + "</tr>"
+                )
             parts.append("</table>")
     if not any_entry:
         parts.append("<p>Nobody needs to act: every credential is active and on pace.</p>")

@@ -20,8 +20,13 @@ from .overview import Overview
 from .rows import Row
 from .sheet import Column, columns, grouped
 
-STATUS_COLOUR = {"lapsed": "#c0392b", "grace": "#d68910", "expiring": "#b7950b", "active": "#1e8449",
-                 "error": "#6c3483"}
+STATUS_COLOUR = {
+    "lapsed": "#c0392b",
+    "grace": "#d68910",
+    "expiring": "#b7950b",
+    "active": "#1e8449",
+    "error": "#6c3483",
+}
 ROW_TINT = {"lapsed": "#f9e0de", "grace": "#fcefd9", "expiring": "#fdf6d8", "active": "#e4f2e7", "error": "#eee2f3"}
 
 CSS = """
@@ -96,27 +101,42 @@ SCRIPT = """
 """
 
 
-def _bars(title: str, labels: Sequence[str], values: Sequence[float], colours: Sequence[str], *,
-          fmt=lambda v: f"{v:g}", chart_id: str, note: str | None = None) -> str:
+def _bars(
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[float],
+    colours: Sequence[str],
+    *,
+    fmt=lambda v: f"{v:g}",
+    chart_id: str,
+    note: str | None = None,
+) -> str:
     """A vertical bar chart as inline SVG, each bar labelled with its value."""
     width, height, left, bottom, top = max(260, 46 * len(labels) + 40), 190, 30, 42, 18
     step = (width - left - 10) / max(1, len(labels))
     peak = max(values, default=0) or 1
-    parts = [f'<svg id="{chart_id}" role="img" aria-label="{escape(title)}" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">',
-             f'<line x1="{left}" y1="{height - bottom}" x2="{width - 5}" y2="{height - bottom}" stroke="#999"/>']
+    parts = [
+        f'<svg id="{chart_id}" role="img" aria-label="{escape(title)}" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">',
+        f'<line x1="{left}" y1="{height - bottom}" x2="{width - 5}" y2="{height - bottom}" stroke="#999"/>',
+    ]
     for i, (label, value, colour) in enumerate(zip(labels, values, colours, strict=True)):
         h = (height - bottom - top) * (value / peak)
         x = left + i * step + step * 0.15
         y = height - bottom - h
-        parts.append(f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{step * 0.7:.1f}" height="{h:.1f}" '
-                     f'fill="{colour}"><title>{escape(label)}: {escape(fmt(value))}</title></rect>')
-        parts.append(f'<text x="{x + step * 0.35:.1f}" y="{y - 3:.1f}" text-anchor="middle">'
-                     f"{escape(fmt(value))}</text>")
-        parts.append(f'<text x="{x + step * 0.35:.1f}" y="{height - bottom + 14}" text-anchor="end" '
-                     f'transform="rotate(-35 {x + step * 0.35:.1f} {height - bottom + 14})">{escape(label)}</text>')
+        parts.append(
+            f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{step * 0.7:.1f}" height="{h:.1f}" '
+            f'fill="{colour}"><title>{escape(label)}: {escape(fmt(value))}</title></rect>'
+        )
+        parts.append(
+            f'<text x="{x + step * 0.35:.1f}" y="{y - 3:.1f}" text-anchor="middle">{escape(fmt(value))}</text>'
+        )
+        parts.append(
+            f'<text x="{x + step * 0.35:.1f}" y="{height - bottom + 14}" text-anchor="end" '
+            f'transform="rotate(-35 {x + step * 0.35:.1f} {height - bottom + 14})">{escape(label)}</text>'
+        )
     parts.append("</svg>")
-    caption = escape(title) + (f' <small>({escape(note)})</small>' if note else "")
+    caption = escape(title) + (f" <small>({escape(note)})</small>" if note else "")
     return f"<figure><figcaption>{caption}</figcaption>{''.join(parts)}</figure>"
 
 
@@ -137,14 +157,27 @@ def charts(ov: Overview) -> str:
     month_labels = [_month_label(m) for m in months]
     totals = ov.budget.month_totals()
     unknown = sum(t.unknown for t in totals.values())
-    return "".join([
-        _bars("Credentials per status", labels, counts, colours, chart_id="chart-status"),
-        _bars("Expirations per month, next 12 months", month_labels,
-              [ov.expiring_per_month.get(m, 0) for m in months], ["#2e86c1"] * len(months), chart_id="chart-expiry"),
-        _bars("Fees due per month (budget)", month_labels, [totals[m].known for m in months],
-              ["#7d3c98"] * len(months), fmt=lambda v: money(v), chart_id="chart-fees",
-              note=f"{plural(unknown, 'fee')} not published, not included" if unknown else None),
-    ])
+    return "".join(
+        [
+            _bars("Credentials per status", labels, counts, colours, chart_id="chart-status"),
+            _bars(
+                "Expirations per month, next 12 months",
+                month_labels,
+                [ov.expiring_per_month.get(m, 0) for m in months],
+                ["#2e86c1"] * len(months),
+                chart_id="chart-expiry",
+            ),
+            _bars(
+                "Fees due per month (budget)",
+                month_labels,
+                [totals[m].known for m in months],
+                ["#7d3c98"] * len(months),
+                fmt=lambda v: money(v),
+                chart_id="chart-fees",
+                note=f"{plural(unknown, 'fee')} not published, not included" if unknown else None,
+            ),
+        ]
+    )
 
 
 def _cell(col: Column, value: Any, status: str) -> str:
@@ -163,8 +196,11 @@ def _cell(col: Column, value: Any, status: str) -> str:
 
 
 def table(rows: list[Row], cols: list[Column]) -> str:
-    head = "".join(f'<th scope="col" data-kind="{"num" if c.kind in ("int", "number", "money") else "text"}">'
-                   f"{escape(c.title)}</th>" for c in cols)
+    head = "".join(
+        f'<th scope="col" data-kind="{"num" if c.kind in ("int", "number", "money") else "text"}">'
+        f"{escape(c.title)}</th>"
+        for c in cols
+    )
     body = []
     for row in rows:
         status = "error" if "error" in row else row["status"]
@@ -179,29 +215,40 @@ def tiles(ov: Overview) -> str:
     items += [("Behind pace", str(ov.behind)), ("Error rows", str(ov.errors))]
     due = money(ov.due_known) + (f" + {ov.due_unknown} unknown" if ov.due_unknown else "")
     items.append((f"Due within {ov.warn_days} days or overdue", due))
-    return '<div class="tiles">' + "".join(f'<div class="tile"><b>{escape(v)}</b>{escape(k)}</div>'
-                                           for k, v in items) + "</div>"
+    return (
+        '<div class="tiles">'
+        + "".join(f'<div class="tile"><b>{escape(v)}</b>{escape(k)}</div>' for k, v in items)
+        + "</div>"
+    )
 
 
-def render(rows: list[Row], ov: Overview, *, kept: tuple[str, ...] = (), group_by: str | None = None,
-           title: str = "Certification roster") -> str:
+def render(
+    rows: list[Row],
+    ov: Overview,
+    *,
+    kept: tuple[str, ...] = (),
+    group_by: str | None = None,
+    title: str = "Certification roster",
+) -> str:
     cols = columns(kept)
     options = "".join(f'<option value="{s}">{s}</option>' for s in (*reversed(STATUSES), "error"))
     sections = []
     for group, members in grouped(rows, group_by).items():
         heading = f"<h2>{escape(group_by)}: {escape(group)} ({plural(len(members), 'row')})</h2>" if group_by else ""
         sections.append(f"<section>{heading}{table(members, cols)}</section>")
-    return "".join([
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{escape(title)} as of {ov.as_of.isoformat()}</title><style>{CSS}</style></head><body>",
-        f"<h1>{escape(title)}</h1><p class=\"asof\">As of {ov.as_of.isoformat()}; warning window "
-        f"{plural(ov.warn_days, 'day')}. Made by marenew.</p>",
-        tiles(ov),
-        f'<div class="charts">{charts(ov)}</div>',
-        '<div class="controls"><label>Filter <input id="filter" type="search" placeholder="name, cert, ..."></label>'
-        f'<label>Status <select id="status-filter"><option value="">all</option>{options}</select></label>'
-        f'<span><span id="shown">{len(rows)}</span> of {len(rows)} rows shown</span></div>',
-        "".join(sections),
-        f"<script>{SCRIPT}</script></body></html>\n",
-    ])
+    return "".join(
+        [
+            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{escape(title)} as of {ov.as_of.isoformat()}</title><style>{CSS}</style></head><body>",
+            f'<h1>{escape(title)}</h1><p class="asof">As of {ov.as_of.isoformat()}; warning window '
+            f"{plural(ov.warn_days, 'day')}. Made by marenew.</p>",
+            tiles(ov),
+            f'<div class="charts">{charts(ov)}</div>',
+            '<div class="controls"><label>Filter <input id="filter" type="search" placeholder="name, cert, ..."></label>'
+            f'<label>Status <select id="status-filter"><option value="">all</option>{options}</select></label>'
+            f'<span><span id="shown">{len(rows)}</span> of {len(rows)} rows shown</span></div>',
+            "".join(sections),
+            f"<script>{SCRIPT}</script></body></html>\n",
+        ]
+    )

@@ -56,16 +56,21 @@ def valid_address(address: str) -> bool:
 
 
 def body(person: Person, as_of: dt.date) -> str:
-    lines = [f"Hello {person.holder},", "",
-             f"This is where your certifications stand as of {as_of.isoformat()}:", ""]
+    lines = [f"Hello {person.holder},", "", f"This is where your certifications stand as of {as_of.isoformat()}:", ""]
     for row in person.rows:
         what, by, amount = need(row)
-        lines.append(f"- {row['cert']}: {STATUS_WORD[row['status']]}, expires {row['expires_on']}"
-                     + (" (behind the pace of CE)" if row.get("behind_pace") else ""))
+        lines.append(
+            f"- {row['cert']}: {STATUS_WORD[row['status']]}, expires {row['expires_on']}"
+            + (" (behind the pace of CE)" if row.get("behind_pace") else "")
+        )
         lines.append(f"  Next: {what}" + (f" by {by}" if by else "") + f". Cost: {amount}.")
-    lines += ["", "The attached calendar file (.ics) holds your key dates; open it to add them to your calendar.",
-              "Figures marked unconfirmed or unknown need checking with the certifying body.", "",
-              "Sent by marenew for your employer's certification records."]
+    lines += [
+        "",
+        "The attached calendar file (.ics) holds your key dates; open it to add them to your calendar.",
+        "Figures marked unconfirmed or unknown need checking with the certifying body.",
+        "",
+        "Sent by marenew for your employer's certification records.",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -79,8 +84,9 @@ def subject(person: Person) -> str:
     return f"Certification status: {plural(len(person.rows), 'credential')} active"
 
 
-def message(person: Person, as_of: dt.date, sender: str, calendar: bytes | None, *,
-            message_id: str | None = None) -> EmailMessage:
+def message(
+    person: Person, as_of: dt.date, sender: str, calendar: bytes | None, *, message_id: str | None = None
+) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = formataddr((person.holder, person.email or ""))
@@ -89,6 +95,7 @@ def message(person: Person, as_of: dt.date, sender: str, calendar: bytes | None,
         msg["Message-ID"] = message_id
     msg.set_content(body(person, as_of))
     if calendar is not None:
-        msg.add_attachment(calendar, maintype="text", subtype="calendar",
-                           filename=f"certifications-{person.person_id}.ics")
+        msg.add_attachment(
+            calendar, maintype="text", subtype="calendar", filename=f"certifications-{person.person_id}.ics"
+        )
     return msg

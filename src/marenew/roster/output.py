@@ -70,8 +70,9 @@ def write_json(rows: Iterator[Keyed], out: IO[str]) -> None:
     out.write("[]\n" if sep.startswith("[") else "\n]\n")
 
 
-def write_table(rows: Iterator[Keyed], console: Console, *, kept: tuple[str, ...] = (),
-                title: str | None = None) -> None:
+def write_table(
+    rows: Iterator[Keyed], console: Console, *, kept: tuple[str, ...] = (), title: str | None = None
+) -> None:
     """The rows as a table on ``console`` (cli_common.console(): markup off, NO_COLOR honoured).
     At 80 columns the statuses, dates and figures stay whole and names wrap; the person id, the
     CE unit and the kept columns are shown when the width allows them. ``*``: behind pace."""
@@ -82,8 +83,15 @@ def write_table(rows: Iterator[Keyed], console: Console, *, kept: tuple[str, ...
 
     width = console.width
     wide = width >= 100
-    table = Table(box=None, show_edge=False, pad_edge=False, padding=(0, 1), header_style="bold",
-                  title=title, title_justify="left")
+    table = Table(
+        box=None,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, 1),
+        header_style="bold",
+        title=title,
+        title_justify="left",
+    )
     table.add_column("Status", no_wrap=True)
     table.add_column("Holder", overflow="fold", ratio=1, min_width=8)
     if wide:
@@ -99,26 +107,40 @@ def write_table(rows: Iterator[Keyed], console: Console, *, kept: tuple[str, ...
         table.add_column(name, overflow="fold")
     errors = []
     behind = False
+    any_unmatched = False
     for _, row in rows:
         if is_error(row):
             errors.append(row)
             continue
         cost = row["cost"]
         amount = money(cost["amount"]) if cost["complete"] else "unknown"
-        need = "unknown" if row["points_needed"] is None else (
-            "ready" if row["ready"] else points(row["points_needed"]))
+        need = (
+            "unknown" if row["points_needed"] is None else ("ready" if row["ready"] else points(row["points_needed"]))
+        )
         if wide and row["points_needed"] and not row["ready"]:
             need += f" {row['unit'] or ''}".rstrip()
         if row.get("behind_pace"):
             need += "*"
             behind = True
-        cells = [row["status"].upper(), row["holder"], *([row["source"]] if wide else []), row["cert"],
-                 row["expires_on"], row["deadline"], str(row["days_left"]), need, amount,
-                 *((row.get("kept") or {}).get(k, "") for k in shown_kept)]
+        any_unmatched = any_unmatched or bool(row.get("unmatched"))
+        cells = [
+            row["status"].upper(),
+            row["holder"],
+            *([row["source"]] if wide else []),
+            row["cert"] + ("?" if row.get("unmatched") else ""),
+            row["expires_on"],
+            row["deadline"],
+            str(row["days_left"]),
+            need,
+            amount,
+            *((row.get("kept") or {}).get(k, "") for k in shown_kept),
+        ]
         table.add_row(*cells, style=STATUS_STYLE.get(row["status"]))
     if table.row_count:
         console.print(table)
         if behind:
             console.print("* behind pace: at the sustainable pace, CE should have started already")
+        if any_unmatched:
+            console.print("? a credit names a body or content area no rule knows: see the warnings")
     for row in errors:
         console.print(f"ERROR {row['source'] or '(no person_id)'}: {row['error']}", style="red")

@@ -56,8 +56,9 @@ class CsvFile:
 
     Raises InputError when the file cannot be opened or has no usable header."""
 
-    def __init__(self, path: Path, spec: Columns, source: str, *, column_map: ColumnMap | None = None,
-                 keep: tuple[str, ...] = ()):
+    def __init__(
+        self, path: Path, spec: Columns, source: str, *, column_map: ColumnMap | None = None, keep: tuple[str, ...] = ()
+    ):
         self.source = source
         try:
             # surrogateescape: a byte that is not UTF-8 spoils its record only, not the file
@@ -79,8 +80,9 @@ class CsvFile:
         self._reader = csv.reader(itertools.chain([first] if first else [], lines), delimiter=delimiter)
         try:
             names = self._header(spec)
-            self.header: Header = match_header(spec, names, source, column_map=column_map, keep=keep,
-                                               delimiter=delimiter)
+            self.header: Header = match_header(
+                spec, names, source, column_map=column_map, keep=keep, delimiter=delimiter
+            )
         except BaseException:
             self.close()
             raise

@@ -48,8 +48,14 @@ class Context:
     credits_file: str = "credits.csv"
 
 
-def holder_rows(source: str, holder: CredentialFile, warnings: list[str], ctx: Context,
-                where: list[tuple[str, int | None]], kept: list[dict[str, str]] | None = None) -> list[Keyed]:
+def holder_rows(
+    source: str,
+    holder: CredentialFile,
+    warnings: list[str],
+    ctx: Context,
+    where: list[tuple[str, int | None]],
+    kept: list[dict[str, str]] | None = None,
+) -> list[Keyed]:
     """Rows for a holder whose records all loaded: one per credential, judged by the engine.
     ``where`` locates each credential (file, line) for an error row; ``kept`` holds each
     credential's kept columns."""
@@ -58,12 +64,17 @@ def holder_rows(source: str, holder: CredentialFile, warnings: list[str], ctx: C
     try:
         report = evaluate(ctx.rules.rules, holder, s.as_of, member=s.member, warn_days=s.warn_days, detail=False)
     except RuleGap as exc:  # a rule without a cycle length, and no expires_on given
-        return [error_row(source, [Problem(f, line, None, str(exc))], holder=holder.holder, cert=c.cert,
-                          as_of=s.as_of, kept=k)
-                for c, (f, line), k in zip(holder.credentials, where, kept)]
+        return [
+            error_row(
+                source, [Problem(f, line, None, str(exc))], holder=holder.holder, cert=c.cert, as_of=s.as_of, kept=k
+            )
+            for c, (f, line), k in zip(holder.credentials, where, kept)
+        ]
     rules = ctx.rules.rules
-    rows = [result_row(source, holder.holder, result, warnings, rule=rules[cred.key], as_of=s.as_of, kept=k)
-            for cred, result, k in zip(holder.credentials, report.credentials, kept)]
+    rows = [
+        result_row(source, holder.holder, result, warnings, rule=rules[cred.key], as_of=s.as_of, kept=k)
+        for cred, result, k in zip(holder.credentials, report.credentials, kept)
+    ]
     if s.with_file:
         data = holder.model_dump(exclude_none=True)
         for _, row in rows:
@@ -74,8 +85,7 @@ def holder_rows(source: str, holder: CredentialFile, warnings: list[str], ctx: C
 def orphan_row(pid: str, line: int, ctx: Context, message: str | None = None, hint: str | None = None) -> Keyed:
     """A credit row whose person is not in the people file (or that is itself malformed)."""
     if message is None:
-        message = (f"person_id `{pid}` is not in {ctx.people_file}" if pid
-                   else "person_id is empty")
+        message = f"person_id `{pid}` is not in {ctx.people_file}" if pid else "person_id is empty"
         if hint:
             message += f"; {hint}"
     key = "person_id" if not pid and message == "person_id is empty" else None
@@ -144,9 +154,17 @@ def person_rows(pid: str, people: list[Record], credits: list[Record], ctx: Cont
         if not found:
             same = _content(data)
             if same in seen:  # an LMS that exported a completion twice: one activity, counted once
-                warnings.append(str(Problem(cf, line, None, f"the same credit as line {seen[same]} (same person, "
-                                                           "title, date and points); counted once",
-                                            level="warning")))
+                warnings.append(
+                    str(
+                        Problem(
+                            cf,
+                            line,
+                            None,
+                            f"the same credit as line {seen[same]} (same person, title, date and points); counted once",
+                            level="warning",
+                        )
+                    )
+                )
                 continue
             seen[same] = line
         found_credits.append(data)
@@ -160,18 +178,28 @@ def person_rows(pid: str, people: list[Record], credits: list[Record], ctx: Cont
     first_line = next((line for (line, _), h in zip(people, holders) if h), None)
     for i, h in enumerate(holders):
         if h and h != holder_name:
-            person_problems[i].append(Problem(pf, people[i][0], None,
-                                              f"holder differs from the one given for this person_id at line "
-                                              f"{first_line}", key="holder"))
+            person_problems[i].append(
+                Problem(
+                    pf,
+                    people[i][0],
+                    None,
+                    f"holder differs from the one given for this person_id at line {first_line}",
+                    key="holder",
+                )
+            )
 
     holder: CredentialFile | None = None
     if not any(person_problems) and not any(credit_problems):
         # one validation for the whole person, as for a credential file
         try:
-            holder = CredentialFile.model_validate({
-                "holder": holder_name, "memberships": list(memberships), "credentials": creds,
-                "credits": found_credits,
-            })
+            holder = CredentialFile.model_validate(
+                {
+                    "holder": holder_name,
+                    "memberships": list(memberships),
+                    "credentials": creds,
+                    "credits": found_credits,
+                }
+            )
         except ValidationError as exc:
             row_of = list(memberships.values())
             for loc, message in validation_problems(exc):
@@ -182,8 +210,9 @@ def person_rows(pid: str, people: list[Record], credits: list[Record], ctx: Cont
                     credit_problems[index].append(Problem(cf, credits[index][0], None, message, key=column))
                 else:
                     row = row_of[index] if kind == "memberships" else index if kind == "credentials" else 0
-                    person_problems[row].append(Problem(pf, people[row][0], None, message,
-                                                        key=column or (str(kind) if kind else None)))
+                    person_problems[row].append(
+                        Problem(pf, people[row][0], None, message, key=column or (str(kind) if kind else None))
+                    )
     if holder is not None:
         # loaders' own checks, located through a document whose positions are the CSV lines
         row_of = list(memberships.values())
@@ -196,8 +225,14 @@ def person_rows(pid: str, people: list[Record], credits: list[Record], ctx: Cont
                 bucket = credit_problems[index]
             else:
                 row = row_of[index] if kind == "memberships" else index
-                located = Problem(pf, problem.line, None, problem.message, problem.level,
-                                  column or ("memberships" if kind == "memberships" else None))
+                located = Problem(
+                    pf,
+                    problem.line,
+                    None,
+                    problem.message,
+                    problem.level,
+                    column or ("memberships" if kind == "memberships" else None),
+                )
                 bucket = person_problems[row]
             if problem.level == "error":
                 bucket.append(located)
@@ -212,10 +247,19 @@ def person_rows(pid: str, people: list[Record], credits: list[Record], ctx: Cont
     cause = next(p for p in (*person_problems, *credit_problems) if p)[0]
     for (line, _cells), cred_data, problems, k in zip(people, creds, person_problems, kept):
         if not problems:
-            problems = [Problem(pf, line, None,
-                                f"not evaluated: another record of this person has an error ({cause.file}:{cause.line})")]
-        out.append(error_row(pid, problems, holder=holder_name, cert=(cred_data or {}).get("cert") or None,
-                             as_of=as_of, kept=k))
+            problems = [
+                Problem(
+                    pf,
+                    line,
+                    None,
+                    f"not evaluated: another record of this person has an error ({cause.file}:{cause.line})",
+                )
+            ]
+        out.append(
+            error_row(
+                pid, problems, holder=holder_name, cert=(cred_data or {}).get("cert") or None, as_of=as_of, kept=k
+            )
+        )
     rejected = 0
     for problems in credit_problems:
         if problems:
@@ -242,7 +286,7 @@ def _one_date_problem(person_problems: list[list[Problem]], credit_problems: lis
     if not found:
         return
     first = found[0]
-    message = first.message[len(DATE_PROBLEM):]
+    message = first.message[len(DATE_PROBLEM) :]
     if len(found) > 1:
         others = ", ".join(f"{p.file}:{p.line}" for p in found[1:4]) + (", ..." if len(found) > 4 else "")
         message += f" (and {len(found) - 1} more date{'s' if len(found) > 2 else ''} of this person: {others})"

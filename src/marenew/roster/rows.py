@@ -20,18 +20,53 @@ from marenew.load.problems import Problem
 from .budget import fees_due
 
 # The headline of a credential in `status --json` that a roster row repeats, in this order.
-RESULT_FIELDS = ("cert", "status", "expires_on", "deadline", "days_left", "ready", "points_needed", "unit", "cost",
-                 "requirements")
+RESULT_FIELDS = (
+    "cert",
+    "status",
+    "expires_on",
+    "deadline",
+    "days_left",
+    "ready",
+    "points_needed",
+    "unit",
+    "cost",
+    "requirements",
+)
 # `cost_known`: Cost.known_amount, what the known fees add up to (the summary's cost due).
-ROW_FIELDS = ("holder", "source", "as_of") + RESULT_FIELDS + ("behind_pace", "next_step", "kept", "fees_due",
-                                                               "cost_known", "warnings")
+ROW_FIELDS = (
+    ("holder", "source", "as_of")
+    + RESULT_FIELDS
+    + ("behind_pace", "next_step", "pace", "may_use_credential", "unmatched", "kept", "fees_due", "cost_known")
+    + ("warnings",)
+)
 ERROR_FIELDS = ("holder", "source", "as_of", "cert", "error", "file", "line", "kept")
 # CSV: one flat header for both kinds of row; `cost` becomes `cost_amount` and `cost_path`, the
 # requirements their shortfalls, `next_step` its action, date and amount; the kept columns follow.
-CSV_COLUMNS = ("holder", "source", "cert", "status", "expires_on", "deadline", "days_left", "ready",
-               "points_needed", "unit", "cost_amount", "cost_path", "error", "warnings", "as_of",
-               "ce_required", "ce_short", "approved_short", "areas_short", "behind_pace", "next_action", "next_by",
-               "next_amount")
+CSV_COLUMNS = (
+    "holder",
+    "source",
+    "cert",
+    "status",
+    "expires_on",
+    "deadline",
+    "days_left",
+    "ready",
+    "points_needed",
+    "unit",
+    "cost_amount",
+    "cost_path",
+    "error",
+    "warnings",
+    "as_of",
+    "ce_required",
+    "ce_short",
+    "approved_short",
+    "areas_short",
+    "behind_pace",
+    "next_action",
+    "next_by",
+    "next_amount",
+)
 
 Row = dict[str, Any]
 Key = tuple
@@ -41,8 +76,16 @@ ERROR_GROUP = 0  # error rows first: nothing else in the roster can be trusted f
 RESULT_GROUP = 1
 
 
-def result_row(source: str, holder: str, result: CredentialResult, warnings: list[str], *, rule: Rule,
-               as_of: dt.date, kept: dict[str, str] | None = None) -> Keyed:
+def result_row(
+    source: str,
+    holder: str,
+    result: CredentialResult,
+    warnings: list[str],
+    *,
+    rule: Rule,
+    as_of: dt.date,
+    kept: dict[str, str] | None = None,
+) -> Keyed:
     """The headline of ``result.as_json()``: the same fields, serialized by the same code, as a
     credential in ``status --json``; the next step and pace as the engine decides them."""
     headline = result.as_json()
@@ -52,24 +95,17 @@ def result_row(source: str, holder: str, result: CredentialResult, warnings: lis
         "source": source,
         "as_of": as_of.isoformat(),
         **{name: headline[name] for name in RESULT_FIELDS},
-        "behind_pace": _behind_pace(headline, rule, result, as_of),
+        "behind_pace": result.behind_pace,
         "next_step": next_step,
+        "pace": headline.get("pace"),
+        "may_use_credential": headline.get("may_use_credential"),
+        "unmatched": headline.get("unmatched") or [],
         "kept": kept or {},
         "fees_due": fees_due(rule, result, as_of, next_step.get("by") if next_step else None),
         "cost_known": num(result.cost.known_amount),
         "warnings": warnings + list(result.warnings),
     }
     return result_key(result, holder, source), row
-
-
-def _behind_pace(headline: dict, rule: Rule, result: CredentialResult, as_of: dt.date) -> bool:
-    pace = headline.get("pace")
-    if pace is not None:  # the engine's own decision, where it makes one
-        return pace.get("on_pace") is False
-    from marenew.core.plan import _pace  # the plan's pace: the one place that decides it today
-
-    found = _pace(rule, result, as_of)
-    return bool(found and found.behind and not found.closed)
 
 
 def result_key(result: CredentialResult, holder: str, source: str) -> Key:
@@ -80,8 +116,15 @@ def result_key(result: CredentialResult, holder: str, source: str) -> Key:
     return (RESULT_GROUP, rank, day.isoformat(), cert, holder, source)
 
 
-def error_row(source: str, problems: list[Problem], *, holder: str | None = None, cert: str | None = None,
-              as_of: dt.date | None = None, kept: dict[str, str] | None = None) -> Keyed:
+def error_row(
+    source: str,
+    problems: list[Problem],
+    *,
+    holder: str | None = None,
+    cert: str | None = None,
+    as_of: dt.date | None = None,
+    kept: dict[str, str] | None = None,
+) -> Keyed:
     first = problems[0]
     row: Row = {
         "holder": holder,
@@ -106,18 +149,60 @@ def flat(row: Row, kept: tuple[str, ...] = ()) -> list[str]:
     applicable or unknown)."""
     extra = [(row.get("kept") or {}).get(k, "") for k in kept]
     if is_error(row):
-        return [_cell(row["holder"]), row["source"], _cell(row["cert"]), "error", "", "", "", "", "", "", "", "",
-                row["error"], "", _cell(row.get("as_of")), "", "", "", "", "", "", "", "", *extra]
+        return [
+            _cell(row["holder"]),
+            row["source"],
+            _cell(row["cert"]),
+            "error",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            row["error"],
+            "",
+            _cell(row.get("as_of")),
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            *extra,
+        ]
     cost = row["cost"]
     req = breakdown(row)
     step = row.get("next_step") or {}
     return [
-        row["holder"], row["source"], row["cert"], row["status"], row["expires_on"], row["deadline"],
-        str(row["days_left"]), _cell(row["ready"]), _cell(row["points_needed"]), _cell(row["unit"]),
-        _cell(cost["amount"]), cost["path"], "", " | ".join(row["warnings"]), row["as_of"],
-        _cell(req["required"]), _cell(req["short"]), _cell(req["approved_short"]), req["areas_short"],
-        _cell(row["behind_pace"]), _cell(step.get("action")), _cell(step.get("by")),
-        _cell((step.get("cost") or {}).get("amount")), *extra,
+        row["holder"],
+        row["source"],
+        row["cert"],
+        row["status"],
+        row["expires_on"],
+        row["deadline"],
+        str(row["days_left"]),
+        _cell(row["ready"]),
+        _cell(row["points_needed"]),
+        _cell(row["unit"]),
+        _cell(cost["amount"]),
+        cost["path"],
+        "",
+        " | ".join(row["warnings"]),
+        row["as_of"],
+        _cell(req["required"]),
+        _cell(req["short"]),
+        _cell(req["approved_short"]),
+        req["areas_short"],
+        _cell(row["behind_pace"]),
+        _cell(step.get("action")),
+        _cell(step.get("by")),
+        _cell((step.get("cost") or {}).get("amount")),
+        *extra,
     ]
 
 

@@ -206,6 +206,8 @@ class Pool:
                 except StopIteration:
                     exhausted = True
                     break
+                except (KeyboardInterrupt, SystemExit):
+                    raise  # stopping: the pool is stopped on the way out, its tasks with it
                 except BaseException:
                     for _, res in pending:
                         res.wait()
@@ -301,9 +303,19 @@ def _read_people(people: CsvFile) -> _People:
     return _People(by_pid, count, blank)
 
 
-def run_csv(people: Path, credits: Path | None, *, rules: RuleSet, rule_dirs: list[Path], job: Job,
-            jobs: int, folder: Path, sort: bool, partitions: int | None = None,
-            progress: Progress | None = None) -> Outcome:
+def run_csv(
+    people: Path,
+    credits: Path | None,
+    *,
+    rules: RuleSet,
+    rule_dirs: list[Path],
+    job: Job,
+    jobs: int,
+    folder: Path,
+    sort: bool,
+    partitions: int | None = None,
+    progress: Progress | None = None,
+) -> Outcome:
     """Read the people file, then stream the credits file (see the module's docstring). Raises
     InputError when a file cannot be opened or has no usable header."""
     progress = progress or Progress()
@@ -329,8 +341,18 @@ def run_csv(people: Path, credits: Path | None, *, rules: RuleSet, rule_dirs: li
     return Outcome(tally, rows, pool)
 
 
-def _csv_rows(pool: Pool, people: _People, credits: Path | None, credits_file: CsvFile | None, ctx: Context,
-              folder: Path, sort: bool, partitions: int | None, progress: Progress, tally: Tally) -> Iterator[Keyed]:
+def _csv_rows(
+    pool: Pool,
+    people: _People,
+    credits: Path | None,
+    credits_file: CsvFile | None,
+    ctx: Context,
+    folder: Path,
+    sort: bool,
+    partitions: int | None,
+    progress: Progress,
+    tally: Tally,
+) -> Iterator[Keyed]:
     """Judge everyone (streamed, or spilled when the credits file is not grouped); then the rows,
     merged into urgency order or run by run. Closes the pool and the credits file."""
     try:
@@ -387,16 +409,23 @@ class _Local:
             self.done.people += 1
             self.done.records += len(empty)
             # a record that could not be read at all says why, not that its person_id is empty
-            self.rows += [error_row("", [_problem(self.ctx.people_file, line, found, None) if isinstance(found, str)
-                                         else _problem(self.ctx.people_file, line, "person_id is empty", "person_id")],
-                                    as_of=self.ctx.settings.as_of)
-                          for line, found in empty]
+            self.rows += [
+                error_row(
+                    "",
+                    [
+                        _problem(self.ctx.people_file, line, found, None)
+                        if isinstance(found, str)
+                        else _problem(self.ctx.people_file, line, "person_id is empty", "person_id")
+                    ],
+                    as_of=self.ctx.settings.as_of,
+                )
+                for line, found in empty
+            ]
 
     def orphan(self, pid: str, line: int, found: tuple[str, ...] | str) -> None:
         """A credit record whose person is not in the people file, or that has no person_id."""
         # a record that could not be read says why (also without a person_id)
-        self.rows.append(orphan_row(pid, line, self.ctx, found if isinstance(found, str) else None,
-                                    self.hint(pid)))
+        self.rows.append(orphan_row(pid, line, self.ctx, found if isinstance(found, str) else None, self.hint(pid)))
         self.done.rejected_credits += 1
         if len(self.rows) >= LOCAL_ROWS:
             self.flush()
@@ -411,8 +440,15 @@ class _Local:
         self.rows = []
 
 
-def _stream_tasks(people: _People, credits_file: CsvFile | None, ctx: Context, folder: Path,
-                  batch_people: int | None, done: Tally, runs: list[Path]) -> Iterator[tuple]:
+def _stream_tasks(
+    people: _People,
+    credits_file: CsvFile | None,
+    ctx: Context,
+    folder: Path,
+    batch_people: int | None,
+    done: Tally,
+    runs: list[Path],
+) -> Iterator[tuple]:
     """judge_people tasks, each a batch of whole people, made while the credits file is read.
     Raises NotGrouped at the first credit record of a person whose credits have passed."""
     remaining = dict(people.records)  # people whose credits have not passed yet
@@ -465,8 +501,9 @@ def _stream_tasks(people: _People, credits_file: CsvFile | None, ctx: Context, f
     local.flush()
 
 
-def _spilled(pool: Pool, people: _People, credits: Path, ctx: Context, folder: Path, partitions: int | None,
-             progress: Progress) -> tuple[Tally, list[Path]]:
+def _spilled(
+    pool: Pool, people: _People, credits: Path, ctx: Context, folder: Path, partitions: int | None, progress: Progress
+) -> tuple[Tally, list[Path]]:
     """The credits file is not grouped by person: spill both files' records into partitions by
     person, then judge the partitions. The credits file is read from its start again: the records
     read before the first one out of place are the only ones ever read twice."""
@@ -499,8 +536,10 @@ def _spilled(pool: Pool, people: _People, credits: Path, ctx: Context, folder: P
     finally:
         credit_parts.close()
     local.flush()
-    tasks = [(str(pp), str(cp), str(folder / f"part-{p:04d}.run"))
-             for p, (pp, cp) in enumerate(zip(people_parts.paths, credit_parts.paths))]
+    tasks = [
+        (str(pp), str(cp), str(folder / f"part-{p:04d}.run"))
+        for p, (pp, cp) in enumerate(zip(people_parts.paths, credit_parts.paths))
+    ]
     for args, part in pool.run(judge_partition, tasks):
         done.add(part)
         runs.append(Path(args[2]))
@@ -508,22 +547,33 @@ def _spilled(pool: Pool, people: _People, credits: Path, ctx: Context, folder: P
     return done, runs
 
 
-def run_files(paths: list[Path], *, rules: RuleSet, rule_dirs: list[Path], job: Job, jobs: int, folder: Path,
-              sort: bool, partitions: int | None = None, progress: Progress | None = None) -> Outcome:
+def run_files(
+    paths: list[Path],
+    *,
+    rules: RuleSet,
+    rule_dirs: list[Path],
+    job: Job,
+    jobs: int,
+    folder: Path,
+    sort: bool,
+    partitions: int | None = None,
+    progress: Progress | None = None,
+) -> Outcome:
     from marenew.load.credentials import iter_credential_paths
 
     progress = progress or Progress()
     files = [str(p) for p in iter_credential_paths(paths)]
     parts = partitions or max(1, min(len(files), max(2 * jobs, math.ceil(len(files) / FILES_PER_PARTITION))))
     size = math.ceil(len(files) / parts) if files else 0
-    tasks = [(files[i:i + size], str(folder / f"{n:04d}.run")) for n, i in enumerate(range(0, len(files), size or 1))]
+    tasks = [(files[i : i + size], str(folder / f"{n:04d}.run")) for n, i in enumerate(range(0, len(files), size or 1))]
     tally = Tally()
     pool = Pool(min(jobs, max(1, len(tasks))), rules, rule_dirs, job)
     return Outcome(tally, _stream(pool, file_partition, tasks, progress, tally, folder, sort), pool)
 
 
-def _stream(pool: Pool, fn: Callable, tasks: list[tuple], progress: Progress, tally: Tally, folder: Path,
-            sort: bool) -> Iterator[Keyed]:
+def _stream(
+    pool: Pool, fn: Callable, tasks: list[tuple], progress: Progress, tally: Tally, folder: Path, sort: bool
+) -> Iterator[Keyed]:
     """Judge every share of the files; unsorted, each run is written out as soon as it is done;
     sorted (urgency order), the runs are merged once all are done. Closes the pool."""
     runs = []

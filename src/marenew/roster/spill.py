@@ -73,7 +73,7 @@ def write_run(path: Path, rows: list[Keyed]) -> None:
     rows.sort(key=itemgetter(0))
     with open(path, "wb") as f:
         for i in range(0, len(rows), CHUNK):
-            pickle.dump(rows[i:i + CHUNK], f, PROTOCOL)
+            pickle.dump(rows[i : i + CHUNK], f, PROTOCOL)
 
 
 def read_run(path: Path) -> Iterator[Keyed]:
@@ -92,7 +92,7 @@ def merged(runs: list[Path], folder: Path) -> Iterator[Keyed]:
             out = folder / f"merge-{level}-{i:05d}.run"
             with open(out, "wb") as f:
                 buf: list[Keyed] = []
-                for item in heapq.merge(*(read_run(p) for p in runs[i:i + MERGE_FAN_IN]), key=itemgetter(0)):
+                for item in heapq.merge(*(read_run(p) for p in runs[i : i + MERGE_FAN_IN]), key=itemgetter(0)):
                     buf.append(item)
                     if len(buf) >= CHUNK:
                         pickle.dump(buf, f, PROTOCOL)
@@ -111,5 +111,6 @@ def warn_unknown_columns(header: Header, source: str) -> None:
         sys.stderr.write(f"{source}:1: note: reading {read}\n")
     if header.unknown:
         names = ", ".join(f"`{n}`" for n in header.unknown)
-        sys.stderr.write(f"{source}:1: warning: unknown column{'s' if len(header.unknown) > 1 else ''} "
-                         f"{names} ignored\n")
+        sys.stderr.write(
+            f"{source}:1: warning: unknown column{'s' if len(header.unknown) > 1 else ''} {names} ignored\n"
+        )

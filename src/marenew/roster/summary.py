@@ -33,6 +33,7 @@ class Tally:
     due_unknown: int = 0  # of those, how many have a fee that is not published
     blank: int = 0  # CSV records with no cell filled in: skipped, and said so
     behind: int = 0  # results behind the sustainable pace of CE
+    unmatched: int = 0  # results with a body or content area that matches nothing a rule knows
 
     def count(self, row: Row) -> None:
         if is_error(row):
@@ -40,6 +41,7 @@ class Tally:
             return
         self.results += 1
         self.behind += bool(row.get("behind_pace"))
+        self.unmatched += bool(row.get("unmatched"))
         status = row["status"]
         setattr(self, status, getattr(self, status) + 1)
         if status not in ("active", "submitted"):
@@ -60,14 +62,20 @@ class Tally:
         return self.records + self.rejected_credits == self.results + self.errors
 
     def lines(self, *, warn_days: int, as_of: str, csv_input: bool, filtered: bool) -> list[str]:
-        what = plural(self.records, "people row") if csv_input else \
-            plural(self.records, "credential") + " (an unreadable file counts as one)"
+        what = (
+            plural(self.records, "people row")
+            if csv_input
+            else plural(self.records, "credential") + " (an unreadable file counts as one)"
+        )
         out = [
             f"roster as of {as_of}: {plural(self.people, 'person', 'people') if csv_input else plural(self.people, 'file')}"
             f", {plural(self.results, 'credential')} evaluated, {plural(self.errors, 'error row')}",
-            "  " + ", ".join(f"{s} {getattr(self, s)}" for s in reversed(STATUSES))
-            + f"; behind pace {self.behind}",
+            "  " + ", ".join(f"{s} {getattr(self, s)}" for s in reversed(STATUSES)) + f"; behind pace {self.behind}",
         ]
+        if self.unmatched:
+            out.append(
+                f"  {plural(self.unmatched, 'credential')} with a name no rule knows (marked ?; see the warnings)"
+            )
         identity = what
         if csv_input:
             identity += f" + {plural(self.rejected_credits, 'rejected credit row')}"
@@ -78,8 +86,10 @@ class Tally:
         due = money(self.due)
         if self.due_unknown:
             due = f"at least {due} (incomplete: {self.due_unknown} with a fee that is not published)"
-        out.append(f"  cost due for the {plural(self.needs_action, 'credential')} expiring, in grace or lapsed "
-                   f"(warning window {plural(warn_days, 'day')}): {due}")
+        out.append(
+            f"  cost due for the {plural(self.needs_action, 'credential')} expiring, in grace or lapsed "
+            f"(warning window {plural(warn_days, 'day')}): {due}"
+        )
         if self.blank:
             out.append(f"  skipped {plural(self.blank, 'blank CSV row')} (no cell filled in)")
         if filtered:

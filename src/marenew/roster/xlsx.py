@@ -118,8 +118,9 @@ def sheet_title(name: str, taken: set[str]) -> str:
     return title
 
 
-def write_xlsx(rows: list[Row], out: IO[bytes], *, ov: Overview, kept: tuple[str, ...] = (),
-               group_by: str | None = None) -> None:
+def write_xlsx(
+    rows: list[Row], out: IO[bytes], *, ov: Overview, kept: tuple[str, ...] = (), group_by: str | None = None
+) -> None:
     wb = Workbook()
     summary = wb.active
     assert summary is not None

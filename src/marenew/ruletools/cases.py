@@ -12,11 +12,14 @@ A case file (``rules/cases/*.yaml``) is a list of cases, or a mapping with ``cas
         credits: [...]
       expect:                 # any subset of `status --json`, per certification
         CMA:
-          status: grace
+          status: expiring
           expires_on: 2026-03-31
           points_needed: 30
           requirements: {approved: {short: 30}}
           cost: {path: ce, amount: 65}
+          next_step: {action: earn_ce, by: 2026-03-31, path: ce, cost: {amount: 65}}
+          pace: {on_pace: false}
+          may_use_credential: true
 
 Expected values are compared with the JSON that ``status --json`` prints: dates as ISO text,
 numbers numerically, ``null`` as null (an unknown fee). Files are read strictly (no aliases); a
@@ -86,6 +89,21 @@ class CostExpect(Strict):
     items: Optional[list[FeeItemExpect]] = Field(default=None, description="every item, in order")
 
 
+class NextStepExpect(Strict):
+    action: Optional[str] = None
+    by: Optional[dt.date] = Field(default=None, description="null: no date (no published limit)")
+    last_resort: Optional[dt.date] = None
+    path: Optional[str] = None
+    cost: Optional[CostExpect] = None
+
+
+class PaceExpect(Strict):
+    on_pace: Optional[bool] = None
+    needed_per_month: Optional[float] = None
+    sustainable_per_month: Optional[float] = None
+    start_by: Optional[dt.date] = None
+
+
 class CredentialExpect(Strict):
     """Any subset of one credential's ``status --json`` fields; only the keys written are checked."""
 
@@ -99,9 +117,13 @@ class CredentialExpect(Strict):
     unit: Optional[str] = None
     confidence: Optional[Confidence] = None
     requirements: dict[str, RequirementExpect] = Field(
-        default_factory=dict, description="by requirement id (total, approved, a content area); {}: none")
+        default_factory=dict, description="by requirement id (total, approved, a content area); {}: none"
+    )
     caps: dict[str, CapExpect] = Field(default_factory=dict, description="by cap id (unapproved); {}: none")
     cost: Optional[CostExpect] = None
+    next_step: Optional[NextStepExpect] = None
+    pace: Optional[PaceExpect] = None
+    may_use_credential: Optional[bool] = None
 
 
 class Case(Strict):
@@ -150,8 +172,9 @@ def sub_document(doc: Document, prefix: tuple) -> Document:
     node: Any = doc.data
     for part in prefix:
         node = node[part]
-    return Document(source=doc.source, data=node, marks=inner(doc.marks), key_marks=inner(doc.key_marks),
-                    scalars=inner(doc.scalars))
+    return Document(
+        source=doc.source, data=node, marks=inner(doc.marks), key_marks=inner(doc.key_marks), scalars=inner(doc.scalars)
+    )
 
 
 def _prefixed(problems: list[Problem], prefix: tuple) -> list[Problem]:
@@ -175,8 +198,17 @@ def load_case_file(path: Path, *, source: str | None = None) -> list[LoadedCase]
     doc = load_file(path, allow_aliases=False, source=source)
     data = doc.data
     if _looks_like_rule_file(data):
-        raise InputError([Problem(source, 1, 1, "this is a rule file, not a case file; worked cases live in "
-                                                 f"the `{CASES_FOLDER}/` folder beside the rule files")])
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    1,
+                    1,
+                    "this is a rule file, not a case file; worked cases live in "
+                    f"the `{CASES_FOLDER}/` folder beside the rule files",
+                )
+            ]
+        )
     base: tuple[str, ...]
     if isinstance(data, list):
         items, base = data, ()
@@ -199,25 +231,38 @@ def load_case_file(path: Path, *, source: str | None = None) -> list[LoadedCase]
         prefix = base + (i,)
         line, col = doc.locate(prefix)
         if not isinstance(item, dict):
-            problems.append(Problem(source, line, col, "a case is a mapping with name, as_of, input and expect",
-                                    key=key_path(prefix)))
+            problems.append(
+                Problem(
+                    source, line, col, "a case is a mapping with name, as_of, input and expect", key=key_path(prefix)
+                )
+            )
             continue
         case, found = validate(Case, sub_document(doc, prefix))
         problems += _prefixed(found, prefix)
         if case is None:
             continue
         if case.name in names:
-            problems.append(Problem(source, *doc.locate(prefix + ("name",)),
-                                    f"two cases named `{case.name}` (first at line {names[case.name]}); "
-                                    "names tell failures apart", key=key_path(prefix + ("name",))))
+            problems.append(
+                Problem(
+                    source,
+                    *doc.locate(prefix + ("name",)),
+                    f"two cases named `{case.name}` (first at line {names[case.name]}); names tell failures apart",
+                    key=key_path(prefix + ("name",)),
+                )
+            )
         names.setdefault(case.name, line)
         held = {str(c.get("cert")).upper() for c in case.input.get("credentials") or [] if isinstance(c, dict)}
         for cert in case.expect:
             if cert.upper() not in held:
                 where = prefix + ("expect", cert)
-                problems.append(Problem(source, *doc.locate(where, key=True),
-                                        f"expects `{cert}`, which the case's input does not hold"
-                                        f"{suggest(cert, sorted(held))}", key=key_path(where)))
+                problems.append(
+                    Problem(
+                        source,
+                        *doc.locate(where, key=True),
+                        f"expects `{cert}`, which the case's input does not hold{suggest(cert, sorted(held))}",
+                        key=key_path(where),
+                    )
+                )
         loaded.append(LoadedCase(source, case, doc, prefix))
     from marenew.load.rules import placeholders
 
@@ -274,8 +319,14 @@ class Failure:
         return f"{self.field} expected {show(self.expected)}, got {show(self.got)}"
 
     def as_json(self) -> dict:
-        return {"field": self.field, "expected": self.expected, "got": self.got, "line": self.line,
-                "col": self.col, "message": self.message}
+        return {
+            "field": self.field,
+            "expected": self.expected,
+            "got": self.got,
+            "line": self.line,
+            "col": self.col,
+            "message": self.message,
+        }
 
 
 @dataclass(frozen=True)
@@ -301,8 +352,13 @@ class CaseResult:
         return [f"{self.where(f)}: error: case '{self.name}': {f.message}" for f in self.failures]
 
     def as_json(self) -> dict:
-        return {"file": self.file, "name": self.name, "line": self.line, "passed": self.passed,
-                "failures": [f.as_json() for f in self.failures]}
+        return {
+            "file": self.file,
+            "name": self.name,
+            "line": self.line,
+            "passed": self.passed,
+            "failures": [f.as_json() for f in self.failures],
+        }
 
 
 @dataclass
@@ -384,8 +440,10 @@ def run_case(loaded: LoadedCase, ruleset: Any, holder: Any = None) -> CaseResult
     failures: list[Failure] = []
     for cert, expect in case.expect.items():
         failures += _compare(loaded, cert, expect, by_cert[cert.upper()])
-    exercised = tuple(Exercise(c.cert.upper(), c.status, c.cost.path, (case.as_of, c.certified_on, c.expires_on))
-                      for c in report.credentials)
+    exercised = tuple(
+        Exercise(c.cert.upper(), c.status, c.cost.path, (case.as_of, c.certified_on, c.expires_on))
+        for c in report.credentials
+    )
     return CaseResult(loaded.file, case.name, line, tuple(failures), exercised, col)
 
 
@@ -419,6 +477,16 @@ def _compare(loaded: LoadedCase, cert: str, expect: CredentialExpect, got: dict)
                 check(("cost", key), getattr(value, key), got["cost"][key])
             if "items" in value.model_fields_set:
                 out += _compare_items(loaded, cert, value.items or [], got["cost"]["items"])
+        elif name == "pace":
+            for key in sorted(value.model_fields_set):
+                check((name, key), getattr(value, key), got[name][key])
+        elif name == "next_step":
+            for key in sorted(value.model_fields_set):
+                if key == "cost":
+                    for sub in sorted(value.cost.model_fields_set - {"items"}):
+                        check((name, "cost", sub), getattr(value.cost, sub), got[name]["cost"][sub])
+                else:
+                    check((name, key), getattr(value, key), got[name][key])
         else:
             check((name,), value, got[name])
     out.sort(key=lambda f: (f.line or 0, f.field))
@@ -440,7 +508,8 @@ def _compare_items(loaded: LoadedCase, cert: str, expected: list[FeeItemExpect],
                 expected_value: Any = [{"amount": c.amount, "source": c.source} for c in value or []]
                 same = len(expected_value) == len(have[key]) and all(
                     _same(e["amount"], h["amount"]) and e["source"] == h["source"]
-                    for e, h in zip(expected_value, have[key]))
+                    for e, h in zip(expected_value, have[key])
+                )
             else:
                 expected_value = value
                 same = _same(value, have[key])

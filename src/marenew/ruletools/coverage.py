@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from marenew.core.rule import Rule
 from marenew.load.overlay import SINCE_ALWAYS
-from marenew.load.problems import Problem, key_path
+from marenew.load.problems import Level, Problem, key_path
 
 STATUSES = ("active", "expiring", "grace", "lapsed")
 
@@ -52,8 +52,8 @@ class RuleCoverage:
     def lines(self) -> list[str]:
         """The rule's coverage in one line, and a second naming what no case exercises::
 
-            CMA: 9 cases; states 3 of 4, paths 2 of 2, dated values 2 of 2
-              not exercised: status grace
+        CMA: 9 cases; states 3 of 4, paths 2 of 2, dated values 2 of 2
+          not exercised: status grace
         """
         if not self.cases:
             return [f"{self.cert}: no cases ({self.file})"]
@@ -62,21 +62,38 @@ class RuleCoverage:
             counts = list(counts)
             return f"{sum(1 for n in counts if n)} of {len(counts)}"
 
-        text = (f"{self.cert}: {self.cases} case{'s' if self.cases != 1 else ''}; "
-                f"states {share(self.statuses.values())}, paths {share(self.paths.values())}")
+        text = (
+            f"{self.cert}: {self.cases} case{'s' if self.cases != 1 else ''}; "
+            f"states {share(self.statuses.values())}, paths {share(self.paths.values())}"
+        )
         if self.dated:
             text += f", dated values {share(n for *_, n in self.dated)}"
         gaps = self.missing()
         # at most 78 columns: the command indents each line by 2
-        return [text] + (textwrap.wrap(f"not exercised: {', '.join(gaps)}", width=76, initial_indent="  ",
-                                       subsequent_indent="    ", break_on_hyphens=False) if gaps else [])
+        return [text] + (
+            textwrap.wrap(
+                f"not exercised: {', '.join(gaps)}",
+                width=76,
+                initial_indent="  ",
+                subsequent_indent="    ",
+                break_on_hyphens=False,
+            )
+            if gaps
+            else []
+        )
 
     def as_json(self) -> dict:
         return {
-            "cert": self.cert, "file": self.file, "line": self.line, "cases": self.cases,
-            "statuses": dict(self.statuses), "paths": dict(self.paths),
-            "dated_values": [{"figure": fig, "since": since.isoformat() if since and since != SINCE_ALWAYS else None,
-                              "cases": n} for fig, since, n in self.dated],
+            "cert": self.cert,
+            "file": self.file,
+            "line": self.line,
+            "cases": self.cases,
+            "statuses": dict(self.statuses),
+            "paths": dict(self.paths),
+            "dated_values": [
+                {"figure": fig, "since": since.isoformat() if since and since != SINCE_ALWAYS else None, "cases": n}
+                for fig, since, n in self.dated
+            ],
             "not_exercised": self.missing(),
         }
 
@@ -93,18 +110,23 @@ def possible_paths(rule: Rule) -> list[str]:
     return list(dict.fromkeys([rule.renewal.regular, rule.renewal.after_lapse]))
 
 
-def coverage(rules: dict[str, tuple[Rule, str, int | None, int | None]],
-             seen: Iterable[tuple[int, Exercise]]) -> list[RuleCoverage]:
+def coverage(
+    rules: dict[str, tuple[Rule, str, int | None, int | None]], seen: Iterable[tuple[int, Exercise]]
+) -> list[RuleCoverage]:
     """Per rule under test (by upper-case id: the rule, its file, line and column), what the
     cases exercised; ``seen`` pairs each exercise with the index of its case."""
     out: dict[str, RuleCoverage] = {}
     dated: dict[str, list[tuple[tuple, dt.date, set[int]]]] = {}
     for key, (rule, file, line, col) in sorted(rules.items()):
-        out[key] = RuleCoverage(rule.id, file, line, col,
-                                statuses={s: 0 for s in possible_statuses(rule)},
-                                paths={p: 0 for p in possible_paths(rule)})
-        dated[key] = [(path, since, set()) for path, fig in rule.figures() if fig.values
-                      for since in fig.values]
+        out[key] = RuleCoverage(
+            rule.id,
+            file,
+            line,
+            col,
+            statuses={s: 0 for s in possible_statuses(rule)},
+            paths={p: 0 for p in possible_paths(rule)},
+        )
+        dated[key] = [(path, since, set()) for path, fig in rule.figures() if fig.values for since in fig.values]
     cases: dict[str, set[int]] = {}
     for index, ex in seen:
         cov = out.get(ex.cert)
@@ -129,8 +151,17 @@ def coverage(rules: dict[str, tuple[Rule, str, int | None, int | None]],
 
 def without_cases(report: list[RuleCoverage], *, required: bool) -> list[Problem]:
     """A warning (an error with ``required``) for each rule no case exercises, at its id."""
-    level = "error" if required else "warning"
-    return [Problem(c.file, c.line, c.col, f"no worked case exercises `{c.cert}`: add one to the cases/ "
-                                           "folder beside it (marenew rules new writes a skeleton)",
-                    level, "id")  # type: ignore[arg-type]
-            for c in report if not c.cases]
+    level: Level = "error" if required else "warning"
+    return [
+        Problem(
+            c.file,
+            c.line,
+            c.col,
+            f"no worked case exercises `{c.cert}`: add one to the cases/ "
+            "folder beside it (marenew rules new writes a skeleton)",
+            level,
+            "id",
+        )
+        for c in report
+        if not c.cases
+    ]

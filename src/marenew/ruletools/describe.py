@@ -42,8 +42,12 @@ def _json_value(value: Any) -> Any:
 def source_info(rule: Rule, key: str | None) -> dict:
     """A source by key: title, address (None for an article or document known by its title) and kind."""
     src = rule.sources.get(key) if key else None
-    return {"source": key, "source_title": src.title if src else None, "source_url": src.url if src else None,
-            "source_kind": src.kind if src else None}
+    return {
+        "source": key,
+        "source_title": src.title if src else None,
+        "source_url": src.url if src else None,
+        "source_kind": src.kind if src else None,
+    }
 
 
 def _since(day: dt.date | None) -> str | None:
@@ -68,21 +72,39 @@ def figure_info(rule: Rule, fig: Figure | None, day: dt.date, overlay: Overlay |
 
     if entry is None:
         first = min(fig.values) if fig.values else None
-        out = {"value": None, "since": None, "confidence": "unknown", **source_info(rule, None),
-               "note": f"not in force on {day} (first value takes effect {first})",
-               "last_verified": rule.last_verified.isoformat(), "conflicts": []}
+        out = {
+            "value": None,
+            "since": None,
+            "confidence": "unknown",
+            **source_info(rule, None),
+            "note": f"not in force on {day} (first value takes effect {first})",
+            "last_verified": rule.last_verified.isoformat(),
+            "conflicts": [],
+        }
     else:
-        out = {"value": _json_value(entry.value), "since": _since(since),
-               "confidence": entry.confidence, **source_info(rule, entry.source), "note": entry.note,
-               "last_verified": (entry.last_verified or rule.last_verified).isoformat(),
-               "conflicts": [{"value": _json_value(c.value), **source_info(rule, c.source), "note": c.note}
-                             for c in entry.conflicts]}
+        out = {
+            "value": _json_value(entry.value),
+            "since": _since(since),
+            "confidence": entry.confidence,
+            **source_info(rule, entry.source),
+            "note": entry.note,
+            "last_verified": (entry.last_verified or rule.last_verified).isoformat(),
+            "conflicts": [
+                {"value": _json_value(c.value), **source_info(rule, c.source), "note": c.note} for c in entry.conflicts
+            ],
+        }
     if overlay is not None:
         out["overlay"] = entry is not None and from_overlay(since)
     if fig.values is not None:
         out["history"] = [
-            {"since": _since(d), "value": _json_value(e.value), "confidence": e.confidence, "source": e.source,
-             "note": e.note, **({"overlay": from_overlay(d)} if overlay is not None else {})}
+            {
+                "since": _since(d),
+                "value": _json_value(e.value),
+                "confidence": e.confidence,
+                "source": e.source,
+                "note": e.note,
+                **({"overlay": from_overlay(d)} if overlay is not None else {}),
+            }
             for d, e in fig.values.items()
         ]
     return out
@@ -95,8 +117,10 @@ def _figure_path(rule: Rule, fig: Figure) -> tuple | None:
 def _fee_info(rule: Rule, fee: Fee, day: dt.date, overlay: Overlay | None = None) -> dict:
     if fee.all is not None:
         return {"all": figure_info(rule, fee.all, day, overlay)}
-    return {"member": figure_info(rule, fee.member, day, overlay),
-            "non_member": figure_info(rule, fee.non_member, day, overlay)}
+    return {
+        "member": figure_info(rule, fee.member, day, overlay),
+        "non_member": figure_info(rule, fee.non_member, day, overlay),
+    }
 
 
 def figure_confidences(rule: Rule, day: dt.date) -> list[Confidence]:
@@ -135,8 +159,9 @@ def summary(rule: Rule, day: dt.date, *, file: str, builtin: bool) -> dict:
     }
 
 
-def describe(rule: Rule, day: dt.date, *, file: str, overlay: Overlay | None = None,
-             extends_file: str | None = None) -> dict:
+def describe(
+    rule: Rule, day: dt.date, *, file: str, overlay: Overlay | None = None, extends_file: str | None = None
+) -> dict:
     """Everything `rules show` says about one rule, as on ``day``. For an overlay, ``overlay``
     says what it changed (each figure it gave is marked) and ``extends_file`` where the rest is."""
     fig = lambda f: figure_info(rule, f, day, overlay)  # noqa: E731
@@ -159,9 +184,14 @@ def describe(rule: Rule, day: dt.date, *, file: str, overlay: Overlay | None = N
     late = None
     if rule.late_window is not None:
         window = rule.late_window
-        late = {"unit": window.unit, "length": fig(window.figure),
-                "closes_on": [{"expired_before": c.expired_before.isoformat() if c.expired_before else None,
-                               "date": fig(c.date)} for c in window.closes_on]}
+        late = {
+            "unit": window.unit,
+            "length": fig(window.figure),
+            "closes_on": [
+                {"expired_before": c.expired_before.isoformat() if c.expired_before else None, "date": fig(c.date)}
+                for c in window.closes_on
+            ],
+        }
     roles = {rule.renewal.regular: "regular", rule.renewal.after_lapse: "after_lapse"}
     return {
         "cert": rule.id,
@@ -173,8 +203,13 @@ def describe(rule: Rule, day: dt.date, *, file: str, overlay: Overlay | None = N
         "as_of": day.isoformat(),
         "last_verified": rule.last_verified.isoformat(),
         "renewal_page": rule.renewal_page,
-        "cycle": {"months": fig(rule.cycle.months), "expiry": fig(rule.cycle.expiry), "example": example,
-                  "expiry_from_card": rule.cycle.expiry_from_card, "renewed_from": fig(rule.cycle.renewed_from)},
+        "cycle": {
+            "months": fig(rule.cycle.months),
+            "expiry": fig(rule.cycle.expiry),
+            "example": example,
+            "expiry_from_card": rule.cycle.expiry_from_card,
+            "renewed_from": fig(rule.cycle.renewed_from),
+        },
         "ce": ce,
         "late_window": late,
         "renewal": {"regular": rule.renewal.regular, "after_lapse": rule.renewal.after_lapse},
@@ -184,11 +219,11 @@ def describe(rule: Rule, day: dt.date, *, file: str, overlay: Overlay | None = N
                 "role": roles.get(pid),
                 "available": p.available,
                 "fee": fee(p.fee),
-                "after_lapse_fees": [{"label": x.label, "fee": fee(x.amount)}
-                                     for x in p.after_lapse_fees],
+                "after_lapse_fees": [{"label": x.label, "fee": fee(x.amount)} for x in p.after_lapse_fees],
                 "options": [{"label": x.label, "fee": fee(x.amount)} for x in p.options],
-                "time_limit": None if p.time_limit is None else {
-                    "unit": p.time_limit.unit, "length": fig(p.time_limit.figure)},
+                "time_limit": None
+                if p.time_limit is None
+                else {"unit": p.time_limit.unit, "length": fig(p.time_limit.figure)},
                 "after_time_limit": p.after_time_limit,
             }
             for pid, p in rule.paths.items()
@@ -197,13 +232,25 @@ def describe(rule: Rule, day: dt.date, *, file: str, overlay: Overlay | None = N
             {"id": r.id, "label": r.label, "every_months": fig(r.every_months), "fee": fee(r.amount)}
             for r in rule.recurring_fees
         ],
-        "sources": {k: {"title": s.title, "url": s.url, "kind": s.kind, "note": s.note} for k, s in rule.sources.items()},
+        "sources": {
+            k: {"title": s.title, "url": s.url, "kind": s.kind, "note": s.note} for k, s in rule.sources.items()
+        },
         "notes": [n.text for n in rule.note_items()],
-        "notes_cited": [{"text": n.text, "sources": [
-            {"key": k, "title": rule.sources[k].title if k in rule.sources else None,
-             "url": rule.sources[k].url if k in rule.sources else None,
-             "kind": rule.sources[k].kind if k in rule.sources else None} for k in n.sources]}
-            for n in rule.note_items()],
+        "notes_cited": [
+            {
+                "text": n.text,
+                "sources": [
+                    {
+                        "key": k,
+                        "title": rule.sources[k].title if k in rule.sources else None,
+                        "url": rule.sources[k].url if k in rule.sources else None,
+                        "kind": rule.sources[k].kind if k in rule.sources else None,
+                    }
+                    for k in n.sources
+                ],
+            }
+            for n in rule.note_items()
+        ],
     }
 
 
@@ -235,8 +282,7 @@ def _where(info: dict) -> str:
     return where
 
 
-def _provenance(info: dict, indent: str, unit: str = "", money: bool = False,
-                verified: str | None = None) -> list[str]:
+def _provenance(info: dict, indent: str, unit: str = "", money: bool = False, verified: str | None = None) -> list[str]:
     """The lines under a figure: confidence and source, note, the other values sources publish,
     its own last-verified day (when not the file's), and dated history."""
     since = f"since {info['since']}; " if info["since"] else ""
@@ -250,27 +296,35 @@ def _provenance(info: dict, indent: str, unit: str = "", money: bool = False,
         lines.append(f"{indent}last verified {info['last_verified']}")
     history = info.get("history") or []
     if len(history) > 1:
-        lines.append(f"{indent}dated values: " + "; ".join(
-            f"{'from ' + h['since'] if h['since'] else 'earlier'}: "
-            f"{_text(h['value'], unit, money)} ({h['confidence']}, "
-            f"{h['source'] or 'no source'}){' ' + OVERLAY_MARK if h.get('overlay') else ''}" for h in history))
+        lines.append(
+            f"{indent}dated values: "
+            + "; ".join(
+                f"{'from ' + h['since'] if h['since'] else 'earlier'}: "
+                f"{_text(h['value'], unit, money)} ({h['confidence']}, "
+                f"{h['source'] or 'no source'}){' ' + OVERLAY_MARK if h.get('overlay') else ''}"
+                for h in history
+            )
+        )
     return lines
 
 
-def _figure_lines(label: str, info: dict | None, indent: str, unit: str = "", money: bool = False,
-                  verified: str | None = None) -> list[str]:
+def _figure_lines(
+    label: str, info: dict | None, indent: str, unit: str = "", money: bool = False, verified: str | None = None
+) -> list[str]:
     if info is None:
         return []
     mark = f"  {OVERLAY_MARK}" if info.get("overlay") else ""
-    return [f"{indent}{label}: {_value_text(info, unit, money)}{mark}"] + _provenance(info, indent + "    ", unit,
-                                                                                      money, verified)
+    return [f"{indent}{label}: {_value_text(info, unit, money)}{mark}"] + _provenance(
+        info, indent + "    ", unit, money, verified
+    )
 
 
 def _fee_lines(label: str, fee: dict, indent: str, verified: str | None = None) -> list[str]:
     if "all" in fee:
         return _figure_lines(f"{label} (everyone)", fee["all"], indent, money=True, verified=verified)
-    return (_figure_lines(f"{label}, member", fee["member"], indent, money=True, verified=verified)
-            + _figure_lines(f"{label}, non-member", fee["non_member"], indent, money=True, verified=verified))
+    return _figure_lines(f"{label}, member", fee["member"], indent, money=True, verified=verified) + _figure_lines(
+        f"{label}, non-member", fee["non_member"], indent, money=True, verified=verified
+    )
 
 
 def describe_lines(info: dict) -> list[str]:
@@ -283,12 +337,16 @@ def describe_lines(info: dict) -> list[str]:
     def fee(label: str, fee: dict, indent: str) -> list[str]:
         return _fee_lines(label, fee, indent, verified=verified)
 
-    out = [f"{info['cert']}: {info['name']}",
-           f"Body: {info['body']} ({info['body_name']})",
-           f"Rule file: {info['file']} (last verified {info['last_verified']})"]
+    out = [
+        f"{info['cert']}: {info['name']}",
+        f"Body: {info['body']} ({info['body_name']})",
+        f"Rule file: {info['file']} (last verified {info['last_verified']})",
+    ]
     if info.get("extends"):
-        out.append(f"Overlay: extends {info['extends']['cert']} of {info['extends']['file']}; "
-                   f"figures marked {OVERLAY_MARK} come from {info['file']}")
+        out.append(
+            f"Overlay: extends {info['extends']['cert']} of {info['extends']['file']}; "
+            f"figures marked {OVERLAY_MARK} come from {info['file']}"
+        )
     if info["renewal_page"]:
         out.append(f"Renewal page: {info['renewal_page']}")
     out.append(f"Values in force on {info['as_of']}.")
@@ -308,8 +366,10 @@ def describe_lines(info: dict) -> list[str]:
         out += ["", "Notes"]
         for note in info["notes_cited"]:
             out.append(f"  - {note['text']}")
-            out += [f"      {_where({'source': s['key'], 'source_title': s['title'], 'source_url': s['url'], 'source_kind': s['kind']})}"
-                    for s in note["sources"]]
+            out += [
+                f"      {_where({'source': s['key'], 'source_title': s['title'], 'source_url': s['url'], 'source_kind': s['kind']})}"
+                for s in note["sources"]
+            ]
     return out
 
 
@@ -321,10 +381,13 @@ def _cycle_lines(cycle: dict, verified: str) -> list[str]:
     words = _EXPIRY_WORDS.get(mode, "unknown").format(months=months if months is not None else "?")
     out += [f"  Expires: {words} ({mode or 'unknown'})"] + _provenance(cycle["expiry"], "      ", verified=verified)
     if cycle["expiry_from_card"]:
-        out.append("      The expiry cannot be worked out: each credential must give the date printed on it "
-                   "(expires_on).")
+        out.append(
+            "      The expiry cannot be worked out: each credential must give the date printed on it (expires_on)."
+        )
     if cycle["example"]:
-        out.append(f"      e.g. certified {cycle['example']['certified_on']} -> expires {cycle['example']['expires_on']}")
+        out.append(
+            f"      e.g. certified {cycle['example']['certified_on']} -> expires {cycle['example']['expires_on']}"
+        )
     renewed = cycle["renewed_from"]
     if renewed is not None:
         words = _RENEWED_FROM_WORDS.get(renewed["value"], "unknown")
@@ -345,8 +408,12 @@ def _ce_lines(ce: dict | None, figure: Any) -> list[str]:
     out += figure(f"Cap: at most, not approved by {approved}", ce["unapproved_cap"], "  ", unit)
     for key, cat in ce["categories"].items():
         out += figure(f"Content area {cat['label']} ({key}): at least", cat["minimum"], "  ", unit)
-    out += figure("College credit: one semester or quarter credit counts as", ce["college_credit_points"],
-                  "  ", f"{unit} (not approved)")
+    out += figure(
+        "College credit: one semester or quarter credit counts as",
+        ce["college_credit_points"],
+        "  ",
+        f"{unit} (not approved)",
+    )
     return out
 
 
@@ -366,8 +433,11 @@ def _path_lines(paths: dict, figure: Any, fee: Any) -> list[str]:
     out = ["", "Paths"]
     for pid, path in paths.items():
         role = {"regular": "regular path", "after_lapse": "path once lapsed"}.get(path["role"] or "", "other path")
-        open_ = {"current": "open while current or in the late window", "lapsed": "open once lapsed",
-                 "always": "open at any time"}[path["available"]]
+        open_ = {
+            "current": "open while current or in the late window",
+            "lapsed": "open once lapsed",
+            "always": "open at any time",
+        }[path["available"]]
         out.append(f"  {pid}: {path['label']} ({role}; {open_})")
         out += fee("Fee", path["fee"], "    ")
         for extra in path["after_lapse_fees"]:

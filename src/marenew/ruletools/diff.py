@@ -27,8 +27,13 @@ class Change:
     after: dict | None
 
     def as_json(self) -> dict:
-        return {"figure": self.figure, "since": self.since, "change": self.change,
-                "before": self.before, "after": self.after}
+        return {
+            "figure": self.figure,
+            "since": self.since,
+            "change": self.change,
+            "before": self.before,
+            "after": self.after,
+        }
 
     def text(self) -> str:
         where = self.figure + (f" from {self.since}" if self.since else "")
@@ -55,13 +60,14 @@ class RuleDiff:
         count = len(self.changes)
         out = [f"{self.cert} ({self.file}): {what}; {count} change{'s' if count != 1 else ''}"]
         if self.kind == "replaces":
-            out.append(f"  note: later corrections of the built-in {self.cert} do not arrive; an overlay "
-                       f"(`extends: {self.cert}` and only the figures it changes) keeps them")
+            out.append(
+                f"  note: later corrections of the built-in {self.cert} do not arrive; an overlay "
+                f"(`extends: {self.cert}` and only the figures it changes) keeps them"
+            )
         return out + [f"  {c.text()}" for c in self.changes]
 
     def as_json(self) -> dict:
-        return {"cert": self.cert, "file": self.file, "kind": self.kind,
-                "changes": [c.as_json() for c in self.changes]}
+        return {"cert": self.cert, "file": self.file, "kind": self.kind, "changes": [c.as_json() for c in self.changes]}
 
 
 def _show(info: dict | None) -> str:
@@ -93,15 +99,18 @@ def _entries(rule: Rule) -> dict[tuple[str, str | None], dict]:
             if isinstance(value, dt.date):
                 value = value.isoformat()
             out[(key_path(path), since)] = {
-                "value": value, "source": entry.source, "source_title": source.title if source else None,
+                "value": value,
+                "source": entry.source,
+                "source_title": source.title if source else None,
                 "confidence": entry.confidence,
             }
     return out
 
 
 def _dated(fig: Figure) -> list[tuple[str | None, Any]]:
-    return [(None if since is None or since == SINCE_ALWAYS else since.isoformat(), entry)
-            for since, entry in fig.entries()]
+    return [
+        (None if since is None or since == SINCE_ALWAYS else since.isoformat(), entry) for since, entry in fig.entries()
+    ]
 
 
 def _fields(rule: Rule) -> dict[str, Any]:
@@ -140,6 +149,13 @@ def diff_rule(mine: Rule, builtin: Rule | None, *, file: str, overlay: bool) -> 
             a, b = old_fields.get(name), new_fields.get(name)
             if a != b:
                 change = "added" if name not in old_fields else "removed" if name not in new_fields else "changed"
-                changes.append(Change(name, None, change, None if name not in old_fields else {"value": a},
-                                      None if name not in new_fields else {"value": b}))
+                changes.append(
+                    Change(
+                        name,
+                        None,
+                        change,
+                        None if name not in old_fields else {"value": a},
+                        None if name not in new_fields else {"value": b},
+                    )
+                )
     return RuleDiff(mine.id, file, kind, changes)

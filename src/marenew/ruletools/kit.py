@@ -30,9 +30,11 @@ class Output:
 
 
 def _export_header(cert: str, version: str) -> str:
-    return (f"# Exported by `marenew rules export` from the built-in rules of marenew {version}.\n"
-            f"# To change only a few figures, an overlay keeps every later correction of the rest:\n"
-            f"# a file with `extends: {cert}` and just those figures (README.md in this folder).\n")
+    return (
+        f"# Exported by `marenew rules export` from the built-in rules of marenew {version}.\n"
+        f"# To change only a few figures, an overlay keeps every later correction of the rest:\n"
+        f"# a file with `extends: {cert}` and just those figures (README.md in this folder).\n"
+    )
 
 
 def export_outputs(builtin: RuleSet, ids: list[str], version: str) -> list[Output]:
@@ -61,20 +63,34 @@ def file_name(cert: str) -> str:
     return f"{cert.lower()}.yaml"
 
 
-def new_outputs(cert: str, *, body: str, name: str | None, body_name: str | None, folder: str,
-                today: dt.date) -> list[Output]:
+def new_outputs(
+    cert: str, *, body: str, name: str | None, body_name: str | None, folder: str, today: dt.date
+) -> list[Output]:
     """A commented skeleton rule file and a cases file with one case, each value to fill in
     marked FILL-IN; both pass `rules check` and `rules test` once filled."""
     if not ID_PATTERN.match(cert):
-        raise InputError([Problem(cert, None, None, "an id starts with a letter and holds only letters, digits, "
-                                                    "- and _ (e.g. CMA-WA)")])
+        raise InputError(
+            [
+                Problem(
+                    cert, None, None, "an id starts with a letter and holds only letters, digits, - and _ (e.g. CMA-WA)"
+                )
+            ]
+        )
     rule_file = file_name(cert)
     values = {
-        "id": cert, "body": body, "name": name or FILL_IN, "body_name": body_name or FILL_IN,
-        "today": today.isoformat(), "folder": folder, "file": rule_file, "F": FILL_IN,
+        "id": cert,
+        "body": body,
+        "name": name or FILL_IN,
+        "body_name": body_name or FILL_IN,
+        "today": today.isoformat(),
+        "folder": folder,
+        "file": rule_file,
+        "F": FILL_IN,
     }
-    return [Output(Path(rule_file), _RULE.format(**values)),
-            Output(Path(CASES_FOLDER) / rule_file, _CASES.format(**values))]
+    return [
+        Output(Path(rule_file), _RULE.format(**values)),
+        Output(Path(CASES_FOLDER) / rule_file, _CASES.format(**values)),
+    ]
 
 
 _RULE = """\

@@ -19,8 +19,7 @@ from marenew.ruletools.cases import Case, CredentialExpect, LoadedCase, check_ca
 
 # What a recorded expectation holds; a field of `expect` already written (unit, confidence) is
 # recorded too.
-RECORDED = ("status", "expires_on", "deadline", "days_left", "ready", "points_needed", "requirements", "caps",
-            "cost")
+RECORDED = ("status", "expires_on", "deadline", "days_left", "ready", "points_needed", "requirements", "caps", "cost")
 
 
 def _items(doc: Document) -> tuple[list, tuple]:
@@ -54,11 +53,11 @@ def expected_values(result: dict, keep: set[str]) -> dict:
         if name not in RECORDED and name not in keep:
             continue
         if name == "requirements":
-            out[name] = {r["id"]: {k: _number(r[k]) for k in ("required", "counted", "short")}
-                         for r in result["requirements"]}
+            out[name] = {
+                r["id"]: {k: _number(r[k]) for k in ("required", "counted", "short")} for r in result["requirements"]
+            }
         elif name == "caps":
-            out[name] = {c["id"]: {k: _number(c[k]) for k in ("maximum", "entered", "counted")}
-                         for c in result["caps"]}
+            out[name] = {c["id"]: {k: _number(c[k]) for k in ("maximum", "entered", "counted")} for c in result["caps"]}
         elif name == "cost":
             cost = result["cost"]
             out[name] = {"path": cost["path"], "amount": _number(cost["amount"]), "member": cost["member"]}
@@ -80,15 +79,23 @@ def record_case(path: Path, which: str, ruleset: Any, *, source: str) -> tuple[s
     prefix = base + (index,)
     sub = sub_document(doc, prefix)
     if not isinstance(sub.data, dict):
-        raise InputError([Problem(source, *doc.locate(prefix), "a case is a mapping with name, as_of, input and "
-                                                               "expect", key=key_path(prefix))])
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    *doc.locate(prefix),
+                    "a case is a mapping with name, as_of, input and expect",
+                    key=key_path(prefix),
+                )
+            ]
+        )
     # `expect` is what is being written: validate the rest of the case without it
-    held = [str(c.get("cert")) for c in (sub.data.get("input") or {}).get("credentials") or []
-            if isinstance(c, dict)]
+    held = [str(c.get("cert")) for c in (sub.data.get("input") or {}).get("credentials") or [] if isinstance(c, dict)]
     from marenew.load.locate import validate
 
-    trial = Document(sub.source, {**sub.data, "expect": {c: {} for c in held} or {"?": {}}}, sub.marks,
-                     sub.key_marks, sub.scalars)
+    trial = Document(
+        sub.source, {**sub.data, "expect": {c: {} for c in held} or {"?": {}}}, sub.marks, sub.key_marks, sub.scalars
+    )
     case, problems = validate(Case, trial)
     if case is None:
         raise InputError(_located(problems, prefix))
@@ -110,9 +117,17 @@ def record_case(path: Path, which: str, ruleset: Any, *, source: str) -> tuple[s
 
 def _located(problems: list[Problem], prefix: tuple) -> list[Problem]:
     head = key_path(prefix)
-    return [Problem(p.file, p.line, p.col, p.message, p.level,
-                    head + (p.key if (p.key or "").startswith("[") else f".{p.key}") if p.key else head)
-            for p in problems]
+    return [
+        Problem(
+            p.file,
+            p.line,
+            p.col,
+            p.message,
+            p.level,
+            head + (p.key if (p.key or "").startswith("[") else f".{p.key}") if p.key else head,
+        )
+        for p in problems
+    ]
 
 
 def _rewrite(text: str, base: tuple, index: int, recorded: dict[str, dict]) -> str:

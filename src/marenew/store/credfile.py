@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import stat
@@ -63,13 +64,19 @@ def _about_new(problem: Problem, new: dict[tuple, str]) -> Problem:
     for path, what in new.items():
         prefix = key_path(path)
         if key == prefix or key.startswith(prefix + "."):
-            rest = key[len(prefix):].lstrip(".")
+            rest = key[len(prefix) :].lstrip(".")
             return replace(problem, file=f"{problem.file} ({what})", line=None, col=None, key=rest or None)
     return problem
 
 
-def change(current: Current, ruleset: RuleSet, today: dt.date, build: Callable[[Change], None], *,
-           new: dict[tuple, str] | None = None) -> tuple[str, LoadedCredentials, list[Problem]]:
+def change(
+    current: Current,
+    ruleset: RuleSet,
+    today: dt.date,
+    build: Callable[[Change], None],
+    *,
+    new: dict[tuple, str] | None = None,
+) -> tuple[str, LoadedCredentials, list[Problem]]:
     """The changed text, checked: (text, loaded, warnings that are new). ``new`` names the entries
     added (see ``_about_new``). Raises InputError, and then nothing is to be written."""
     new = new or {}
@@ -96,13 +103,19 @@ def commit(current: Current, text: str) -> Path:
     except OSError as exc:
         raise InputError([Problem(str(path), None, None, f"cannot read: {exc.strerror or exc}")]) from None
     if now != current.raw:
-        raise InputError([Problem(str(path), None, None, "changed while marenew was working on it; nothing "
-                                                          "written: run the command again")])
+        raise InputError(
+            [
+                Problem(
+                    str(path),
+                    None,
+                    None,
+                    "changed while marenew was working on it; nothing written: run the command again",
+                )
+            ]
+        )
     backup = path.with_name(path.name + ".bak")
     write_atomic(backup, current.raw, force=True)
-    try:
+    with contextlib.suppress(OSError):
         os.chmod(backup, mode)  # the copy is as private as the file
-    except OSError:
-        pass
     write_atomic(path, text.encode("utf-8"), force=True)  # keeps the file's mode
     return backup

@@ -84,8 +84,11 @@ def block_lines(mapping: dict, key_col: int, dash_col: int | None = None) -> lis
             out.extend(" " * 2 + f"- {flow_text(v)}" for v in value)
         else:
             out.append(f"{key}: {flow_text(value)}")
-    lines = [" " * key_col + out[0]] if dash_col is None else \
-        [" " * dash_col + "-" + " " * (key_col - dash_col - 1) + out[0]]
+    lines = (
+        [" " * key_col + out[0]]
+        if dash_col is None
+        else [" " * dash_col + "-" + " " * (key_col - dash_col - 1) + out[0]]
+    )
     return lines + [" " * key_col + line for line in out[1:]]
 
 
@@ -212,7 +215,7 @@ class Change:
                     raise _NoSplice
                 text = self.splice.lines[line]
                 dash = text.rfind("-", 0, col)
-                if dash < 0 or text[dash + 1:col].strip():
+                if dash < 0 or text[dash + 1 : col].strip():
                     raise _NoSplice
                 end = self.splice.end_of_block(line, col)
                 self.splice.insert(end, block_lines(item, col, dash))
@@ -315,12 +318,12 @@ class Change:
 
 def _scalar_end(text: str, col: int) -> int:
     """Where a scalar that starts at ``col`` ends on its line (quoted, or plain up to a comment)."""
-    if text[col:col + 1] in ("'", '"'):
+    if text[col : col + 1] in ("'", '"'):
         quote = text[col]
         i = col + 1
         while i < len(text):
             if text[i] == quote:
-                if quote == "'" and text[i + 1:i + 2] == "'":
+                if quote == "'" and text[i + 1 : i + 2] == "'":
                     i += 2
                     continue
                 return i + 1

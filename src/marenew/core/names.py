@@ -1,0 +1,82 @@
+"""Names a credit may give for a body or a content area, matched as people write them.
+
+``AAMA-approved``, ``AAMA approved`` and ``aama_approved`` are one name: case, spaces and
+punctuation are ignored. A rule lists the other names it accepts (``approved_aliases``, a content
+area's ``aliases``); a value that matches none of them is reported with the nearest known name.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from marenew.core.rule import CE
+
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+# How alike a value and a known name must be (difflib ratio of the folded forms) to be offered
+# as "did you mean": `aamaaproved` and `aamaapproved` are 0.96 alike; `accme` and `aama` 0.44.
+NEAR = 0.75
+# Content areas are few and short (`admn`, `clincal`): a looser match still names the right one.
+AREA_NEAR = 0.6
+
+
+def fold(text: str) -> str:
+    """The form names are compared in: lower case, letters and digits only."""
+    return _NOT_ALNUM.sub("", text.casefold())
+
+
+@dataclass(frozen=True)
+class Names:
+    """Every accepted name of a rule's approving bodies and content areas, folded."""
+
+    bodies: dict[str, str]  # folded name -> body as `approved_by` gives it
+    areas: dict[str, str]  # folded name -> content-area key
+
+    def body(self, value: str) -> str | None:
+        return self.bodies.get(fold(value))
+
+    def area(self, value: str) -> str | None:
+        return self.areas.get(fold(value))
+
+    def near_body(self, value: str) -> str | None:
+        """The body ``value`` most likely means, when it looks like one (a typo, or the name with
+        words around it: `approved by AAMA`); None when it looks like another body altogether."""
+        return nearest(fold(value), self.bodies, NEAR, contains=True)
+
+    def near_area(self, value: str) -> str | None:
+        """The content area ``value`` most likely means, or None."""
+        return nearest(fold(value), self.areas, AREA_NEAR, contains=True)
+
+
+def nearest(folded: str, known: dict[str, str], cutoff: float, *, contains: bool) -> str | None:
+    if not folded or not known:
+        return None
+    if contains:
+        # the longest known name inside the value: "approvedbyaama" holds "aama"
+        inside = sorted((k for k in known if len(k) >= 3 and k in folded), key=len, reverse=True)
+        if inside:
+            return known[inside[0]]
+    best = difflib.get_close_matches(folded, list(known), n=1, cutoff=cutoff)
+    return known[best[0]] if best else None
+
+
+_CACHE: dict[int, tuple[CE, Names]] = {}
+
+
+def names_of(ce: CE) -> Names:
+    """The names of ``ce``, built once per rule (a roster asks for them per credit)."""
+    hit = _CACHE.get(id(ce))
+    if hit is not None and hit[0] is ce:
+        return hit[1]
+    bodies: dict[str, str] = {}
+    for body in ce.approved_by:
+        for name in (body, *ce.approved_aliases.get(body, ())):
+            bodies.setdefault(fold(name), body)
+    areas: dict[str, str] = {}
+    for key, category in ce.categories.items():
+        for name in (key, category.label, *category.aliases):
+            areas.setdefault(fold(name), key)
+    names = Names(bodies, areas)
+    _CACHE[id(ce)] = (ce, names)
+    return names
