@@ -46,7 +46,9 @@ class PastCycle(Strict):
     certified_on: dt.date = Field(description="the day that cycle began")
     expires_on: dt.date = Field(description="the day that cycle ended (or would have)")
     renewed_on: dt.date = Field(description="the day the renewal was recorded by the body")
-    by: RenewalRoute = Field(default="ce", description="how it was renewed: ce (continuing education) or exam")
+    by: RenewalRoute | None = Field(
+        default=None, description="how it was renewed: ce (continuing education) or exam; absent: not said"
+    )
     credits: list[CreditRef] = Field(default_factory=list, description="the credits that renewal used")
 
 

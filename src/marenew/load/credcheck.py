@@ -86,7 +86,9 @@ def credential_problems(credentials: list[Credential], ruleset: RuleSet, today: 
                 if why:
                     add(base + (name,), why)
             continue
-        if cred.certified_on > today:
+        # renewed early where the new cycle starts at the old expiry (NHA): a future start is expected
+        early = bool(cred.history) and cred.history[-1].expires_on == cred.certified_on
+        if cred.certified_on > today and not early:
             add(base + ("certified_on",), f"certified_on {cred.certified_on} is in the future", "warning")
         if cred.expires_on is not None and cred.expires_on <= cred.certified_on:
             add(base + ("expires_on",), f"expires_on {cred.expires_on} is not after certified_on {cred.certified_on}")

@@ -271,6 +271,30 @@ class Change:
         self.ops.append(on_doc)
         self._try(splice)
 
+    def clear(self, path: MapPath, key: str) -> None:
+        """Empty a scalar ``key`` of the mapping at ``path`` (``submitted_on:``), keeping its line
+        and its comment; nothing to do when the key is absent or already empty."""
+
+        def on_doc(doc: Any) -> None:
+            node = self._map(doc, path)
+            if key in node:
+                node[key] = None
+
+        def splice() -> None:
+            node = self._map(self.doc, path)
+            if key not in node or node[key] is None:
+                return
+            if not self._block(node) or isinstance(node[key], (dict, list)):
+                raise _NoSplice
+            line, col = node.lc.value(key)
+            text = self.splice.lines[line]
+            end = _scalar_end(text, col)
+            start = col - 1 if text[col - 1 : col] == " " else col  # `key: value` -> `key:`
+            self.splice.replaces.append((line, start, end, ""))
+
+        self.ops.append(on_doc)
+        self._try(splice)
+
     def remove(self, path: MapPath, key: str) -> None:
         """Remove a scalar ``key`` of the mapping at ``path`` (its line goes)."""
 
