@@ -27,3 +27,48 @@ def cli(*args: object, env: dict[str, str] | None = None, input: str | bytes | N
     from marenew.cli import app
 
     return _RUNNER.invoke(app, [str(a) for a in args], env=env, input=input)
+
+
+# A process killed while it writes: sitecustomize (test-only, on PYTHONPATH) makes fsync of the
+# temporary file announce itself and stall, so the kill lands between writing and renaming.
+_STALL = """
+import os, time, pathlib
+_real = os.fsync
+def fsync(fd):
+    _real(fd)
+    pathlib.Path(os.environ["STALL_MARK"]).write_text("writing")
+    time.sleep(60)
+os.fsync = fsync
+"""
+
+
+def kill_mid_write(tmp_path: Path, *args: object) -> None:
+    """Run `marenew ARGS...` as a process and SIGKILL it once it is writing its file."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(_STALL, encoding="utf-8")
+    mark = tmp_path / "mark"
+    env = {**os.environ, "PYTHONPATH": str(hook), "STALL_MARK": str(mark), "MARENEW_RULES": ""}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "marenew", *map(str, args)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(600):
+            if mark.exists() or proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert mark.exists(), "the write never started"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()

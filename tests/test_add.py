@@ -3,13 +3,7 @@ the old version kept as FILE.bak, nothing written on any error."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
-
-from helpers import cli
+from helpers import cli, kill_mid_write
 from marenew.cli.exitcodes import ExitCode
 
 # Odd but valid formatting: 4-space items with padded dashes, padded values, a flow item, comments
@@ -270,57 +264,11 @@ def test_certificate_path_is_kept_relative_to_the_file(tmp_path, monkeypatch):
     assert "    certificate: certs/ekg.pdf" in path.read_text(encoding="utf-8")
 
 
-# A process killed while it writes: sitecustomize (test-only, on PYTHONPATH) makes fsync of the
-# temporary file announce itself and stall, so the kill lands between writing and renaming.
-_STALL = """
-import os, time, pathlib
-_real = os.fsync
-def fsync(fd):
-    _real(fd)
-    pathlib.Path(os.environ["STALL_MARK"]).write_text("writing")
-    time.sleep(60)
-os.fsync = fsync
-"""
-
-
 def test_killed_mid_write_leaves_the_old_file_whole(tmp_path):
     path = _file(tmp_path)
-    hook = tmp_path / "hook"
-    hook.mkdir()
-    (hook / "sitecustomize.py").write_text(_STALL, encoding="utf-8")
-    mark = tmp_path / "mark"
-    env = {**os.environ, "PYTHONPATH": str(hook), "STALL_MARK": str(mark), "MARENEW_RULES": ""}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "marenew",
-            "add",
-            str(path),
-            "--title",
-            "Killed",
-            "--date",
-            "2026-11-02",
-            "--points",
-            "1",
-            "--as-of",
-            AS_OF,
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    kill_mid_write(
+        tmp_path, "add", path, "--title", "Killed", "--date", "2026-11-02", "--points", "1", "--as-of", AS_OF
     )
-    try:
-        for _ in range(600):
-            if mark.exists() or proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        assert mark.exists(), "the write never started"
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     assert path.read_text(encoding="utf-8") == ODD
     result = cli("status", path, "--as-of", AS_OF)
     assert result.exit_code in (ExitCode.OK, ExitCode.ATTENTION)

@@ -43,6 +43,9 @@ COMMANDS = {
     "add": Command(
         "marenew.cli.add", "Add a completed CE activity to FILE, checked against the rules before anything is written."
     ),
+    "renew": Command(
+        "marenew.cli.renew", "Record a renewal in FILE: the old cycle moves to its history, the new one starts."
+    ),
     "init": Command("marenew.cli.init", "Write a commented starter credential file."),
     "roster": Command("marenew.cli.roster", "Status of every credential of many holders, most urgent first."),
     "notify": Command("marenew.cli.notify", "E-mail each person their own reminder, with their key dates attached."),

@@ -1,0 +1,56 @@
+"""What `renew` and `pay` share: finding the credential a change is about, and saying what was written."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from typing import TYPE_CHECKING, Optional
+
+import typer
+
+if TYPE_CHECKING:
+    from marenew.core.credential import Credential, CredentialFile
+    from marenew.core.results import CredentialResult
+
+
+def pick_credential(holder: CredentialFile, cert: Optional[str], file: str) -> tuple[int, Credential]:
+    """The credential ``--cert`` names (case-insensitive), or the only one in the file."""
+    held = [c.cert for c in holder.credentials]
+    if cert is None:
+        if len(holder.credentials) == 1:
+            return 0, holder.credentials[0]
+        raise typer.BadParameter(f"{file} holds {', '.join(held)}: say which with --cert", param_hint="--cert")
+    for i, cred in enumerate(holder.credentials):
+        if cred.key == cert.strip().upper():
+            return i, cred
+    raise typer.BadParameter(f"{file} holds no `{cert}`; it holds {', '.join(held)}", param_hint="--cert")
+
+
+def not_after(day: dt.date, today: dt.date, what: str, option: str) -> None:
+    """A day that has not come yet cannot be recorded as done."""
+    if day > today:
+        raise typer.BadParameter(
+            f"{what} {day} is after today ({today}): record it once it has happened", param_hint=option
+        )
+
+
+def status_line(result: CredentialResult) -> str:
+    """What `status` now says about one credential, in one line."""
+    days = result.days_left
+    left = f"{days} days left" if days >= 0 else f"expired {-days} days ago"
+    return f"{result.cert} now: {result.status.upper()}, expires {result.expires_on} ({left}). Next: {result.next_step.summary}"
+
+
+def wrapped(lines: list[str], width: int = 80) -> str:
+    """Result lines for stdout, each folded to ``width`` (a continuation indented under its line)."""
+    import textwrap
+
+    out = []
+    for line in lines:
+        lead = " " * (len(line) - len(line.lstrip(" ")))
+        out.append(textwrap.fill(line, width, initial_indent="", subsequent_indent=lead + "  ", break_on_hyphens=False))
+    return "\n".join(out) + "\n"
+
+
+def written(path: object, backup: object) -> None:
+    sys.stderr.write(f"wrote {path} (the previous version is in {backup})\n")
