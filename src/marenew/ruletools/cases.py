@@ -21,6 +21,16 @@ A case file (``rules/cases/*.yaml``) is a list of cases, or a mapping with ``cas
           pace: {on_pace: false}
           may_use_credential: true
 
+A case may record a renewal first, as ``marenew renew`` does (``core.renewal`` decides the new
+cycle for both); ``expect`` then judges the new cycle::
+
+    - name: renewed early by CE
+      as_of: 2026-03-01
+      renew: {cert: CMA, renewed_on: 2026-02-10, by: ce}   # by, expires_on: optional
+      input: {...}
+      expect:
+        CMA: {certified_on: 2026-02-10, expires_on: 2031-02-28}
+
 Expected values are compared with the JSON that ``status --json`` prints: dates as ISO text,
 numbers numerically, ``null`` as null (an unknown fee). Files are read strictly (no aliases); a
 typo in a case file is a located error, and the inline credential file is checked like any other
@@ -42,6 +52,7 @@ from typing import Any, Literal, Optional
 from pydantic import Field
 
 from marenew.core.base import Confidence, Strict
+from marenew.core.credential import RenewalRoute
 from marenew.core.defaults import WARN_DAYS
 from marenew.core.results import Status
 from marenew.core.words import plural
@@ -108,6 +119,7 @@ class CredentialExpect(Strict):
     """Any subset of one credential's ``status --json`` fields; only the keys written are checked."""
 
     status: Optional[Status] = None
+    certified_on: Optional[dt.date] = None
     expires_on: Optional[dt.date] = None
     expires_on_from: Optional[Literal["card", "rule"]] = None
     deadline: Optional[dt.date] = None
@@ -126,12 +138,22 @@ class CredentialExpect(Strict):
     may_use_credential: Optional[bool] = None
 
 
+class RenewStep(Strict):
+    """A renewal recorded in the input before it is judged, as `marenew renew` records it."""
+
+    cert: str
+    renewed_on: dt.date = Field(description="as `marenew renew --on`")
+    by: Optional[RenewalRoute] = Field(default=None, description="as `--by`: ce or exam")
+    expires_on: Optional[dt.date] = Field(default=None, description="as `--expires`: the new card's date")
+
+
 class Case(Strict):
     name: str = Field(min_length=1)
     as_of: dt.date
     member: Optional[bool] = None
     warn_days: int = Field(default=WARN_DAYS, ge=0)
     input: dict[str, Any] = Field(description="a credential file: holder, memberships, credentials, credits")
+    renew: Optional[RenewStep] = Field(default=None, description="record this renewal, then judge the new cycle")
     expect: dict[str, CredentialExpect] = Field(min_length=1, description="by certification id")
 
 
@@ -252,6 +274,16 @@ def load_case_file(path: Path, *, source: str | None = None) -> list[LoadedCase]
             )
         names.setdefault(case.name, line)
         held = {str(c.get("cert")).upper() for c in case.input.get("credentials") or [] if isinstance(c, dict)}
+        if case.renew is not None and case.renew.cert.upper() not in held:
+            where = prefix + ("renew", "cert")
+            problems.append(
+                Problem(
+                    source,
+                    *doc.locate(where),
+                    f"renews `{case.renew.cert}`, which the case's input does not hold{suggest(case.renew.cert, sorted(held))}",
+                    key=key_path(where),
+                )
+            )
         for cert in case.expect:
             if cert.upper() not in held:
                 where = prefix + ("expect", cert)
@@ -432,6 +464,14 @@ def run_case(loaded: LoadedCase, ruleset: Any, holder: Any = None) -> CaseResult
     line, col = loaded.locate()
     if holder is None:
         holder = check_case(loaded, ruleset).holder
+    if case.renew is not None:
+        try:
+            holder = _renewed(case.renew, holder, ruleset)
+        except ValueError as exc:  # the renewal cannot be recorded (NoRenewalRule, RenewalRefused)
+            line, col = loaded.locate("renew")
+            return CaseResult(
+                loaded.file, case.name, line, (Failure("renew", "a renewal", str(exc), line, col),), col=col
+            )
     try:
         report = evaluate(ruleset.rules, holder, case.as_of, member=case.member, warn_days=case.warn_days)
     except RuleGap as exc:
@@ -445,6 +485,20 @@ def run_case(loaded: LoadedCase, ruleset: Any, holder: Any = None) -> CaseResult
         for c in report.credentials
     )
     return CaseResult(loaded.file, case.name, line, tuple(failures), exercised, col)
+
+
+def _renewed(step: RenewStep, holder: Any, ruleset: Any) -> Any:
+    """The case's credential file with ``step`` recorded (core.renewal decides, as for `renew`)."""
+    from marenew.core.renewal import record_renewal
+
+    credentials = list(holder.credentials)
+    index = next(i for i, c in enumerate(credentials) if c.key == step.cert.upper())
+    cred = credentials[index]
+    done = record_renewal(
+        ruleset.rules[cred.key], cred, holder.credits, step.renewed_on, by=step.by, card_expires_on=step.expires_on
+    )
+    credentials[index] = done.apply(cred)
+    return holder.model_copy(update={"credentials": credentials})
 
 
 def _compare(loaded: LoadedCase, cert: str, expect: CredentialExpect, got: dict) -> list[Failure]:
