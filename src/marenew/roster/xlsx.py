@@ -17,7 +17,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from marenew.core.results import STATUSES
+from marenew.report.safe import safe_text
 
+from .output import FORMULA_START
 from .overview import Overview
 from .rows import Row
 from .sheet import Column, columns, grouped
@@ -37,9 +39,14 @@ _BAD_SHEET_CHARS = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
 
 def _text(ws: Worksheet, row: int, col: int, value: Any) -> None:
+    if isinstance(value, str):
+        # XML (and so XLSX) can hold no C0 control: shown as escapes, as on a terminal
+        value = safe_text(value)
     cell = ws.cell(row=row, column=col, value=value)
     if isinstance(value, str):
         cell.data_type = "s"  # never a formula, whatever the text starts with
+        if value.startswith(FORMULA_START):
+            cell.quotePrefix = True  # as Excel marks '=...: still text after the cell is edited
 
 
 def _people_sheet(ws: Worksheet, rows: list[Row], cols: list[Column]) -> None:
@@ -108,7 +115,7 @@ def _summary_sheet(ws: Worksheet, ov: Overview, group_by: str | None) -> None:
 def sheet_title(name: str, taken: set[str]) -> str:
     """A group's value as a sheet name: Excel's forbidden characters replaced, at most 31
     characters, unique (case-insensitively, as Excel compares them)."""
-    base = (name.translate(_BAD_SHEET_CHARS).strip("'") or "group")[:SHEET_NAME_MAX]
+    base = (safe_text(name, lines=False).translate(_BAD_SHEET_CHARS).strip("'") or "group")[:SHEET_NAME_MAX]
     title, n = base, 2
     while title.casefold() in taken:
         suffix = f" ({n})"
@@ -129,7 +136,7 @@ def write_xlsx(
     cols = columns(kept)
     _people_sheet(wb.create_sheet("People"), rows, cols)
     if group_by:
-        taken = {"summary", "people"}
+        taken = {"summary", "people", "history"}  # Excel keeps History for itself
         for group, members in grouped(rows, group_by).items():
             _people_sheet(wb.create_sheet(sheet_title(group, taken)), members, cols)
     wb.save(out)
