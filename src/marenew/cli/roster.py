@@ -463,10 +463,11 @@ def _targets(
     return [(None, output)]
 
 
-def _split_path(output: Path, group: str) -> Path:
-    from marenew.roster.sheet import slug
+def _split_paths(output: Path, groups: list[str]) -> dict[str, Path]:
+    """One file per group beside ``output``, each name distinct (sheet.file_parts)."""
+    from marenew.roster.sheet import file_parts
 
-    return output.with_name(f"{output.stem}-{slug(group)}{output.suffix}")
+    return {g: output.with_name(f"{output.stem}-{part}{output.suffix}") for g, part in file_parts(groups).items()}
 
 
 def _check_digest(folder: Path, force: bool) -> None:
@@ -565,7 +566,7 @@ def _write_collected(rows: list, o: _Options, fmt: str, targets, kept: tuple[str
         from marenew.store.atomic import check_target
 
         parts = grouped(rows, group)
-        paths = {g: _split_path(target, g) for g in parts}
+        paths = _split_paths(target, list(parts))
         for path in paths.values():
             check_target(path, force=o.force)
         for g, members in parts.items():
@@ -587,7 +588,7 @@ def _write_budget(budget, fmt: str, target: Optional[Path], force: bool, *, bom:
     if fmt == "json":
         buf.write(json.dumps(budget.as_json(), indent=2, ensure_ascii=False) + "\n")
     elif fmt == "csv":
-        from marenew.roster.output import BOM, neutral
+        from marenew.roster.output import BOM, csv_cell
 
         if bom:
             buf.write(BOM)
@@ -595,7 +596,7 @@ def _write_budget(budget, fmt: str, target: Optional[Path], force: bool, *, bom:
         writer.writerow(["group", "month", "known_fees", "unknown_fees"])
         for group, per in sorted(budget.groups.items()):
             for month, t in per.items():
-                writer.writerow([neutral(group), month, f"{t.known:.2f}", t.unknown])
+                writer.writerow([csv_cell(group), month, f"{t.known:.2f}", t.unknown])
     else:
         totals = budget.month_totals()
         groups = sorted(budget.groups.items())

@@ -121,8 +121,11 @@ class Budget:
 def group_of(row: Mapping[str, Any], group_by: str | None) -> str:
     if not group_by:
         return NO_GROUP
+    from .columns import nfc
+
     value = (row.get("kept") or {}).get(group_by)
-    return value if value else NO_GROUP
+    # one group, whichever Unicode form the export saved its name in (Café as é or as e + accent)
+    return nfc(value) if value else NO_GROUP
 
 
 def budget(rows: Iterable[Mapping[str, Any]], as_of: dt.date, group_by: str | None = None) -> Budget:

@@ -33,15 +33,23 @@ def neutral(text: str) -> str:
     return text
 
 
+def csv_cell(text: str) -> str:
+    """A cell as a CSV file holds it: ``neutral``, and a carriage return written as a line feed.
+    The csv module quotes a field for the line ending it writes (``\\n``) but not for a bare CR,
+    which a spreadsheet takes as the end of the record: the rest of the cell would become a new
+    row, formula and all."""
+    return neutral(text).replace("\r\n", "\n").replace("\r", "\n")
+
+
 def write_csv(rows: Iterator[Keyed], out: IO[str], *, kept: tuple[str, ...] = (), bom: bool = False) -> None:
     """A header row, then one record per row; ISO dates; cells that would run as formulas
     neutralised; a byte-order mark first when ``bom``."""
     if bom:
         out.write(BOM)
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([neutral(c) for c in (*CSV_COLUMNS, *kept)])
+    writer.writerow([csv_cell(c) for c in (*CSV_COLUMNS, *kept)])
     for _, row in rows:
-        writer.writerow([neutral(c) for c in flat(row, kept)])
+        writer.writerow([csv_cell(c) for c in flat(row, kept)])
 
 
 def _encoder():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -85,7 +86,31 @@ def grouped(rows: Iterable[Row], group_by: str | None) -> dict[str, list[Row]]:
     return dict(sorted(out.items(), key=lambda kv: (kv[0] == NO_GROUP, kv[0].casefold())))
 
 
+# Bytes of a value in a file name: with the user's own stem and suffix the name stays far below
+# the 255 bytes file systems allow, however long the value an export holds.
+FILE_PART_BYTES = 100
+
+
 def slug(text: str) -> str:
-    """A group's value as part of a file name: letters, digits, - and _ only."""
-    out = re.sub(r"[^\w-]+", "-", text).strip("-")
+    """A value (a group, a person id) as part of a file name: letters, digits, - and _ only (no
+    /, no .., no control character), NFC, at most FILE_PART_BYTES bytes of UTF-8."""
+    out = re.sub(r"[^\w-]+", "-", unicodedata.normalize("NFC", text)).strip("-")
+    out = out.encode("utf-8")[:FILE_PART_BYTES].decode("utf-8", "ignore").rstrip("-")
     return out or "group"
+
+
+def file_parts(values: Iterable[str]) -> dict[str, str]:
+    """Each value's part of a file name (``slug``), distinct from every other value's even where
+    the file system ignores case: ``A/B`` and ``A-B`` become ``A-B`` and ``A-B-2``, ``Clinic``
+    and ``clinic`` ``Clinic`` and ``clinic-2``, so that no file silently replaces another."""
+    taken: set[str] = set()
+    out: dict[str, str] = {}
+    for value in values:
+        base = part = slug(value)
+        n = 2
+        while part.casefold() in taken:
+            part = f"{base}-{n}"
+            n += 1
+        taken.add(part.casefold())
+        out[value] = part
+    return out
