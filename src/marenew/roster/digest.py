@@ -9,6 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from marenew.core.words import money, plural, points
+from marenew.report.safe import safe_text
 
 from .overview import Overview
 from .rows import Row, is_error
@@ -75,7 +76,7 @@ def text(rows: list[Row], ov: Overview, group_by: str | None = None) -> str:
             continue
         any_entry = True
         if group_by:
-            lines += [f"== {group_by}: {group}", ""]
+            lines += [safe_text(f"== {group_by}: {group}", lines=False), ""]
         for key, title in SECTIONS:
             if not entries[key]:
                 continue
@@ -85,7 +86,10 @@ def text(rows: list[Row], ov: Overview, group_by: str | None = None) -> str:
                 # the engine's sentence already says by when and what it costs
                 said = bool((row.get("next_step") or {}).get("summary"))
                 tail = "" if said else f"{f' by {by}' if by else ''}; cost {amount}"
-                lines.append(f"  - {row['holder']} ({row['source']}), {row['cert']}: {what}{tail}")
+                # one line each, read with cat or less: no escape sequence, no forged line
+                lines.append(
+                    safe_text(f"  - {row['holder']} ({row['source']}), {row['cert']}: {what}{tail}", lines=False)
+                )
             lines.append("")
     if not any_entry:
         lines += ["Nobody needs to act: every credential is active and on pace.", ""]
