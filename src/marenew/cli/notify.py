@@ -148,8 +148,9 @@ def _notify(
 
     from marenew.cli.common import load_ruleset
     from marenew.cli.roster import _column_map
+    from marenew.report.safe import safe_text
     from marenew.roster.columns import DateReader
-    from marenew.roster.notice import EMAIL_COLUMN, people_of
+    from marenew.roster.notice import EMAIL_COLUMN, address_problem, people_of
     from marenew.roster.records import Settings
     from marenew.roster.runner import Job, run_csv
 
@@ -158,6 +159,7 @@ def _notify(
     sender = sender or os.environ.get(FROM_ENV)
     if not sender:
         raise typer.BadParameter(f"give the sender with --from ADDRESS (or ${FROM_ENV})", param_hint="--from")
+    _check_sender(sender)
     host_port = _host_port(smtp) if smtp else None
     if dry_run is not None and not dry_run.is_dir():
         raise typer.BadParameter(f"{dry_run}: no such folder", param_hint="--dry-run")
@@ -184,7 +186,7 @@ def _notify(
             outcome.close()
     persons, errors = people_of(rows)
     for row in errors:
-        sys.stderr.write(f"not reminded: {row['error']}\n")
+        sys.stderr.write(safe_text(f"not reminded: {row['error']}", lines=False) + "\n")
     wanted = [p for p in persons if everyone or p.needs_attention]
     report = _Report(errors=len(errors))
     report.quiet = len(persons) - len(wanted)
@@ -192,8 +194,11 @@ def _notify(
     for person in wanted:
         if not person.email:
             report.no_address.append(person.person_id)
-            continue
-        outbox.append(person)
+        elif problem := address_problem(person.email):
+            # refused before a message is built: a line break in an address could add headers
+            report.refused.append((f"{person.person_id} <{person.email}>", problem))
+        else:
+            outbox.append(person)
     messages = [(p, _message(p, day, sender, ruleset, member, warn_days)) for p in outbox]
     if dry_run is not None:
         _write_eml(messages, dry_run, force, report)
@@ -201,7 +206,7 @@ def _notify(
         assert host_port is not None
         _send(messages, host_port, starttls, state, sent_before, day, report)
     for line in report.lines(dry_run is not None):
-        sys.stderr.write(line + "\n")
+        sys.stderr.write(safe_text(line, lines=False) + "\n")  # ids and addresses come from the export
     raise typer.Exit(ExitCode.INPUT if report.refused or report.errors else ExitCode.OK)
 
 
@@ -238,6 +243,20 @@ class _Report:
                 f"  {plural(self.errors, 'record')} could not be read (see above); nobody was reminded from them"
             )
         return out
+
+
+def _check_sender(sender: str) -> None:
+    """ADDRESS or Name <ADDRESS>, on one line (a line break would add headers to every message)."""
+    from email.utils import parseaddr
+
+    from marenew.report.safe import safe_text
+    from marenew.roster.notice import address_problem
+
+    if not sender.isprintable() or address_problem(parseaddr(sender)[1]):
+        raise typer.BadParameter(
+            f"`{safe_text(sender, lines=False)}` is not an e-mail address (ADDRESS or Name <ADDRESS>)",
+            param_hint="--from",
+        )
 
 
 def _host_port(value: str) -> tuple[str, int]:
@@ -304,10 +323,11 @@ def _message(person, day, sender, ruleset, member, warn_days):
 
 
 def _write_eml(messages, folder: Path, force: bool, report: _Report) -> None:
-    from marenew.roster.sheet import slug
+    from marenew.roster.sheet import file_parts
     from marenew.store.atomic import check_target, write_atomic
 
-    paths = [(p, m, folder / f"{slug(p.person_id)}.eml") for p, m in messages]
+    names = file_parts(p.person_id for p, _ in messages)  # P/1 and P-1 get two files, not one
+    paths = [(p, m, folder / f"{names[p.person_id]}.eml") for p, m in messages]
     for _, _, path in paths:
         check_target(path, force=force)
     for person, msg, path in paths:
@@ -322,14 +342,11 @@ def _send(
     import ssl
 
     from marenew.load.problems import InputError, Problem
-    from marenew.roster.notice import valid_address
 
     todo = []
     for person, msg in messages:
         if _key(person.person_id, person.email, day) in sent_before:
             report.skipped.append(person.person_id)
-        elif not valid_address(person.email):
-            report.refused.append((f"{person.person_id} <{person.email}>", "not an e-mail address"))
         else:
             todo.append((person, msg))
     if not todo:

@@ -12,9 +12,11 @@ from email.message import EmailMessage
 from email.utils import formataddr
 
 from marenew.core.words import STATUS_WORD, and_join, plural
+from marenew.report.safe import without_controls
 
 from .digest import need
 from .rows import Row, is_error
+from .sheet import slug
 
 EMAIL_COLUMN = "email"
 _ADDRESS = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+")
@@ -51,12 +53,29 @@ def people_of(rows: list[Row]) -> tuple[list[Person], list[Row]]:
     return people, errors
 
 
-def valid_address(address: str) -> bool:
-    return bool(_ADDRESS.fullmatch(address))
+def address_problem(address: str) -> str | None:
+    """Why marenew cannot send to ``address``, or None. A line break or control character could
+    add headers (Bcc:) to the message, so only one plain ASCII address passes; an address with
+    other letters needs SMTPUTF8, which marenew does not speak."""
+    if not address.isascii():
+        return "has letters outside ASCII, which marenew cannot send to (write the domain in its xn-- form)"
+    if not address.isprintable() or not _ADDRESS.fullmatch(address):
+        return "not an e-mail address"
+    return None
+
+
+def greeting_name(person: Person) -> str:
+    """The holder's name as a message shows it: no control character (a header may hold none)."""
+    return without_controls(person.holder)
 
 
 def body(person: Person, as_of: dt.date) -> str:
-    lines = [f"Hello {person.holder},", "", f"This is where your certifications stand as of {as_of.isoformat()}:", ""]
+    lines = [
+        f"Hello {greeting_name(person)},",
+        "",
+        f"This is where your certifications stand as of {as_of.isoformat()}:",
+        "",
+    ]
     for row in person.rows:
         what, by, amount = need(row)
         lines.append(
@@ -89,13 +108,13 @@ def message(
 ) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = sender
-    msg["To"] = formataddr((person.holder, person.email or ""))
+    msg["To"] = formataddr((greeting_name(person), person.email or ""))
     msg["Subject"] = subject(person)
     if message_id:
         msg["Message-ID"] = message_id
     msg.set_content(body(person, as_of))
     if calendar is not None:
         msg.add_attachment(
-            calendar, maintype="text", subtype="calendar", filename=f"certifications-{person.person_id}.ics"
+            calendar, maintype="text", subtype="calendar", filename=f"certifications-{slug(person.person_id)}.ics"
         )
     return msg
