@@ -9,6 +9,7 @@ cell such as ``=HYPERLINK(...)`` from an export shows as written and runs nothin
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import IO, Any
 
 from openpyxl import Workbook
@@ -139,4 +140,8 @@ def write_xlsx(
         taken = {"summary", "people", "history"}  # Excel keeps History for itself
         for group, members in grouped(rows, group_by).items():
             _people_sheet(wb.create_sheet(sheet_title(group, taken)), members, cols)
-    wb.save(out)
+    # Built in memory, then written: a write the OS refuses (a full disk) then fails in ``out``,
+    # not inside openpyxl's zip, which would be left half open and complain when collected.
+    book = io.BytesIO()
+    wb.save(book)
+    out.write(book.getbuffer())
