@@ -5,6 +5,7 @@ are the operating system's own."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -79,3 +80,19 @@ def rule_folder(tmp_path):
         return folder
 
     return _make
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 64 KiB tmpfs, mounted where the tests run as root (else skipped)."""
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        pytest.skip("a full disk needs a small tmpfs, which only root can mount")
+    mnt = tmp_path / "full"
+    mnt.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mnt)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", str(mnt)], capture_output=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -49,22 +48,6 @@ def test_a_full_device_behind_stdout_is_one_line_and_exit_2(credential, args):
         or "no space left on the device" in stderr
     )
     assert one_plain_line(stderr)
-
-
-@pytest.fixture
-def small_disk(tmp_path):
-    """A 64 KiB tmpfs, mounted where the tests run as root (else skipped)."""
-    if os.geteuid() != 0 or not shutil.which("mount"):
-        pytest.skip("a full disk needs a small tmpfs, which only root can mount")
-    mnt = tmp_path / "full"
-    mnt.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mnt)], capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
-    try:
-        yield mnt
-    finally:
-        subprocess.run(["umount", str(mnt)], capture_output=True)
 
 
 @pytest.mark.slow
