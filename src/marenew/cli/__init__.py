@@ -46,6 +46,10 @@ COMMANDS = {
     "renew": Command(
         "marenew.cli.renew", "Record a renewal in FILE: the old cycle moves to its history, the new one starts."
     ),
+    "pay": Command(
+        "marenew.cli.pay",
+        "Record a recurring fee paid (AMT's annual fee): plan, calendar and the next step then show only fees still due.",
+    ),
     "init": Command("marenew.cli.init", "Write a commented starter credential file."),
     "roster": Command("marenew.cli.roster", "Status of every credential of many holders, most urgent first."),
     "notify": Command("marenew.cli.notify", "E-mail each person their own reminder, with their key dates attached."),

@@ -13,17 +13,19 @@ if TYPE_CHECKING:
     from marenew.core.results import CredentialResult
 
 
-def pick_credential(holder: CredentialFile, cert: Optional[str], file: str) -> tuple[int, Credential]:
+def pick_credential(
+    holder: CredentialFile, cert: Optional[str], file: str, *, option: str = "--cert"
+) -> tuple[int, Credential]:
     """The credential ``--cert`` names (case-insensitive), or the only one in the file."""
     held = [c.cert for c in holder.credentials]
     if cert is None:
         if len(holder.credentials) == 1:
             return 0, holder.credentials[0]
-        raise typer.BadParameter(f"{file} holds {', '.join(held)}: say which with --cert", param_hint="--cert")
+        raise typer.BadParameter(f"{file} holds {', '.join(held)}: say which with {option}", param_hint=option)
     for i, cred in enumerate(holder.credentials):
         if cred.key == cert.strip().upper():
             return i, cred
-    raise typer.BadParameter(f"{file} holds no `{cert}`; it holds {', '.join(held)}", param_hint="--cert")
+    raise typer.BadParameter(f"{file} holds no `{cert}`; it holds {', '.join(held)}", param_hint=option)
 
 
 def not_after(day: dt.date, today: dt.date, what: str, option: str) -> None:

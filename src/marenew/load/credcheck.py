@@ -90,6 +90,17 @@ def credential_problems(credentials: list[Credential], ruleset: RuleSet, today: 
         early = bool(cred.history) and cred.history[-1].expires_on == cred.certified_on
         if cred.certified_on > today and not early:
             add(base + ("certified_on",), f"certified_on {cred.certified_on} is in the future", "warning")
+        rule = ruleset.get(cred.key)
+        fee_ids = {f.id.lower(): f.id for f in rule.recurring_fees} if rule is not None else {}
+        for j, payment in enumerate(cred.paid):
+            if payment.fee.lower() not in fee_ids:
+                has = f"; it has {', '.join(fee_ids.values())}" if fee_ids else "; it has none"
+                add(
+                    base + ("paid", j, "fee"),
+                    f"the {cred.key} rule has no recurring fee `{payment.fee}`{has}",
+                )
+            elif payment.on > today:
+                add(base + ("paid", j, "on"), f"paid on {payment.on}, which is in the future", "warning")
         if cred.expires_on is not None and cred.expires_on <= cred.certified_on:
             add(base + ("expires_on",), f"expires_on {cred.expires_on} is not after certified_on {cred.certified_on}")
         if cred.expires_on is None:
