@@ -13,6 +13,7 @@ from marenew.core.credential import Credential, CredentialFile, Credit
 from marenew.load.credcheck import semantic_problems
 from marenew.load.files import credential_listing
 from marenew.load.locate import in_order, validate
+from marenew.load.placeholders import placeholder_warning
 from marenew.load.problems import InputError, Problem
 from marenew.load.rules import RuleSet
 from marenew.load.yamlfile import Document, load_file
@@ -39,7 +40,8 @@ def check_credentials(doc: Document, ruleset: RuleSet, *, today: dt.date) -> Loa
     errors = [p for p in problems if p.level == "error"]
     if errors or holder is None:
         raise InputError(errors)
-    return LoadedCredentials(holder, doc, [p for p in problems if p.level == "warning"])
+    warnings = [p for p in problems if p.level == "warning"] + placeholder_warning(doc.source, doc.fill_in_lines)
+    return LoadedCredentials(holder, doc, warnings)
 
 
 def _partial_holder(data: object) -> CredentialFile:

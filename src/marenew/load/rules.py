@@ -16,6 +16,7 @@ from marenew.core.rule import Rule
 from marenew.load.files import yaml_files
 from marenew.load.locate import in_order, suggest, validate
 from marenew.load.overlay import EXTENDS, Overlay, inherited, is_overlay, overlay_document
+from marenew.load.placeholders import FILL_IN
 from marenew.load.problems import InputError, Problem, key_path
 from marenew.load.rulecheck import (
     DEFAULT_MAX_AGE_DAYS,
@@ -26,9 +27,6 @@ from marenew.load.rulecheck import (
     source_keys,
 )
 from marenew.load.yamlfile import Document, load_file
-
-# The placeholder `marenew rules new` leaves for each value to fill in.
-FILL_IN = "FILL-IN"
 
 
 def placeholders(doc: Document, problems: list[Problem]) -> list[Problem]:

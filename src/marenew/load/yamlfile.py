@@ -36,6 +36,7 @@ import yaml
 from yaml import events as ev
 
 from marenew.core.dates import NotIsoDay, iso_day
+from marenew.load.placeholders import marked_lines
 from marenew.load.problems import InputError, Problem, key_path
 
 try:  # the C parser is much faster on large files
@@ -123,6 +124,7 @@ class Document:
     problems: list[Problem] = field(default_factory=list)
     flagged: set[tuple] = field(default_factory=set)  # the value and everything inside it
     flagged_nodes: set[tuple] = field(default_factory=set)  # the node itself (a tagged list or mapping)
+    fill_in_lines: list[int] = field(default_factory=list)  # lines marked `# FILL-IN` (load.placeholders)
 
     def is_flagged(self, path: tuple) -> bool:
         path = tuple(path)
@@ -288,6 +290,7 @@ def parse(text: str, source: str, *, allow_aliases: bool, partial: bool = False)
         raise InputError([Problem(source, None, None, "nested too deeply")]) from None
     if doc.problems and not partial:
         raise InputError(doc.problems)
+    doc.fill_in_lines = marked_lines(text)
     return doc
 
 
