@@ -1,22 +1,18 @@
 """`marenew init [PATH]`: write a commented starter credential file that validates as written.
 
-The placeholder dates are fixed relative to the day it is written (``--as-of``, default today):
-the current cycle began three months before; the two example credits were completed two months and
-one month before, inside the counting window. The shortest built-in cycle is NCMA's 12 months, so
-every built-in credential still has at least nine months left: ``active`` (not ``expiring``) with
-the default warning window of 90 days, on the day it is written, whatever that day is.
-``expires_on`` is what the rule itself gives for that ``certified_on`` (engine.computed_expiry),
-so it never disagrees with the rule.
+On a terminal, without options, it asks for the holder's name, each certification with its dates
+and number, and the memberships, checking each answer. The options give the same answers without
+questions; whatever is not given is written as a placeholder marked FILL-IN (store.starter).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional, TypeVar
 
 import typer
 
@@ -33,17 +29,13 @@ from marenew.load.problems import InputError, Problem
 if TYPE_CHECKING:
     from marenew.core.rule import Rule
     from marenew.load.rules import RuleSet
+    from marenew.store.starter import Answers, CertAnswer
 
 app = command_app()
 
 DEFAULT_PATH = "marenew.yaml"
 DEFAULT_CERT = "CMA"
-# The template's dates, counted back from the day it is written (see the module docstring).
-CERTIFIED_MONTHS_AGO = 3
-CREDIT_MONTHS_AGO = (2, 1)
-# When a rule gives no cycle length, the card's date must be copied by hand; this placeholder
-# stands in for it (two years, the most common built-in cycle).
-FALLBACK_CYCLE_MONTHS = 24
+T = TypeVar("T")
 
 
 def _interactive() -> bool:
@@ -51,108 +43,7 @@ def _interactive() -> bool:
     return sys.stdin.isatty()
 
 
-def _plain(text: str) -> str:
-    """``text`` as a YAML scalar that reads back as the same text (quoted when YAML 1.1 would read
-    it as something else: ``NO``, ``1.10``, ``a: b``)."""
-    import yaml
-
-    from marenew.load.yamlfile import T_STR
-
-    tag = yaml.resolver.Resolver().resolve(yaml.ScalarNode, text, (True, False))
-    safe = text and all(ch.isalnum() or ch in " -_./()" for ch in text) and text == text.strip()
-    return text if tag == T_STR and safe and not text.startswith("-") else json.dumps(text)
-
-
-def _line(yaml_text: str, comment: str, width: int = 36) -> str:
-    """A line with its comment aligned, so the template reads like a form."""
-    return f"{yaml_text.ljust(width - 2)}  # {comment}" if comment else yaml_text
-
-
-def _months_before(day: dt.date, months: int) -> dt.date:
-    from marenew.core import dates as periods
-
-    return periods.add_months(day, -months)
-
-
-def starter_file(rules: list[Rule], ruleset: RuleSet, today: dt.date) -> str:
-    """The commented starter file for ``rules`` (at least one), dated from ``today``."""
-    from marenew.core import dates as periods
-    from marenew.core.engine import computed_expiry
-
-    certified_on = _months_before(today, CERTIFIED_MONTHS_AGO)
-    first = rules[0]
-    known = ", ".join(sorted(ruleset.ids()))
-    bodies = ", ".join(sorted(ruleset.bodies()))
-    out = [
-        "# marenew credential file: your certifications and the continuing education (CE) you completed.",
-        f"# Written by `marenew init` on {today}. Every value below is a placeholder: the dates say you",
-        "# were certified three months ago. Replace them with yours, then run:  marenew status <this file>",
-        '# Dates are YYYY-MM-DD. Text that YAML could read as a number or yes/no goes in quotes: "0123", "no".',
-        "",
-        _line("holder: Your Name", "your name, as on your certificates"),
-        "",
-        f"# Bodies you pay membership to (members often pay lower renewal fees). Known: {bodies}.",
-        _line("memberships: []", f"e.g. [{_plain(first.body)}]"),
-        "",
-        f"# One entry per certification you hold; cert is one of: {known}.",
-        "credentials:",
-    ]
-    for rule in rules:
-        expires_on, _ = computed_expiry(rule, certified_on)
-        if expires_on is None:
-            expires_on = periods.add_months(certified_on, FALLBACK_CYCLE_MONTHS)
-            expiry_note = f"{rule.id} publishes no cycle length: copy this date from your card"
-        else:
-            expiry_note = "as printed on your card (optional; without it marenew works it out)"
-        out += [
-            _line(f"  - cert: {_plain(rule.id)}", f"{rule.name} ({rule.body})"),
-            _line('    number: "0000000"', "as printed on your certificate, in quotes (optional)"),
-            _line(f"    certified_on: {certified_on}", "the day this cycle began: certification or latest renewal"),
-            _line(f"    expires_on: {expires_on}", expiry_note),
-            _line("    submitted_on:", "the day you sent the renewal (marenew renew --submitted)"),
-            _line("    paid: []", "recurring fees paid: marenew pay (e.g. {fee: annual, on: 2026-05-01})"),
-            _line("    history: []", "earlier cycles: marenew renew moves the old one here"),
-        ]
-    with_areas = next((r for r in rules if r.ce and r.ce.categories), None)
-    approvers = (first.ce.approved_by if first.ce and first.ce.approved_by else None) or [first.body]
-    college = first.ce.college_credit_points.at(today) if first.ce and first.ce.college_credit_points else None
-    college_note = (
-        f"{first.id}: {college.value:g} points each"
-        if college and college.value is not None
-        else "counted only where the body converts them"
-    )
-    out += [
-        "",
-        "# Each CE activity you completed, listed once: it counts toward every credential it can, unless",
-        "# applies_to says otherwise. These two are examples: replace them with your own.",
-        "credits:",
-        _line("  - title: Example course (replace me)", "as on the certificate of completion"),
-        _line(f"    date: {_months_before(today, CREDIT_MONTHS_AGO[0])}", "the day you completed it"),
-        _line("    points: 2", "CE points (contact hours), in the body's unit"),
-    ]
-    if with_areas is not None:
-        areas = list(with_areas.ce.categories)  # type: ignore[union-attr]
-        out.append(
-            _line(f"    category: {_plain(areas[0])}", f"{with_areas.body} content area: {', '.join(areas)} (optional)")
-        )
-        # one certificate that covers several areas stays one credit: its points per area
-        split = ", ".join(f"{_plain(a)}: {n}" for a, n in zip(areas, (2, 3, 1)))
-        out.append(_line(f"    # points: {{{split}}}", "or one certificate over several areas"))
-    else:
-        out.append(_line("    # category: clinical", "content area, for bodies that have them (none held here)"))
-    out += [
-        _line(
-            f"    approved_by: [{', '.join(_plain(b) for b in approvers)}]",
-            "bodies that approved it, as on the certificate (optional)",
-        ),
-        _line(f"    applies_to: [{_plain(first.id)}]", "count it only for these credentials (optional)"),
-        _line("    certificate: certificates/example.pdf", "the certificate of completion, relative to this file"),
-        "  - title: Example college course (replace me)",
-        f"    date: {_months_before(today, CREDIT_MONTHS_AGO[1])}",
-        _line("    college_credits: 1", f"instead of points: semester or quarter credits ({college_note})"),
-        "",
-    ]
-    return "\n".join(out)
+# --- checking answers (the same for a prompt and an option) ----------------------------------
 
 
 def _parse_certs(answer: str, ruleset: RuleSet) -> list[str]:
@@ -162,6 +53,221 @@ def _parse_certs(answer: str, ruleset: RuleSet) -> list[str]:
         what = f"unknown certification {', '.join(unknown)}" if unknown else "name at least one certification"
         raise typer.BadParameter(f"{what}; known: {', '.join(sorted(ruleset.ids()))}", param_hint="--cert")
     return list(dict.fromkeys(wanted))  # each once, in the order given
+
+
+def _holder_name(answer: str) -> str:
+    name = " ".join(answer.split())
+    if not name:
+        raise typer.BadParameter("give your name, as on your certificates", param_hint="--holder")
+    if any(not ch.isprintable() for ch in name) or len(name) > 200:
+        raise typer.BadParameter("a name of printable characters, at most 200", param_hint="--holder")
+    return name
+
+
+def _memberships(answer: str, ruleset: RuleSet) -> list[str]:
+    known = {b.upper(): b for b in ruleset.bodies()}
+    wanted = [part for part in answer.replace(",", " ").split()]
+    unknown = [w for w in wanted if w.upper() not in known]
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown body {', '.join(unknown)}; known: {', '.join(sorted(known.values()))}", param_hint="--member"
+        )
+    return list(dict.fromkeys(known[w.upper()] for w in wanted))
+
+
+def _day(text: str, what: str) -> dt.date:
+    """A date as people type it; a plain message for one that is impossible or unclear."""
+    from marenew.core.dates import implausible_date, typed_day
+
+    cleaned = text.strip()
+    parts = cleaned.replace("-", "/").split("/")
+    if len(parts) == 3 and len(parts[2]) == 2 and len(parts[0]) <= 2:
+        raise typer.BadParameter(
+            f"`{cleaned}`: write the year in full (20{parts[2]} or 19{parts[2]}?)", param_hint=what
+        )
+    try:
+        day = typed_day(cleaned)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint=what) from None
+    why = implausible_date(day)
+    if why:
+        raise typer.BadParameter(why, param_hint=what)
+    return day
+
+
+def _typed(text: str, what: str) -> dt.date:
+    """An option's date; a form other than YYYY-MM-DD is echoed as the day it was read as."""
+    day = _day(text, what)
+    if not _is_iso(text):
+        sys.stderr.write(f"marenew: read {what} {text.strip()} as {day} ({day:%B} {day.day}, {day.year})\n")
+    return day
+
+
+def _is_iso(text: str) -> bool:
+    from marenew.core.dates import NotIsoDay, iso_day
+
+    try:
+        iso_day(text.strip())
+    except (NotIsoDay, ValueError):
+        return False
+    return True
+
+
+def _certified_on(day: dt.date, today: dt.date, what: str) -> dt.date:
+    if day > today:
+        raise typer.BadParameter(f"{day} is after today ({today}): the day the current cycle began", param_hint=what)
+    return day
+
+
+def _expires_on(day: dt.date, certified_on: dt.date, what: str) -> dt.date:
+    if day <= certified_on:
+        raise typer.BadParameter(f"{day} is not after the day the cycle began ({certified_on})", param_hint=what)
+    return day
+
+
+def _number(answer: str) -> str:
+    number = answer.strip()
+    if len(number) > 40 or any(not ch.isprintable() for ch in number):
+        raise typer.BadParameter("a certificate number of printable characters, at most 40", param_hint="--number")
+    return number
+
+
+# --- the questions -------------------------------------------------------------------------
+
+
+def _ask(question: str, check: Callable[[str], T], *, default: Optional[str] = None) -> T:
+    """One question, asked again until ``check`` accepts the answer (its message shown)."""
+    while True:
+        answer = typer.prompt(question, default=default or "", show_default=bool(default), err=True)
+        try:
+            return check(answer)
+        except typer.BadParameter as exc:
+            sys.stderr.write(f"  {exc.message}\n")
+
+
+def _ask_day(question: str, check: Callable[[dt.date], dt.date], *, optional: bool = False) -> Optional[dt.date]:
+    """A date typed as people type it; any form but YYYY-MM-DD is read back for confirmation."""
+    while True:
+        text = typer.prompt(question, default="", show_default=False, err=True).strip()
+        if not text and optional:
+            return None
+        try:
+            day = check(_day(text, "date"))
+        except typer.BadParameter as exc:
+            sys.stderr.write(f"  {exc.message}\n")
+            continue
+        if _is_iso(text) or typer.confirm(
+            f"  Read as {day} ({day:%B} {day.day}, {day.year}). Right?", default=True, err=True
+        ):
+            return day
+
+
+def _after(started: dt.date) -> Callable[[dt.date], dt.date]:
+    return lambda day: _expires_on(day, started, "date")
+
+
+def _ask_everything(ruleset: RuleSet, today: dt.date) -> Answers:
+    from marenew.core.engine import computed_expiry
+    from marenew.store.starter import Answers, CertAnswer
+
+    holder = _ask("Your name (as on your certificates)", _holder_name)
+    default = DEFAULT_CERT if DEFAULT_CERT in ruleset else sorted(ruleset.ids())[0]
+    ids = _ask(
+        f"Which certifications do you hold? ({', '.join(sorted(ruleset.ids()))}; separate with spaces)",
+        lambda answer: _parse_certs(answer, ruleset),
+        default=default,
+    )
+    certs: list[CertAnswer] = []
+    for cert_id in ids:
+        rule = ruleset.get(cert_id)
+        assert rule is not None
+        started = _ask_day(
+            f"{rule.id}: the day the current cycle began (certification or latest renewal; 2022-08-19 or 08/19/2022)",
+            lambda day: _certified_on(day, today, "date"),
+        )
+        assert started is not None
+        computed, _ = computed_expiry(rule, started)
+        if computed is None:
+            question = f"{rule.id}: the expiry date printed on your card"
+        else:
+            question = f"{rule.id}: the expiry date on your card (empty: {computed}, as the rule gives it)"
+        expires = _ask_day(question, _after(started), optional=computed is not None)
+        number = _ask(f"{rule.id}: certificate number (empty: none)", _number)
+        certs.append(CertAnswer(rule, started, expires if expires != computed else None, number))
+    bodies = ", ".join(sorted(ruleset.bodies()))
+    members = _ask(
+        f"Bodies you pay membership to ({bodies}; separate with spaces; empty: none)",
+        lambda answer: _memberships(answer, ruleset),
+    )
+    return Answers(certs, holder=holder, memberships=members, examples=False)
+
+
+# --- answers from options --------------------------------------------------------------------
+
+
+def _per_cert(values: list[str], ids: list[str], option: str) -> dict[str, str]:
+    """`--certified-on CMA=2022-08-19` (or, with one certification, `--certified-on 2022-08-19`)."""
+    out: dict[str, str] = {}
+    for value in values:
+        cert, sep, rest = value.partition("=")
+        if sep and cert.strip().upper() in ids:
+            key, text = cert.strip().upper(), rest
+        elif sep:
+            raise typer.BadParameter(
+                f"`{cert}` is not one of the certifications given ({', '.join(ids)})", param_hint=option
+            )
+        elif len(ids) == 1:
+            key, text = ids[0], value
+        else:
+            raise typer.BadParameter(f"with several certifications, write {option} CERT=VALUE", param_hint=option)
+        if key in out:
+            raise typer.BadParameter(f"{key} is given twice", param_hint=option)
+        out[key] = text
+    return out
+
+
+def _answers_from_options(
+    ruleset: RuleSet,
+    today: dt.date,
+    ids: list[str],
+    *,
+    holder: Optional[str],
+    certified_on: list[str],
+    expires_on: list[str],
+    number: list[str],
+    member: Optional[list[str]],
+) -> Answers:
+    from marenew.core.engine import computed_expiry
+    from marenew.store.starter import Answers, CertAnswer
+
+    started = _per_cert(certified_on, ids, "--certified-on")
+    expires = _per_cert(expires_on, ids, "--expires-on")
+    numbers = _per_cert(number, ids, "--number")
+    answered = holder is not None or bool(started or expires or numbers) or member is not None
+    certs = []
+    for cert_id in ids:
+        rule = ruleset.get(cert_id)
+        assert rule is not None
+        day = (
+            _certified_on(_typed(started[cert_id], "--certified-on"), today, "--certified-on")
+            if cert_id in started
+            else None
+        )
+        card = None
+        if cert_id in expires:
+            if day is None:
+                raise typer.BadParameter(f"give {cert_id}'s --certified-on with its expiry", param_hint="--expires-on")
+            card = _expires_on(_typed(expires[cert_id], "--expires-on"), day, "--expires-on")
+            computed, _ = computed_expiry(rule, day)
+            card = None if card == computed else card
+        given = _number(numbers[cert_id]) if cert_id in numbers else ("" if answered else None)
+        certs.append(CertAnswer(rule, day, card, given))
+    return Answers(
+        certs,
+        holder=_holder_name(holder) if holder is not None else None,
+        memberships=_memberships(" ".join(member), ruleset) if member is not None else None,
+        examples=not answered,
+    )
 
 
 @app.command()
@@ -175,8 +281,31 @@ def init(
         typer.Option(
             "--cert",
             metavar="ID",
-            help="A certification to include (repeatable). Without it: asked when interactive, else CMA.",
+            help="A certification to include (repeatable). Without options: asked when interactive, else CMA.",
         ),
+    ] = None,
+    holder: Annotated[
+        Optional[str], typer.Option("--holder", metavar="NAME", help="Your name, as on your certificates.")
+    ] = None,
+    certified_on: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--certified-on",
+            metavar="[ID=]DATE",
+            help="The day the current cycle began (2022-08-19 or 08/19/2022); ID= with several --cert.",
+        ),
+    ] = None,
+    expires_on: Annotated[
+        Optional[list[str]],
+        typer.Option("--expires-on", metavar="[ID=]DATE", help="The expiry printed on the card (optional)."),
+    ] = None,
+    number: Annotated[
+        Optional[list[str]],
+        typer.Option("--number", metavar="[ID=]NUMBER", help="The certificate number (optional)."),
+    ] = None,
+    member: Annotated[
+        Optional[list[str]],
+        typer.Option("--member", metavar="BODY", help="A body you pay membership to (repeatable)."),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace PATH if it exists.")] = False,
     as_of: AsOfOpt = None,
@@ -184,11 +313,13 @@ def init(
 ) -> None:
     """Write a commented starter credential file that passes `marenew status` as written.
 
-    It never overwrites an existing file unless --force, and writes through a temporary file, so an
-    interrupted write leaves the old file whole. Placeholder dates: certified three months before today
-    (or --as-of).
+    On a terminal, without options, it asks for your name, each certification with its dates and
+    number, and your memberships. The options give the same answers without questions; whatever
+    is not given is a placeholder marked FILL-IN (dates: certified three months before today, or
+    --as-of), and every command warns until it is replaced.
+    It never overwrites an existing file unless --force, and writes through a temporary file.
 
-    Example: marenew init my-certs.yaml --cert CMA --cert RMA
+    Example: marenew init my-certs.yaml --holder "Dana Reyes" --cert CMA --certified-on 08/19/2022
     """
     with guarded():
         today = as_of_date(as_of)
@@ -199,26 +330,35 @@ def init(
             if not path.endswith(("/", os.sep)) or target.parent.is_dir():
                 check_target(target, force=force)  # before asking anything
         ruleset = load_ruleset(rules)
+        from marenew.store.starter import Answers, starter_file
+
+        any_option = bool(cert or holder is not None or certified_on or expires_on or number or member)
         default = DEFAULT_CERT if DEFAULT_CERT in ruleset else sorted(ruleset.ids())[0]
-        if cert:
-            ids = _parse_certs(" ".join(cert), ruleset)
+        if any_option:
+            ids = _parse_certs(" ".join(cert), ruleset) if cert else [default]
+            answers = _answers_from_options(
+                ruleset,
+                today,
+                ids,
+                holder=holder,
+                certified_on=certified_on or [],
+                expires_on=expires_on or [],
+                number=number or [],
+                member=member,
+            )
         elif _interactive():
             try:
-                ids = typer.prompt(
-                    f"Which certifications do you hold? ({', '.join(sorted(ruleset.ids()))}; separate with spaces)",
-                    default=default,
-                    value_proc=lambda answer: _parse_certs(answer, ruleset),
-                    err=True,
-                )
+                answers = _ask_everything(ruleset, today)
             except typer.Abort:  # click turns Ctrl-C (and Ctrl-D) at a prompt into Abort: exit 130
                 sys.stderr.write("\n")
                 raise KeyboardInterrupt from None
         else:
-            ids = [default]
+            answers = Answers.placeholders([ruleset.get(default)])  # type: ignore[list-item]
             sys.stderr.write(
                 f"marenew init: no --cert given: starting with {default} (add --cert ID, repeatable, to choose)\n"
             )
-        text = starter_file([ruleset.get(i) for i in ids], ruleset, today)  # type: ignore[misc]
+        rules_held: list[Rule] = [c.rule for c in answers.certs]
+        text = starter_file(rules_held, ruleset, today, answers)
         if target is None:
             sys.stdout.write(text)
             return
@@ -232,7 +372,10 @@ def init(
                     [Problem(str(target.parent), None, None, f"cannot create this folder: {exc.strerror or exc}")]
                 ) from None
         write_atomic(target, text.encode("utf-8"), force=force)
-        sys.stderr.write(f"wrote {target}: fill it in, then run `marenew status {target}`\n")
+        if answers.examples or answers.holder is None or any(c.certified_on is None for c in answers.certs):
+            sys.stderr.write(f"wrote {target}: fill in each FILL-IN, then run `marenew status {target}`\n")
+        else:
+            sys.stderr.write(f"wrote {target}: check it with `marenew status {target}`\n")
 
 
 def _target(path: str) -> Optional[Path]:

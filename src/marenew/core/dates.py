@@ -139,6 +139,8 @@ def typed_day(text: str) -> dt.date:
         return iso_day(text)
     except NotIsoDay:
         pass
+    except ValueError:  # written YYYY-MM-DD, but no such day: 2022-02-30
+        raise ValueError(f"`{text}` is not a day of the calendar") from None
     us = _US_DAY.fullmatch(text)
     iso = _SLASH_ISO.fullmatch(text)
     if us:
