@@ -16,8 +16,19 @@ the bare csv read of both files measured in the same run; extrapolated to the 76
 assistants of the US workforce, 2 minutes or less. The load average is printed with the figures:
 wall time on a shared machine says more about the other work than about marenew.
 
+The employer outputs are measured against the same command in the same run, at one size
+(default 10,000; --employer-size 0 skips them): the people file gets two more columns (location,
+department), and each variant below runs round-robin with the plain command; its extra CPU time
+over the plain command is printed as a share of it. Target: at most 10% each.
+
+    keep    --keep location,department -o roster.csv   (kept columns, byte-order mark, a file)
+    digest  --keep ... --digest FOLDER --format csv     (the summary, budget and digest)
+    xlsx    --keep ... -o roster.xlsx                   (summary sheet, people sheet)
+    html    --keep ... -o roster.html                   (summary tiles, charts, table)
+
     python bench/roster_bench.py                  # 10,000 and 100,000
     python bench/roster_bench.py --sizes 20000 --jobs 2
+    python bench/roster_bench.py --sizes 10000 --employer-rounds 3
 """
 
 from __future__ import annotations
@@ -26,6 +37,7 @@ import argparse
 import csv
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,6 +53,10 @@ TARGET_BYTES = 1024 ** 3
 TARGET_RATIO = 5.0  # to the bare csv read of both files
 US_WORKFORCE = 760_000
 TARGET_WORKFORCE_SECONDS = 120.0
+TARGET_EMPLOYER_SHARE = 0.10  # extra CPU of an employer output over the plain CSV run
+LOCATIONS = ["Main St Clinic", "North Campus", "Riverside", "Eastgate", "Lakeview", "Downtown", "West Hills"]
+DEPARTMENTS = ["Family Medicine", "Pediatrics", "Cardiology", "Urgent Care", "Dermatology"]
+KEEP = "location,department"
 
 
 def read_baseline(*paths: Path) -> tuple[float, int]:
@@ -83,11 +99,84 @@ def run(n: int, folder: Path, jobs: int | None) -> dict:
             "baseline": baseline, "summary": done.stderr.strip().splitlines()}
 
 
+def employer_people(data: Path) -> Path:
+    """people.csv with a location and a department per person (derived from the id, so the
+    generator's files stay as they are)."""
+    out = data / "people-employer.csv"
+    if out.exists():
+        return out
+    with open(data / "people.csv", newline="", encoding="utf-8") as f, \
+            open(out, "w", newline="", encoding="utf-8") as g:
+        rows = csv.reader(f)
+        writer = csv.writer(g, lineterminator="\n")
+        writer.writerow([*next(rows), "location", "department"])
+        for row in rows:
+            n = int(row[0].lstrip("E") or 0)
+            writer.writerow([*row, LOCATIONS[n % len(LOCATIONS)], DEPARTMENTS[n % len(DEPARTMENTS)]])
+    return out
+
+
+def _timed(cmd: list[str]) -> tuple[float, float]:
+    """(wall, CPU of the process tree) of one run."""
+    cpu_before, _ = children()
+    start = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
+    wall = time.perf_counter() - start
+    cpu_after, _ = children()
+    if done.returncode not in (0, 1, 2):
+        sys.exit(f"{' '.join(cmd)} failed with exit code {done.returncode}:\n{done.stderr}")
+    return wall, cpu_after - cpu_before
+
+
+def employer(n: int, folder: Path, jobs: int | None, rounds: int) -> None:
+    """The employer outputs' extra cost over the plain CSV run, round-robin in the same run."""
+    data = folder / f"roster-{n}"
+    if not (data / "credits.csv").exists():
+        generate(n, data)
+    people, credits = employer_people(data), data / "credits.csv"
+    out = folder / f"employer-{n}"
+    out.mkdir(exist_ok=True)
+    base = [sys.executable, "-m", "marenew", "roster", "--credits", str(credits), "--as-of", "2026-11-29"]
+    if jobs:
+        base += ["--jobs", str(jobs)]
+    kept = ["--people", str(people), "--keep", KEEP, "--force"]
+    variants = {
+        "plain": ["--people", str(data / "people.csv"), "--format", "csv", "-o", os.devnull],
+        "keep": [*kept, "-o", str(out / "roster.csv")],
+        "digest": [*kept, "--digest", str(out), "--format", "csv", "-o", str(out / "digest-roster.csv")],
+        "xlsx": [*kept, "-o", str(out / "roster.xlsx")],
+        "html": [*kept, "-o", str(out / "roster.html")],
+    }
+    names = list(variants)
+    walls: dict[str, list[float]] = {name: [] for name in names}
+    cpus: dict[str, list[float]] = {name: [] for name in names}
+    print(f"employer outputs, N={n:,}, {rounds} round(s) round-robin; load average before: {_load()}", flush=True)
+    for r in range(rounds):
+        order = names[r % len(names):] + names[:r % len(names)]  # which goes first rotates
+        for name in order:
+            wall, cpu = _timed(base + variants[name])
+            walls[name].append(wall)
+            cpus[name].append(cpu)
+    plain_wall, plain_cpu = statistics.median(walls["plain"]), statistics.median(cpus["plain"])
+    print(f"  plain   {plain_wall:6.1f} s wall, CPU {plain_cpu:6.1f} s (the benchmark's command)")
+    for name in names[1:]:
+        wall, cpu = statistics.median(walls[name]), statistics.median(cpus[name])
+        share = (cpu - plain_cpu) / plain_cpu
+        ok = "met" if share <= TARGET_EMPLOYER_SHARE else "MISSED"
+        print(f"  {name:<7} {wall:6.1f} s wall, CPU {cpu:6.1f} s: +{share:6.1%} CPU, "
+              f"+{(wall - plain_wall) / plain_wall:6.1%} wall over plain "
+              f"(target <= {TARGET_EMPLOYER_SHARE:.0%} CPU: {ok})")
+    print(f"  load average after: {_load()}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Benchmark marenew roster on synthetic CSV rosters.")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--jobs", type=int, default=None, help="passed to --jobs (default: all cores)")
     parser.add_argument("--data", type=Path, default=None, help="folder for the generated files (kept)")
+    parser.add_argument("--employer-size", type=int, default=10_000,
+                        help="people for the employer outputs' check (0: skip it)")
+    parser.add_argument("--employer-rounds", type=int, default=2)
     args = parser.parse_args()
     folder = args.data or Path(tempfile.gettempdir()) / "marenew-roster-bench"
     folder.mkdir(parents=True, exist_ok=True)
@@ -120,6 +209,8 @@ def main() -> None:
         print(f"from N={r['n']:,}: at {rate:,.0f} people/s the US workforce of {US_WORKFORCE:,} MAs takes about "
               f"{minutes:.1f} min on this machine (target {TARGET_WORKFORCE_SECONDS / 60:.0f} min: "
               f"{'met' if minutes * 60 <= TARGET_WORKFORCE_SECONDS else 'MISSED'})")
+    if args.employer_size:
+        employer(args.employer_size, folder, args.jobs, args.employer_rounds)
 
 
 def _load() -> str:
