@@ -184,6 +184,26 @@ def test_month_arithmetic_equals_dateutil(day, months):
 # --- anniversaries (recurring fees) -----------------------------------------------------------
 
 
+def _months_between_by_steps(start: dt.date, end: dt.date) -> float:
+    """The definition, one month at a time (what months_between computes without the loop)."""
+    if end <= start:
+        return 0.0
+    whole = 0
+    while periods.add_months(start, whole + 1) <= end:
+        whole += 1
+    base, following = periods.add_months(start, whole), periods.add_months(start, whole + 1)
+    return whole + (end - base).days / (following - base).days
+
+
+@given(
+    start=st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2199, 12, 31)),
+    days=st.integers(min_value=-400, max_value=40_000),
+)
+def test_months_between_equals_counting_month_by_month(start, days):
+    end = start + dt.timedelta(days=days)
+    assert periods.months_between(start, end) == _months_between_by_steps(start, end)
+
+
 def test_anniversaries_yearly_from_certification():
     # RMA certified 2023-05-01: the annual fee falls due every 1 May; (after, through] is half open
     start = d("2023-05-01")

@@ -107,7 +107,11 @@ def months_between(start: dt.date, end: dt.date) -> float:
     """
     if end <= start:
         return 0.0
-    whole = 0
+    # add_months grows with the months added, so the whole months are the largest count that
+    # does not pass ``end``: start from the calendar difference (never more than one off)
+    whole = (end.year - start.year) * 12 + end.month - start.month
+    while whole > 0 and add_months(start, whole) > end:
+        whole -= 1
     while add_months(start, whole + 1) <= end:
         whole += 1
     base, following = add_months(start, whole), add_months(start, whole + 1)

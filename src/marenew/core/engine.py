@@ -317,6 +317,23 @@ def _candidates(
     college, _ = _value(ce.college_credit_points, end)
     names = names_of(ce)
     label = _approved_label(ce)
+    # the same for every credit of this call: worked out once (a roster counts millions of credits)
+    before, after_expiry, after_as_of = (
+        f"before this cycle began ({start})",
+        f"after expiry ({end}): CE counts only inside the cycle",
+        f"after the as-of date ({as_of})",
+    )
+    least_of = {approved: _least_activity(ce, approved, end) for approved in (True, False)}
+    # What a credit without a content area still counts toward: never the approved minimum when
+    # it is not approved.
+    counts_as_of = {
+        True: f"counts toward the total and the {label} minimum, not a content area",
+        False: f"counts toward the total (as not {label}), not a content area",
+    }
+    no_area_of = {
+        approved: f"no content area given ({', '.join(ce.categories)}): {counts_as}"
+        for approved, counts_as in counts_as_of.items()
+    }
     for credit in credits:
         cand = _Candidate(credit, None)
         out.append(cand)
@@ -339,18 +356,18 @@ def _candidates(
                 f"not {label}"
             )
         if credit.date < start:
-            cand.note(f"before this cycle began ({start})")
+            cand.note(before)
             continue
         if credit.date > end:
-            cand.note(f"after expiry ({end}): CE counts only inside the cycle")
+            cand.note(after_expiry)
             continue
         if credit.date > as_of:
-            cand.note(f"after the as-of date ({as_of})")
+            cand.note(after_as_of)
             continue
         if cand.points is None:
             continue
         cand.approved = _approval(rule, ce, names, credit, unmatched)
-        least = _least_activity(ce, cand.approved, end)
+        least = least_of[cand.approved]
         if least is not None and cand.points < least - EPS:
             kind = label if cand.approved else f"not {label}"
             cand.note(
@@ -359,10 +376,7 @@ def _candidates(
             )
             continue
         cand.eligible = True
-        # What a credit without a content area still counts toward: never the approved minimum
-        # when it is not approved.
-        toward = f"the total and the {label} minimum" if cand.approved else f"the total (as not {label})"
-        counts_as = f"counts toward {toward}, not a content area"
+        counts_as = counts_as_of[cand.approved]
         split = credit.split
         if split is not None:
             for written, pts in split.items():
@@ -372,7 +386,7 @@ def _candidates(
         area = None
         if ce.categories:
             if credit.category is None:
-                cand.note(f"no content area given ({', '.join(ce.categories)}): {counts_as}")
+                cand.note(no_area_of[cand.approved])
             else:
                 area = _area(rule, names, credit, credit.category, unmatched, cand, counts_as)
         cand.pieces.append(_Piece(area, cand.points))

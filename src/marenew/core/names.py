@@ -8,8 +8,9 @@ area's ``aliases``); a value that matches none of them is reported with the near
 from __future__ import annotations
 
 import difflib
+import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from marenew.core.rule import CE
 
@@ -19,10 +20,13 @@ _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 NEAR = 0.75
 # Content areas are few and short (`admn`, `clincal`): a looser match still names the right one.
 AREA_NEAR = 0.6
+_NEAR_KEPT = 4096  # answers kept per rule
 
 
+@functools.lru_cache(maxsize=4096)
 def fold(text: str) -> str:
-    """The form names are compared in: lower case, letters and digits only."""
+    """The form names are compared in: lower case, letters and digits only. (Cached: a roster
+    folds the same few body and area names for every credit.)"""
     return _NOT_ALNUM.sub("", text.casefold())
 
 
@@ -39,14 +43,27 @@ class Names:
     def area(self, value: str) -> str | None:
         return self.areas.get(fold(value))
 
+    # the answers of near_body and near_area so far (difflib is slow; a roster asks about the
+    # same few names for every credit)
+    _near: dict[tuple[str, str], str | None] = field(default_factory=dict, compare=False, repr=False)
+
     def near_body(self, value: str) -> str | None:
         """The body ``value`` most likely means, when it looks like one (a typo, or the name with
         words around it: `approved by AAMA`); None when it looks like another body altogether."""
-        return nearest(fold(value), self.bodies, NEAR, contains=True)
+        return self._nearest("body", value, self.bodies, NEAR)
 
     def near_area(self, value: str) -> str | None:
         """The content area ``value`` most likely means, or None."""
-        return nearest(fold(value), self.areas, AREA_NEAR, contains=True)
+        return self._nearest("area", value, self.areas, AREA_NEAR)
+
+    def _nearest(self, kind: str, value: str, known: dict[str, str], cutoff: float) -> str | None:
+        key = (kind, value)
+        if key in self._near:
+            return self._near[key]
+        found = nearest(fold(value), known, cutoff, contains=True)
+        if len(self._near) < _NEAR_KEPT:
+            self._near[key] = found
+        return found
 
 
 def nearest(folded: str, known: dict[str, str], cutoff: float, *, contains: bool) -> str | None:

@@ -269,8 +269,18 @@ def person_rows(pid: str, people: list[Record], credits: list[Record], ctx: Cont
 
 
 def _content(data: dict) -> tuple:
-    """What makes two credit rows the same activity: every field as read."""
-    return tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in data.items())
+    """What makes two credit rows the same activity: every field as read (credit_cells gives
+    them all, always in the same order; lists as tuples, so that the whole is hashable)."""
+    applies_to = data["applies_to"]
+    return (
+        data["title"],
+        data["date"],
+        data["points"],
+        data["college_credits"],
+        data["category"],
+        tuple(data["approved_by"]),
+        None if applies_to is None else tuple(applies_to),
+    )
 
 
 def _one_date_problem(person_problems: list[list[Problem]], credit_problems: list[list[Problem]]) -> None:
