@@ -11,22 +11,22 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from marenew.core.defaults import STALE_AFTER_DAYS
 from marenew.core.rule import Rule
 from marenew.load.files import yaml_files
 from marenew.load.locate import in_order, suggest, validate
-from marenew.load.overlay import EXTENDS, Overlay, inherited, is_overlay, overlay_document
 from marenew.load.placeholders import FILL_IN
 from marenew.load.problems import InputError, Problem, key_path
-from marenew.load.rulecheck import (
-    DEFAULT_MAX_AGE_DAYS,
-    CheckResult,
-    _unique,
-    check_document,
-    duplicate_id,
-    source_keys,
-)
 from marenew.load.yamlfile import Document, load_file
+
+if TYPE_CHECKING:
+    from marenew.load.overlay import Overlay
+    from marenew.load.rulecheck import CheckResult
+
+# The checks of `rules check` and the overlays are imported where rule files are read: a command
+# that takes the rules from the cache (every `status`) reads none and does not load them.
 
 
 def placeholders(doc: Document, problems: list[Problem]) -> list[Problem]:
@@ -108,6 +108,9 @@ class RuleFile:
 def read_rule_file(path: Path, bases: Mapping[str, Document] | None = None) -> RuleFile:
     """One rule file, never raising for bad content. ``bases``: the documents an overlay may
     extend, by upper-case id (the rules loaded before its folder)."""
+    from marenew.load.overlay import EXTENDS, inherited, is_overlay, overlay_document
+    from marenew.load.rulecheck import source_keys
+
     try:
         doc = load_file(path, allow_aliases=True, partial=True)
     except InputError as exc:
@@ -151,6 +154,9 @@ def load_rule_file(
 def load_rules(extra_dirs: Sequence[Path] = (), *, builtin: bool = True) -> RuleSet:
     """Built-in rules, then each extra folder in order (later ones replace earlier by id).
     Raises InputError with every problem of every file if any file is broken."""
+    from marenew.load.overlay import inherited
+    from marenew.load.rulecheck import check_document, duplicate_id
+
     folders = ([builtin_rules_dir()] if builtin else []) + list(extra_dirs)
     ruleset = RuleSet(folders=list(folders))
     problems: list[Problem] = []
@@ -218,11 +224,14 @@ def check_paths(
     groups: Sequence[Sequence[Path]],
     *,
     as_of: dt.date,
-    max_age_days: int = DEFAULT_MAX_AGE_DAYS,
+    max_age_days: int = STALE_AFTER_DAYS,
 ) -> CheckResult:
     """Check every rule file. ``groups`` are sets of files in which an id must be unique: the
     PATHs given together form one group; without PATHs each rules folder is its own group, since a
     `--rules` folder replacing a built-in rule by id is what `--rules` is for."""
+    from marenew.load.overlay import inherited
+    from marenew.load.rulecheck import CheckResult, _unique, check_document, duplicate_id
+
     result = CheckResult()
     bases = builtin_documents() if any(_extends(path) for group in groups for path in group) else {}
     for group in groups:
@@ -246,6 +255,8 @@ def check_paths(
 
 def _extends(path: Path) -> bool:
     """Whether a rule file looks like an overlay, read cheaply (the check reads it properly)."""
+    from marenew.load.overlay import EXTENDS
+
     try:
         with path.open(encoding="utf-8", errors="replace") as fh:
             return any(line.startswith(f"{EXTENDS}:") for line in fh)
