@@ -8,6 +8,7 @@ cell such as ``=HYPERLINK(...)`` from an export shows as written and runs nothin
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 from collections.abc import Callable
@@ -144,6 +145,22 @@ def _summary_sheet(ws: Any, ov: Overview, group_by: str | None, style: Callable[
         ws.append(cells)
 
 
+def _abandon(wb: Workbook) -> None:
+    """Close the sheets of a write-only workbook given up half-way. Each streams its XML through
+    a generator; left to the garbage collector, an open one fails to close its XML elements and
+    prints that error (with a traceback) on the way out. Closed here, the errors are dropped with
+    the workbook; the sheets' temporary files are removed."""
+    for ws in wb.worksheets:
+        writer = getattr(ws, "_writer", None)
+        for stream in (getattr(ws, "_rows", None), getattr(writer, "xf", None)):
+            if stream is not None:
+                with contextlib.suppress(Exception):
+                    stream.close()
+        if writer is not None:
+            with contextlib.suppress(Exception):
+                writer.cleanup()
+
+
 def sheet_title(name: str, taken: set[str]) -> str:
     """A group's value as a sheet name: Excel's forbidden characters replaced, at most 31
     characters, unique (case-insensitively, as Excel compares them)."""
@@ -163,17 +180,21 @@ def write_xlsx(
     # write-only: rows stream into the file as they are added, at a fraction of the time and
     # memory of a workbook held cell by cell (a roster of 100,000 people has millions of cells)
     wb = Workbook(write_only=True)
-    style = _styler(wb)
-    wb.remove(wb["probe"])
-    _summary_sheet(wb.create_sheet("Summary"), ov, group_by, style)
-    cols = columns(kept)
-    _people_sheet(wb.create_sheet("People"), rows, cols, style)
-    if group_by:
-        taken = {"summary", "people", "history"}  # Excel keeps History for itself
-        for group, members in grouped(rows, group_by).items():
-            _people_sheet(wb.create_sheet(sheet_title(group, taken)), members, cols, style)
-    # Built in memory, then written: a write the OS refuses (a full disk) then fails in ``out``,
-    # not inside openpyxl's zip, which would be left half open and complain when collected.
-    book = io.BytesIO()
-    wb.save(book)
+    try:
+        style = _styler(wb)
+        wb.remove(wb["probe"])
+        _summary_sheet(wb.create_sheet("Summary"), ov, group_by, style)
+        cols = columns(kept)
+        _people_sheet(wb.create_sheet("People"), rows, cols, style)
+        if group_by:
+            taken = {"summary", "people", "history"}  # Excel keeps History for itself
+            for group, members in grouped(rows, group_by).items():
+                _people_sheet(wb.create_sheet(sheet_title(group, taken)), members, cols, style)
+        # Built in memory, then written: a write the OS refuses (a full disk) then fails in
+        # ``out``, not inside openpyxl's zip, which would be left half open and complain when collected.
+        book = io.BytesIO()
+        wb.save(book)
+    except BaseException:
+        _abandon(wb)  # stopped half-way (a signal, an error): nothing is written
+        raise
     out.write(book.getbuffer())
