@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -37,6 +38,29 @@ def clean_environment(monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     # the rule cache goes to a folder of this test session, not the developer's own
     monkeypatch.setenv("MARENEW_CACHE_DIR", str(_CACHE))
+
+
+def pytest_collection_modifyitems(items):
+    # The adversarial suite runs the real program in a child process, as a user does.
+    for item in items:
+        if "adversarial" in item.path.parts:
+            item.add_marker(pytest.mark.slow)
+
+
+def _no_process_here(args, *rest, **kwargs):
+    command = args if isinstance(args, str) else " ".join(str(a) for a in args)
+    raise AssertionError(
+        f"this test starts a real process ({command[:80]}); mark it @pytest.mark.slow: the default run "
+        "leaves those out, `pytest -m slow` and .ci/run run them"
+    )
+
+
+@pytest.fixture(autouse=True)
+def real_processes_only_in_slow_tests(request, monkeypatch):
+    """A test that starts a process (a console script, a hook, a browser) is a slow test: the
+    default run leaves it out, so it must say so with the marker."""
+    if request.node.get_closest_marker("slow") is None:
+        monkeypatch.setattr(subprocess, "Popen", _no_process_here)
 
 
 @pytest.fixture(scope="session")

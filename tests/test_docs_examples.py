@@ -30,6 +30,7 @@ gen = _generator()
 DOC_FILES = gen.doc_files(REPO)
 
 
+@pytest.mark.slow  # runs the commands in bash
 @pytest.mark.parametrize("path", DOC_FILES, ids=lambda p: str(p.relative_to(REPO)))
 def test_console_examples_are_what_marenew_prints(path: Path) -> None:
     name = str(path.relative_to(REPO))
@@ -62,6 +63,7 @@ def test_examples_fix_their_date(path: Path) -> None:
                     pytest.fail(f"{path.name}: `{line}` has no --as-of: its output would change with the day")
 
 
+@pytest.mark.slow  # runs the commands in bash
 def test_generator_keeps_commands_and_replaces_output(tmp_path: Path) -> None:
     text = "intro\n```console\n$ echo one; echo two >&2\nstale\n$ (exit 3)\n$ echo $?\nstale\n```\nafter\n"
     new = gen.regenerate(text, "t.md")
@@ -69,6 +71,7 @@ def test_generator_keeps_commands_and_replaces_output(tmp_path: Path) -> None:
     assert gen.regenerate(new, "t.md") == new
 
 
+@pytest.mark.slow  # runs the commands in bash
 def test_generator_runs_continued_commands_and_fixed_width() -> None:
     text = "```console\n$ cat <<'EOF'\n> a\n> b\n> EOF\n$ echo \"$COLUMNS $NO_COLOR\"\n```\n"
     assert (

@@ -242,6 +242,7 @@ def _artifacts() -> Path:
     return ARTIFACTS
 
 
+@pytest.mark.slow  # a real browser
 @pytest.mark.skipif(
     _chromium() is None,
     reason="Debian's chromium is not installed here (apt-get install chromium); .ci/run installs it",

@@ -90,6 +90,7 @@ def notify(runner, *args: str):
     )
 
 
+@pytest.mark.slow  # a real SMTP server on a local port
 def test_each_person_gets_their_own_message_with_their_calendar(runner, smtp, tmp_path):
     box, where = smtp
     state = tmp_path / "sent.jsonl"
@@ -113,6 +114,7 @@ def test_each_person_gets_their_own_message_with_their_calendar(runner, smtp, tm
     assert len(state.read_text(encoding="utf-8").splitlines()) == 6
 
 
+@pytest.mark.slow  # a real SMTP server on a local port
 def test_a_refused_recipient_is_reported_and_the_rest_sent_and_resume_sends_nothing_twice(runner, smtp, tmp_path):
     box, where = smtp
     box.refuse = {"sam.okafor@example.org"}
@@ -138,6 +140,7 @@ def test_a_refused_recipient_is_reported_and_the_rest_sent_and_resume_sends_noth
     assert "notify: 0 messages sent" in nothing.stderr and len(box.messages) == 6
 
 
+@pytest.mark.slow  # a real SMTP server on a local port
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 def test_login_comes_from_the_environment(runner, tmp_path, monkeypatch):
     from aiosmtpd.controller import Controller

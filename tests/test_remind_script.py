@@ -12,8 +12,6 @@ import pytest
 
 from helpers import EXAMPLES, REPO
 
-pytestmark = pytest.mark.slow  # real processes: shell scripts, hooks
-
 SCRIPT = REPO / "examples" / "cron" / "remind.sh"
 # cma-short.yaml: the CMA expires 2027-02-28. On 2026-11-29 that is 91 days away, and its 20
 # points still needed are behind the cycle's pace of 1 a month (the day to start was 2025-06-28).
@@ -21,7 +19,10 @@ FILE = EXAMPLES / "cma-short.yaml"
 # cma-on-track.yaml: expires 2030-06-30 with 35 points to go, on pace on 2026-11-29.
 ON_PACE = EXAMPLES / "cma-on-track.yaml"
 
-pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+pytestmark = [
+    pytest.mark.slow,  # real processes: bash, the console script
+    pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash"),
+]
 
 
 def remind(*args: str, as_of: str | None = "2026-11-29", **env: str) -> subprocess.CompletedProcess:

@@ -76,6 +76,7 @@ def test_the_patterns_catch_what_they_are_for() -> None:
         assert not offences("x", line), line
 
 
+@pytest.mark.slow  # runs git ls-files
 def test_no_tracked_file_refers_to_private_material() -> None:
     found: list[str] = []
     files = [p for p in tracked_files() if p.resolve() != THIS and p.suffix not in SKIP_SUFFIXES]
@@ -89,6 +90,7 @@ def test_no_tracked_file_refers_to_private_material() -> None:
     assert not found, "write the fact itself, a URL, or a source's title instead:\n" + "\n".join(found)
 
 
+@pytest.mark.slow  # hatchling builds the wheel in a child process
 def test_the_built_wheel_refers_to_no_private_material(tmp_path: Path) -> None:
     pytest.importorskip("hatchling", reason="the test extra installs hatchling, the build backend")
     subprocess.run(
