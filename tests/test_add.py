@@ -3,6 +3,8 @@ the old version kept as FILE.bak, nothing written on any error."""
 
 from __future__ import annotations
 
+import pytest
+
 from helpers import cli, kill_mid_write
 from marenew.cli.exitcodes import ExitCode
 
@@ -264,6 +266,7 @@ def test_certificate_path_is_kept_relative_to_the_file(tmp_path, monkeypatch):
     assert "    certificate: certs/ekg.pdf" in path.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow  # a child process, killed mid-write
 def test_killed_mid_write_leaves_the_old_file_whole(tmp_path):
     path = _file(tmp_path)
     kill_mid_write(

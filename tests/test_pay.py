@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from helpers import cli, kill_mid_write
 from marenew.cli.exitcodes import ExitCode
 
@@ -119,6 +121,7 @@ def test_a_fee_the_rule_does_not_have_is_an_error_in_the_file(tmp_path):
     assert "lee.yaml:5:" in result.stderr and "no recurring fee `anual`; it has annual" in result.stderr
 
 
+@pytest.mark.slow  # a child process, killed mid-write
 def test_killed_mid_write_leaves_the_old_file_whole(tmp_path):
     path = _file(tmp_path)
     kill_mid_write(tmp_path, "pay", path, "RMA", "--on", "2025-05-10", "--as-of", AS_OF)

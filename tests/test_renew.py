@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import yaml
 
 from helpers import cli, kill_mid_write
@@ -212,6 +213,7 @@ def test_renew_a_file_written_by_init(tmp_path):
     assert rma["certified_on"] == "2029-08-29" and rma["expires_on"] == "2032-08-29"
 
 
+@pytest.mark.slow  # a child process, killed mid-write
 def test_killed_mid_write_leaves_the_old_file_whole(tmp_path):
     path = _file(tmp_path)
     kill_mid_write(tmp_path, "renew", path, "--on", "2026-02-10", "--as-of", AS_OF)
