@@ -24,6 +24,7 @@ from marenew.cli.common import (
     typed_date,
 )
 from marenew.load.problems import InputError, Problem
+from marenew.report.safe import safe_text
 
 if TYPE_CHECKING:
     from marenew.core.results import Report
@@ -333,8 +334,9 @@ def add(
         print_problems(warnings)
         backup = commit(current, text)
         what = f"{len(new)} credits" if len(new) > 1 else f'"{new[0]["title"]}"'
-        sys.stderr.write(f"added {what} to {path} (the previous version is in {backup})\n")
+        sys.stderr.write(safe_text(f"added {what} to {path} (the previous version is in {backup})") + "\n")
         from marenew.core.engine import evaluate
 
         report = evaluate(ruleset.rules, loaded.holder, today)
-        sys.stdout.write("\n".join(counted_lines(report, new)) + "\n")
+        # titles may come from an export: no escape sequence reaches the terminal, no line is forged
+        sys.stdout.write("".join(safe_text(line, lines=False) + "\n" for line in counted_lines(report, new)))
