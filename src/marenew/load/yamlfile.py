@@ -270,7 +270,12 @@ def parse(text: str, source: str, *, allow_aliases: bool, partial: bool = False)
         line, col = _mark(mark)
         what = exc.problem or "cannot parse"
         if exc.context:
-            what = f"{exc.context}: {what}" if "while" not in exc.context else f"{what} ({exc.context})"
+            context = exc.context
+            started = exc.context_mark.line + 1 if exc.context_mark is not None else None
+            opened = "flow" in context or "quoted" in context
+            if opened and started is not None and started != line:  # an open quote or bracket: where it opens
+                context += f" that starts on line {started}"
+            what = f"{context}: {what}" if "while" not in context else f"{what} ({context})"
         if _char_at(text, line, col) == "\t":
             what = "a tab character; indent with spaces, not tabs"
         raise InputError(doc.problems + [Problem(source, line, col, f"YAML syntax error: {what}")]) from None

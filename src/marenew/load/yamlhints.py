@@ -31,6 +31,23 @@ def _dash_column(text: str, number: int) -> int | None:
     return None
 
 
+def _open_quote(text: str, number: int) -> int | None:
+    """The nearest line above ``number`` whose value opens a quote it does not close: the parser
+    then reads on into the lines below and reports a later line (often as an indentation slip)."""
+    lines = text.splitlines()[: number - 1]
+    for n in range(len(lines), 0, -1):
+        value = lines[n - 1].strip()
+        value = value[2:].lstrip() if value.startswith("- ") else value
+        if ": " in value and not value.startswith(("'", '"')):
+            value = value.split(": ", 1)[1].lstrip()
+        if value[:1] in ("'", '"'):
+            quote = value[0]
+            rest = value[1:].replace("\\" + quote, "") if quote == '"' else value[1:].replace(quote * 2, "")
+            if quote not in rest:
+                return n
+    return None
+
+
 def hint(problem: Problem, text: str) -> str | None:
     """A hint for a syntax problem, or None."""
     if not problem.message.startswith(SYNTAX) or problem.line is None:
@@ -57,6 +74,11 @@ def hint(problem: Problem, text: str) -> str | None:
         if ": " in value or value.rstrip().endswith(":"):
             return 'a colon inside a value? Put the value in quotes: title: "CPR: adult and child"'
         return wrong_indent
+    if "while parsing a flow" in message or "while scanning a quoted scalar" in message:
+        return (
+            "a quote or bracket left open? Each `\"` or `'` needs its closing quote, each `[` its `]`, "
+            "each `{` its `}`, on the line where it starts; items inside brackets are separated by commas"
+        )
     if any(
         words in message
         for words in (
@@ -66,6 +88,11 @@ def hint(problem: Problem, text: str) -> str | None:
             "expected the node content",
         )
     ):
+        opened = _open_quote(text, problem.line)
+        if opened is not None:
+            return (
+                f"a quote left open on line {opened}? Close it on that line, or the lines below are read as part of it"
+            )
         return wrong_indent
     return None
 
