@@ -52,13 +52,13 @@ def test_stdout_by_default_and_events_per_key_date(multi):
     evs = by_summary(events(multi))
     # CCMA: 2025-03-02 -> 2027-03-02, no late window, CE met: the expiry only.
     # RMA: due 2027-05-01; annual fee on 2025-05-01, 2026-05-01, 2027-05-01; 2 points short:
-    #      start by 2027-02-01 (see test_plan).
+    #      start by 2027-02-28 (see test_plan).
     # CMA: 2023-01-20 -> 2028-01-31, late window to 2028-04-30; 36 points short and behind the
     #      sustainable pace: start on the as-of date.
     assert [start(e) for e in evs["CCMA (NHA) expires: last day to renew"]] == [d("2027-03-02")]
     assert [start(e) for e in evs["RMA (AMT) expires: last day to renew"]] == [d("2027-05-01")]
     assert [start(e) for e in evs[AMT_FEE_EVENT]] == [d("2025-05-01"), d("2026-05-01"), d("2027-05-01")]
-    assert [start(e) for e in evs["RMA (AMT): start the renewal CE (2 CCP points to go)"]] == [d("2027-02-01")]
+    assert [start(e) for e in evs["RMA (AMT): start the renewal CE (2 CCP points to go)"]] == [d("2027-02-28")]
     assert [start(e) for e in evs["CMA (AAMA) expires"]] == [d("2028-01-31")]
     assert [start(e) for e in evs["CMA (AAMA): last day of the late window"]] == [d("2028-04-30")]
     assert [start(e) for e in evs["CMA (AAMA): start the renewal CE (36 points to go)"]] == [d(AS_OF)]

@@ -92,10 +92,11 @@ def test_pace_of_the_worked_example(ruleset):
     assert pace.per_month == 7.5
     assert pace.until == d("2026-03-31")
     assert [(p.id, p.short, p.per_month) for p in pace.parts] == [("approved", 7.5, 2.5)]
-    # sustainable pace: 60 points over the 60-month cycle = 1 a month; 22.5 -> 23 whole months
-    # before 2026-03-31 = 2024-04-30, already passed: behind, start now.
+    # sustainable pace: 60 points over the 60-month cycle = 1 a month; 22.5 -> 23 months, the one
+    # started in counted whole: 22 whole months before 2026-03-31 = 2024-05-31, less a day
+    # = 2024-05-30, already passed: behind, start now.
     assert pace.sustainable_per_month == 1.0
-    assert pace.start_by == d("2024-04-30")
+    assert pace.start_by == d("2024-05-30")
     assert pace.behind
     assert dates(plan)["start_renewal"] == [d("2025-12-31")]
 
@@ -127,7 +128,8 @@ def test_rma_key_dates_fees_and_pace_start(ruleset):
     # multi-credential's RMA: certified 2024-05-01, due 2027-05-01 (third anniversary), no late
     # window. Annual fee on each anniversary in the cycle: 2025-05-01, 2026-05-01, 2027-05-01.
     # Counted 10 + 6 + 8 + 4 = 28 of 30: 2 short. Sustainable 30/36 a month: 2 / (30/36) = 2.4 ->
-    # 3 whole months before expiry = 2027-02-01, not yet passed.
+    # 3 months, the one started in counted whole: 2 whole months before expiry = 2027-03-01, less
+    # a day = 2027-02-28, not yet passed.
     # Months left from 2026-11-29: 5 (to 2027-04-29) + 2/30 -> 2 / 5.0667 = 0.395 -> 0.4.
     hp = make_plan(ruleset, (EXAMPLES / "multi-credential.yaml").read_text(), "2026-11-29")
     plan = next(p for p in hp.plans if p.result.cert == "RMA")
@@ -138,7 +140,7 @@ def test_rma_key_dates_fees_and_pace_start(ruleset):
     assert got["expiry"] == [d("2027-05-01")]
     assert "deadline" not in got  # no late window
     assert got["lapses"] == [d("2027-05-02")]
-    assert got["start_renewal"] == [d("2027-02-01")]
+    assert got["start_renewal"] == [d("2027-02-28")]
     assert not plan.pace.behind
     assert plan.pace.per_month == 0.4
     # key dates come in date order
@@ -309,7 +311,7 @@ def test_json_shape(runner):
         "amount": recurring_fee("RMA"),
     }
     assert rma["progress"] == {"unit": "CCP points", "required": 30.0, "counted": 28.0, "short": 2.0}
-    assert rma["pace"]["per_month"] == 0.4 and rma["pace"]["start_by"] == "2027-02-01"
+    assert rma["pace"]["per_month"] == 0.4 and rma["pace"]["start_by"] == "2027-02-28"
     assert rma["stay"]["cheapest"] == "ce" and rma["stay"]["amount"] == path_fee("RMA", "ce") + recurring_fee("RMA")
     assert rma["stay"]["options"][0]["feasible"] is True
     assert rma["lapse"]["path"] == "reinstatement" and rma["lapse"]["amount"] is None

@@ -68,8 +68,13 @@ def pace(
     requirements: Sequence[RequirementResult],
 ) -> Pace:
     """The points still needed over the calendar months left until expiry, against the cycle's own
-    pace (its total over its months, as in force when the cycle began): ``start_by`` is the latest
-    day to start at that pace, counted back in whole months from expiry; behind once it passed."""
+    pace (its total over its months, as in force when the cycle began).
+
+    Finishing at that pace takes k = ceil(points needed / pace) months. The month one is in counts
+    as a whole month, as it does when a body's cycle ends on a month's last day: on pace while
+    more than k - 1 months are left, so ``start_by`` is the day before expiry minus k - 1 months,
+    and a holder is behind once it has passed. (Without that month, a cycle that starts on a
+    month's last day, as a renewed CMA may, would be behind pace on its second day.)"""
     months_left = periods.months_between(as_of, expires_on)
     if rule.ce is None:
         return Pace(months_left=months_left)
@@ -84,7 +89,8 @@ def pace(
     per_month = ceil_pace(points_needed / max(months_left, 1.0))
     if not sustainable:
         return Pace(None, per_month, None, None, months_left)
-    start_by = periods.add_months(expires_on, -math.ceil(round(points_needed / sustainable, 6)))
+    months_needed = math.ceil(round(points_needed / sustainable, 6))
+    start_by = periods.add_months(expires_on, -(months_needed - 1)) - dt.timedelta(days=1)
     return Pace(start_by >= as_of, per_month, sustainable, start_by, months_left)
 
 
