@@ -97,7 +97,7 @@ def commit(current: Current, text: str) -> Path:
     """Keep the old file as FILE.bak and write ``text`` in its place (atomically, same permissions).
     Returns the backup's path. Refuses when the file changed since it was read. FILE given as a
     symbolic link is changed where the link points (the link stays), as an editor would."""
-    path = Path(os.path.realpath(current.path))
+    path = Path(os.path.realpath(current.path)) if current.path.is_symlink() else current.path
     try:
         now = path.read_bytes()
         mode = stat.S_IMODE(os.stat(path).st_mode)
