@@ -1,4 +1,4 @@
-"""The commands that change the user's own credential file (`add`, `renew`): hostile titles are
+"""The commands that change the user's own credential file (`add`, `renew`, `pay`): hostile titles are
 stored exactly and never reach a terminal raw, anything refused leaves the file byte for byte with
 no backup and no temporary file, a YAML slip is reported at its line with a hint, the backup is
 as private as the file, a file given as a link is changed where it points, a change made by
@@ -25,7 +25,8 @@ from helpers import cli
 from marenew.cli.exitcodes import ExitCode
 
 AS_OF = "2026-11-29"
-# A CMA whose cycle ends on 2026-03-31, with the CE for it: renewed on 2026-02-10.
+# A CMA whose cycle ends on 2026-03-31, with the CE for it: renewed on 2026-02-10; and an RMA
+# with AMT's annual fee, paid on 2025-05-10.
 DUE = """\
 # my certifications
 holder: Dana Reyes   # me
@@ -34,12 +35,21 @@ credentials:
   - cert: CMA
     certified_on: 2021-03-15
     expires_on: 2026-03-31   # as on my card
+  - cert: RMA
+    certified_on: 2024-05-01
 credits:
   - {title: "Clinical day", date: 2022-01-10, points: 20, category: clinical, approved_by: AAMA}
   - {title: "Office day", date: 2023-02-01, points: 20, category: administrative, approved_by: AAMA}
   - {title: "General day", date: 2024-02-10, points: 20, category: general, approved_by: AAMA}
 """
 RENEW = ("--cert", "CMA", "--on", "2026-02-10", "--as-of", "2026-03-01")
+PAY = ("RMA", "--on", "2025-05-10", "--as-of", "2026-03-01")
+# each command that changes the file, with arguments that change DUE
+CHANGES = {
+    "add": ("--title", "T", "--date", "2026-02-14", "--points", "1", "--as-of", "2026-03-01"),
+    "renew": RENEW,
+    "pay": PAY,
+}
 CREDIT = ("--date", "2026-03-14", "--points", "clinical=1", "--as-of", AS_OF)
 
 
@@ -223,7 +233,7 @@ REFUSED_RENEWALS = {
     "future": ("--cert", "CMA", "--on", "2026-04-01", "--as-of", "2026-03-01"),
     "no-day": ("--cert", "CMA", "--on", "2026-02-30", "--as-of", "2026-03-01"),
     "before-cycle": ("--cert", "CMA", "--on", "2020-01-01", "--as-of", "2026-03-01"),
-    "unknown-cert": ("--cert", "RMA", "--on", "2026-02-10", "--as-of", "2026-03-01"),
+    "unknown-cert": ("--cert", "CCMA", "--on", "2026-02-10", "--as-of", "2026-03-01"),
     "escape-cert": ("--cert", "CMA\x1b[2J", "--on", "2026-02-10", "--as-of", "2026-03-01"),
     "bad-route": ("--cert", "CMA", "--on", "2026-02-10", "--by", "bribe", "--as-of", "2026-03-01"),
     "card-before": ("--cert", "CMA", "--on", "2026-02-10", "--expires", "2020-01-01", "--as-of", "2026-03-01"),
@@ -241,33 +251,58 @@ def test_a_refused_renewal_leaves_the_folder_as_it_was(mine, args):
     assert snapshot(path.parent) == before
 
 
+REFUSED_PAYMENTS = {
+    "future": ("RMA", "--on", "2026-04-01", "--as-of", "2026-03-01"),
+    "no-day": ("RMA", "--on", "2025-02-29", "--as-of", "2026-03-01"),
+    "no-recurring-fee": ("CMA", "--on", "2025-05-10", "--as-of", "2026-03-01"),
+    "unknown-fee": ("RMA", "--on", "2025-05-10", "--fee", "monthly", "--as-of", "2026-03-01"),
+    "escape-fee": ("RMA", "--on", "2025-05-10", "--fee", "annual\x1b[2J", "--as-of", "2026-03-01"),
+    "unknown-cert": ("CCMA", "--on", "2025-05-10", "--as-of", "2026-03-01"),
+    "no-cert": ("--on", "2025-05-10", "--as-of", "2026-03-01"),
+}
+
+
+@pytest.mark.parametrize("args", REFUSED_PAYMENTS.values(), ids=REFUSED_PAYMENTS.keys())
+def test_a_refused_payment_leaves_the_folder_as_it_was(mine, args):
+    path = mine(DUE)
+    before = snapshot(path.parent)
+    done = cli("pay", path, *args)
+    assert done.exit_code == ExitCode.INPUT, done.stdout + done.stderr
+    assert one_plain_line(done.stderr)
+    assert snapshot(path.parent) == before
+
+
+def test_the_same_payment_twice_writes_nothing_the_second_time(mine):
+    path = mine(DUE)
+    assert cli("pay", path, *PAY).exit_code == ExitCode.OK
+    before = snapshot(path.parent)
+    done = cli("pay", path, *PAY)
+    assert done.exit_code == ExitCode.INPUT and "already records" in done.stderr
+    assert snapshot(path.parent) == before
+
+
 # --- a file that does not read: reported at its line, nothing written -------------------------
 
 # (the text, the line named, words the message must hold)
 BROKEN = {
     "tab": (DUE.replace("  - cert: CMA", "\t- cert: CMA"), 5, "tab"),
-    "unclosed-quote": (DUE.replace('title: "Office day"', 'title: "Office day'), 11, "starts on line 10"),
-    "unclosed-block-quote": (
-        DUE.replace("holder: Dana Reyes", 'holder: "Dana Reyes'),
-        9,
-        "a quote left open on line 2",
-    ),
+    "unclosed-quote": (DUE.replace('title: "Office day"', 'title: "Office day'), 13, "starts on line 12"),
+    "unclosed-block-quote": (DUE.replace("holder: Dana Reyes", 'holder: "Dana Reyes'), 11, "quote left open on line 2"),
     "unclosed-flow": (DUE.replace("memberships: [AAMA]", "memberships: [AAMA"), 4, "starts on line 3"),
     "bad-indent": (DUE.replace("    certified_on: 2021-03-15", "      certified_on: 2021-03-15"), 6, "indent"),
     "duplicate-key": (DUE.replace("holder: Dana Reyes   # me", "holder: Dana Reyes\nholder: Someone Else"), 3, ""),
-    "alias-bomb": (DUE + 'a: &a ["x","x"]\nb: &b [*a,*a]\nc: &c [*b,*b]\n', 13, ""),
+    "alias-bomb": (DUE + 'a: &a ["x","x"]\nb: &b [*a,*a]\nc: &c [*b,*b]\n', 15, ""),
     "python-tag": (DUE.replace("holder: Dana Reyes", "holder: !!python/object/apply:os.system [id]"), 2, ""),
-    "octal-points": (DUE.replace("points: 20, category: general", "points: 010, category: general"), 11, "010"),
+    "octal-points": (DUE.replace("points: 20, category: general", "points: 010, category: general"), 13, "010"),
 }
 
 
-@pytest.mark.parametrize("command", ["add", "renew"])
+@pytest.mark.parametrize("command", CHANGES)
 @pytest.mark.parametrize(("text", "line", "words"), BROKEN.values(), ids=BROKEN.keys())
 def test_a_file_that_does_not_read_is_reported_at_its_line_and_left_alone(mine, command, text, line, words):
     path = mine(text)
     before = snapshot(path.parent)
-    args = ("--title", "T", *CREDIT) if command == "add" else RENEW
-    done = cli(command, path, *args)
+    done = cli(command, path, *CHANGES[command])
     assert done.exit_code == ExitCode.INPUT, done.stdout + done.stderr
     assert f"{path}:{line}:" in done.stderr, done.stderr
     assert words in done.stderr
@@ -292,12 +327,13 @@ def test_a_file_that_is_no_credential_file_is_one_plain_line(mine, content):
 # --- where the file is written, and how ------------------------------------------------------
 
 
+@pytest.mark.parametrize("command", CHANGES)
 @pytest.mark.parametrize("mode", [0o600, 0o640, 0o444])
-def test_the_backup_and_the_file_keep_the_files_mode(mine, mode):
-    path = mine()
+def test_the_backup_and_the_file_keep_the_files_mode(mine, mode, command):
+    path = mine(DUE)
     path.chmod(mode)
     old = path.read_bytes()
-    done = cli("add", path, "--title", "T", *CREDIT)
+    done = cli(command, path, *CHANGES[command])
     assert done.exit_code == ExitCode.OK, done.stderr
     backup = path.with_name(path.name + ".bak")
     assert backup.read_bytes() == old
@@ -315,15 +351,16 @@ def test_a_private_file_replacing_a_readable_backup_makes_the_backup_private(min
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600
 
 
-def test_a_file_given_as_a_link_is_changed_where_it_points(mine, tmp_path):
-    real = mine()
+@pytest.mark.parametrize("command", CHANGES)
+def test_a_file_given_as_a_link_is_changed_where_it_points(mine, tmp_path, command):
+    real = mine(DUE)
     link = tmp_path / "link.yaml"
     link.symlink_to(real)
     old = real.read_bytes()
-    done = cli("add", link, "--title", "Through the link", *CREDIT)
+    done = cli(command, link, *CHANGES[command])
     assert done.exit_code == ExitCode.OK, done.stderr
     assert link.is_symlink() and link.resolve() == real  # the link is still a link
-    assert titles(real)[-1] == "Through the link"
+    assert real.read_bytes() != old
     assert real.with_name(real.name + ".bak").read_bytes() == old
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "link.yaml"]
 
@@ -384,7 +421,7 @@ os.fsync = fsync
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc to see which file is written")
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL], ids=["term", "int", "kill"])
-@pytest.mark.parametrize("command", ["add", "renew"])
+@pytest.mark.parametrize("command", CHANGES)
 def test_a_signal_while_the_file_is_written_leaves_the_old_file_whole(mine, tmp_path, command, sig):
     path = mine(DUE)
     old = path.read_bytes()
@@ -393,13 +430,8 @@ def test_a_signal_while_the_file_is_written_leaves_the_old_file_whole(mine, tmp_
     (hook / "sitecustomize.py").write_text(_STALL_ON_FILE, encoding="utf-8")
     mark = tmp_path / "mark"
     env = {**os.environ, "PYTHONPATH": str(hook), "STALL_MARK": str(mark), "STALL_NAME": path.name}
-    args = (
-        ("--title", "T", "--date", "2026-02-14", "--points", "1", "--as-of", "2026-03-01")
-        if command == "add"
-        else RENEW
-    )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "marenew", command, str(path), *args],
+        [sys.executable, "-m", "marenew", command, str(path), *CHANGES[command]],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
