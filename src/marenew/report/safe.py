@@ -8,6 +8,8 @@ control character (C0, DEL, C1) and every bidi control is shown as a visible esc
 encoder escapes C0 itself, and its readers are programs); calendar and HTML have escapes of their
 own formats.
 
+``neutral`` keeps a CSV cell from running as a spreadsheet formula.
+
 ``safe_text`` is for plain writes (diagnostics, plain-text reports); ``safeconsole.SafeConsole``
 applies it to everything a rich console prints, tables and panels included, so a renderer cannot
 forget it. This module does not import rich: JSON output and plain writes start without it.
@@ -52,3 +54,18 @@ def json_safe(encoded: str) -> str:
 
 def is_safe(text: str) -> bool:
     return _UNSAFE.search(text) is None
+
+
+BOM = "\ufeff"  # Excel on Windows reads a CSV as UTF-8 only when it starts with one
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV Injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def neutral(text: str) -> str:
+    """A CSV cell a spreadsheet shows as the text it is: one that would start a formula gets a
+    leading apostrophe (OWASP's advice). Negative numbers stay numbers. Every CSV marenew writes
+    (roster, transcript) goes through here."""
+    if text and text[0] in FORMULA_START and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text

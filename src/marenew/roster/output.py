@@ -10,27 +10,18 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING
+
+# BOM, neutral: every CSV marenew writes starts and escapes its cells the same way (kept
+# importable from here, where they were first defined)
+from marenew.report.safe import BOM, neutral
+from marenew.report.safe import FORMULA_START as FORMULA_START
 
 from .rows import CSV_COLUMNS, Keyed, flat, is_error
 
 if TYPE_CHECKING:
     from rich.console import Console
-
-BOM = "\ufeff"  # Excel on Windows reads a CSV as UTF-8 only when it starts with one
-# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV Injection").
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
-
-
-def neutral(text: str) -> str:
-    """A cell a spreadsheet shows as the text it is: one that would start a formula gets a
-    leading apostrophe (OWASP's advice). Negative numbers stay numbers."""
-    if text and text[0] in FORMULA_START and not _PLAIN_NUMBER.fullmatch(text):
-        return "'" + text
-    return text
 
 
 def csv_cell(text: str) -> str:

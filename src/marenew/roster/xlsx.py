@@ -22,9 +22,8 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 
 from marenew.core.results import STATUSES
-from marenew.report.safe import safe_text
+from marenew.report.safe import FORMULA_START, safe_text
 
-from .output import FORMULA_START
 from .overview import Overview
 from .rows import Row
 from .sheet import Column, columns, grouped
