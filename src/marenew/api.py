@@ -87,13 +87,17 @@ class Judgement:
 def judge(
     file: Path, ruleset: RuleSet, as_of: dt.date, *, member: bool | None = None, warn_days: int = WARN_DAYS
 ) -> Judgement:
-    """Read and check one credential file, then judge every credential in it on ``as_of``."""
+    """Read and check one credential file, then judge every credential in it on ``as_of``; each
+    certificate a credit names is looked for, relative to the file's folder."""
     from marenew.core.engine import evaluate
     from marenew.load.credentials import load_credentials
+    from marenew.load.proof import mark_certificates
 
     loaded = load_credentials(file, ruleset, today=as_of)
     report = evaluate(ruleset.rules, loaded.holder, as_of, member=member, warn_days=warn_days)
     report = replace(report, warnings=tuple(str(p) for p in loaded.warnings))
+    if any(credit.certificate for credit in loaded.holder.credits):
+        report = mark_certificates(report, file.parent)
     return Judgement(ruleset, loaded.holder, report, loaded.warnings)
 
 

@@ -233,6 +233,7 @@ class _Candidate:
     approved: bool = False
     pieces: list[_Piece] = field(default_factory=list)
     notes: list[str] | None = None
+    in_cycle: bool = False  # for this credential, unused, inside the window and up to as-of
 
     @property
     def counted(self) -> float:
@@ -251,8 +252,12 @@ def _value(figure: Figure | None, day: dt.date) -> tuple[float | None, Confidenc
     return entry.value, entry.confidence
 
 
-def _approved_label(ce: CE) -> str:
+def approved_label(ce: CE) -> str:
+    """What an approved credit is called: "AAMA-approved"."""
     return "/".join(ce.approved_by) + "-approved" if ce.approved_by else "approved"
+
+
+_approved_label = approved_label
 
 
 def _least_activity(ce: CE, approved: bool, day: dt.date) -> float | None:
@@ -364,6 +369,7 @@ def _candidates(
         if credit.date > as_of:
             cand.note(after_as_of)
             continue
+        cand.in_cycle = True
         if cand.points is None:
             continue
         cand.approved = _approval(rule, ce, names, credit, unmatched)
@@ -520,6 +526,12 @@ def count_ce(
                 counted=_r(c.counted),
                 note="; ".join(c.notes) if c.notes else None,
                 parts=tuple((p.written, p.points, _r(p.counted)) for p in c.pieces if p.written is not None),
+                in_cycle=c.in_cycle,
+                approved=c.approved,
+                areas=tuple((p.area, _r(p.counted)) for p in c.pieces),
+                approved_by=tuple(c.credit.approved_by),
+                category=c.credit.category,
+                certificate=c.credit.certificate,
             )
             for c in cands
         )

@@ -64,6 +64,18 @@ class CreditResult:
     note: str | None
     # points given per content area on one certificate: (area as written, points, counted)
     parts: tuple[tuple[str, float, float], ...] = ()
+    # in this credential's current cycle: for it, not used by an earlier renewal, dated inside the
+    # counting window and not after the as-of day (a transcript lists these)
+    in_cycle: bool = False
+    approved: bool = False  # counted as approved by the rule's approving body (AAMA-approved)
+    # what it counted toward each content area: (the rule's area key, or None for none; counted)
+    areas: tuple[tuple[str | None, float], ...] = ()
+    approved_by: tuple[str, ...] = ()  # as the file writes them
+    category: str | None = None  # as the file writes it
+    certificate: str | None = None  # the certificate's path as the file writes it
+    # whether that file exists (None: no certificate named, or not looked for); the engine never
+    # looks: the file system is read above the core
+    certificate_found: bool | None = None
 
     def as_json(self) -> dict:
         return {
@@ -73,6 +85,8 @@ class CreditResult:
             "counted": num(self.counted),
             "note": self.note,
             "parts": {area: {"points": num(p), "counted": num(c)} for area, p, c in self.parts} or None,
+            "certificate": self.certificate,
+            "certificate_found": self.certificate_found,
         }
 
 

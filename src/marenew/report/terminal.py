@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from marenew.core.base import weakest
-from marenew.core.results import CredentialResult, Report
+from marenew.core.results import CredentialResult, CreditResult, Report
 from marenew.core.words import (
     CONFIDENCE_MARK,
     STATUS_WORD,
@@ -116,14 +116,48 @@ def credits_table(result: CredentialResult):
     table.add_column("entered", justify="right", no_wrap=True)
     table.add_column("counted", justify="right", no_wrap=True)
     table.add_column("why", ratio=3)
+    table.add_column("proof", no_wrap=True)
     for credit in result.credits:
         title = credit.title
         if credit.parts:
             title += " (" + ", ".join(f"{area} {points(p)}" for area, p, _ in credit.parts) + ")"
         table.add_row(
-            str(credit.date), title, points(credit.points), points(credit.counted), credit.note or "counts in full"
+            str(credit.date),
+            title,
+            points(credit.points),
+            points(credit.counted),
+            credit.note or "counts in full",
+            PROOF_WORD[proof_of(credit)],
         )
     return table
+
+
+# A credit's certificate of completion, in the --explain table and the transcript.
+PROOF_WORD = {"yes": "yes", "none": "none", "missing": "missing"}
+
+
+def proof_of(credit: CreditResult) -> str:
+    """yes: the certificate file exists; none: no certificate named; missing: named, not found."""
+    if credit.certificate is None:
+        return "none"
+    return "missing" if credit.certificate_found is False else "yes"
+
+
+def proof_lines(report: Report) -> list[str]:
+    """What the --explain tables' proof column adds up to: credits of a current cycle without a
+    certificate, and certificate files named but not found."""
+    credits = {(c.title, c.date, c.certificate): c for r in report.credentials for c in r.credits if c.in_cycle}
+    none = sorted((c.date, c.title) for c in credits.values() if proof_of(c) == "none")
+    missing = sorted({c.certificate for c in credits.values() if proof_of(c) == "missing" and c.certificate})
+    lines = []
+    if none:
+        lines.append(
+            f"Proof: {plural(len(none), 'credit')} of a current cycle {'has' if len(none) == 1 else 'have'} "
+            "no certificate (add `certificate: PATH` to keep the proof with the credit)"
+        )
+    if missing:
+        lines.append(f"Proof: {plural(len(missing), 'certificate file')} not found: {', '.join(missing)}")
+    return lines
 
 
 def status_report(console: Console, report: Report, *, explain: bool = False) -> None:
@@ -132,6 +166,9 @@ def status_report(console: Console, report: Report, *, explain: bool = False) ->
         console.print(credential_panel(result))
         if explain and result.credits:
             console.print(credits_table(result))
+    if explain:
+        for line in proof_lines(report):
+            console.print(line)
 
 
 # Below this width the eight columns of the fee table would cut words and notes short: each
