@@ -51,6 +51,9 @@ COMMANDS = {
         "Record a recurring fee paid (AMT's annual fee): plan, calendar and the next step then show only fees still due.",
     ),
     "init": Command("marenew.cli.init", "Write a commented starter credential file."),
+    "transcript": Command(
+        "marenew.cli.transcript", "Write the CE record of the current cycle, as the renewal application asks for it."
+    ),
     "roster": Command("marenew.cli.roster", "Status of every credential of many holders, most urgent first."),
     "notify": Command("marenew.cli.notify", "E-mail each person their own reminder, with their key dates attached."),
     "rules": Command("marenew.cli.rules", "Check, test and inspect rule files."),
