@@ -8,7 +8,8 @@ control character (C0, DEL, C1) and every bidi control is shown as a visible esc
 encoder escapes C0 itself, and its readers are programs); calendar and HTML have escapes of their
 own formats.
 
-``neutral`` keeps a CSV cell from running as a spreadsheet formula.
+``neutral`` keeps a CSV cell from running as a spreadsheet formula; ``csv_cell`` also keeps a
+carriage return from ending the record.
 
 ``safe_text`` is for plain writes (diagnostics, plain-text reports); ``safeconsole.SafeConsole``
 applies it to everything a rich console prints, tables and panels included, so a renderer cannot
@@ -69,3 +70,11 @@ def neutral(text: str) -> str:
     if text and text[0] in FORMULA_START and not _PLAIN_NUMBER.fullmatch(text):
         return "'" + text
     return text
+
+
+def csv_cell(text: str) -> str:
+    """A cell as a CSV file holds it: ``neutral``, and a carriage return written as a line feed.
+    The csv module quotes a field for the line ending it writes (``\\n``) but not for a bare CR,
+    which a spreadsheet takes as the end of the record: the rest of the cell would become a new
+    row, formula and all."""
+    return neutral(text).replace("\r\n", "\n").replace("\r", "\n")

@@ -29,7 +29,7 @@ from marenew.core.results import CapResult, CredentialResult, CreditResult, Repo
 from marenew.core.rule import Rule
 from marenew.core.words import points
 
-from .safe import BOM, neutral, safe_text
+from .safe import BOM, csv_cell, safe_text
 from .terminal import proof_of
 
 # What the certificate column says, by proof_of's answer.
@@ -387,11 +387,11 @@ def _cell(value: float | None) -> str:
 
 def csv_text(sheets: Sequence[Sheet], *, bom: bool = True) -> str:
     """One row per credit (per area part), then a row per requirement and cap, per credential.
-    UTF-8 with a byte-order mark (Excel), formula-like cells neutralised."""
+    UTF-8 with a byte-order mark (Excel), cells made safe as the roster's (``csv_cell``)."""
     buf = io.StringIO()
     if bom:
         buf.write(BOM)
-    writer = csv.writer(buf, lineterminator="\r\n")
+    writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for s in sheets:
         r = s.result
@@ -412,11 +412,11 @@ def csv_text(sheets: Sequence[Sheet], *, bom: bool = True) -> str:
                     e.certificate_word,
                     e.note or "",
                 ]
-                writer.writerow([neutral(c) for c in head + row])
+                writer.writerow([csv_cell(c) for c in head + row])
         for q in s.requirements:
             row = ["requirement", "", q.label, "", "", "", "", _cell(q.counted), _cell(q.required), _cell(q.short)]
-            writer.writerow([neutral(c) for c in head + row + ["", ""]])
+            writer.writerow([csv_cell(c) for c in head + row + ["", ""]])
         for cap in s.caps:
             row = ["cap", "", cap.label, "", "", "", _cell(cap.entered), _cell(cap.counted), "", ""]
-            writer.writerow([neutral(c) for c in head + row + ["", f"counted up to {cap.maximum:g}"]])
+            writer.writerow([csv_cell(c) for c in head + row + ["", f"counted up to {cap.maximum:g}"]])
     return buf.getvalue()

@@ -13,23 +13,16 @@ import json
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING
 
-# BOM, neutral: every CSV marenew writes starts and escapes its cells the same way (kept
+# BOM, csv_cell: every CSV marenew writes starts and escapes its cells the same way (kept
 # importable from here, where they were first defined)
-from marenew.report.safe import BOM, neutral
+from marenew.report.safe import BOM, csv_cell
 from marenew.report.safe import FORMULA_START as FORMULA_START
+from marenew.report.safe import neutral as neutral
 
 from .rows import CSV_COLUMNS, Keyed, flat, is_error
 
 if TYPE_CHECKING:
     from rich.console import Console
-
-
-def csv_cell(text: str) -> str:
-    """A cell as a CSV file holds it: ``neutral``, and a carriage return written as a line feed.
-    The csv module quotes a field for the line ending it writes (``\\n``) but not for a bare CR,
-    which a spreadsheet takes as the end of the record: the rest of the cell would become a new
-    row, formula and all."""
-    return neutral(text).replace("\r\n", "\n").replace("\r", "\n")
 
 
 def write_csv(rows: Iterator[Keyed], out: IO[str], *, kept: tuple[str, ...] = (), bom: bool = False) -> None:
