@@ -514,3 +514,15 @@ def test_stdout_with_format(holder):
     assert {r["cert"] for r in rows} == {"CMA"} and any(r["title"] == HIPAA for r in rows)
     refused = cli("transcript", holder, "--as-of", AS_OF, "-o", "-")
     assert refused.exit_code == ExitCode.INPUT and "--format" in refused.stderr
+
+
+def test_a_linked_credential_file_reads_certificates_beside_the_file_it_leads_to(holder, tmp_path):
+    link = tmp_path / "link.yaml"
+    link.symlink_to(holder)  # as `marenew add` writes paths: relative to the real file's folder
+    cma = json.loads(cli("status", link, "--as-of", AS_OF, "--json").stdout)["credentials"][0]
+    assert {c["title"]: c["certificate_found"] for c in cma["credits"]}[HIPAA] is True
+    zip_path = tmp_path / "proof.zip"
+    result = cli("transcript", link, "--as-of", AS_OF, "-o", tmp_path / "t.csv", "--bundle", zip_path)
+    assert result.exit_code == ExitCode.ATTENTION, result.stderr
+    with zipfile.ZipFile(zip_path) as z:
+        assert "certs/hipaa.pdf" in z.namelist()

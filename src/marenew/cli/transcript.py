@@ -124,7 +124,9 @@ def transcript(
     """
     with guarded():
         if output is None:
-            raise typer.BadParameter("give the file to write, e.g. -o transcript.pdf (.html, .csv or .pdf)")
+            raise typer.BadParameter(
+                "give the file to write, e.g. -o transcript.pdf (.html, .csv or .pdf)", param_hint="-o"
+            )
         kind = _format(fmt, output)
         from marenew.store.atomic import check_target
 
@@ -196,6 +198,7 @@ def _bundle(
     day: dt.date,
     force: bool,
 ) -> int:
+    from marenew.load.proof import folder_of
     from marenew.report.safe import safe_text
     from marenew.store.bundle import MISSING_NAME, Wanted, write_bundle
 
@@ -209,7 +212,7 @@ def _bundle(
         transcript_name=name,
         transcript=data,
         credits=sorted(wanted.values(), key=lambda w: (w.date, w.title)),
-        folder=credential_path.parent,
+        folder=folder_of(credential_path),
         include_outside=include_outside,
         stamp=day,
         force=force,
@@ -218,7 +221,7 @@ def _bundle(
 
     sys.stderr.write(f"marenew: wrote {zip_path} ({name} and {plural(len(made.added), 'certificate')})\n")
     for where in made.outside:
-        sys.stderr.write(safe_text(f"marenew: added from outside {credential_path.parent}: {where}") + "\n")
+        sys.stderr.write(safe_text(f"marenew: added from outside {folder_of(credential_path)}: {where}") + "\n")
     if made.missing:
         sys.stderr.write(
             f"marenew: {plural(len(made.missing), 'credit')} without a certificate in the bundle "

@@ -1,7 +1,8 @@
 """Certificates of completion named by credits: where each file is, and whether it may be bundled.
 
 The one place that decides what a credit's ``certificate:`` path means. A path is read relative
-to the folder of the credential file (an absolute path as written). What counts is where the file
+to the folder of the credential file (the file a link to it leads to; an absolute path as
+written). What counts is where the file
 really is, after following symbolic links: a link inside the folder that points outside it is
 outside. Only a regular file is found: a folder, a device or a pipe is not a certificate (and
 reading a pipe could wait forever).
@@ -32,6 +33,12 @@ class Certificate:
     @property
     def exists(self) -> bool:
         return self.where in ("found", "outside")
+
+
+def folder_of(credential_file: Path) -> Path:
+    """The folder certificate paths are relative to: the credential file's own, after following
+    a link to it (``marenew add --certificate`` writes them so)."""
+    return credential_file.resolve().parent
 
 
 def locate(folder: Path, written: str) -> Certificate:
