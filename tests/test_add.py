@@ -112,7 +112,7 @@ def test_add_to_an_empty_flow_list(tmp_path):
     result = cli("add", path, "--title", "CPR", "--date", "2026-08-19", "--points", "2", "--as-of", AS_OF)
     assert result.exit_code == ExitCode.OK, result.stderr
     assert path.read_text(encoding="utf-8").splitlines()[4:] == [
-        "credits:   # none yet",
+        "credits:      # none yet",  # the comment keeps its column
         "  - title: CPR",
         "    date: 2026-08-19",
         "    points: 2",

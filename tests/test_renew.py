@@ -75,7 +75,10 @@ def test_renew_keeps_every_comment_and_records_the_old_cycle(tmp_path):
     # only the changed values differ on the lines that were there
     assert "        certified_on: 2026-02-10   # first certified" in new
     assert "        expires_on: 2031-02-28     # as on my card" in new
-    assert "        submitted_on:   # mailed it" in new
+    # emptied, its comment where it was
+    (emptied,) = [ln for ln in new.splitlines() if "submitted_on" in ln]
+    (sent,) = [ln for ln in ODD.splitlines() if "submitted_on" in ln]
+    assert emptied.split("#")[0].strip() == "submitted_on:" and emptied.index("#") == sent.index("#")
     old_lines = [line for line in ODD.splitlines() if "certified_on" not in line and "_on: 20" not in line]
     assert all(line in new.splitlines() for line in old_lines)
     assert (tmp_path / "me.yaml.bak").read_text(encoding="utf-8") == ODD
@@ -219,3 +222,35 @@ def test_killed_mid_write_leaves_the_old_file_whole(tmp_path):
     kill_mid_write(tmp_path, "renew", path, "--on", "2026-02-10", "--as-of", AS_OF)
     assert path.read_text(encoding="utf-8") == ODD
     assert cli("status", path, "--as-of", AS_OF).exit_code in (ExitCode.OK, ExitCode.ATTENTION)
+
+
+def test_an_empty_submitted_on_is_filled_where_it_stands(tmp_path):
+    # as `init` writes it: `submitted_on:` with an aligned comment; the splice fills it in place
+    text = (
+        "holder: Ana\n"
+        "credentials:\n"
+        "  - cert: CMA\n"
+        "    certified_on: 2021-06-15        # the day this cycle began\n"
+        "    submitted_on:                   # the day you sent the renewal\n"
+        "    history: []                     # earlier cycles\n"
+    )
+    path = _file(tmp_path, text)
+    assert cli("renew", path, "--submitted", "2026-04-20", "--as-of", "2026-04-22").exit_code == ExitCode.OK
+    sent = path.read_text(encoding="utf-8")
+    assert sent == text.replace("submitted_on:" + " " * 11, "submitted_on: 2026-04-20")
+    assert cli("renew", path, "--on", "2026-05-12", "--as-of", "2026-05-15").exit_code == ExitCode.OK
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[:6] == [
+        "holder: Ana",
+        "credentials:",
+        "  - cert: CMA",
+        "    certified_on: 2026-05-12        # the day this cycle began",
+        "    submitted_on:                   # the day you sent the renewal",
+        "    history:                        # earlier cycles",
+    ]
+    assert lines[6:] == [
+        "      - certified_on: 2021-06-15",
+        "        expires_on: 2026-06-30",
+        "        renewed_on: 2026-05-12",
+        "        by: ce",
+    ]

@@ -229,8 +229,10 @@ class Change:
                     start = text.index("[", kcol)
                     end = text.index("]", start) + 1
                     if text[start - 1] == " ":
-                        start -= 1  # `credits: []  # c` -> `credits:  # c`
-                    self.splice.replaces.append((line, start, end, ""))
+                        start -= 1  # `credits: []` -> `credits:`
+                    # a comment after it keeps its column: `credits: []  # c` -> `credits:     # c`
+                    blank = " " * (end - start) if text[end:].strip().startswith("#") else ""
+                    self.splice.replaces.append((line, start, end, blank))
                 self.splice.insert(line + 1, block_lines(item, kcol + 4, kcol + 2))
                 return
             kcol = self._key_col(node) if path else 0
@@ -258,8 +260,11 @@ class Change:
             if not self._block(node):
                 raise _NoSplice
             if key in node:
-                if isinstance(node[key], (dict, list)) or node[key] is None:
+                if isinstance(node[key], (dict, list)):
                     raise _NoSplice
+                if node[key] is None:
+                    self._fill_empty(node, key, scalar_text(value))
+                    return
                 line, col = node.lc.value(key)
                 text = self.splice.lines[line]
                 end = _scalar_end(text, col)
@@ -270,6 +275,28 @@ class Change:
 
         self.ops.append(on_doc)
         self._try(splice)
+
+    def _fill_empty(self, node: CommentedMap, key: str, value: str) -> None:
+        """``key:`` (or ``key: null``) on its own line gets ``value``; a comment after it keeps its
+        column where the spaces allow."""
+        line, kcol = node.lc.key(key)
+        text = self.splice.lines[line]
+        colon = text.find(":", kcol + len(str(key)))
+        if colon < 0:
+            raise _NoSplice
+        rest = text[colon + 1 :].rstrip("\r\n")
+        word = rest.strip().split("#", 1)[0].strip()
+        if word not in ("", "null", "~", "Null", "NULL"):
+            raise _NoSplice
+        if word:  # `key: null  # c`: the word goes, the value takes its place
+            start = text.index(word, colon + 1)
+            self.splice.replaces.append((line, start, start + len(word), value))
+            return
+        spaces = len(rest) - len(rest.lstrip(" "))
+        if rest.lstrip(" ").startswith("#") and spaces >= len(value) + 2:  # over spaces: the comment stays put
+            self.splice.replaces.append((line, colon + 1, colon + 2 + len(value), " " + value))
+        else:
+            self.splice.replaces.append((line, colon + 1, colon + 1, " " + value))
 
     def clear(self, path: MapPath, key: str) -> None:
         """Empty a scalar ``key`` of the mapping at ``path`` (``submitted_on:``), keeping its line
@@ -290,7 +317,9 @@ class Change:
             text = self.splice.lines[line]
             end = _scalar_end(text, col)
             start = col - 1 if text[col - 1 : col] == " " else col  # `key: value` -> `key:`
-            self.splice.replaces.append((line, start, end, ""))
+            # a comment after it keeps its column
+            blank = " " * (end - start) if text[end:].strip().startswith("#") else ""
+            self.splice.replaces.append((line, start, end, blank))
 
         self.ops.append(on_doc)
         self._try(splice)
