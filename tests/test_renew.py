@@ -98,7 +98,7 @@ def test_renew_keeps_every_comment_and_records_the_old_cycle(tmp_path):
     ]
     assert cred["submitted_on"] is None
     # what it says: both cycles, the card date replaced, and what status now says
-    assert "old cycle 2021-03-15 to 2026-03-31: moved to history, with the 3 credits it used" in _said(result)
+    assert "old cycle 2021-03-15 to 2026-03-31 -> history, with the 3 credits it used" in _said(result)
     assert "new cycle 2026-02-10 to 2031-02-28" in _said(result)
     assert "expires_on 2026-03-31 (the old card's date) is now 2031-02-28" in _said(result)
     assert "CMA now: ACTIVE, expires 2031-02-28" in _said(result)

@@ -338,5 +338,7 @@ def add(
         from marenew.core.engine import evaluate
 
         report = evaluate(ruleset.rules, loaded.holder, today)
+        from marenew.cli.fileedit import wrapped
+
         # titles may come from an export: no escape sequence reaches the terminal, no line is forged
-        sys.stdout.write("".join(safe_text(line, lines=False) + "\n" for line in counted_lines(report, new)))
+        sys.stdout.write(wrapped([safe_text(line, lines=False) for line in counted_lines(report, new)]))

@@ -50,7 +50,16 @@ def wrapped(lines: list[str], width: int = 80) -> str:
     out = []
     for line in lines:
         lead = " " * (len(line) - len(line.lstrip(" ")))
-        out.append(textwrap.fill(line, width, initial_indent="", subsequent_indent=lead + "  ", break_on_hyphens=False))
+        out.append(
+            textwrap.fill(
+                line,
+                width,
+                initial_indent="",
+                subsequent_indent=lead + "  ",
+                break_on_hyphens=False,
+                break_long_words=False,
+            )
+        )
     return "\n".join(out) + "\n"
 
 

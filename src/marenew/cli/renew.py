@@ -168,7 +168,7 @@ def _renewal_lines(rule: Any, cred: Any, done: Any) -> list[str]:
     how = f" by {'CE' if past.by == 'ce' else 'exam'}" if past.by else ""
     out = [
         f"{rule.id}: renewed{how} on {past.renewed_on}.",
-        f"  old cycle {past.certified_on} to {past.expires_on}: moved to history{used}",
+        f"  old cycle {past.certified_on} to {past.expires_on} -> history{used}",
     ]
     if done.from_card:
         why = "the date on the new card"

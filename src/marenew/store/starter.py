@@ -195,7 +195,8 @@ def _given_expiry(rule: Rule, certified_on: dt.date, expires_on: dt.date | None)
             f"{rule.id} publishes no cycle length: copy it from your card",
             placeholder=True,
         )
-    return line(f"    # expires_on: {computed}", "marenew works this out; give the card's date if it differs")
+    # no date in the comment: it would go stale at the first renewal
+    return line("    # expires_on:", "as on your card, where it differs from what marenew works out")
 
 
 def _credits(rules: list[Rule], today: dt.date, *, examples: bool) -> list[str]:
