@@ -275,3 +275,11 @@ def test_killed_mid_write_leaves_the_old_file_whole(tmp_path):
     assert path.read_text(encoding="utf-8") == ODD
     result = cli("status", path, "--as-of", AS_OF)
     assert result.exit_code in (ExitCode.OK, ExitCode.ATTENTION)
+
+
+def test_ctrl_c_at_a_question_exits_130_and_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setattr("marenew.cli.add._interactive", lambda: True)
+    path = _file(tmp_path)
+    result = cli("add", path, "--as-of", AS_OF, input="EKG basics\n")  # the input ends: Abort, as Ctrl-D
+    assert result.exit_code == ExitCode.INTERRUPTED
+    assert path.read_text(encoding="utf-8") == ODD

@@ -254,3 +254,15 @@ def test_an_empty_submitted_on_is_filled_where_it_stands(tmp_path):
         "        renewed_on: 2026-05-12",
         "        by: ce",
     ]
+
+
+def test_by_exam_uses_no_credits(tmp_path):
+    path = _file(tmp_path)
+    result = cli("renew", path, "--on", "2026-02-10", "--by", "exam", "--as-of", AS_OF)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    (past,) = yaml.safe_load(path.read_text(encoding="utf-8"))["credentials"][0]["history"]
+    assert past["by"] == "exam" and "credits" not in past
+    (cma,) = _status(path)
+    counted = {c["title"]: c["counted"] for c in cma["credits"]}
+    # the exam used none: a credit of the renewal day is inside the new cycle and counts there
+    assert counted["On the day"] == 20 and counted["Flow item"] == 0

@@ -309,7 +309,11 @@ def add(
             if title is None and date is None and not points and college_credits is None and _interactive():
                 held = [ruleset.get(c.key) for c in current.loaded.holder.credentials]
                 areas = sorted({a for r in held if r and r.ce for a in r.ce.categories})
-                asked = _ask(ruleset, areas)
+                try:
+                    asked = _ask(ruleset, areas)
+                except typer.Abort:  # Ctrl-C (or Ctrl-D) at a question: exit 130, nothing written
+                    sys.stderr.write("\n")
+                    raise KeyboardInterrupt from None
             credit = credit_from_options(
                 title=asked.get("title", title),
                 date=asked.get("date") or (typed_date(date) if date is not None else None),
