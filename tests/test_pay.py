@@ -122,6 +122,7 @@ def test_a_fee_the_rule_does_not_have_is_an_error_in_the_file(tmp_path):
 
 
 @pytest.mark.slow  # a child process, killed mid-write
+@pytest.mark.slow  # a child process, killed mid-write
 def test_killed_mid_write_leaves_the_old_file_whole(tmp_path):
     path = _file(tmp_path)
     kill_mid_write(tmp_path, "pay", path, "RMA", "--on", "2025-05-10", "--as-of", AS_OF)

@@ -217,6 +217,7 @@ def test_renew_a_file_written_by_init(tmp_path):
 
 
 @pytest.mark.slow  # a child process, killed mid-write
+@pytest.mark.slow  # a child process, killed mid-write
 def test_killed_mid_write_leaves_the_old_file_whole(tmp_path):
     path = _file(tmp_path)
     kill_mid_write(tmp_path, "renew", path, "--on", "2026-02-10", "--as-of", AS_OF)
