@@ -119,4 +119,5 @@ def commit(current: Current, text: str) -> Path:
     with contextlib.suppress(OSError):
         os.chmod(backup, mode)  # the copy is as private as the file
     write_atomic(path, text.encode("utf-8"), force=True)  # keeps the file's mode
-    return backup
+    # named as the user named the file, unless it is a link (then where the copy really is)
+    return backup if current.path.is_symlink() else current.path.with_name(current.path.name + ".bak")
