@@ -526,3 +526,14 @@ def test_a_linked_credential_file_reads_certificates_beside_the_file_it_leads_to
     assert result.exit_code == ExitCode.ATTENTION, result.stderr
     with zipfile.ZipFile(zip_path) as z:
         assert "certs/hipaa.pdf" in z.namelist()
+
+
+def test_a_font_that_cannot_be_read_is_bad_input_not_a_crash(holder, monkeypatch):
+    not_a_font = holder.parent / "font.ttf"
+    not_a_font.write_text("not a font", encoding="utf-8")
+    result = cli(
+        "transcript", holder, "--as-of", AS_OF, "-o", holder.parent / "t.pdf", env={"MARENEW_PDF_FONT": str(not_a_font)}
+    )
+    assert result.exit_code == ExitCode.INPUT, result.stderr
+    assert f"{not_a_font}: error: MARENEW_PDF_FONT: not a TrueType font" in result.stderr
+    assert not (holder.parent / "t.pdf").exists()

@@ -60,15 +60,23 @@ def _render(fmt: str, sheets: list, as_of: dt.date) -> bytes:
         from marenew.report.transcript import csv_text
 
         return csv_text(sheets).encode("utf-8")
-    from marenew.report.transcript_pdf import fits_latin1, pdf_bytes, sheet_texts, unicode_font
+    from marenew.report.transcript_pdf import FontError, fits_latin1, pdf_bytes, sheet_texts, unicode_font
 
-    font = unicode_font(os.environ.get("MARENEW_PDF_FONT", "").strip() or None)
+    chosen = os.environ.get("MARENEW_PDF_FONT", "").strip() or None
+    font = unicode_font(chosen)
     if font is None and not fits_latin1(sheet_texts(sheets)):
         sys.stderr.write(
             "marenew: no Unicode font found for the PDF: letters outside Latin-1 lose their accents or "
             "show as ?; set MARENEW_PDF_FONT to a .ttf file (e.g. DejaVuSans.ttf), or write .html\n"
         )
-    return pdf_bytes(sheets, font=font, created=dt.datetime.combine(as_of, dt.time(), tzinfo=dt.UTC))
+    try:
+        return pdf_bytes(sheets, font=font, created=dt.datetime.combine(as_of, dt.time(), tzinfo=dt.UTC))
+    except FontError as exc:
+        from marenew.load.problems import InputError, Problem
+
+        where = "MARENEW_PDF_FONT" if chosen else "the system font found"
+        why = f"{where}: {exc.why}; set MARENEW_PDF_FONT to another .ttf file"
+        raise InputError([Problem(str(exc.path), None, None, why)]) from None
 
 
 @app.command()

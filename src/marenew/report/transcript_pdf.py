@@ -43,6 +43,14 @@ FONT_CANDIDATES: tuple[tuple[str, str], ...] = (
 )
 
 
+class FontError(ValueError):
+    """The font file cannot be read or embedded."""
+
+    def __init__(self, path: Path, why: str) -> None:
+        super().__init__(f"{path}: {why}")
+        self.path, self.why = path, why
+
+
 @dataclass(frozen=True)
 class Font:
     regular: Path
@@ -101,8 +109,13 @@ def pdf_bytes(sheets: Sequence[Sheet], *, font: Font | None, created: dt.datetim
     pdf.set_margins(15, 15, 15)  # letter: 186 mm between the margins
     pdf.set_auto_page_break(auto=True, margin=15)
     if font is not None:
-        pdf.add_font("Body", "", str(font.regular))
-        pdf.add_font("Body", "B", str(font.bold))
+        for style, path in (("", font.regular), ("B", font.bold)):
+            if not path.is_file():
+                raise FontError(path, "no such file")
+            try:
+                pdf.add_font("Body", style, str(path))
+            except Exception as exc:  # fpdf2 and fontTools raise many kinds for a file they cannot read
+                raise FontError(path, f"not a TrueType font that can be embedded ({type(exc).__name__})") from None
         family = "Body"
         clean: Callable[[str], str] = without_controls
     else:
