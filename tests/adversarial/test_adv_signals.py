@@ -131,7 +131,11 @@ def test_ctrl_c_at_inits_prompt_exits_130(tmp_path):
                 break
     assert b"Your name" in seen, seen
     os.write(fd, b"\x03")  # Ctrl-C, as typed
-    while True:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if not ready:
+            continue
         try:
             chunk = os.read(fd, 1024)
         except OSError:
@@ -139,6 +143,10 @@ def test_ctrl_c_at_inits_prompt_exits_130(tmp_path):
         if not chunk:
             break
         seen += chunk
+    else:  # still running a minute after Ctrl-C: stop it, and fail rather than hang the suite
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raise AssertionError(f"init did not stop on Ctrl-C: {seen!r}")
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == ExitCode.INTERRUPTED, seen
     assert b"Traceback" not in seen
