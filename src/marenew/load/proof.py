@@ -48,7 +48,7 @@ def locate(folder: Path, written: str) -> Certificate:
     full = given if given.is_absolute() else base / given
     try:
         real = full.resolve(strict=True)
-    except (OSError, RuntimeError):  # missing, no permission, a loop of links
+    except (OSError, RuntimeError, ValueError):  # missing, no permission, a loop of links, a NUL
         return Certificate(written, full, "missing")
     if not real.is_file():
         return Certificate(written, real, "not_a_file")
