@@ -166,7 +166,7 @@ CASES = [
     Case(
         "credits given as a mapping",
         BASE.split("credits:")[0] + "credits:\n  title: x\n  date: 2024-01-10\n",
-        [(6, "credits: expected a list, but got a mapping")],
+        [(6, "credits: expected a list, but got a mapping; a missing dash? Each entry of a list starts with `- `")],
     ),
     Case(
         "credentials an empty list",

@@ -216,6 +216,9 @@ def _message(err: Any, doc: Document, path: tuple) -> str:
         return "must list at least one item"
     if want:
         got = read_as or f"got {_describe(err.get('input'))}"
+        if kind == "list_type" and isinstance(err.get("input"), dict):
+            # the usual cause: an entry written without its dash (`credits:` then `  title: x`)
+            return f"expected {want}, but {got}; a missing dash? Each entry of a list starts with `- `"
         return f"expected {want}, but {got}"
     return str(err["msg"])
 
