@@ -28,12 +28,10 @@ def pick_credential(
     raise typer.BadParameter(f"{file} holds no `{cert}`; it holds {', '.join(held)}", param_hint=option)
 
 
-def not_after(day: dt.date, today: dt.date, what: str, option: str) -> None:
+def not_after(day: dt.date, today: dt.date, option: str) -> None:
     """A day that has not come yet cannot be recorded as done."""
     if day > today:
-        raise typer.BadParameter(
-            f"{what} {day} is after today ({today}): record it once it has happened", param_hint=option
-        )
+        raise typer.BadParameter(f"{day} is after today ({today}): record it once it has happened", param_hint=option)
 
 
 def status_line(result: CredentialResult) -> str:

@@ -61,7 +61,7 @@ def pay(
         if on is None:
             raise typer.BadParameter("give the day it was paid", param_hint="--on")
         day = typed_date(on, what="--on")
-        not_after(day, today, "--on", "--on")
+        not_after(day, today, "--on")
         # `pay RMA --on ...` (FILE left out): a first argument that names no file but a cert is CERT
         if file is not None and cert is None and not Path(file).exists() and _looks_like_cert(file):
             file, cert = None, file

@@ -94,7 +94,7 @@ def renew(
 
         if submitted is not None:
             day = typed_date(submitted, what="--submitted")
-            not_after(day, today, "--submitted", "--submitted")
+            not_after(day, today, "--submitted")
             if day < cred.certified_on:
                 raise typer.BadParameter(
                     f"{day} is before the current cycle began ({cred.certified_on})", param_hint="--submitted"
@@ -107,7 +107,7 @@ def renew(
         else:
             assert on is not None
             day = typed_date(on, what="--on")
-            not_after(day, today, "--on", "--on")
+            not_after(day, today, "--on")
             card = typed_date(expires, what="--expires") if expires is not None else None
             if route == "ce" and rule.ce is None:
                 raise typer.BadParameter(f"the {rule.id} rule asks for no CE: leave out --by ce", param_hint="--by")
