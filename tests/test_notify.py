@@ -106,6 +106,10 @@ def test_each_person_gets_their_own_message_with_their_calendar(runner, smtp, tm
     text = maria.get_body(("plain",)).get_content()
     assert "Hello María González," in text and "RMA: EXPIRING, expires 2027-01-15" in text
     assert "Zoë" not in text  # only her own credentials
+    # the next step is the engine's own sentence, once: it names the day and the price itself
+    nexts = [line.strip() for line in text.splitlines() if line.strip().startswith("Next: ")]
+    assert nexts and all(line.count("by 2027-01-15") <= 1 for line in nexts), nexts
+    assert any(line.startswith("Next: Earn 10 more CCP points by 2027-01-15") for line in nexts), nexts
     (ics,) = [part for part in maria.iter_attachments()]
     assert ics.get_content_type() == "text/calendar" and ics.get_filename() == "certifications-1001.ics"
     calendar = ics.get_content()

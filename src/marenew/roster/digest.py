@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
-from marenew.core.words import money, plural, points
+from marenew.core.words import money, plural
 from marenew.report.safe import safe_text
 
 from .overview import Overview
@@ -32,30 +32,11 @@ def section_of(row: Row) -> str | None:
 
 
 def need(row: Row) -> tuple[str, str | None, str]:
-    """(what to do, by when, what it costs) for a row."""
-    step = row.get("next_step")
-    cost = row["cost"]
-    amount = money(cost["amount"]) if cost["complete"] else "unknown"
-    if step:
-        step_cost = step.get("cost") or cost
-        return (
-            step.get("summary") or step.get("action") or "",
-            step.get("by"),
-            money(step_cost.get("amount")) if step_cost.get("complete", True) else "unknown",
-        )
-    status, unit = row["status"], row.get("unit") or "points"
-    if status == "lapsed":
-        return f"lapsed; the way back: {cost['label']}", None, amount
-    if status == "grace":
-        return f"renew in the late window: {cost['label']}", row["deadline"], amount
-    short = row.get("points_needed")
-    if short is None:
-        what = f"renew: {cost['label']} (CE requirement not fully published)"
-    elif row.get("ready") or short == 0:
-        what = f"ready: apply ({cost['label']})"
-    else:
-        what = f"earn {points(short)} more {unit}, then apply"
-    return what, row["expires_on"], amount
+    """(what to do, by when, what it costs) for a row: the engine's next step, as every output
+    says it (its sentence already names the day and the price)."""
+    step = row["next_step"]
+    cost = step["cost"]
+    return step["summary"], step["by"], money(cost["amount"]) if cost["complete"] else "unknown"
 
 
 def _entries(rows: list[Row]) -> dict[str, list[Row]]:
@@ -82,14 +63,9 @@ def text(rows: list[Row], ov: Overview, group_by: str | None = None) -> str:
                 continue
             lines.append(f"{title} ({plural(len(entries[key]), 'credential')}):")
             for row in entries[key]:
-                what, by, amount = need(row)
-                # the engine's sentence already says by when and what it costs
-                said = bool((row.get("next_step") or {}).get("summary"))
-                tail = "" if said else f"{f' by {by}' if by else ''}; cost {amount}"
+                what, _, _ = need(row)
                 # one line each, read with cat or less: no escape sequence, no forged line
-                lines.append(
-                    safe_text(f"  - {row['holder']} ({row['source']}), {row['cert']}: {what}{tail}", lines=False)
-                )
+                lines.append(safe_text(f"  - {row['holder']} ({row['source']}), {row['cert']}: {what}", lines=False))
             lines.append("")
     if not any_entry:
         lines += ["Nobody needs to act: every credential is active and on pace.", ""]

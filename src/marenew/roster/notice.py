@@ -77,12 +77,12 @@ def body(person: Person, as_of: dt.date) -> str:
         "",
     ]
     for row in person.rows:
-        what, by, amount = need(row)
+        what, _, _ = need(row)
         lines.append(
             f"- {row['cert']}: {STATUS_WORD[row['status']]}, expires {row['expires_on']}"
             + (" (behind the pace of CE)" if row.get("behind_pace") else "")
         )
-        lines.append(f"  Next: {what}" + (f" by {by}" if by else "") + f". Cost: {amount}.")
+        lines.append(f"  Next: {what}")  # the engine's sentence: what, by when, at what cost
     lines += [
         "",
         "The attached calendar file (.ics) holds your key dates; open it to add them to your calendar.",
