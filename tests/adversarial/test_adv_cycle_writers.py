@@ -328,7 +328,7 @@ def test_a_file_that_is_no_credential_file_is_one_plain_line(mine, content):
 
 
 @pytest.mark.parametrize("command", CHANGES)
-@pytest.mark.parametrize("mode", [0o600, 0o640, 0o444])
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o664])
 def test_the_backup_and_the_file_keep_the_files_mode(mine, mode, command):
     path = mine(DUE)
     path.chmod(mode)
@@ -339,6 +339,17 @@ def test_the_backup_and_the_file_keep_the_files_mode(mine, mode, command):
     assert backup.read_bytes() == old
     assert stat.S_IMODE(path.stat().st_mode) == mode
     assert stat.S_IMODE(backup.stat().st_mode) == mode
+
+
+@pytest.mark.parametrize("command", CHANGES)
+def test_a_read_only_file_is_not_written_over(mine, command):
+    path = mine(DUE)
+    path.chmod(0o444)
+    before = snapshot(path.parent)
+    done = cli(command, path, *CHANGES[command])
+    assert done.exit_code == ExitCode.INPUT and one_plain_line(done.stderr)
+    assert "read-only" in done.stderr and str(path) in done.stderr
+    assert snapshot(path.parent) == before
 
 
 def test_a_private_file_replacing_a_readable_backup_makes_the_backup_private(mine):

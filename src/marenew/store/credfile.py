@@ -103,6 +103,16 @@ def commit(current: Current, text: str) -> Path:
         mode = stat.S_IMODE(os.stat(path).st_mode)
     except OSError as exc:
         raise InputError([Problem(str(path), None, None, f"cannot read: {exc.strerror or exc}")]) from None
+    if not mode & stat.S_IWUSR:
+        # read-only by choice (write access not granted even to its owner): as an editor would, do
+        # not write over it (root could, and the permission would not say no)
+        raise InputError(
+            [
+                Problem(
+                    str(path), None, None, f"is read-only; nothing written: make it writable (chmod u+w {path}) first"
+                )
+            ]
+        )
     if now != current.raw:
         raise InputError(
             [
