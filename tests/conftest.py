@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
 
-from helpers import EXAMPLES, REPO, RULES_DIR, d  # noqa: F401 - re-exported for fixtures
+import marenew.load.rules
+from helpers import EXAMPLES, FROZEN_RULES, REPO, RULES_DIR, d  # noqa: F401 - re-exported for fixtures
+
+# Tests of logic run on a frozen copy of the rules (tests/fixtures/rules/): a changed fee in
+# rules/ is a change of data, caught by the data group (tests marked `shipped_rules`, the worked
+# cases in rules/cases/, the generated docs), not by every test that happens to print a fee.
+# Set here, before any test module loads rules at import time.
+_SHIPPED_RULES_DIR = marenew.load.rules.builtin_rules_dir
+marenew.load.rules.builtin_rules_dir = lambda: FROZEN_RULES
 
 # Settings a developer's shell may carry that would change what the program prints or reads.
 _SETTINGS = (
@@ -63,11 +72,37 @@ def real_processes_only_in_slow_tests(request, monkeypatch):
         monkeypatch.setattr(subprocess, "Popen", _no_process_here)
 
 
+@pytest.fixture(autouse=True)
+def shipped_rules_for_the_data_group(request, monkeypatch):
+    """A test marked `shipped_rules` sees the rules marenew ships, as a user does."""
+    if request.node.get_closest_marker("shipped_rules") is not None:
+        monkeypatch.setattr(marenew.load.rules, "builtin_rules_dir", _SHIPPED_RULES_DIR)
+
+
+@pytest.fixture(autouse=True)
+def sigterm_handler_restored():
+    """A test that runs ``main()`` in this process gets its SIGTERM handler installed. Left behind,
+    a roster run later in the session forks workers that inherit it: a worker told to stop while
+    it is still starting loses the signal, and the run waits for it forever."""
+    before = signal.getsignal(signal.SIGTERM)
+    yield
+    if signal.getsignal(signal.SIGTERM) is not before:
+        signal.signal(signal.SIGTERM, before)
+
+
 @pytest.fixture(scope="session")
 def ruleset():
     from marenew.api import load_rules
 
     return load_rules()
+
+
+@pytest.fixture(scope="session")
+def shipped_ruleset():
+    """The rules marenew ships, for the data group."""
+    from marenew.api import load_rules
+
+    return load_rules([_SHIPPED_RULES_DIR()], builtin=False)
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,8 @@ REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
 RULES_DIR = REPO / "rules"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# A frozen copy of rules/: what the tests of logic judge by (tests/conftest.py)
+FROZEN_RULES = FIXTURES / "rules"
 AS_OF = "2026-11-29"
 
 _RUNNER = CliRunner()

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from helpers import AS_OF, REPO
+from helpers import AS_OF, FROZEN_RULES
 from marenew.cli import app
 from marenew.cli.exitcodes import ExitCode
 
-CMA_RULE = (REPO / "rules" / "cma.yaml").read_text(encoding="utf-8")
+CMA_RULE = (FROZEN_RULES / "cma.yaml").read_text(encoding="utf-8")
 
 # A valid file: CMA certified 2023-03-01 expires 2028-03-31 (end of the month 60 months later), so
 # it is active on AS_OF and `marenew status` exits 0.

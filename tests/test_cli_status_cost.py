@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import EXAMPLES, RULES_DIR, cli
+from helpers import EXAMPLES, FROZEN_RULES, cli
 from marenew import __version__
 from marenew.cli import app
 from ruledata import money, path_fee, recurring_fee
@@ -352,11 +352,11 @@ def _extra_rules(tmp_path: Path) -> Path:
     the RMA under another id and body)."""
     folder = tmp_path / "my-rules"
     folder.mkdir()
-    cma = (RULES_DIR / "cma.yaml").read_text(encoding="utf-8")
+    cma = (FROZEN_RULES / "cma.yaml").read_text(encoding="utf-8")
     replaced = cma.replace("      member: {value: 65, source: article,", "      member: {value: 70, source: article,")
     assert replaced != cma
     (folder / "cma.yaml").write_text(replaced, encoding="utf-8")
-    rma = (RULES_DIR / "rma.yaml").read_text(encoding="utf-8")
+    rma = (FROZEN_RULES / "rma.yaml").read_text(encoding="utf-8")
     xma = rma.replace("id: RMA", "id: XMA").replace("body: AMT", "body: XBODY")
     assert "id: XMA" in xma
     (folder / "xma.yaml").write_text(xma, encoding="utf-8")

@@ -115,6 +115,7 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert "mkdocs build --strict" in ci
 
 
+@pytest.mark.shipped_rules
 @pytest.mark.parametrize("page", ["README.md", "docs/index.md"])
 def test_front_pages_name_every_built_in_certification(page: str) -> None:
     from marenew.api import load_rules

@@ -15,7 +15,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import REPO
+from helpers import FROZEN_RULES, REPO
 from marenew.cli import app
 from marenew.cli.exitcodes import ExitCode
 from marenew.core.engine import evaluate
@@ -24,7 +24,7 @@ from marenew.load.problems import InputError, Problem
 from marenew.load.rules import load_rule_file, load_rules
 
 EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))
-RULE_TEXT = (REPO / "rules" / "cma.yaml").read_text(encoding="utf-8")
+RULE_TEXT = (FROZEN_RULES / "cma.yaml").read_text(encoding="utf-8")
 RULESET = load_rules()
 AS_OF = dt.date(2026, 11, 29)
 WORK = Path(tempfile.mkdtemp(prefix="marenew-fuzz-"))  # one scratch folder (hypothesis reruns tests)

@@ -13,6 +13,8 @@ import pytest
 from marenew.load.problems import InputError
 from marenew.ruletools.cases import case_files, load_case_file, run_case
 
+pytestmark = pytest.mark.shipped_rules  # the shipped cases against the shipped rules
+
 CASES_DIR = Path(__file__).resolve().parent.parent / "rules" / "cases"
 
 
@@ -33,10 +35,10 @@ CASES = _collect()
 
 
 @pytest.mark.parametrize(("case", "broken"), CASES)
-def test_rule_case(case, broken, ruleset):
+def test_rule_case(case, broken, shipped_ruleset):
     if broken is not None:
         pytest.fail("broken case file:\n" + "\n".join(str(p) for p in broken.problems), pytrace=False)
-    result = run_case(case, ruleset)
+    result = run_case(case, shipped_ruleset)
     assert result.passed, "\n" + "\n".join(result.lines())
 
 

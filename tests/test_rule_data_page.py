@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
+
 from helpers import REPO, RULES_DIR
 from marenew.load.rules import load_rules
 from marenew.ruletools import datatable
 
 PAGE = REPO / "docs" / "rule-data.md"
+
+pytestmark = pytest.mark.shipped_rules  # the page shows the shipped figures
 
 
 def test_the_committed_page_is_what_the_rule_files_say():

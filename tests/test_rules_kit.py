@@ -70,11 +70,12 @@ paths:
 # --- rules export -----------------------------------------------------------------------------
 
 
-def test_export_writes_rule_cases_and_readme_and_never_overwrites(tmp_path, builtin):
+@pytest.mark.shipped_rules  # the built-in cases
+def test_export_writes_rule_cases_and_readme_and_never_overwrites(tmp_path, shipped_ruleset):
     target = tmp_path / "mine"
     result = run("export", target, "cma")
     assert result.exit_code == 0, result.output
-    origin = builtin.origin["CMA"]
+    origin = shipped_ruleset.origin["CMA"]
     written = target / origin.name
     assert written.read_text(encoding="utf-8").endswith(origin.read_text(encoding="utf-8"))
     assert (target / "cases" / origin.name).read_text() == (origin.parent / "cases" / origin.name).read_text()
@@ -168,11 +169,12 @@ def test_new_refuses_a_builtin_id_and_points_to_an_overlay(tmp_path):
 # --- overlays ---------------------------------------------------------------------------------
 
 
-def test_overlay_changes_one_fee_and_leaves_every_other_figure(tmp_path, builtin):
+@pytest.mark.shipped_rules  # the built-in cases
+def test_overlay_changes_one_fee_and_leaves_every_other_figure(tmp_path, shipped_ruleset):
     folder = tmp_path / "mine"
-    old, new = fee_overlay(folder, builtin)
+    old, new = fee_overlay(folder, shipped_ruleset)
     merged = load_rules([folder])
-    rule, base = merged.get("CMA"), builtin.get("CMA")
+    rule, base = merged.get("CMA"), shipped_ruleset.get("CMA")
     assert regular_fee(rule, DAY_BEFORE).value == old
     assert regular_fee(rule, DAY_AFTER).value == new and regular_fee(rule, DAY_AFTER).source == "MEMO"
     # every other figure, on both days, is the built-in's
@@ -371,6 +373,7 @@ def test_coverage_and_require_cases(tmp_path):
     assert data["without_cases"][0]["key"] == "id"
 
 
+@pytest.mark.shipped_rules  # the built-in cases
 def test_builtin_coverage_every_rule_has_cases():
     result = run("test", RULES_DIR, "--require-cases")
     assert result.exit_code == 0, result.output

@@ -54,6 +54,7 @@ def invoke(runner, *args, env=None):
     return cli("rules", "test", *args, env=env)
 
 
+@pytest.mark.shipped_rules  # the built-in cases
 def test_builtin_cases_all_pass(runner):
     result = invoke(runner)
     assert result.exit_code == 0, result.output
@@ -90,6 +91,7 @@ def test_a_folder_of_cases_and_a_rules_folder_with_cases(runner, tmp_path):
         )
 
 
+@pytest.mark.shipped_rules  # the built-in cases
 def test_a_rules_folder_tests_its_own_rules(runner, tmp_path):
     # An employer's rule (a copy of the CMA under another id) with one case: the case can only
     # pass if the folder's rules are loaded.
@@ -296,6 +298,7 @@ def test_check_and_test_share_one_format_option(runner):
         assert result.exit_code == 2 and "'text', 'json', 'github'" in result.output
 
 
+@pytest.mark.shipped_rules  # the built-in cases
 def test_copy_of_builtin_cases_with_one_value_changed(runner, tmp_path):
     # the built-in cases themselves catch a changed rule: run them against a CMA whose
     # reactivation fee was edited to 60, and the lapsed-member case reports 125 + 60 = 185
