@@ -115,141 +115,170 @@ class _CsvLines(Document):
 _KEY = re.compile(r"(credentials|credits|memberships)\[(\d+)\](?:\.(\w+))?")
 
 
+@dataclass
+class _Person:
+    """One person's records as read: the cells of each people row and each credit row kept, and
+    the problems found, by row."""
+
+    people: list[Record]
+    credits: list[Record]  # without the credit rows dropped as duplicates
+    creds: list[dict | None]  # each people row's credential (None: a malformed record)
+    holders: list[str | None]
+    kept: list[dict[str, str]]  # each people row's --keep columns
+    memberships: dict[str, int]  # body -> index of the people row that first listed it
+    found_credits: list[dict | None]
+    person_problems: list[list[Problem]]
+    credit_problems: list[list[Problem]]
+    warnings: list[str]
+    holder_name: str | None = None  # the holder as written on the first row that gives one
+
+    def has_problems(self) -> bool:
+        return any(self.person_problems) or any(self.credit_problems)
+
+
 def person_rows(pid: str, people: list[Record], credits: list[Record], ctx: Context) -> tuple[list[Keyed], int]:
     """Rows for one person_id: one per people row (a result or an error), plus one error row per
     rejected credit row. Returns the rows and how many credit rows were rejected."""
+    person = _read(people, credits, ctx)
+    _one_date_problem(person.person_problems, person.credit_problems)
+    _holders_agree(person, ctx)
+    holder = None if person.has_problems() else _validate(person, ctx)
+    if holder is not None:
+        _check(person, holder, ctx)
+    if holder is not None and not person.has_problems():
+        where: list[tuple[str, int | None]] = [(ctx.people_file, line) for line, _ in people]
+        return holder_rows(pid, holder, person.warnings, ctx, where, person.kept), 0
+    return _error_rows(pid, person, ctx)
+
+
+def _read(people: list[Record], credits: list[Record], ctx: Context) -> _Person:
+    """The cells of every record, with the problems of each cell; a credit row repeated exactly
+    is dropped with a warning."""
     pf, cf = ctx.people_file, ctx.credits_file
-    dates, kept_names, as_of = ctx.settings.dates, ctx.settings.kept, ctx.settings.as_of
-    person_problems: list[list[Problem]] = [[] for _ in people]
-    creds: list[dict | None] = []
-    holders: list[str | None] = []
-    kept: list[dict[str, str]] = []
-    memberships: dict[str, int] = {}  # body -> index of the people row that first listed it
+    dates, kept_names = ctx.settings.dates, ctx.settings.kept
+    person = _Person(people, [], [], [], [], {}, [], [[] for _ in people], [], [])
     for i, (line, cells) in enumerate(people):
         if isinstance(cells, str):
-            creds.append(None)
-            holders.append(None)
-            kept.append({})
-            person_problems[i].append(Problem(pf, line, None, cells))
+            person.creds.append(None)
+            person.holders.append(None)
+            person.kept.append({})
+            person.person_problems[i].append(Problem(pf, line, None, cells))
             continue
         data, name, bodies, found = person_cells(cells, dates)
-        kept.append({column: value.strip() for column, value in zip(kept_names, cells[7:])})
-        creds.append(data)
-        holders.append(name or None)
+        person.kept.append({column: value.strip() for column, value in zip(kept_names, cells[7:])})
+        person.creds.append(data)
+        person.holders.append(name or None)
         for body in bodies:
-            memberships.setdefault(body, i)
-        person_problems[i] += [Problem(pf, line, None, msg, key=col) for col, msg in found]
-    found_credits: list[dict | None] = []
-    credit_problems: list[list[Problem]] = []
-    kept_credits: list[Record] = []
+            person.memberships.setdefault(body, i)
+        person.person_problems[i] += [Problem(pf, line, None, msg, key=col) for col, msg in found]
     seen: dict[tuple, int] = {}  # a credit's content -> the line that first gave it
-    warnings: list[str] = []
     for line, cells in credits:
         if isinstance(cells, str):
-            found_credits.append(None)
-            credit_problems.append([Problem(cf, line, None, cells)])
-            kept_credits.append((line, cells))
+            person.found_credits.append(None)
+            person.credit_problems.append([Problem(cf, line, None, cells)])
+            person.credits.append((line, cells))
             continue
         data, found = credit_cells(cells, dates)
         if not found:
             same = _content(data)
             if same in seen:  # an LMS that exported a completion twice: one activity, counted once
-                warnings.append(
-                    str(
-                        Problem(
-                            cf,
-                            line,
-                            None,
-                            f"the same credit as line {seen[same]} (same person, title, date and points); counted once",
-                            level="warning",
-                        )
-                    )
-                )
+                message = f"the same credit as line {seen[same]} (same person, title, date and points); counted once"
+                person.warnings.append(str(Problem(cf, line, None, message, level="warning")))
                 continue
             seen[same] = line
-        found_credits.append(data)
-        credit_problems.append([Problem(cf, line, None, msg, key=col) for col, msg in found])
-        kept_credits.append((line, cells))
-    credits = kept_credits
-    _one_date_problem(person_problems, credit_problems)
+        person.found_credits.append(data)
+        person.credit_problems.append([Problem(cf, line, None, msg, key=col) for col, msg in found])
+        person.credits.append((line, cells))
+    person.holder_name = next((h for h in person.holders if h), None)
+    return person
 
-    # the holder as written (for error rows too), and every row must agree on it
-    holder_name = next((h for h in holders if h), None)
-    first_line = next((line for (line, _), h in zip(people, holders) if h), None)
-    for i, h in enumerate(holders):
+
+def _holders_agree(person: _Person, ctx: Context) -> None:
+    """Every people row of a person names the same holder (or none)."""
+    holder_name = person.holder_name
+    first_line = next((line for (line, _), h in zip(person.people, person.holders) if h), None)
+    for i, h in enumerate(person.holders):
         if h and h != holder_name:
-            person_problems[i].append(
+            person.person_problems[i].append(
                 Problem(
-                    pf,
-                    people[i][0],
+                    ctx.people_file,
+                    person.people[i][0],
                     None,
                     f"holder differs from the one given for this person_id at line {first_line}",
                     key="holder",
                 )
             )
 
-    holder: CredentialFile | None = None
-    if not any(person_problems) and not any(credit_problems):
-        # one validation for the whole person, as for a credential file
-        try:
-            holder = CredentialFile.model_validate(
-                {
-                    "holder": holder_name,
-                    "memberships": list(memberships),
-                    "credentials": creds,
-                    "credits": found_credits,
-                }
-            )
-        except ValidationError as exc:
-            row_of = list(memberships.values())
-            for loc, message in validation_problems(exc):
-                kind = loc[0] if loc else ""
-                index = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else 0
-                column = next((str(p) for p in loc[2:] if isinstance(p, str)), None)
-                if kind == "credits":
-                    credit_problems[index].append(Problem(cf, credits[index][0], None, message, key=column))
-                else:
-                    row = row_of[index] if kind == "memberships" else index if kind == "credentials" else 0
-                    person_problems[row].append(
-                        Problem(pf, people[row][0], None, message, key=column or (str(kind) if kind else None))
-                    )
-    if holder is not None:
-        # loaders' own checks, located through a document whose positions are the CSV lines
-        row_of = list(memberships.values())
-        doc = _CsvLines(people, credits, row_of)
-        for problem in semantic_problems(holder, doc, ctx.rules, today=ctx.settings.as_of):
-            match = _KEY.match(problem.key or "")
-            kind, index, column = (match.group(1), int(match.group(2)), match.group(3)) if match else ("", 0, None)
+
+def _validate(person: _Person, ctx: Context) -> CredentialFile | None:
+    """One validation for the whole person, as for a credential file; what fails is put on the
+    row it came from."""
+    pf, cf = ctx.people_file, ctx.credits_file
+    try:
+        return CredentialFile.model_validate(
+            {
+                "holder": person.holder_name,
+                "memberships": list(person.memberships),
+                "credentials": person.creds,
+                "credits": person.found_credits,
+            }
+        )
+    except ValidationError as exc:
+        row_of = list(person.memberships.values())
+        for loc, message in validation_problems(exc):
+            kind = loc[0] if loc else ""
+            index = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else 0
+            column = next((str(p) for p in loc[2:] if isinstance(p, str)), None)
             if kind == "credits":
-                located = Problem(cf, problem.line, None, problem.message, problem.level, column)
-                bucket = credit_problems[index]
+                person.credit_problems[index].append(Problem(cf, person.credits[index][0], None, message, key=column))
             else:
-                row = row_of[index] if kind == "memberships" else index
-                located = Problem(
-                    pf,
-                    problem.line,
-                    None,
-                    problem.message,
-                    problem.level,
-                    column or ("memberships" if kind == "memberships" else None),
+                row = row_of[index] if kind == "memberships" else index if kind == "credentials" else 0
+                person.person_problems[row].append(
+                    Problem(pf, person.people[row][0], None, message, key=column or (str(kind) if kind else None))
                 )
-                bucket = person_problems[row]
-            if problem.level == "error":
-                bucket.append(located)
-            else:
-                warnings.append(str(located))
+        return None
 
-    if holder is not None and not any(person_problems) and not any(credit_problems):
-        where: list[tuple[str, int | None]] = [(pf, line) for line, _ in people]
-        return holder_rows(pid, holder, warnings, ctx, where, kept), 0
 
+def _check(person: _Person, holder: CredentialFile, ctx: Context) -> None:
+    """The loaders' own checks (unknown cert, a credit listed twice, ...), located through a
+    document whose positions are the CSV lines: errors go to their row, warnings to the rows."""
+    pf, cf = ctx.people_file, ctx.credits_file
+    row_of = list(person.memberships.values())
+    doc = _CsvLines(person.people, person.credits, row_of)
+    for problem in semantic_problems(holder, doc, ctx.rules, today=ctx.settings.as_of):
+        match = _KEY.match(problem.key or "")
+        kind, index, column = (match.group(1), int(match.group(2)), match.group(3)) if match else ("", 0, None)
+        if kind == "credits":
+            located = Problem(cf, problem.line, None, problem.message, problem.level, column)
+            bucket = person.credit_problems[index]
+        else:
+            row = row_of[index] if kind == "memberships" else index
+            located = Problem(
+                pf,
+                problem.line,
+                None,
+                problem.message,
+                problem.level,
+                column or ("memberships" if kind == "memberships" else None),
+            )
+            bucket = person.person_problems[row]
+        if problem.level == "error":
+            bucket.append(located)
+        else:
+            person.warnings.append(str(located))
+
+
+def _error_rows(pid: str, person: _Person, ctx: Context) -> tuple[list[Keyed], int]:
+    """A person with a problem anywhere: an error row per people row (those without a problem of
+    their own name the first cause), and one per rejected credit row."""
+    as_of, holder_name, kept = ctx.settings.as_of, person.holder_name, person.kept
     out: list[Keyed] = []
-    cause = next(p for p in (*person_problems, *credit_problems) if p)[0]
-    for (line, _cells), cred_data, problems, k in zip(people, creds, person_problems, kept):
+    cause = next(p for p in (*person.person_problems, *person.credit_problems) if p)[0]
+    for (line, _cells), cred_data, problems, k in zip(person.people, person.creds, person.person_problems, kept):
         if not problems:
             problems = [
                 Problem(
-                    pf,
+                    ctx.people_file,
                     line,
                     None,
                     f"not evaluated: another record of this person has an error ({cause.file}:{cause.line})",
@@ -261,7 +290,7 @@ def person_rows(pid: str, people: list[Record], credits: list[Record], ctx: Cont
             )
         )
     rejected = 0
-    for problems in credit_problems:
+    for problems in person.credit_problems:
         if problems:
             out.append(error_row(pid, problems, holder=holder_name, as_of=as_of, kept=kept[0] if kept else None))
             rejected += 1
