@@ -328,7 +328,7 @@ def _fee_lines(label: str, fee: dict, indent: str, verified: str | None = None) 
 
 
 def describe_lines(info: dict) -> list[str]:
-    """`rules show` as text, from ``describe``."""
+    """`rules show` as text, from ``describe``: a header, then one section per part of the rule."""
     verified = info["last_verified"]
 
     def figure(label: str, fig: dict | None, indent: str, unit: str = "") -> list[str]:
@@ -337,6 +337,18 @@ def describe_lines(info: dict) -> list[str]:
     def fee(label: str, fee: dict, indent: str) -> list[str]:
         return _fee_lines(label, fee, indent, verified=verified)
 
+    return (
+        _header_lines(info)
+        + _cycle_lines(info["cycle"], verified)
+        + _ce_lines(info["ce"], figure)
+        + _late_window_lines(info["late_window"], figure, verified)
+        + _path_lines(info["paths"], figure, fee)
+        + _recurring_lines(info["recurring_fees"], figure, fee)
+        + _notes_lines(info["notes_cited"])
+    )
+
+
+def _header_lines(info: dict) -> list[str]:
     out = [
         f"{info['cert']}: {info['name']}",
         f"Body: {info['body']} ({info['body_name']})",
@@ -350,26 +362,30 @@ def describe_lines(info: dict) -> list[str]:
     if info["renewal_page"]:
         out.append(f"Renewal page: {info['renewal_page']}")
     out.append(f"Values in force on {info['as_of']}.")
-    out += _cycle_lines(info["cycle"], verified)
-    out += _ce_lines(info["ce"], figure)
-    out += _late_window_lines(info["late_window"], figure, verified)
-    out += _path_lines(info["paths"], figure, fee)
+    return out
 
-    if info["recurring_fees"]:
-        out += ["", "Recurring fees (counted from the certification date)"]
-        for recurring in info["recurring_fees"]:
-            out.append(f"  {recurring['id']}: {recurring['label']}")
-            out += figure("Every", recurring["every_months"], "    ", "months")
-            out += fee("Amount", recurring["fee"], "    ")
 
-    if info["notes_cited"]:
-        out += ["", "Notes"]
-        for note in info["notes_cited"]:
-            out.append(f"  - {note['text']}")
-            out += [
-                f"      {_where({'source': s['key'], 'source_title': s['title'], 'source_url': s['url'], 'source_kind': s['kind']})}"
-                for s in note["sources"]
-            ]
+def _recurring_lines(recurring_fees: list[dict], figure: Any, fee: Any) -> list[str]:
+    if not recurring_fees:
+        return []
+    out = ["", "Recurring fees (counted from the certification date)"]
+    for recurring in recurring_fees:
+        out.append(f"  {recurring['id']}: {recurring['label']}")
+        out += figure("Every", recurring["every_months"], "    ", "months")
+        out += fee("Amount", recurring["fee"], "    ")
+    return out
+
+
+def _notes_lines(notes: list[dict]) -> list[str]:
+    if not notes:
+        return []
+    out = ["", "Notes"]
+    for note in notes:
+        out.append(f"  - {note['text']}")
+        out += [
+            f"      {_where({'source': s['key'], 'source_title': s['title'], 'source_url': s['url'], 'source_kind': s['kind']})}"
+            for s in note["sources"]
+        ]
     return out
 
 
