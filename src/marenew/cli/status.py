@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -113,57 +114,69 @@ def cost(
         wanted = {c.upper() for c in cert or []}
         file = find_credential_file(file)
         if file is None:
-            from marenew.api import price_list
-
-            ruleset = load_ruleset(rules)
-            _check_wanted(wanted, ruleset)
-            is_member = bool(member)
-            prices = price_list(ruleset, day, member=is_member, certs=sorted(wanted))
-            if json:
-                write_json(
-                    {
-                        "member": is_member,
-                        "currency": "USD",
-                        "as_of": day.isoformat(),
-                        "certs": [p.as_json() for p in prices],
-                    }
-                )
-            else:
-                from marenew.report.terminal import price_table
-
-                price_table(console(), prices, member=is_member)
+            _fee_table(rules, wanted, day, member=bool(member), json=json)
             return
-        from dataclasses import replace
+        raise typer.Exit(_holder_costs(file, rules, wanted, day, member=member, json=json))
 
-        judged = judge_file(file, rules, day, member=member)
-        ruleset, holder, report = judged.ruleset, judged.holder, judged.report
-        _check_wanted(wanted, ruleset, holder, file)
-        if wanted:
-            report = replace(report, credentials=tuple(c for c in report.credentials if c.cert.upper() in wanted))
-        total, complete = report.cost_total()
-        if json:
-            write_json(
-                {
-                    "as_of": day.isoformat(),
-                    "holder": report.holder,
-                    "currency": "USD",
-                    "credentials": [
-                        {
-                            "cert": c.cert,
-                            "status": c.status,
-                            "cost": c.cost.as_json(),
-                            "next_step": c.next_step.as_json(),
-                        }
-                        for c in report.credentials
-                    ],
-                    "total": total if complete else None,
-                    "total_known": total,
-                    "complete": complete,
-                }
-            )
-        else:
-            from marenew.report.terminal import holder_costs
 
-            holder_costs(console(), report)
-        # the whole file's exit code, as `status` gives it (--cert narrows the table, not the verdict)
-        raise typer.Exit(report_exit(judged.report))
+def _fee_table(rules: Optional[list[Path]], wanted: set[str], day: dt.date, *, member: bool, json: bool) -> None:
+    """`cost` without a file: the fees of every certification (or of --cert ones)."""
+    from marenew.api import price_list
+
+    ruleset = load_ruleset(rules)
+    _check_wanted(wanted, ruleset)
+    prices = price_list(ruleset, day, member=member, certs=sorted(wanted))
+    if json:
+        write_json(
+            {
+                "member": member,
+                "currency": "USD",
+                "as_of": day.isoformat(),
+                "certs": [p.as_json() for p in prices],
+            }
+        )
+    else:
+        from marenew.report.terminal import price_table
+
+        price_table(console(), prices, member=member)
+
+
+def _holder_costs(
+    file: Path, rules: Optional[list[Path]], wanted: set[str], day: dt.date, *, member: Optional[bool], json: bool
+) -> int:
+    """`cost FILE`: what the holder pays now for each credential's next step, and the total.
+    Returns the whole file's exit code, as `status` gives it (--cert narrows the table, not the
+    verdict)."""
+    from dataclasses import replace
+
+    judged = judge_file(file, rules, day, member=member)
+    ruleset, holder, report = judged.ruleset, judged.holder, judged.report
+    _check_wanted(wanted, ruleset, holder, file)
+    if wanted:
+        report = replace(report, credentials=tuple(c for c in report.credentials if c.cert.upper() in wanted))
+    total, complete = report.cost_total()
+    if json:
+        write_json(
+            {
+                "as_of": day.isoformat(),
+                "holder": report.holder,
+                "currency": "USD",
+                "credentials": [
+                    {
+                        "cert": c.cert,
+                        "status": c.status,
+                        "cost": c.cost.as_json(),
+                        "next_step": c.next_step.as_json(),
+                    }
+                    for c in report.credentials
+                ],
+                "total": total if complete else None,
+                "total_known": total,
+                "complete": complete,
+            }
+        )
+    else:
+        from marenew.report.terminal import holder_costs
+
+        holder_costs(console(), report)
+    return report_exit(judged.report)
