@@ -362,6 +362,31 @@ def test_a_private_file_replacing_a_readable_backup_makes_the_backup_private(min
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600
 
 
+def test_a_readable_backup_is_never_readable_for_a_moment_with_a_private_file(mine, monkeypatch):
+    path = mine()
+    path.chmod(0o600)
+    backup = path.with_name(path.name + ".bak")
+    backup.write_text("an older version\n", encoding="utf-8")
+    backup.chmod(0o644)
+    modes = []  # the backup's mode each time a file takes a name or changes mode
+    real_replace, real_link, real_chmod = os.replace, os.link, os.chmod
+
+    def watched(real):
+        def call(*args, **kwargs):
+            out = real(*args, **kwargs)
+            if backup.exists() and backup.read_bytes() != b"an older version\n":
+                modes.append(stat.S_IMODE(backup.stat().st_mode))
+            return out
+
+        return call
+
+    monkeypatch.setattr(os, "replace", watched(real_replace))
+    monkeypatch.setattr(os, "link", watched(real_link))
+    monkeypatch.setattr(os, "chmod", watched(real_chmod))
+    assert cli("add", path, "--title", "T", *CREDIT).exit_code == ExitCode.OK
+    assert modes and set(modes) == {0o600}, [oct(m) for m in modes]
+
+
 @pytest.mark.parametrize("command", CHANGES)
 def test_a_file_given_as_a_link_is_changed_where_it_points(mine, tmp_path, command):
     real = mine(DUE)

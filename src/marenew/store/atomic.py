@@ -10,7 +10,9 @@ Nothing the user wrote is lost:
   ``O_CREAT | O_EXCL`` first;
 - with --force an existing file is replaced with ``os.replace`` (atomic) and keeps its
   permission bits (a 0600 file stays 0600); a new file gets the mode the umask gives (0644 under
-  the usual 022), as a shell redirection would;
+  the usual 022), as a shell redirection would; a caller that names a ``mode`` (a backup as
+  private as the file it copies) gets that mode on the temporary file before it takes the name,
+  so the file is never readable more widely for a moment;
 - a device or pipe that already exists (``-o /dev/null``, ``-o /dev/stdout``) is written into,
   never replaced.
 
@@ -89,13 +91,14 @@ def _special(path: Path) -> bool:
 
 
 @contextlib.contextmanager
-def atomic_output(path: Path, *, force: bool, binary: bool = False) -> Iterator[IO]:
-    """A file handle whose content is put at ``path`` only once the block completes."""
-    mode = "wb" if binary else "w"
+def atomic_output(path: Path, *, force: bool, binary: bool = False, mode: int | None = None) -> Iterator[IO]:
+    """A file handle whose content is put at ``path`` only once the block completes; with
+    ``mode``, the file has those permission bits from the moment it has its name."""
+    how = "wb" if binary else "w"
     text_args: dict[str, Any] = {} if binary else {"encoding": "utf-8", "newline": ""}
     if _special(path):
         try:
-            with open(path, mode, **text_args) as out:  # noqa: PTH123
+            with open(path, how, **text_args) as out:  # noqa: PTH123
                 yield out
         except OSError as exc:
             raise _refuse(path, f"cannot write: {os_message(exc)}") from None
@@ -106,11 +109,11 @@ def atomic_output(path: Path, *, force: bool, binary: bool = False) -> Iterator[
     except OSError as exc:
         raise _refuse(path, f"cannot write here: {os_message(exc)}") from None
     try:
-        with os.fdopen(fd, mode, **text_args) as out:
+        with os.fdopen(fd, how, **text_args) as out:
             yield out
             out.flush()
             os.fsync(out.fileno())
-        _put_in_place(Path(tmp), path, force=force)
+        _put_in_place(Path(tmp), path, force=force, mode=mode)
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
         if isinstance(exc, OSError):
@@ -118,19 +121,20 @@ def atomic_output(path: Path, *, force: bool, binary: bool = False) -> Iterator[
         raise
 
 
-def _put_in_place(tmp: Path, path: Path, *, force: bool) -> None:
+def _put_in_place(tmp: Path, path: Path, *, force: bool, mode: int | None = None) -> None:
+    # the permission bits are set on the temporary file (mkstemp's 0600), before it takes the name
     if force:
         try:
             old = path.stat()
         except FileNotFoundError:
-            os.chmod(tmp, _mode_for_new_file())
+            os.chmod(tmp, _mode_for_new_file() if mode is None else mode)
         else:
-            os.chmod(tmp, stat.S_IMODE(old.st_mode))  # a 0600 file stays 0600
+            os.chmod(tmp, stat.S_IMODE(old.st_mode) if mode is None else mode)  # a 0600 file stays 0600
             with contextlib.suppress(OSError):  # only root may give a file to someone else
                 os.chown(tmp, old.st_uid, old.st_gid)
         os.replace(tmp, path)
         return
-    os.chmod(tmp, _mode_for_new_file())
+    os.chmod(tmp, _mode_for_new_file() if mode is None else mode)
     try:
         os.link(tmp, path)  # fails if the name exists: nothing is ever replaced
     except FileExistsError:
@@ -148,6 +152,6 @@ def _put_in_place(tmp: Path, path: Path, *, force: bool) -> None:
         tmp.unlink()
 
 
-def write_atomic(path: Path, data: bytes, *, force: bool) -> None:
-    with atomic_output(path, force=force, binary=True) as out:
+def write_atomic(path: Path, data: bytes, *, force: bool, mode: int | None = None) -> None:
+    with atomic_output(path, force=force, binary=True, mode=mode) as out:
         out.write(data)
