@@ -388,6 +388,23 @@ def test_a_readable_backup_is_never_readable_for_a_moment_with_a_private_file(mi
 
 
 @pytest.mark.parametrize("command", CHANGES)
+def test_a_byte_order_mark_at_the_start_of_the_file_is_kept(mine, command):
+    path = mine()
+    path.write_bytes(b"\xef\xbb\xbf" + DUE.encode("utf-8"))
+    old = path.read_bytes()
+    done = cli(command, path, *CHANGES[command])
+    assert done.exit_code == ExitCode.OK, done.stderr
+    new = path.read_bytes()
+    assert new.startswith(b"\xef\xbb\xbf# my certifications\n")  # once, where it was
+    assert new.count(b"\xef\xbb\xbf") == 1
+    assert path.with_name(path.name + ".bak").read_bytes() == old
+    # and a file without one does not get one
+    plain = mine(DUE, name="plain.yaml")
+    assert cli(command, plain, *CHANGES[command]).exit_code == ExitCode.OK
+    assert plain.read_bytes().startswith(b"# my certifications\n")
+
+
+@pytest.mark.parametrize("command", CHANGES)
 def test_a_file_given_as_a_link_is_changed_where_it_points(mine, tmp_path, command):
     real = mine(DUE)
     link = tmp_path / "link.yaml"

@@ -6,12 +6,13 @@
 2. Make the change (``store.edit``: comments, order and formatting kept) and check the new text
    the same way. Any error: nothing is written.
 3. Keep the old file as ``FILE.bak`` (with the file's permissions from its first moment), then
-   replace FILE through a temporary file and a rename, with the old file's permissions. An
-   interrupted write leaves the old file whole.
+   replace FILE through a temporary file and a rename, with the old file's permissions and its
+   byte-order mark, if it had one. An interrupted write leaves the old file whole.
 """
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import os
 import stat
@@ -126,6 +127,8 @@ def commit(current: Current, text: str) -> Path:
         )
     backup = path.with_name(path.name + ".bak")
     write_atomic(backup, current.raw, force=True, mode=mode)  # the copy is as private as the file
-    write_atomic(path, text.encode("utf-8"), force=True)  # keeps the file's mode
+    # the text was read without the byte-order mark an editor may have put first: it stays there
+    bom = codecs.BOM_UTF8 if current.raw.startswith(codecs.BOM_UTF8) else b""
+    write_atomic(path, bom + text.encode("utf-8"), force=True)  # keeps the file's mode
     # named as the user named the file, unless it is a link (then where the copy really is)
     return backup if current.path.is_symlink() else current.path.with_name(current.path.name + ".bak")
