@@ -77,6 +77,13 @@ def mine(tmp_path):
     return _make
 
 
+def ruamel_load(text: str) -> object:
+    """The file as YAML 1.2 reads it (ruamel.yaml, as the writer does)."""
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe", pure=True).load(text)
+
+
 def titles(path: Path) -> list[str]:
     return [c["title"] for c in yaml.safe_load(path.read_text(encoding="utf-8"))["credits"]]
 
@@ -135,6 +142,36 @@ def test_a_hostile_title_is_stored_exactly_and_the_file_still_reads(mine, title)
     assert raw_controls(done.stdout + done.stderr) == []
     status = cli("status", path, "--as-of", AS_OF, "--json")
     assert status.exit_code in (ExitCode.OK, ExitCode.ATTENTION), status.stderr
+
+
+# YAML 1.1 takes NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR for line breaks: raw in a quoted
+# scalar, each reads back as a space
+BREAKS = ["EKG\u0085basics", "EKG\u2028basics", "EKG\u2029basics", "a\u0085\u2028\u2029b"]
+
+
+@pytest.mark.parametrize("title", BREAKS, ids=["nel", "ls", "ps", "all"])
+def test_a_title_with_a_unicode_line_break_is_stored_exactly_and_nothing_else_moves(mine, title):
+    path = mine()
+    done = cli("add", path, "--title", title, *CREDIT)
+    assert done.exit_code == ExitCode.OK, done.stderr
+    text = path.read_text(encoding="utf-8")
+    assert titles(path)[-1] == title
+    assert yaml.safe_load(text) == ruamel_load(text)  # YAML 1.1 and 1.2 read the same title
+    assert text.startswith(ON_TRACK)  # the credit is added after the others; no line re-indented
+    assert not {"\u0085", "\u2028", "\u2029"} & set(text)  # written as escapes
+
+
+@pytest.mark.parametrize("title", BREAKS[:3], ids=["nel", "ls", "ps"])
+def test_a_title_with_a_unicode_line_break_is_stored_exactly_in_a_flow_style_list(mine, title):
+    # a flow-style list is not spliced: the whole document is written out by ruamel.yaml
+    path = mine(
+        "holder: Dana Reyes\ncredentials: [{cert: CMA, certified_on: 2025-06-10}]\n"
+        "credits: [{title: A, date: 2025-09-12, points: 1}]\n"
+    )
+    done = cli("add", path, "--title", title, *CREDIT)
+    assert done.exit_code == ExitCode.OK, done.stderr
+    assert titles(path) == ["A", title]
+    assert ruamel_load(path.read_text(encoding="utf-8"))["credits"][-1]["title"] == title
 
 
 def test_titles_from_an_export_reach_the_terminal_escaped(mine, tmp_path):

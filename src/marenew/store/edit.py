@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,7 @@ from typing import Any
 import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from marenew.load.yamlfile import T_STR
 
@@ -63,7 +65,18 @@ def scalar_text(value: Value) -> str:
     safe = text and all(ch.isalnum() or ch in " -_./()'" for ch in text) and text == text.strip()
     if tag == T_STR and safe and not text.startswith(("-", "'")):
         return text
-    return json.dumps(text, ensure_ascii=False)
+    return double_quoted(text)
+
+
+# Characters a YAML file may not hold raw in a quoted scalar, or that a reader takes for a line
+# break and folds into a space (NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR): JSON leaves them as they
+# are, so they are written as escapes, which YAML 1.1 and 1.2 read back as the same character.
+_RAW_IN_YAML = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+
+
+def double_quoted(text: str) -> str:
+    """``text`` as a double-quoted YAML scalar that reads back as exactly ``text``."""
+    return _RAW_IN_YAML.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(text, ensure_ascii=False))
 
 
 def flow_text(value: Value) -> str:
@@ -364,9 +377,25 @@ class Change:
                     return text
             except Exception:  # noqa: BLE001 - a splice that does not parse is simply not used
                 pass
+        _quote_breaks(doc)
         out = io.StringIO()
         _yaml().dump(doc, out)
         return out.getvalue()
+
+
+_BREAKS = re.compile("[\x85\u2028\u2029]")
+
+
+def _quote_breaks(node: Any) -> None:
+    """Text holding a character YAML 1.1 takes for a line break is written double-quoted, where
+    it is escaped: ruamel.yaml would write it raw in a plain or single-quoted scalar, which
+    reads back with a space in its place."""
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in list(items):
+        if isinstance(value, str) and _BREAKS.search(value):
+            node[key] = DoubleQuotedScalarString(value)
+        else:
+            _quote_breaks(value)
 
 
 def _scalar_end(text: str, col: int) -> int:

@@ -16,7 +16,6 @@ so it never disagrees with the rule.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 
 from marenew.core import dates as periods
@@ -59,13 +58,9 @@ class Answers:
 def plain(text: str) -> str:
     """``text`` as a YAML scalar that reads back as the same text (quoted when YAML 1.1 would read
     it as something else: ``NO``, ``1.10``, ``a: b``)."""
-    import yaml
+    from marenew.store.edit import scalar_text
 
-    from marenew.load.yamlfile import T_STR
-
-    tag = yaml.resolver.Resolver().resolve(yaml.ScalarNode, text, (True, False))
-    safe = text and all(ch.isalnum() or ch in " -_./()" for ch in text) and text == text.strip()
-    return text if tag == T_STR and safe and not text.startswith("-") else json.dumps(text, ensure_ascii=False)
+    return scalar_text(text)
 
 
 def line(yaml_text: str, comment: str = "", *, placeholder: bool = False) -> str:
@@ -147,7 +142,9 @@ def _credential(cert: CertAnswer, today: dt.date) -> list[str]:
     elif not cert.number:  # none: the key stays visible, as a comment
         out.append(line("    # number:", "as printed on your certificate, in quotes (optional)"))
     else:
-        out.append(line(f"    number: {json.dumps(cert.number, ensure_ascii=False)}", "as printed on your certificate"))
+        from marenew.store.edit import double_quoted
+
+        out.append(line(f"    number: {double_quoted(cert.number)}", "as printed on your certificate"))
     if cert.certified_on is None:
         certified_on = months_before(today, CERTIFIED_MONTHS_AGO)
         out.append(
