@@ -21,7 +21,7 @@ from marenew.core import dates as periods
 from marenew.core.base import Confidence
 from marenew.core.credential import Credential, CredentialFile, Credit, PastCycle, Payment
 from marenew.core.defaults import EPS, STALE_AFTER_DAYS, WARN_DAYS
-from marenew.core.names import Names, names_of
+from marenew.core.names import Names, fold, names_of
 from marenew.core.results import (
     CapResult,
     Cost,
@@ -273,8 +273,10 @@ def _approval(rule: Rule, ce: CE, names: Names, credit: Credit, unmatched: list[
     looks like one of those names but is none of them is reported."""
     if credit.college_credits is not None or not ce.approved_by:
         return False
-    if any(names.body(b) is not None for b in credit.approved_by):
-        return True
+    bodies = names.bodies  # as names.body(b) is not None, without a call per credit
+    for b in credit.approved_by:
+        if fold(b) in bodies:
+            return True
     for written in credit.approved_by:
         near = names.near_body(written)
         if near is not None:

@@ -187,7 +187,7 @@ def _read(people: list[Record], credits: list[Record], ctx: Context) -> _Person:
                 continue
             seen[same] = line
         person.found_credits.append(data)
-        person.credit_problems.append([Problem(cf, line, None, msg, key=col) for col, msg in found])
+        person.credit_problems.append([Problem(cf, line, None, msg, key=col) for col, msg in found] if found else [])
         person.credits.append((line, cells))
     person.holder_name = next((h for h in person.holders if h), None)
     return person
@@ -316,6 +316,8 @@ def _one_date_problem(person_problems: list[list[Problem]], credit_problems: lis
     """Dates an export writes in a form marenew does not read are one problem of the person, not
     one per cell: the first, with where the others are, goes to the person's first row; credit
     rows with nothing else wrong are not rejected on their own."""
+    if not any(person_problems) and not any(credit_problems):
+        return  # the usual person: nothing wrong at all
     found: list[Problem] = []
     for bucket in (*person_problems, *credit_problems):
         dated = [p for p in bucket if p.message.startswith(DATE_PROBLEM)]

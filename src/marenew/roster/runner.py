@@ -202,7 +202,12 @@ class Pool:
         _install(rules, job)  # before forking: the children inherit it
         self.jobs = jobs
         self.pool = None
+        self.frozen = False
         if jobs > 1:
+            # What the workers inherit on fork (the rules, the people records) is never garbage:
+            # frozen, their collectors never walk it (nor copy its pages by touching it)
+            gc.freeze()
+            self.frozen = True
             self.pool = _context().Pool(jobs, _init_worker, (rule_dirs, job, id(job)))
 
     def run(self, fn, tasks: Iterable[tuple]) -> Iterator[tuple[tuple, Tally]]:
@@ -243,6 +248,9 @@ class Pool:
             pending = still
 
     def close(self) -> None:
+        if self.frozen:
+            self.frozen = False
+            gc.unfreeze()
         pool, self.pool = self.pool, None
         if pool is None:
             return
