@@ -21,6 +21,10 @@ from .columns import Header
 from .rows import Keyed
 
 CHUNK = 4096  # records per pickled chunk
+# Output rows per pickled chunk of a run. The merge holds one chunk of every run at once (up to
+# MERGE_FAN_IN runs; a roster of 100,000 people makes about 60), and a row is a few kB of
+# Python objects: 4,096-row chunks held 700 MB at 100,000 people, 256-row ones about 50 MB.
+RUN_CHUNK = 256
 BUFFERED = 200_000  # records buffered across all partitions before they are written
 MERGE_FAN_IN = 128  # runs merged at once (open files); more runs are merged in passes
 PROTOCOL = pickle.HIGHEST_PROTOCOL
@@ -72,8 +76,8 @@ def write_run(path: Path, rows: list[Keyed]) -> None:
     """One partition's rows, sorted by key."""
     rows.sort(key=itemgetter(0))
     with open(path, "wb") as f:
-        for i in range(0, len(rows), CHUNK):
-            pickle.dump(rows[i : i + CHUNK], f, PROTOCOL)
+        for i in range(0, len(rows), RUN_CHUNK):
+            pickle.dump(rows[i : i + RUN_CHUNK], f, PROTOCOL)
 
 
 def read_run(path: Path) -> Iterator[Keyed]:
@@ -94,7 +98,7 @@ def merged(runs: list[Path], folder: Path) -> Iterator[Keyed]:
                 buf: list[Keyed] = []
                 for item in heapq.merge(*(read_run(p) for p in runs[i : i + MERGE_FAN_IN]), key=itemgetter(0)):
                     buf.append(item)
-                    if len(buf) >= CHUNK:
+                    if len(buf) >= RUN_CHUNK:
                         pickle.dump(buf, f, PROTOCOL)
                         buf = []
                 if buf:
