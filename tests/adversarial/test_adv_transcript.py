@@ -206,6 +206,28 @@ def test_zip_entries_never_name_a_place_outside_the_zip(tmp_path, secret):
     assert {"certs/a.pdf", "certs/sub/a.pdf", "..x.pdf", "outside/secret.txt"} <= set(names)
 
 
+def test_one_certificate_named_several_ways_goes_in_once(tmp_path):
+    folder = tmp_path / "me"
+    (folder / "certs" / "sub").mkdir(parents=True)
+    (folder / "certs" / "a.pdf").write_bytes(b"%PDF a")
+    (folder / "certs" / "link.pdf").symlink_to("a.pdf")
+    spellings = [
+        "certs/a.pdf",
+        "certs/../certs/a.pdf",
+        "./certs/a.pdf",
+        "certs/sub/../a.pdf",
+        "certs//a.pdf",
+        str(folder / "certs" / "a.pdf"),
+        "certs/link.pdf",
+    ]
+    path = credential(folder, [(f"Course {i}", written) for i, written in enumerate(spellings)])
+    zip_path = folder / "proof.zip"
+    done = transcript(path, folder / "t.html", "--bundle", zip_path)
+    assert done.exit_code == ExitCode.OK, done.stderr
+    assert zip_contents(zip_path) == {"t.html": (folder / "t.html").read_bytes(), "certs/a.pdf": b"%PDF a"}
+    assert "(t.html and 1 certificate)" in done.stderr
+
+
 def test_a_certificate_swapped_for_a_link_after_the_check_is_not_read(tmp_path, secret, monkeypatch):
     import marenew.store.bundle as bundle
 

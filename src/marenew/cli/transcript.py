@@ -227,7 +227,7 @@ def _bundle(
     )
     from marenew.core.words import plural
 
-    sys.stderr.write(f"marenew: wrote {zip_path} ({name} and {plural(len(made.added), 'certificate')})\n")
+    sys.stderr.write(f"marenew: wrote {zip_path} ({name} and {plural(made.files, 'certificate')})\n")
     for where in made.outside:
         sys.stderr.write(safe_text(f"marenew: added from outside {folder_of(credential_path)}: {where}") + "\n")
     if made.missing:

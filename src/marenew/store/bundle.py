@@ -1,7 +1,8 @@
 """A transcript and its certificates in one zip file, for an application or an audit.
 
 The zip holds the transcript under its own name, each certificate file found under its path
-relative to the credential file's folder (unpacked, the zip looks like that folder), and, when
+relative to the credential file's folder (unpacked, the zip looks like that folder; a file named
+in two ways, ``certs/a.pdf`` and ``./certs/a.pdf``, is there once), and, when
 any is missing, ``MISSING-CERTIFICATES.txt`` listing them with the reason.
 
 What goes in is decided by ``load.proof.locate``: a certificate is added when it is a regular
@@ -59,6 +60,11 @@ class Bundle:
     outside: list[str] = field(default_factory=list)  # added from outside the folder (allowed)
     missing: list[Missing] = field(default_factory=list)
 
+    @property
+    def files(self) -> int:
+        """Certificate files in the zip (one file named two ways is one)."""
+        return len(set(self.added.values()))
+
 
 def _unique(name: str, taken: set[str]) -> str:
     path = PurePosixPath(name)
@@ -79,6 +85,9 @@ def plan(
     sources: dict[str, Path] = {}
     taken: set[str] = set(reserved)
     decided: dict[str, str | None] = {}  # certificate as written -> why it is missing (None: added)
+    # the file itself -> its name in the zip: `certs/a.pdf`, `./certs/a.pdf` and a link to it are
+    # one certificate, added once
+    named: dict[Path, str] = {}
     for credit in credits:
         if credit.certificate is None:
             bundle.missing.append(Missing(credit, "no certificate named"))
@@ -94,10 +103,12 @@ def plan(
             elif found.where == "outside" and not include_outside:
                 how = f"is a link to {found.path}, " if found.linked else "is "
                 why = f"{written} {how}outside {folder.resolve()} (not added; --include-outside adds it)"
+            elif found.path in named:
+                bundle.added[written] = named[found.path]
             else:
                 inside = found.inside_name
                 name = _unique(inside or f"{OUTSIDE}/{found.path.name}", taken)
-                bundle.added[written] = name
+                bundle.added[written] = named[found.path] = name
                 sources[name] = found.path
                 if inside is None:
                     bundle.outside.append(f"{written} ({found.path})")
