@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import email
 import io
+import json
 import os
 import re
 import signal
@@ -436,9 +437,9 @@ def group_export(tmp_path):
 
 
 def _groups() -> set[str]:
-    """The distinct groups of HOSTILE_GROUPS: NFC-equal names are one; an empty value is in the
-    group (none), which a value written "(none)" joins (the name the outputs give it)."""
-    return {unicodedata.normalize("NFC", g) or "(none)" for g in HOSTILE_GROUPS}
+    """The distinct groups of HOSTILE_GROUPS: NFC-equal names are one; the rows with an empty value
+    are a group of their own, apart from the one really named "(none)"."""
+    return {unicodedata.normalize("NFC", g) for g in HOSTILE_GROUPS}
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "jsonl", "txt"])
@@ -460,6 +461,34 @@ def test_group_files_stay_in_the_output_folder_and_never_collide(group_export, t
         assert sorted(r["source"] for r in seen) == sorted(f"G{i:02d}" for i in range(len(HOSTILE_GROUPS)))
         for p in written:  # each file holds one group
             assert len({unicodedata.normalize("NFC", r["site"]) or "(none)" for r in read_csv(p)}) == 1
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "html"])
+def test_a_group_named_none_and_the_rows_without_a_group_stay_apart(tmp_path, fmt):
+    rows = [
+        ["N1", "Named none", "CMA", LAPSED, "(none)"],
+        ["E1", "No site", "CMA", LAPSED, ""],
+        ["N2", "Also named none", "CMA", LAPSED, "(none)"],
+        ["E2", "No site either", "CMA", LAPSED, ""],
+    ]
+    people = export(tmp_path, rows, ("site",))
+    if fmt == "json":
+        done = roster(people, "--group-by", "site", "--budget", "--format", "json", "-o", "-")
+        assert done.exit_code in DONE, done.stderr
+        assert sorted(json.loads(done.stdout)["groups"]) == ["(no value)", "(none)"]
+        return
+    if fmt == "table":
+        done = roster(people, "--group-by", "site", "--format", "table")
+        text = done.stdout
+    else:
+        out = tmp_path / "r.html"
+        done = roster(people, "--group-by", "site", "-o", out)
+        text = re.sub(r"<[^>]+>", " ", out.read_text(encoding="utf-8"))
+    assert done.exit_code in DONE, done.stderr
+    named, empty = text.index("site: (none)"), text.index("site: (no value)")
+    # the real group first, then the rows without a value, each under its own heading
+    assert all(named < text.index(holder) < empty for holder in ("Named none", "Also named none"))
+    assert all(empty < text.index(holder) for holder in ("No site", "No site either"))
 
 
 def test_group_files_that_exist_are_refused_before_any_is_written(group_export, tmp_path):

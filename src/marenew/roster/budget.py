@@ -11,7 +11,7 @@ unpublished fee is counted apart, never as zero. Pure: no I/O.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,21 +118,30 @@ class Budget:
         }
 
 
-def group_of(row: Mapping[str, Any], group_by: str | None) -> str:
+def group_keys(rows: Sequence[Mapping[str, Any]], group_by: str | None) -> tuple[list[str], str]:
+    """Each row's group (its value in the ``group_by`` column), and the label of the rows with no
+    value there: ``(none)``, unless a real group is named that (then another label no group has),
+    so that a group named "(none)" and the rows without a group never merge."""
     if not group_by:
-        return NO_GROUP
+        return [NO_GROUP] * len(rows), NO_GROUP
     from .columns import nfc
 
-    value = (row.get("kept") or {}).get(group_by)
     # one group, whichever Unicode form the export saved its name in (Café as é or as e + accent)
-    return nfc(value) if value else NO_GROUP
+    values = [nfc(value) if (value := (row.get("kept") or {}).get(group_by)) else "" for row in rows]
+    taken = {v.casefold() for v in values if v}
+    empty, n = NO_GROUP, 1
+    while empty.casefold() in taken:
+        empty = "(no value)" if n == 1 else f"(no value {n})"
+        n += 1
+    return [v or empty for v in values], empty
 
 
 def budget(rows: Iterable[Mapping[str, Any]], as_of: dt.date, group_by: str | None = None) -> Budget:
     out = Budget(horizon(as_of))
-    for row in rows:
+    rows = list(rows)
+    for row, group in zip(rows, group_keys(rows, group_by)[0]):
         if "error" in row:
             continue
         for fee in row.get("fees_due") or ():
-            out.add(group_of(row, group_by), fee["on"], fee["amount"])
+            out.add(group, fee["on"], fee["amount"])
     return out

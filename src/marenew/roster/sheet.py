@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .budget import NO_GROUP, group_of
+from .budget import group_keys
 from .rows import Row, breakdown, is_error
 
 Kind = str  # "text", "date", "int", "number", "money", "bool"
@@ -80,10 +80,12 @@ def _kept_getter(name: str) -> Callable[[Row], Any]:
 def grouped(rows: Iterable[Row], group_by: str | None) -> dict[str, list[Row]]:
     """Rows per group value, groups in name order (rows keep their order); without --group-by,
     one group."""
+    rows = list(rows)
+    keys, empty = group_keys(rows, group_by)
     out: dict[str, list[Row]] = {}
-    for row in rows:
-        out.setdefault(group_of(row, group_by), []).append(row)
-    return dict(sorted(out.items(), key=lambda kv: (kv[0] == NO_GROUP, kv[0].casefold())))
+    for row, key in zip(rows, keys):
+        out.setdefault(key, []).append(row)
+    return dict(sorted(out.items(), key=lambda kv: (kv[0] == empty, kv[0].casefold())))
 
 
 # Bytes of a value in a file name: with the user's own stem and suffix the name stays far below
