@@ -296,6 +296,8 @@ REFUSED_PAYMENTS = {
     "escape-fee": ("RMA", "--on", "2025-05-10", "--fee", "annual\x1b[2J", "--as-of", "2026-03-01"),
     "unknown-cert": ("CCMA", "--on", "2025-05-10", "--as-of", "2026-03-01"),
     "no-cert": ("--on", "2025-05-10", "--as-of", "2026-03-01"),
+    "decades-early": ("RMA", "--on", "1990-05-10", "--as-of", "2026-03-01"),
+    "day-before-first-certified": ("RMA", "--on", "2024-04-30", "--as-of", "2026-03-01"),
 }
 
 
@@ -307,6 +309,40 @@ def test_a_refused_payment_leaves_the_folder_as_it_was(mine, args):
     assert done.exit_code == ExitCode.INPUT, done.stdout + done.stderr
     assert one_plain_line(done.stderr)
     assert snapshot(path.parent) == before
+
+
+def test_a_payment_before_the_first_certification_is_refused_with_the_date_it_began(mine):
+    path = mine(DUE)
+    done = cli("pay", path, "RMA", "--on", "1990-05-10", "--as-of", "2026-03-01")
+    assert done.exit_code == ExitCode.INPUT
+    assert "1990-05-10 is before RMA was first certified (2024-05-01)" in " ".join(done.stderr.split())
+
+
+# An RMA renewed once: first certified 2021-05-01, the current cycle from 2024-05-01 (annual fee
+# due 2025-05-01, 2026-05-01, 2027-05-01)
+RENEWED_RMA = """\
+holder: Lee
+credentials:
+  - cert: RMA
+    certified_on: 2024-05-01
+    history:
+      - {certified_on: 2021-05-01, expires_on: 2024-05-01, renewed_on: 2024-04-20, by: ce}
+"""
+
+
+@pytest.mark.parametrize(
+    ("day", "warned"),
+    [("2021-05-01", True), ("2024-04-30", True), ("2024-05-02", False), ("2025-06-01", False)],
+    ids=["first-day-held", "day-before-the-cycle", "paid-ahead", "in-the-cycle"],
+)
+def test_a_payment_before_the_cycle_that_settles_nothing_in_it_is_recorded_with_a_warning(mine, day, warned):
+    path = mine(RENEWED_RMA)
+    done = cli("pay", path, "RMA", "--on", day, "--as-of", "2026-04-20")
+    assert done.exit_code == ExitCode.OK, done.stderr
+    paid = yaml.safe_load(path.read_text(encoding="utf-8"))["credentials"][0]["paid"]
+    assert [str(p.get("on", p.get(True))) for p in paid] == [day]  # written as asked, either way
+    warning = f"{day} is before this cycle of RMA began (2024-05-01): the annual fee paid then settles none due in it"
+    assert (warning in " ".join(done.stderr.split())) is warned, done.stderr
 
 
 def test_the_same_payment_twice_writes_nothing_the_second_time(mine):

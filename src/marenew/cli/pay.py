@@ -20,6 +20,7 @@ from marenew.cli.common import (
     typed_date,
 )
 from marenew.cli.fileedit import not_after, pick_credential, status_line, wrapped, written
+from marenew.load.problems import Problem
 
 app = command_app()
 
@@ -75,6 +76,13 @@ def pay(
         rule = ruleset.get(cred.key)
         assert rule is not None  # the file was checked against the rules
         chosen = _recurring_fee(rule, fee)
+        if day < cred.first_certified_on:
+            # no fee of a certification falls due before it was held: a slip in the date
+            raise typer.BadParameter(
+                f"{day} is before {cred.cert} was first certified ({cred.first_certified_on}); "
+                "a fee of it cannot have been paid then: check the date",
+                param_hint="--on",
+            )
         if any(p.fee.lower() == chosen.id.lower() and p.on == day for p in cred.paid):
             raise typer.BadParameter(
                 f"{path} already records the {chosen.id} fee of {cred.cert} paid on {day}", param_hint="--on"
@@ -84,14 +92,29 @@ def pay(
             edit.append(("credentials", index), "paid", {"fee": chosen.id, "on": day})
 
         text, loaded, warnings = change(current, ruleset, today, build)
-        print_problems(warnings)
-        backup = commit(current, text)
-        written(path, backup)
-        from marenew.core.engine import evaluate, recurring_due
+        from marenew.core.engine import evaluate, recurring_due, settles
 
         paid_cred = loaded.holder.credentials[index]
         report = evaluate(ruleset.rules, loaded.holder, today)
         result = report.credentials[index]
+        payment = paid_cred.paid[-1]
+        if day < result.certified_on and not settles(
+            chosen, result.certified_on, result.expires_on, paid_cred.paid, payment
+        ):
+            # recorded as asked (a past cycle's fee, for the record), but it changes nothing due now
+            warnings.append(
+                Problem(
+                    str(path),
+                    None,
+                    None,
+                    f"{day} is before this cycle of {cred.cert} began ({result.certified_on}): the "
+                    f"{chosen.id} fee paid then settles none due in it",
+                    "warning",
+                )
+            )
+        print_problems(warnings)
+        backup = commit(current, text)
+        written(path, backup)
         left = recurring_due(chosen, result.certified_on, result.certified_on, result.expires_on, paid_cred.paid)
         lines = [f"{cred.cert}: {chosen.label} paid on {day}."]
         if left:

@@ -590,6 +590,16 @@ def recurring_due(
     return [d for d in due if d > after]
 
 
+def settles(
+    fee: RecurringFee, certified_on: dt.date, through: dt.date, paid: Sequence[Payment], payment: Payment
+) -> bool:
+    """Whether ``payment`` settles a due date of ``fee`` in the cycle from ``certified_on`` through
+    ``through`` that the other payments (``paid``) leave open."""
+    others = [p for p in paid if p is not payment]
+    before = recurring_due(fee, certified_on, certified_on, through, others)
+    return len(recurring_due(fee, certified_on, certified_on, through, [*others, payment])) < len(before)
+
+
 def path_cost(
     rule: Rule,
     path_id: PathId,
