@@ -352,6 +352,11 @@ class RecurringFee(Strict):
     label: str
     every_months: Figure[int]
     amount: Fee
+    unpaid_at_cycle_end: Figure[PathId] | None = Field(
+        default=None,
+        description="the path a holder must take when a due date of this fee is still unpaid at the "
+        "end of the cycle (AMT: reactivation); absent: the body attaches no consequence to it",
+    )
 
 
 class Note(Strict):
@@ -395,6 +400,13 @@ class Rule(Strict):
         for role, path_id in (("regular", self.renewal.regular), ("after_lapse", self.renewal.after_lapse)):
             if path_id not in self.paths:
                 raise ValueError(f"renewal.{role} names path `{path_id}`, which `paths` does not define")
+        for i, fee in enumerate(self.recurring_fees):
+            for _, entry in fee.unpaid_at_cycle_end.entries() if fee.unpaid_at_cycle_end else []:
+                if entry.value is not None and entry.value not in self.paths:
+                    raise ValueError(
+                        f"recurring_fees[{i}].unpaid_at_cycle_end names path `{entry.value}`, "
+                        "which `paths` does not define"
+                    )
         for path_id, path in self.paths.items():
             if path.after_time_limit is not None and path.after_time_limit not in self.paths:
                 raise ValueError(

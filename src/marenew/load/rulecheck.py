@@ -4,7 +4,8 @@ The schema (rules.Rule, through loaders.load_rule_file) catches what a type can:
 parse, wrong types, unknown and duplicate keys, a number without a source, a source that `sources`
 does not list. This module adds what needs the figures side by side: dated values out of order,
 a minimum above the total, a cap that would silently raise a minimum, negative fees and intervals,
-an unknown cycle, the same id in two files, and a stale `last_verified`.
+an unknown cycle, a fee unpaid at the end of the cycle that leads to a path open only to a current
+holder, the same id in two files, and a stale `last_verified`.
 
 Those checks read each figure on its own, so that a file with an unknown key near the top still
 has its other figures checked (the whole Rule would not validate). No typer or rich: files are read
@@ -192,6 +193,7 @@ def check_document(
                     f"{what} must be known: without it no expiry date can be worked out",
                 )
     out += _minimums(doc, figures)
+    out += _unpaid_paths(doc, figures)
     if as_of is not None:  # staleness is a warning for `rules check`; loading needs no clock
         out += _stale(doc, as_of, max_age_days)
         out += _stale_figures(doc, figures, as_of, max_age_days)
@@ -442,6 +444,30 @@ def _minimums(doc: Document, figures: dict[tuple, Figure]) -> list[Problem]:
                     f"= {total_value - minimum:g}: it would silently raise the approved minimum to {needed:g}; "
                     "raise the cap or state that approved minimum",
                 )
+    return out
+
+
+def _unpaid_paths(doc: Document, figures: dict[tuple, Figure]) -> list[Problem]:
+    """A fee still unpaid at the end of the cycle sends the holder down its path once the cycle
+    has ended: a path open only to a current holder can never be taken then. (A path that
+    `paths` does not define is the schema's error.)"""
+    found = doc.data.get("paths")
+    paths = found if isinstance(found, dict) else {}
+    out = []
+    for path, fig in figures.items():
+        if _owner(path) != (RecurringFee, "unpaid_at_cycle_end"):
+            continue
+        for since, entry in fig.entries():
+            target = paths.get(entry.value) if isinstance(entry.value, str) else None
+            if not isinstance(target, dict) or target.get("available", "current") != "current":
+                continue
+            where = _value_path(path, since)
+            line, col = doc.locate(where)
+            message = (
+                f"path `{entry.value}` is open only while the credential is current; a fee unpaid at the "
+                "end of the cycle needs a path taken after it (`available: lapsed` or `always`)"
+            )
+            out.append(Problem(doc.source, line, col, message, key=key_path(where)))
     return out
 
 

@@ -229,7 +229,13 @@ def describe(
             for pid, p in rule.paths.items()
         },
         "recurring_fees": [
-            {"id": r.id, "label": r.label, "every_months": fig(r.every_months), "fee": fee(r.amount)}
+            {
+                "id": r.id,
+                "label": r.label,
+                "every_months": fig(r.every_months),
+                "fee": fee(r.amount),
+                "unpaid_at_cycle_end": fig(r.unpaid_at_cycle_end),
+            }
             for r in rule.recurring_fees
         ],
         "sources": {
@@ -373,6 +379,7 @@ def _recurring_lines(recurring_fees: list[dict], figure: Any, fee: Any) -> list[
         out.append(f"  {recurring['id']}: {recurring['label']}")
         out += figure("Every", recurring["every_months"], "    ", "months")
         out += fee("Amount", recurring["fee"], "    ")
+        out += figure("Unpaid at the end of the cycle, the path", recurring.get("unpaid_at_cycle_end"), "    ")
     return out
 
 
