@@ -11,6 +11,7 @@ Which date a figure is looked up at is decided here, once:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -121,10 +122,11 @@ def path_open_until(rule: Rule, path_id: PathId, expires_on: dt.date) -> dt.date
     return _period_end(limit, expires_on)[0]
 
 
-def path_after_lapse(rule: Rule, expires_on: dt.date, as_of: dt.date) -> PathId:
-    """The path a lapsed holder takes on ``as_of``: the rule's after-lapse path, or, once its time
-    limit has passed, the path it names next (and so on)."""
-    path_id: PathId = rule.renewal.after_lapse
+def path_after_lapse(rule: Rule, expires_on: dt.date, as_of: dt.date, start: PathId | None = None) -> PathId:
+    """The path a lapsed holder takes on ``as_of``: the rule's after-lapse path (or ``start``, the
+    path a fee unpaid at the end of the cycle leads to), or, once its time limit has passed, the
+    path it names next (and so on)."""
+    path_id: PathId = start or rule.renewal.after_lapse
     seen = {path_id}
     while True:
         path = rule.paths[path_id]
@@ -614,19 +616,21 @@ def path_cost(
     """What taking ``path_id`` costs on ``as_of``: the path's fee, the fees added after a lapse,
     and, for a renewal at ``expires_on``, the recurring fees that fall due with it (the
     amount is everything paid at that renewal point: the RMA's annual fee is due with the CCP
-    attestation)."""
+    attestation), after any earlier due date of the cycle still unpaid that the renewal cannot go
+    without (``cycle.unpaid_fees``)."""
     path = rule.paths[path_id]
     items = [fee_item(path.label, path.fee, member, as_of, rule.sources)]
     if lapsed:
         items += [fee_item(extra.label, extra.amount, member, as_of, rule.sources) for extra in path.after_lapse_fees]
     elif certified_on is not None and expires_on is not None:
+        owed = {u.fee.id: u.due for u in cycle.unpaid_fees(rule, certified_on, expires_on, paid, as_of)} if paid else {}
         for fee in rule.recurring_fees:
             # Due with the renewal when a due date falls in the month of expiry (AMT: "due in the
             # anniversary month"), so a card dated 2026-05-31 still owes the fee due 2026-05-01.
             month_start = expires_on.replace(day=1)
             due = recurring_due(fee, certified_on, month_start - dt.timedelta(days=1), expires_on, paid)
-            if due:
-                items.append(fee_item(f"{fee.label} (due {due[-1]})", fee.amount, member, as_of, rule.sources))
+            for day in owed.get(fee.id, ()) + tuple(due[-1:]):
+                items.append(fee_item(f"{fee.label} (due {day})", fee.amount, member, as_of, rule.sources))
     return Cost(path=path_id, path_label=path.label, member=member, items=tuple(items))
 
 
@@ -730,6 +734,13 @@ def evaluate_credential(
     detail: bool = True,
 ) -> CredentialResult:
     dates: Dates = _memo(rule, ("dates", cred.certified_on, cred.expires_on), lambda: credential_dates(rule, cred))
+    # A fee still unpaid at the end of the cycle leaves the holder only the path the rule names
+    # for it (AMT: reactivation): no late window (while one is owed, the expiry is the last day to
+    # renew), and once the cycle has ended no wait for an answer to the renewal sent.
+    unpaid = cycle.unpaid_fees(rule, cred.certified_on, dates.expires_on, cred.paid, as_of) if cred.paid else ()
+    if unpaid:
+        dates = dataclasses.replace(dates, late_window_end=None, deadline=dates.expires_on)
+    ended_unpaid = unpaid[0].path if unpaid and as_of > dates.expires_on else None
     status = status_on(as_of, dates.expires_on, dates.deadline, warn_days)
     ce = count_ce(
         rule,
@@ -740,9 +751,15 @@ def evaluate_credential(
         detail=detail,
         used=cred.used_credits() if cred.history else None,
     )
-    warnings = list(dates.warnings)
+    after_lapse = path_after_lapse(rule, dates.expires_on, as_of, ended_unpaid)
+    # once that path's own time limit has passed (AMT: ten years), the unpaid fee no longer decides
+    warnings = list(dates.warnings) + [
+        cycle.unpaid_warning(rule, u, dates.expires_on, as_of)
+        for u in unpaid
+        if ended_unpaid is None or u.path == after_lapse
+    ]
     waiting_until = None
-    if cred.submitted_on is not None:
+    if cred.submitted_on is not None and ended_unpaid is None:
         status, waiting_note, waiting_until = cycle.waiting(rule, cred.submitted_on, status, as_of)
         if waiting_note:
             warnings.append(waiting_note)
@@ -772,8 +789,9 @@ def evaluate_credential(
         unit=unit,
         price=price,
         open_until=lambda path_id: path_open_until(rule, path_id, dates.expires_on),
-        after_lapse=path_after_lapse(rule, dates.expires_on, as_of),
+        after_lapse=after_lapse,
         submitted=(cred.submitted_on, waiting_until) if cred.submitted_on and waiting_until else None,
+        unpaid=unpaid,
     )
     cost = step.cost
     age = (as_of - rule.last_verified).days
@@ -804,7 +822,9 @@ def evaluate_credential(
         unit=unit,
         requirements=ce.requirements,
         credits=ce.credits,
-        confidence=weakest(dates.confidence, ce.confidence, *(i.confidence for i in cost.items)),
+        confidence=weakest(
+            dates.confidence, ce.confidence, *(i.confidence for i in cost.items), *(u.confidence for u in unpaid)
+        ),
         next_step=step,
         pace=nextstep.pace(rule, as_of, cred.certified_on, dates.expires_on, ce.points_needed, ce.requirements),
         may_use_credential=nextstep.may_use_credential(rule, as_of, dates.expires_on),

@@ -23,6 +23,7 @@ import math
 from collections.abc import Callable, Sequence
 
 from marenew.core import dates as periods
+from marenew.core.cycle import UnpaidFee
 from marenew.core.defaults import EPS
 from marenew.core.results import (
     Action,
@@ -33,7 +34,7 @@ from marenew.core.results import (
     Status,
 )
 from marenew.core.rule import PathId, Rule
-from marenew.core.words import money
+from marenew.core.words import and_join, money
 
 Price = Callable[[PathId, bool], Cost]  # (path id, after a lapse) -> what taking it costs now
 
@@ -163,17 +164,25 @@ def decide(
     open_until: Callable[[PathId], dt.date | None],
     after_lapse: PathId,
     submitted: tuple[dt.date, dt.date] | None = None,
+    unpaid: Sequence[UnpaidFee] = (),
 ) -> NextStep:
     """The one next step for a credential (see the module's docstring). ``open_until(path)`` is
     the last day a path can be taken after expiry (None: no limit, or none published);
     ``after_lapse`` the path a lapsed holder takes now (engine.path_after_lapse); ``submitted``
     the day a renewal was sent and the last day the body may take to answer it (status
-    ``submitted``)."""
+    ``submitted``); ``unpaid`` the fees whose passed due dates no payment settles
+    (``cycle.unpaid_fees``): before expiry the renewal's cost includes them, after it they were
+    unpaid at the end of the cycle."""
     page = renewal_page(rule)
     regular = rule.renewal.regular
     may_use = may_use_credential(rule, expires_on + dt.timedelta(days=1), expires_on)
+    owed = and_join([u.words for u in unpaid])
 
     def step(action: Action, by: dt.date | None, cost: Cost, summary: str, last: dt.date | None = None) -> NextStep:
+        if owed and status in ("active", "expiring"):
+            summary += f" The price includes {owed}, not recorded as paid."
+        elif owed and status == "lapsed" and cost.path == unpaid[0].path:
+            summary += f" No payment was recorded by the end of the cycle for {owed}."
         # Whatever marenew cannot say (a fee, a limit, a requirement) sends the reader to the body.
         unsure = not cost.complete or by is None or action == "contact_body"
         if unsure and page:
