@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from helpers import cli, kill_mid_write
+from helpers import FIXTURES, cli, kill_mid_write
 from marenew.cli.exitcodes import ExitCode
 
 RMA = """\
@@ -127,3 +127,102 @@ def test_killed_mid_write_leaves_the_old_file_whole(tmp_path):
     path = _file(tmp_path)
     kill_mid_write(tmp_path, "pay", path, "RMA", "--on", "2025-05-10", "--as-of", AS_OF)
     assert path.read_text(encoding="utf-8") == RMA
+
+
+# --- an annual fee unpaid: owed with the renewal, and reactivation once the cycle has ended ----------
+
+UNPAID = FIXTURES / "one-voice" / "rma-fee-unpaid.yaml"  # paid for 2025-05-01, not 2026-05-01; CE complete
+
+
+def _status(path, as_of: str) -> dict:
+    result = cli("status", path, "--as-of", as_of, "--json")
+    assert result.exit_code in (ExitCode.OK, ExitCode.ATTENTION), result.stderr
+    (cred,) = json.loads(result.stdout)["credentials"]
+    return cred
+
+
+def test_without_payments_recorded_marenew_does_not_judge_an_unpaid_fee(tmp_path):
+    # The same holder with no `paid:` at all: 2025-05-01 and 2026-05-01 have passed, but an unpaid
+    # fee cannot be told from an unrecorded payment. Only the fee due with the attestation counts.
+    text = UNPAID.read_text(encoding="utf-8").replace("    paid:\n      - {fee: annual, on: 2025-04-20}\n", "")
+    path = _file(tmp_path, text)
+    assert "paid:" not in path.read_text(encoding="utf-8")
+    cred = _status(path, "2026-11-29")
+    assert cred["cost"]["amount"] == 50 and not any("payment" in w for w in cred["warnings"])
+    assert "not recorded as paid" not in cred["next_step"]["summary"]
+    after = _status(path, "2027-06-15")
+    assert after["next_step"]["path"] == "reinstatement" and "payment" not in after["next_step"]["summary"]
+
+
+def test_an_unpaid_fee_is_owed_with_the_renewal_and_named_in_a_warning():
+    before = _status(UNPAID, "2026-04-30")  # 2026-05-01 not due yet: as if every fee were paid
+    assert before["cost"]["amount"] == 50 and before["warnings"] == []
+    cred = _status(UNPAID, "2026-11-29")
+    assert (cred["status"], cred["next_step"]["action"], cred["next_step"]["by"]) == (
+        "active",
+        "apply_ce",
+        "2027-05-01",
+    )
+    assert [i["label"] for i in cred["cost"]["items"]][1:] == [
+        "AMT annual fee (due 2026-05-01)",
+        "AMT annual fee (due 2027-05-01)",
+    ]
+    assert cred["cost"]["amount"] == 100
+    assert cred["next_step"]["summary"].endswith(
+        "($100): the CE is complete. The price includes the AMT annual fee due 2026-05-01, not recorded as paid."
+    )
+    assert cred["warnings"] == [
+        "no payment is recorded for the AMT annual fee due 2026-05-01: if it is still unpaid at the end of "
+        "the cycle on 2027-05-01, the RMA needs reactivation; record a payment with `marenew pay`"
+    ]
+    text = " ".join(cli("status", UNPAID, "--as-of", "2026-11-29").stdout.replace("│", " ").split())
+    assert "Warning no payment is recorded for the AMT annual fee due 2026-05-01" in text
+
+
+def test_still_unpaid_at_the_end_of_the_cycle_means_reactivation_in_every_output():
+    cred = _status(UNPAID, "2027-06-15")
+    assert cred["ready"] is True  # the CE is not what is missing
+    assert (cred["status"], cred["next_step"]["action"], cred["next_step"]["by"]) == (
+        "lapsed",
+        "reinstate",
+        "2037-05-01",
+    )
+    assert (
+        "No payment was recorded by the end of the cycle for the AMT annual fee due 2026-05-01."
+        in (cred["next_step"]["summary"])
+    )
+    assert cred["warnings"][0] == (
+        "no payment was recorded by the end of the cycle on 2027-05-01 for the AMT annual fee due 2026-05-01: "
+        "the RMA needs reactivation (if it was paid in time, record the payment with `marenew pay`)"
+    )
+    rows = json.loads(cli("roster", UNPAID, "--as-of", "2027-06-15", "--format", "json").stdout)
+    assert rows[0]["next_step"] == cred["next_step"] and rows[0]["warnings"] == cred["warnings"]
+    plan = json.loads(cli("plan", UNPAID, "--as-of", "2027-06-15", "--json").stdout)["credentials"][0]
+    assert plan["next_step"] == cred["next_step"] and plan["warnings"] == cred["warnings"]
+
+
+def test_recording_the_missing_payment_clears_it(tmp_path):
+    path = _file(tmp_path, UNPAID.read_text(encoding="utf-8"))
+    result = cli("pay", path, "RMA", "--on", "2026-12-01", "--as-of", "2026-12-01")
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "still due in this cycle: 2027-05-01" in result.stdout
+    cred = _status(path, "2026-12-01")
+    assert cred["cost"]["amount"] == 50 and cred["warnings"] == []
+    assert "not recorded" not in cred["next_step"]["summary"]
+    # recorded in time, it also keeps the credential out of reactivation after the cycle
+    assert _status(path, "2027-05-02")["next_step"]["summary"].count("No payment") == 0
+
+
+def test_a_renewal_sent_is_not_waited_for_once_the_cycle_ended_with_a_fee_unpaid(tmp_path):
+    text = UNPAID.read_text(encoding="utf-8").replace("    paid:\n", "    submitted_on: 2027-04-25\n    paid:\n")
+    path = _file(tmp_path, text)
+    # before the end of the cycle the application is waited for, with the warning
+    sent = _status(path, "2027-04-28")
+    assert (sent["status"], sent["next_step"]["action"]) == ("submitted", "wait")
+    assert "no payment is recorded for the AMT annual fee due 2026-05-01" in sent["warnings"][0]
+    ended = _status(path, "2027-05-10")
+    assert (ended["status"], ended["next_step"]["action"]) == ("lapsed", "reinstate")
+    paid = _file(
+        tmp_path, text.replace("on: 2025-04-20}\n", "on: 2025-04-20}\n      - {fee: annual, on: 2026-04-28}\n")
+    )
+    assert _status(paid, "2027-05-10")["status"] == "submitted"

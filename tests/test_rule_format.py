@@ -207,3 +207,121 @@ def test_a_birthday_expiry_without_expiry_from_card_is_an_error(tmp_path):
     (tmp_path / "bday.yaml").write_text(text.replace("  expiry_from_card: true\n", ""), encoding="utf-8")
     result = check_paths([[tmp_path / "bday.yaml"]], as_of=d("2026-11-29"))
     assert any("add `expiry_from_card: true`" in p.message for p in result.errors)
+
+
+# --- a recurring fee unpaid at the end of the cycle -------------------------------------------------
+
+DUES = """
+recurring_fees:
+  - id: dues
+    label: Demo dues
+    every_months: {value: 6, source: page, confidence: official}
+    amount:
+      all: {value: 30, source: page, confidence: official}
+    unpaid_at_cycle_end: {value: reinstatement, source: page, confidence: official}
+"""
+
+
+@pytest.fixture(scope="module")
+def dues_rules(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("dues")
+    (folder / "limits.yaml").write_text((FOLDER / "limits.yaml").read_text(encoding="utf-8") + DUES, encoding="utf-8")
+    return load_rules([folder], builtin=False).rules
+
+
+# Certified 2024-01-10: expires 2026-01-31 (24 months, end of month); late window 2 months, to
+# 2026-03-31; reinstatement ($100) for 12 months after expiry, to 2027-01-31, then the exam ($250).
+# Dues of $30 fall due 2024-07-10, 2025-01-10, 2025-07-10 and 2026-01-10 (the month of expiry:
+# paid with the renewal).
+ALL_PAID = [
+    {"fee": "dues", "on": "2024-07-01"},
+    {"fee": "dues", "on": "2025-01-05"},
+    {"fee": "dues", "on": "2025-07-01"},
+]
+ONE_UNPAID = ALL_PAID[:2]  # 2025-07-10 never paid
+
+
+def judge_dues(rules, as_of: str, paid: list) -> engine.CredentialResult:
+    holder = CredentialFile.model_validate(
+        {
+            "holder": "T",
+            "credentials": [
+                {"cert": "LIMITS", "certified_on": d("2024-01-10"), "paid": [{**p, "on": d(p["on"])} for p in paid]}
+            ],
+            "credits": [{"title": "Course", "date": d("2025-03-01"), "points": 10}],
+        }
+    )
+    return engine.evaluate(rules, holder, d(as_of)).credentials[0]
+
+
+def test_with_every_fee_paid_the_late_window_stays_open(dues_rules):
+    r = judge_dues(dues_rules, "2026-02-15", ALL_PAID)
+    assert (r.status, r.deadline, r.next_step.action, r.next_step.by) == (
+        "grace",
+        d("2026-03-31"),
+        "apply_ce",
+        d("2026-03-31"),
+    )
+    assert r.cost.amount == 40 + 30  # the renewal and the dues of 2026-01-10, paid with it
+    before = judge_dues(dues_rules, "2025-12-01", ALL_PAID)
+    assert (before.cost.amount, before.next_step.last_resort) == (70, d("2026-03-31"))
+
+
+def test_a_fee_owed_closes_the_late_window_and_is_priced_with_the_renewal(dues_rules):
+    r = judge_dues(dues_rules, "2025-12-01", ONE_UNPAID)
+    # 61 days before expiry: expiring; the renewal by the expiry, with the dues of 2025-07-10
+    assert (r.status, r.deadline, r.next_step.action, r.next_step.by) == (
+        "expiring",
+        d("2026-01-31"),
+        "apply_ce",
+        d("2026-01-31"),
+    )
+    assert r.next_step.last_resort is None and "still accepts" not in r.next_step.summary
+    assert [i.label for i in r.cost.items] == [
+        "Renewal with CE",
+        "Demo dues (due 2025-07-10)",
+        "Demo dues (due 2026-01-10)",
+    ]
+    assert r.cost.amount == 40 + 30 + 30
+    assert any("the LIMITS needs reinstatement" in w for w in r.warnings)
+
+
+def test_after_expiry_a_fee_unpaid_at_the_end_of_the_cycle_leads_to_the_path_the_rule_names(dues_rules):
+    # inside what would be the late window, with the CE complete: lapsed, reinstatement
+    r = judge_dues(dues_rules, "2026-02-15", ONE_UNPAID)
+    assert (r.status, r.deadline, r.ready) == ("lapsed", d("2026-01-31"), True)
+    assert (r.next_step.action, r.next_step.by, r.cost.path, r.cost.amount) == (
+        "reinstate",
+        d("2027-01-31"),
+        "reinstatement",
+        100,
+    )
+    # the path's own time limit still applies: then the exam
+    later = judge_dues(dues_rules, "2027-02-01", ONE_UNPAID)
+    assert (later.next_step.path, later.cost.amount) == ("exam", 250)
+    assert not any("needs reinstatement" in w for w in later.warnings)  # no longer what decides
+    assert any("the LIMITS needs reinstatement" in w for w in r.warnings)
+    # a payment after the cycle ended changes nothing
+    late = judge_dues(dues_rules, "2026-02-15", [*ONE_UNPAID, {"fee": "dues", "on": "2026-02-10"}])
+    assert (late.status, late.cost.path) == ("lapsed", "reinstatement")
+
+
+def test_an_unpaid_fee_must_lead_to_a_path_taken_after_expiry(tmp_path):
+    text = (FOLDER / "limits.yaml").read_text(encoding="utf-8") + DUES
+    (tmp_path / "limits.yaml").write_text(text.replace("{value: reinstatement,", "{value: ce,"), encoding="utf-8")
+    result = check_paths([[tmp_path / "limits.yaml"]], as_of=d("2026-11-29"))
+    (problem,) = result.errors
+    assert problem.key == "recurring_fees[0].unpaid_at_cycle_end.value"
+    assert (
+        problem.line
+        == text.splitlines().index(
+            "    unpaid_at_cycle_end: {value: reinstatement, source: page, confidence: official}"
+        )
+        + 1
+    )
+    assert "path `ce` is open only while the credential is current" in problem.message
+    (tmp_path / "limits.yaml").write_text(text.replace("{value: reinstatement,", "{value: course,"), encoding="utf-8")
+    result = check_paths([[tmp_path / "limits.yaml"]], as_of=d("2026-11-29"))
+    assert [p.message for p in result.errors] == [
+        "recurring_fees[0].unpaid_at_cycle_end names path `course`, which `paths` does not define"
+    ]
