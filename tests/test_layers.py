@@ -8,6 +8,7 @@ count too: a cycle closed by a late import is still a cycle.
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -24,10 +25,16 @@ def layer_of(module: str) -> str | None:
 
 
 def imports(path: Path) -> list[tuple[int, str]]:
+    return list(_imports(path, path.read_text(encoding="utf-8")))
+
+
+@functools.cache
+def _imports(path: Path, text: str) -> tuple[tuple[int, str], ...]:
+    # parsed once per text: every module is walked by several tests
     module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     out = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(ast.parse(text)):
         if isinstance(node, ast.Import):
             out += [(node.lineno, alias.name) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -39,7 +46,7 @@ def imports(path: Path) -> list[tuple[int, str]]:
             out.append((node.lineno, name))
             # `from marenew import cli`, `from marenew.core import dates`: the name may be a module
             out += [(node.lineno, f"{name}.{alias.name}") for alias in node.names]
-    return out
+    return tuple(out)
 
 
 MODULES = sorted(p for p in PACKAGE.rglob("*.py"))
