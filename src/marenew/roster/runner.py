@@ -23,6 +23,7 @@ import itertools
 import math
 import multiprocessing
 import os
+import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -86,12 +87,12 @@ def _install(rules: RuleSet, job: Job) -> None:
 def _init_worker(rule_dirs: list[Path], job: Job, token: int) -> None:
     """Runs once in each worker. On fork the parent's rules are already here (same token);
     elsewhere they are loaded once, from the same folders."""
-    import signal
-
     # Ctrl-C reaches the whole process group: the main process stops the workers (SIGTERM, whose
     # default action ends them quietly), so a worker prints no traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # SIGTERM was blocked across the fork (see Pool): one sent meanwhile now ends the worker quietly
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
     if _WORKER is not None and id(_WORKER[1]) == token:
         return
     _install(load_rules(rule_dirs), job)
@@ -208,7 +209,15 @@ class Pool:
             # frozen, their collectors never walk it (nor copy its pages by touching it)
             gc.freeze()
             self.frozen = True
-            self.pool = _context().Pool(jobs, _init_worker, (rule_dirs, job, id(job)))
+            # A worker forked with the parent's SIGTERM handler would run it if stopped before
+            # _init_worker resets it, and Pool.terminate could then wait forever: SIGTERM stays
+            # blocked from the fork until the worker has its own handler (the parent's is held
+            # for those few milliseconds, then delivered).
+            old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+            try:
+                self.pool = _context().Pool(jobs, _init_worker, (rule_dirs, job, id(job)))
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
     def run(self, fn, tasks: Iterable[tuple]) -> Iterator[tuple[tuple, Tally]]:
         """(task, result) as tasks finish, in any order. ``tasks`` is drawn lazily, a few tasks
