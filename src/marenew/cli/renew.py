@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any, Literal, Optional
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional
 
 import typer
 
@@ -20,6 +21,13 @@ from marenew.cli.common import (
     typed_date,
 )
 from marenew.cli.fileedit import not_after, pick_credential, status_line, wrapped, written
+
+if TYPE_CHECKING:
+    import datetime as dt
+    from pathlib import Path
+
+    from marenew.core.credential import Credential, Credit
+    from marenew.core.rule import Rule
 
 app = command_app()
 
@@ -89,57 +97,11 @@ def renew(
         index, cred = pick_credential(holder, cert, str(path))
         rule = ruleset.get(cred.key)
         assert rule is not None  # the file was checked against the rules
-        where = ("credentials", index)
-        lines: list[str] = []
-
         if submitted is not None:
-            day = typed_date(submitted, what="--submitted")
-            not_after(day, today, "--submitted")
-            if day < cred.certified_on:
-                raise typer.BadParameter(
-                    f"{day} is before the current cycle began ({cred.certified_on})", param_hint="--submitted"
-                )
-
-            def build(edit: Any) -> None:
-                edit.set(where, "submitted_on", day)
-
-            lines.append(f"{cred.cert}: renewal application sent on {day}; waiting for {rule.body}")
+            build, lines = _submitted_change(cred, index, rule, submitted, today)
         else:
             assert on is not None
-            day = typed_date(on, what="--on")
-            not_after(day, today, "--on")
-            card = typed_date(expires, what="--expires") if expires is not None else None
-            if route == "ce" and rule.ce is None:
-                raise typer.BadParameter(f"the {rule.id} rule asks for no CE: leave out --by ce", param_hint="--by")
-            from marenew.core.renewal import NoRenewalRule, RenewalRefused, record_renewal
-
-            try:
-                done = record_renewal(rule, cred, holder.credits, day, by=route, card_expires_on=card)
-            except NoRenewalRule as exc:
-                raise typer.BadParameter(f"{exc} with --expires DATE", param_hint="--expires") from None
-            except RenewalRefused as exc:
-                raise typer.BadParameter(str(exc), param_hint="--expires" if card else "--on") from None
-
-            if done.short:
-                from marenew.core.words import points as points_text
-
-                sys.stderr.write(
-                    f"marenew: note: the credits in {path} leave the old cycle {points_text(done.short)} "
-                    f"{rule.ce.unit if rule.ce else ''} short of what {rule.body} asks; the renewal is recorded as "
-                    "you say, but CE missing from the file will not be listed in its history\n"
-                )
-
-            def build(edit: Any) -> None:
-                edit.set(where, "certified_on", done.certified_on)
-                if done.written_expiry is not None:
-                    edit.set(where, "expires_on", done.written_expiry)
-                edit.clear(where, "submitted_on")
-                edit.append(
-                    where, "history", done.past.model_dump(mode="python", exclude_none=True, exclude_defaults=True)
-                )
-
-            lines += _renewal_lines(rule, cred, done)
-
+            build, lines = _renewal_change(cred, index, rule, holder.credits, path, on, route, expires, today)
         text, loaded, warnings = change(current, ruleset, today, build)
         print_problems(warnings)
         backup = commit(current, text)
@@ -149,6 +111,72 @@ def renew(
         report = evaluate(ruleset.rules, loaded.holder, today)
         lines.append(status_line(report.credentials[index]))
         sys.stdout.write(wrapped(lines))
+
+
+Build = Callable[[Any], None]  # the change to make, given the file's editor
+
+
+def _submitted_change(
+    cred: Credential, index: int, rule: Rule, submitted: str, today: dt.date
+) -> tuple[Build, list[str]]:
+    """--submitted DATE: only the day the application was sent."""
+    day = typed_date(submitted, what="--submitted")
+    not_after(day, today, "--submitted")
+    if day < cred.certified_on:
+        raise typer.BadParameter(
+            f"{day} is before the current cycle began ({cred.certified_on})", param_hint="--submitted"
+        )
+
+    def build(edit: Any) -> None:
+        edit.set(("credentials", index), "submitted_on", day)
+
+    return build, [f"{cred.cert}: renewal application sent on {day}; waiting for {rule.body}"]
+
+
+def _renewal_change(
+    cred: Credential,
+    index: int,
+    rule: Rule,
+    credits: list[Credit],
+    path: Path,
+    on: str,
+    route: Optional[Route],
+    expires: Optional[str],
+    today: dt.date,
+) -> tuple[Build, list[str]]:
+    """--on DATE: the renewal as the rule decides it (core.renewal), and what to say about it."""
+    day = typed_date(on, what="--on")
+    not_after(day, today, "--on")
+    card = typed_date(expires, what="--expires") if expires is not None else None
+    if route == "ce" and rule.ce is None:
+        raise typer.BadParameter(f"the {rule.id} rule asks for no CE: leave out --by ce", param_hint="--by")
+    from marenew.core.renewal import NoRenewalRule, RenewalRefused, record_renewal
+
+    try:
+        done = record_renewal(rule, cred, credits, day, by=route, card_expires_on=card)
+    except NoRenewalRule as exc:
+        raise typer.BadParameter(f"{exc} with --expires DATE", param_hint="--expires") from None
+    except RenewalRefused as exc:
+        raise typer.BadParameter(str(exc), param_hint="--expires" if card else "--on") from None
+
+    if done.short:
+        from marenew.core.words import points as points_text
+
+        sys.stderr.write(
+            f"marenew: note: the credits in {path} leave the old cycle {points_text(done.short)} "
+            f"{rule.ce.unit if rule.ce else ''} short of what {rule.body} asks; the renewal is recorded as "
+            "you say, but CE missing from the file will not be listed in its history\n"
+        )
+    where = ("credentials", index)
+
+    def build(edit: Any) -> None:
+        edit.set(where, "certified_on", done.certified_on)
+        if done.written_expiry is not None:
+            edit.set(where, "expires_on", done.written_expiry)
+        edit.clear(where, "submitted_on")
+        edit.append(where, "history", done.past.model_dump(mode="python", exclude_none=True, exclude_defaults=True))
+
+    return build, _renewal_lines(rule, cred, done)
 
 
 def _route(by: Optional[str]) -> Optional[Route]:
