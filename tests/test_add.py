@@ -264,6 +264,21 @@ def test_certificate_path_is_kept_relative_to_the_file(tmp_path, monkeypatch):
     )
     assert result.exit_code == ExitCode.OK, result.stderr
     assert "    certificate: certs/ekg.pdf" in path.read_text(encoding="utf-8")
+    assert "warning: certificate" not in result.stderr  # it is there
+
+
+def test_a_certificate_not_there_is_written_and_warned_about(tmp_path):
+    path = _file(tmp_path)
+    args = ("--date", "2026-11-02", "--points", "1", "--as-of", AS_OF)
+    result = cli("add", path, "--title", "EKG", "--certificate", str(tmp_path / "certs" / "ekg.pdf"), *args)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "    certificate: certs/ekg.pdf" in path.read_text(encoding="utf-8")
+    assert "warning: certificate certs/ekg.pdf: no file" in result.stderr
+    outside = tmp_path.parent / f"{tmp_path.name}-elsewhere.pdf"
+    outside.write_bytes(b"%PDF-1.4")
+    result = cli("add", path, "--title", "CPR", "--certificate", str(outside), *args)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "it is outside the folder" in result.stderr and "--include-outside" in result.stderr
 
 
 @pytest.mark.slow  # a child process, killed mid-write

@@ -79,13 +79,36 @@ def points_field(values: list[str], category: Optional[str]) -> tuple[Any, Optio
 
 def _relative_certificate(path: str, file: Path) -> str:
     """A certificate's path as the file keeps it: relative to the credential file's folder."""
+    from marenew.load.proof import folder_of
+
     given = Path(path).expanduser()
-    folder = file.resolve().parent
+    folder = folder_of(file)
     full = given if given.is_absolute() else Path.cwd() / given
     try:
         return full.resolve().relative_to(folder).as_posix()
     except ValueError:
         return str(full.resolve())
+
+
+def _check_certificates(credits: list[dict], file: Path) -> None:
+    """Say at once when a certificate named is not where the file says (status --explain marks
+    it too, but only when asked), or where a transcript bundle will not take it from."""
+    from marenew.load.proof import folder_of, locate
+
+    for credit in credits:
+        written = credit.get("certificate")
+        if not written:
+            continue
+        found = locate(folder_of(file), written)
+        if found.where == "missing":
+            why = f"no file {found.path}: put it there (status --explain marks it missing until then)"
+        elif found.where == "not_a_file":
+            why = f"{found.path} is not a file"
+        elif found.where == "outside":
+            why = f"it is outside the folder of {file}: transcript --bundle leaves it out unless --include-outside"
+        else:
+            continue
+        sys.stderr.write(safe_text(f"marenew: warning: certificate {written}: {why}") + "\n")
 
 
 def _ask(ruleset: RuleSet, areas: list[str]) -> dict:
@@ -339,6 +362,7 @@ def add(
         backup = commit(current, text)
         what = f"{len(new)} credits" if len(new) > 1 else f'"{new[0]["title"]}"'
         sys.stderr.write(safe_text(f"added {what} to {path} (the previous version is in {backup})") + "\n")
+        _check_certificates(new, path)
         from marenew.core.engine import evaluate
 
         report = evaluate(ruleset.rules, loaded.holder, today)
