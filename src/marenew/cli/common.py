@@ -53,21 +53,43 @@ def parse_date(value: Optional[str]) -> Optional[dt.date]:
     return day
 
 
-def typed_date(value: str, *, what: str = "date") -> dt.date:
-    """A date as people type it (2022-08-19 or 08/19/2022); a form other than YYYY-MM-DD is
-    echoed on stderr as the day it was read as, so a slip shows."""
-    from marenew.core.dates import implausible_date, iso_day, typed_day
+def read_typed_date(value: str, *, what: str = "date") -> dt.date:
+    """A date as people type it (2022-08-19 or 08/19/2022); a plain message for one that is
+    impossible or unclear (a two-digit year is refused: 19 or 20?)."""
+    from marenew.core.dates import implausible_date, typed_day
 
+    cleaned = value.strip()
+    parts = cleaned.replace("-", "/").split("/")
+    if len(parts) == 3 and len(parts[2]) == 2 and len(parts[0]) <= 2:
+        raise typer.BadParameter(
+            f"`{cleaned}`: write the year in full (20{parts[2]} or 19{parts[2]}?)", param_hint=what
+        )
     try:
-        day = typed_day(value)
+        day = typed_day(cleaned)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint=what) from None
     why = implausible_date(day)
     if why:
         raise typer.BadParameter(why, param_hint=what)
+    return day
+
+
+def is_iso_date(value: str) -> bool:
+    """Written as YYYY-MM-DD (nothing for a person to confirm)."""
+    from marenew.core.dates import iso_day
+
     try:
         iso_day(value.strip())
     except ValueError:
+        return False
+    return True
+
+
+def typed_date(value: str, *, what: str = "date") -> dt.date:
+    """An option's date, as ``read_typed_date`` reads it; a form other than YYYY-MM-DD is echoed
+    on stderr as the day it was read as, so a slip shows."""
+    day = read_typed_date(value, what=what)
+    if not is_iso_date(value):
         sys.stderr.write(f"marenew: read {what} {value.strip()} as {day} ({day:%B} {day.day}, {day.year})\n")
     return day
 

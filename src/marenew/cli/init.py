@@ -22,7 +22,10 @@ from marenew.cli.common import (
     as_of_date,
     command_app,
     guarded,
+    is_iso_date,
     load_ruleset,
+    read_typed_date,
+    typed_date,
 )
 from marenew.load.problems import InputError, Problem
 
@@ -75,44 +78,6 @@ def _memberships(answer: str, ruleset: RuleSet) -> list[str]:
     return list(dict.fromkeys(known[w.upper()] for w in wanted))
 
 
-def _day(text: str, what: str) -> dt.date:
-    """A date as people type it; a plain message for one that is impossible or unclear."""
-    from marenew.core.dates import implausible_date, typed_day
-
-    cleaned = text.strip()
-    parts = cleaned.replace("-", "/").split("/")
-    if len(parts) == 3 and len(parts[2]) == 2 and len(parts[0]) <= 2:
-        raise typer.BadParameter(
-            f"`{cleaned}`: write the year in full (20{parts[2]} or 19{parts[2]}?)", param_hint=what
-        )
-    try:
-        day = typed_day(cleaned)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint=what) from None
-    why = implausible_date(day)
-    if why:
-        raise typer.BadParameter(why, param_hint=what)
-    return day
-
-
-def _typed(text: str, what: str) -> dt.date:
-    """An option's date; a form other than YYYY-MM-DD is echoed as the day it was read as."""
-    day = _day(text, what)
-    if not _is_iso(text):
-        sys.stderr.write(f"marenew: read {what} {text.strip()} as {day} ({day:%B} {day.day}, {day.year})\n")
-    return day
-
-
-def _is_iso(text: str) -> bool:
-    from marenew.core.dates import NotIsoDay, iso_day
-
-    try:
-        iso_day(text.strip())
-    except (NotIsoDay, ValueError):
-        return False
-    return True
-
-
 def _certified_on(day: dt.date, today: dt.date, what: str) -> dt.date:
     if day > today:
         raise typer.BadParameter(f"{day} is after today ({today}): the day the current cycle began", param_hint=what)
@@ -152,11 +117,11 @@ def _ask_day(question: str, check: Callable[[dt.date], dt.date], *, optional: bo
         if not text and optional:
             return None
         try:
-            day = check(_day(text, "date"))
+            day = check(read_typed_date(text, what="date"))
         except typer.BadParameter as exc:
             sys.stderr.write(f"  {exc.message}\n")
             continue
-        if _is_iso(text) or typer.confirm(
+        if is_iso_date(text) or typer.confirm(
             f"  Read as {day} ({day:%B} {day.day}, {day.year}). Right?", default=True, err=True
         ):
             return day
@@ -249,7 +214,7 @@ def _answers_from_options(
         rule = ruleset.get(cert_id)
         assert rule is not None
         day = (
-            _certified_on(_typed(started[cert_id], "--certified-on"), today, "--certified-on")
+            _certified_on(typed_date(started[cert_id], what="--certified-on"), today, "--certified-on")
             if cert_id in started
             else None
         )
@@ -257,7 +222,7 @@ def _answers_from_options(
         if cert_id in expires:
             if day is None:
                 raise typer.BadParameter(f"give {cert_id}'s --certified-on with its expiry", param_hint="--expires-on")
-            card = _expires_on(_typed(expires[cert_id], "--expires-on"), day, "--expires-on")
+            card = _expires_on(typed_date(expires[cert_id], what="--expires-on"), day, "--expires-on")
             computed, _ = computed_expiry(rule, day)
             card = None if card == computed else card
         given = _number(numbers[cert_id]) if cert_id in numbers else ("" if answered else None)
