@@ -119,7 +119,7 @@ def roster(
         typer.Option(
             "--only",
             metavar="STATUS,...",
-            help="Write only rows with these statuses (active, expiring, grace, lapsed); error rows are "
+            help="Write only rows with these statuses (active, submitted, expiring, grace, lapsed); error rows are "
             "always written.",
         ),
     ] = None,

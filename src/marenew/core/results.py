@@ -6,6 +6,7 @@ Keys are only ever added, never renamed or removed, within a major version.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -13,10 +14,16 @@ from marenew.core.base import Confidence
 
 # submitted: the holder sent the renewal and the body may still be processing it.
 Status = Literal["active", "submitted", "expiring", "grace", "lapsed"]
-# The statuses a roster counts and filters by (`submitted` is not among them yet).
-STATUSES: tuple[Status, ...] = ("active", "expiring", "grace", "lapsed")
+# The statuses a roster counts and filters by, least urgent first.
+STATUSES: tuple[Status, ...] = ("active", "submitted", "expiring", "grace", "lapsed")
 # Most urgent first: the order in which people need to act.
 URGENCY = {"lapsed": 0, "grace": 1, "expiring": 2, "submitted": 3, "active": 4}
+
+
+def shown_statuses(counts: Mapping[str, int]) -> tuple[Status, ...]:
+    """The statuses a summary lists: every one, except `submitted` where nothing has it (a
+    roster of exports never does: only a credential file records a renewal sent)."""
+    return tuple(s for s in STATUSES if s != "submitted" or counts.get(s))
 
 
 def urgency_key(result: CredentialResult) -> tuple[int, dt.date, str]:

@@ -50,7 +50,7 @@ def fees_due(rule: Rule, result: CredentialResult, as_of: dt.date, next_by: str 
     end = periods.add_months(as_of.replace(day=1), MONTHS) - dt.timedelta(days=1)
     out = []
     day = renewal_day(result, as_of, next_by)
-    if day <= end:
+    if day <= end and result.status != "submitted":  # sent: the renewal fee went with it
         out.append({"on": day.isoformat(), "label": result.cost.path_label, "amount": num(result.cost.amount)})
     with_renewal = result.expires_on.replace(day=1) if result.status in ("active", "expiring") else None
     for fee in rule.recurring_fees:

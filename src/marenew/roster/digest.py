@@ -26,6 +26,8 @@ SECTIONS = (
 def section_of(row: Row) -> str | None:
     if is_error(row):
         return None
+    if row["status"] == "submitted":
+        return None  # sent: nothing to do but wait (the body may still be processing it)
     if row["status"] != "active":
         return row["status"]
     return "behind" if row.get("behind_pace") else None

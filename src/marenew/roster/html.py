@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
-from marenew.core.results import STATUSES
+from marenew.core.results import shown_statuses
 from marenew.core.words import money, plural
 
 from .overview import Overview
@@ -24,10 +24,18 @@ STATUS_COLOUR = {
     "lapsed": "#c0392b",
     "grace": "#d68910",
     "expiring": "#b7950b",
+    "submitted": "#2874a6",
     "active": "#1e8449",
     "error": "#6c3483",
 }
-ROW_TINT = {"lapsed": "#f9e0de", "grace": "#fcefd9", "expiring": "#fdf6d8", "active": "#e4f2e7", "error": "#eee2f3"}
+ROW_TINT = {
+    "lapsed": "#f9e0de",
+    "grace": "#fcefd9",
+    "expiring": "#fdf6d8",
+    "submitted": "#e1edf7",
+    "active": "#e4f2e7",
+    "error": "#eee2f3",
+}
 
 CSS = """
 :root { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1b1b1b; }
@@ -146,7 +154,7 @@ def _month_label(month: str) -> str:
 
 def charts(ov: Overview) -> str:
     assert ov.budget is not None
-    labels: list[str] = list(reversed(STATUSES))
+    labels: list[str] = list(reversed(shown_statuses(ov.counts)))
     counts = [ov.counts[s] for s in labels]
     colours = [STATUS_COLOUR[s] for s in labels]
     if ov.errors:
@@ -211,7 +219,7 @@ def table(rows: list[Row], cols: list[Column]) -> str:
 
 def tiles(ov: Overview) -> str:
     items = [("People", str(ov.people)), ("Credentials", str(ov.results))]
-    items += [(s.capitalize(), str(ov.counts[s])) for s in reversed(STATUSES)]
+    items += [(s.capitalize(), str(ov.counts[s])) for s in reversed(shown_statuses(ov.counts))]
     items += [("Behind pace", str(ov.behind)), ("Error rows", str(ov.errors))]
     due = money(ov.due_known) + (f" + {ov.due_unknown} unknown" if ov.due_unknown else "")
     items.append((f"Due within {ov.warn_days} days or overdue", due))
@@ -231,7 +239,7 @@ def render(
     title: str = "Certification roster",
 ) -> str:
     cols = columns(kept)
-    options = "".join(f'<option value="{s}">{s}</option>' for s in (*reversed(STATUSES), "error"))
+    options = "".join(f'<option value="{s}">{s}</option>' for s in (*reversed(shown_statuses(ov.counts)), "error"))
     sections = []
     for group, members in grouped(rows, group_by).items():
         heading = f"<h2>{escape(group_by)}: {escape(group)} ({plural(len(members), 'row')})</h2>" if group_by else ""

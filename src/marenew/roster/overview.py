@@ -34,7 +34,7 @@ class Overview:
 
     @property
     def needs_action(self) -> int:
-        return self.results - self.counts["active"]
+        return self.results - self.counts["active"] - self.counts["submitted"]
 
 
 def overview(rows: Iterable[Row], as_of: dt.date, warn_days: int, group_by: str | None = None) -> Overview:
@@ -49,7 +49,7 @@ def overview(rows: Iterable[Row], as_of: dt.date, warn_days: int, group_by: str 
             continue
         out.counts[row["status"]] += 1
         out.behind += bool(row.get("behind_pace"))
-        if row["status"] != "active":
+        if row["status"] not in ("active", "submitted"):
             out.due_known += row["cost_known"]
             out.due_unknown += not row["cost"]["complete"]
         month = row["expires_on"][:7]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from marenew.core.results import STATUSES
+from marenew.core.results import STATUSES, shown_statuses
 from marenew.core.words import money, plural
 
 from .rows import Row, is_error
@@ -53,6 +53,11 @@ class Tally:
         for f in fields(self):
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
+    def by_status(self) -> dict[str, int]:
+        """The count of each status a summary lists (``shown_statuses``), least urgent first."""
+        counts: dict[str, int] = {s: getattr(self, s) for s in STATUSES}
+        return {s: counts[s] for s in shown_statuses(counts)}
+
     @property
     def needs_action(self) -> int:
         return self.lapsed + self.grace + self.expiring
@@ -70,7 +75,9 @@ class Tally:
         out = [
             f"roster as of {as_of}: {plural(self.people, 'person', 'people') if csv_input else plural(self.people, 'file')}"
             f", {plural(self.results, 'credential')} evaluated, {plural(self.errors, 'error row')}",
-            "  " + ", ".join(f"{s} {getattr(self, s)}" for s in reversed(STATUSES)) + f"; behind pace {self.behind}",
+            "  "
+            + ", ".join(f"{s} {n}" for s, n in reversed(self.by_status().items()))
+            + f"; behind pace {self.behind}",
         ]
         if self.unmatched:
             out.append(

@@ -21,7 +21,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 
-from marenew.core.results import STATUSES
+from marenew.core.results import shown_statuses
 from marenew.report.safe import FORMULA_START, safe_text
 
 from .overview import Overview
@@ -33,6 +33,7 @@ STATUS_FILL = {
     "lapsed": "F4C7C3",
     "grace": "FCE8B2",
     "expiring": "FFF2CC",
+    "submitted": "CFE2F3",
     "active": "D9EAD3",
     "error": "E6B8AF",
 }
@@ -108,7 +109,7 @@ def _summary_sheet(ws: Any, ov: Overview, group_by: str | None, style: Callable[
         ("Warning window (days)", ov.warn_days),
         ("People", ov.people),
         ("Credentials evaluated", ov.results),
-        *((f"Status: {s}", ov.counts[s]) for s in reversed(STATUSES)),
+        *((f"Status: {s}", ov.counts[s]) for s in reversed(shown_statuses(ov.counts))),
         ("Error rows", ov.errors),
         ("Behind pace", ov.behind),
         ("Cost due in the warning window (known fees)", ov.due_known),
