@@ -226,3 +226,15 @@ def test_a_renewal_sent_is_not_waited_for_once_the_cycle_ended_with_a_fee_unpaid
         tmp_path, text.replace("on: 2025-04-20}\n", "on: 2025-04-20}\n      - {fee: annual, on: 2026-04-28}\n")
     )
     assert _status(paid, "2027-05-10")["status"] == "submitted"
+
+
+def test_recording_that_begins_with_this_years_fee_leaves_earlier_ones_unjudged(tmp_path):
+    # Lee never recorded 2025's fee and starts with 2026's, paid two days late: that payment is
+    # 2026's (the nearest due date), and 2025-05-01 came before recording began, not unpaid.
+    path = _file(tmp_path)
+    result = cli("pay", path, "RMA", "--on", "2026-05-03", "--as-of", "2026-11-15")
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "still due in this cycle: 2027-05-01" in result.stdout
+    status = cli("status", path, "--as-of", "2026-11-15", "--json")
+    assert "not recorded as paid" not in status.stdout + status.stderr
+    assert _next_cost(path, "2026-11-15") == 50  # only the fee due with the attestation

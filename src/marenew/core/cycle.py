@@ -62,9 +62,18 @@ def waiting(
 
 def unpaid(due: list[dt.date], paid_on: list[dt.date], every_months: int) -> list[dt.date]:
     """The due dates that no payment settles. A payment settles the earliest unsettled due date
-    it can: one paid up to one period before it (paying ahead), or any time after (paying late)."""
+    it can: one paid up to one period before it (paying ahead), or any time after (paying late).
+
+    Recording begins with the first payment recorded: the due dates before the one nearest to it
+    are not judged (someone who starts with this year's fee has not left last year's unpaid; a
+    payment made a little ahead or late is this year's, not a late one for a year before)."""
     left = sorted(due)
-    for day in sorted(paid_on):
+    paid = sorted(paid_on)
+    if paid and left:
+        first = paid[0]
+        start = min(left, key=lambda d: (abs((d - first).days), d))
+        left = [d for d in left if d >= start]
+    for day in paid:
         for i, d in enumerate(left):
             if day > periods.add_months(d, -every_months):
                 del left[i]
