@@ -99,16 +99,16 @@ def _check_certificates(credits: list[dict], file: Path) -> None:
         written = credit.get("certificate")
         if not written:
             continue
-        found = locate(folder_of(file), written)
-        if found.where == "missing":
-            why = f"no file {found.path}: put it there (status --explain marks it missing until then)"
-        elif found.where == "not_a_file":
-            why = f"{found.path} is not a file"
-        elif found.where == "outside":
-            why = f"it is outside the folder of {file}: transcript --bundle leaves it out unless --include-outside"
-        else:
+        folder = folder_of(file)
+        found = locate(folder, written)
+        trouble = found.trouble(folder)
+        if trouble is None:
             continue
-        sys.stderr.write(safe_text(f"marenew: warning: certificate {written}: {why}") + "\n")
+        after = {
+            "missing": f" (looked for {found.path}; status --explain marks it missing until it is there)",
+            "outside": ": transcript --bundle leaves it out unless --include-outside",
+        }.get(found.where, "")
+        sys.stderr.write(safe_text(f"marenew: warning: certificate {written} {trouble}{after}") + "\n")
 
 
 def _ask(ruleset: RuleSet, areas: list[str]) -> dict:

@@ -34,6 +34,18 @@ class Certificate:
     def exists(self) -> bool:
         return self.where in ("found", "outside")
 
+    def trouble(self, folder: Path) -> str | None:
+        """What keeps it out of a bundle from ``folder``, in words that follow its path
+        ("certs/a.pdf not found"); None for a file found inside the folder."""
+        if self.where == "missing":
+            return "not found"
+        if self.where == "not_a_file":
+            return "is not a file"
+        if self.where == "outside":
+            how = f"is a link to {self.path}, " if self.linked else "is "
+            return f"{how}outside {folder.resolve()}"
+        return None
+
 
 def folder_of(credential_file: Path) -> Path:
     """The folder certificate paths are relative to: the credential file's own, after following

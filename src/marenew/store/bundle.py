@@ -96,13 +96,11 @@ def plan(
         if written not in decided:
             found = locate(folder, written)
             why: str | None = None
-            if found.where == "missing":
-                why = f"{written} not found"
-            elif found.where == "not_a_file":
-                why = f"{written} is not a file"
-            elif found.where == "outside" and not include_outside:
-                how = f"is a link to {found.path}, " if found.linked else "is "
-                why = f"{written} {how}outside {folder.resolve()} (not added; --include-outside adds it)"
+            trouble = found.trouble(folder)
+            if trouble is not None and not (found.where == "outside" and include_outside):
+                why = f"{written} {trouble}" + (
+                    " (not added; --include-outside adds it)" if found.where == "outside" else ""
+                )
             elif found.path in named:
                 bundle.added[written] = named[found.path]
             else:
