@@ -119,14 +119,8 @@ WarnDaysOpt = Annotated[
     int,
     typer.Option("--warn-days", min=0, metavar="N", help="Call a credential `expiring` within N days of expiry."),
 ]
-FileArg = Annotated[
-    Optional[Path],
-    typer.Argument(
-        metavar="FILE",
-        show_default=False,
-        help="Your credential file (YAML); default ./marenew.yaml, then $MARENEW_FILE.",
-    ),
-]
+FILE_HELP = "Your credential file (YAML); default ./marenew.yaml, then $MARENEW_FILE."
+FileArg = Annotated[Optional[Path], typer.Argument(metavar="FILE", show_default=False, help=FILE_HELP)]
 DEFAULT_FILE = Path("marenew.yaml")
 
 

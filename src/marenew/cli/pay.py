@@ -9,6 +9,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from marenew.cli.common import (
+    FILE_HELP,
     AsOfOpt,
     RulesOpt,
     as_of_date,
@@ -32,7 +33,7 @@ def pay(
         typer.Argument(
             metavar="FILE",
             show_default=False,
-            help="Your credential file (YAML); default ./marenew.yaml, then $MARENEW_FILE.",
+            help=FILE_HELP,
         ),
     ] = None,
     cert: Annotated[

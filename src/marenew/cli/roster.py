@@ -29,6 +29,7 @@ from marenew.cli.common import (
 )
 from marenew.cli.exitcodes import ExitCode
 from marenew.core.defaults import WARN_DAYS
+from marenew.core.results import STATUSES
 from marenew.load.problems import InputError, Problem
 
 if TYPE_CHECKING:
@@ -119,8 +120,7 @@ def roster(
         typer.Option(
             "--only",
             metavar="STATUS,...",
-            help="Write only rows with these statuses (active, submitted, expiring, grace, lapsed); error rows are "
-            "always written.",
+            help=f"Write only rows with these statuses ({', '.join(STATUSES)}); error rows are always written.",
         ),
     ] = None,
     column_map: MapOpt = None,
@@ -628,8 +628,6 @@ def _write_budget(budget, fmt: str, target: Optional[Path], force: bool, *, bom:
 def _only(value: Optional[str]) -> Optional[frozenset[str]]:
     if value is None:
         return None
-    from marenew.core.results import STATUSES
-
     wanted = {v.strip().lower() for v in value.split(",") if v.strip()}
     bad = sorted(wanted - set(STATUSES))
     if bad or not wanted:
