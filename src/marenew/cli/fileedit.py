@@ -35,10 +35,13 @@ def not_after(day: dt.date, today: dt.date, option: str) -> None:
 
 
 def status_line(result: CredentialResult) -> str:
-    """What `status` now says about one credential, in one line."""
-    days = result.days_left
-    left = f"{days} days left" if days >= 0 else f"expired {-days} days ago"
-    return f"{result.cert} now: {result.status.upper()}, expires {result.expires_on} ({left}). Next: {result.next_step.summary}"
+    """What `status` now says about one credential, in one line (in the status panel's words)."""
+    from marenew.core.words import STATUS_WORD, days_text
+
+    return (
+        f"{result.cert} now: {STATUS_WORD[result.status]}, expires {result.expires_on} "
+        f"({days_text(result.days_left)}). Next: {result.next_step.summary}"
+    )
 
 
 def wrapped(lines: list[str], width: int = 80) -> str:
