@@ -6,6 +6,7 @@ gives them. Pure: no I/O.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from html import escape
 
 from marenew.core.words import money, plural
@@ -41,30 +42,29 @@ def need(row: Row) -> tuple[str, str | None, str]:
     return step["summary"], step["by"], money(cost["amount"]) if cost["complete"] else "unknown"
 
 
-def _entries(rows: list[Row]) -> dict[str, list[Row]]:
-    out: dict[str, list[Row]] = {key: [] for key, _ in SECTIONS}
-    for row in rows:
-        key = section_of(row)
-        if key:
-            out[key].append(row)
-    return out
+def _sections(rows: list[Row], group_by: str | None) -> Iterator[tuple[str, list[tuple[str, list[Row]]]]]:
+    """Each group with someone to act, and its sections that hold anyone: (title, rows)."""
+    for group, members in grouped(rows, group_by).items():
+        entries: dict[str, list[Row]] = {key: [] for key, _ in SECTIONS}
+        for row in members:
+            key = section_of(row)
+            if key:
+                entries[key].append(row)
+        filled = [(title, entries[key]) for key, title in SECTIONS if entries[key]]
+        if filled:
+            yield group, filled
 
 
 def text(rows: list[Row], ov: Overview, group_by: str | None = None) -> str:
     lines = [f"Certification digest as of {ov.as_of.isoformat()} (warning window {plural(ov.warn_days, 'day')})", ""]
     any_entry = False
-    for group, members in grouped(rows, group_by).items():
-        entries = _entries(members)
-        if not any(entries.values()):
-            continue
+    for group, sections in _sections(rows, group_by):
         any_entry = True
         if group_by:
             lines += [safe_text(f"== {group_by}: {group}", lines=False), ""]
-        for key, title in SECTIONS:
-            if not entries[key]:
-                continue
-            lines.append(f"{title} ({plural(len(entries[key]), 'credential')}):")
-            for row in entries[key]:
+        for title, members in sections:
+            lines.append(f"{title} ({plural(len(members), 'credential')}):")
+            for row in members:
                 what, _, _ = need(row)
                 # one line each, read with cat or less: no escape sequence, no forged line
                 lines.append(safe_text(f"  - {row['holder']} ({row['source']}), {row['cert']}: {what}", lines=False))
@@ -86,21 +86,16 @@ def html(rows: list[Row], ov: Overview, group_by: str | None = None) -> str:
         f"{plural(ov.warn_days, 'day')}.</p>",
     ]
     any_entry = False
-    for group, members in grouped(rows, group_by).items():
-        entries = _entries(members)
-        if not any(entries.values()):
-            continue
+    for group, sections in _sections(rows, group_by):
         any_entry = True
         if group_by:
             parts.append(f"<h2>{escape(group_by)}: {escape(group)}</h2>")
-        for key, title in SECTIONS:
-            if not entries[key]:
-                continue
+        for title, members in sections:
             parts.append(
-                f"<h3>{escape(title)} ({plural(len(entries[key]), 'credential')})</h3>"
+                f"<h3>{escape(title)} ({plural(len(members), 'credential')})</h3>"
                 "<table><tr><th>Holder</th><th>ID</th><th>Cert</th><th>What</th><th>By</th><th>Cost</th></tr>"
             )
-            for row in entries[key]:
+            for row in members:
                 what, by, amount = need(row)
                 parts.append(
                     "<tr>"
