@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import threading
+import time
 
 import pytest
 
 from helpers import AS_OF, d
+from marenew.roster.forks import Forks, WorkerLost
 from marenew.roster.records import Settings
 from marenew.roster.runner import Job, Pool
 
@@ -37,3 +41,87 @@ def test_workers_end_on_sigterm_whatever_the_parent_installed(ruleset):
         signal.signal(signal.SIGTERM, before)
     # in each worker: the default action (end quietly), and SIGTERM not left blocked
     assert results == [(signal.SIG_DFL, False)] * 2
+
+
+# --- each batch in a process forked for it -----------------------------------------------------
+
+forks_only = pytest.mark.skipif(not hasattr(os, "fork"), reason="forked children: POSIX only")
+
+
+def _pid_and(value):
+    return os.getpid(), type(value).__name__
+
+
+def _fails(message):
+    raise ValueError(message)
+
+
+def _dies():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+@pytest.mark.slow  # forks real processes
+@forks_only
+def test_each_task_runs_in_a_child_with_its_data_never_pickled():
+    # a lock cannot be pickled: it reaches the child only because the child is forked with it
+    unpicklable = threading.Lock()
+    forks = Forks(2)
+    try:
+        got = list(forks.run(_pid_and, [(unpicklable,), (unpicklable,), (unpicklable,)]))
+    finally:
+        forks.close()
+    assert len(got) == 3
+    pids = {pid for _, (pid, _) in got}
+    assert os.getpid() not in pids and len(pids) == 3  # a fresh child for each task
+    assert all(kind == type(unpicklable).__name__ for _, (_, kind) in got)
+
+
+@pytest.mark.slow
+@forks_only
+def test_an_error_in_a_child_is_raised_in_the_parent():
+    forks = Forks(2)
+    try:
+        with pytest.raises(ValueError, match="bad batch"):
+            list(forks.run(_fails, [("bad batch",)]))
+    finally:
+        forks.close()
+
+
+@pytest.mark.slow
+@forks_only
+def test_a_child_killed_is_reported_not_waited_for():
+    forks = Forks(2)
+    try:
+        with pytest.raises(WorkerLost, match="SIGKILL; out of memory"):
+            list(forks.run(_dies, [()]))
+    finally:
+        forks.close()
+
+
+@pytest.mark.slow
+@forks_only
+def test_a_failing_reader_waits_for_the_children_already_started():
+    def tasks():
+        yield ("first",)
+        raise RuntimeError("the credits file is not grouped")
+
+    forks = Forks(2)
+    try:
+        with pytest.raises(RuntimeError, match="not grouped"):
+            list(forks.run(_pid_and, tasks()))
+        assert not forks.running  # nothing left behind
+    finally:
+        forks.close()
+
+
+@pytest.mark.slow
+@forks_only
+def test_close_stops_the_children_still_running():
+    forks = Forks(2)
+    forks._start(time.sleep, (60,))
+    (pid,) = [pid for pid, _ in forks.running.values()]
+    started = time.monotonic()
+    forks.close()
+    assert time.monotonic() - started < 30  # not the minute the child would have slept
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reaped

@@ -8,8 +8,9 @@ a person whose credits have already passed, the file is known not to be grouped;
 judged so far are dropped, and every credit record (those read so far are read again, once) is
 spilled into partitions by person, which the workers then judge. Credential files: each worker
 loads and judges a share of the files, file by file. Each batch's rows are written as a sorted
-run; the main process merges the runs into the output. Rules are loaded once per worker process
-(inherited on fork, loaded by the initializer elsewhere), never per record.
+run; the main process merges the runs into the output. On Linux each batch is judged in a process
+forked for it, which inherits the rules, the people records and the batch itself (nothing is
+pickled on the way); elsewhere a pool of workers loads the rules once each. Never per record.
 
 Memory: the main process holds the people records and a few batches in flight; a worker holds
 one batch or partition and its rows.
@@ -35,6 +36,7 @@ from marenew.load.problems import InputError
 from marenew.load.rules import RuleSet, load_rules
 
 from .columns import CREDITS, PEOPLE, partition_key, zero_hint
+from .forks import Forks
 from .reader import CsvFile
 from .records import Context, Settings, holder_rows, orphan_row, person_rows
 from .rows import Keyed, error_row, is_error
@@ -197,23 +199,19 @@ def _context():
 
 
 class Pool:
-    """Tasks over worker processes, or in this process for ``jobs == 1``."""
+    """Tasks over worker processes, or in this process for ``jobs == 1``. On Linux each task runs
+    in a process forked for it (``forks``), which has the task's data without pickling it;
+    elsewhere, in a pool of spawned workers that load the rules once."""
 
     def __init__(self, jobs: int, rules: RuleSet, rule_dirs: list[Path], job: Job):
         _install(rules, job)  # before forking: the children inherit it
         self.jobs = jobs
         self.pool = None
-        self.frozen = False
-        if jobs > 1:
-            # What the workers inherit on fork (the rules, the people records) is never garbage:
-            # frozen, their collectors never walk it (nor copy its pages by touching it)
-            gc.freeze()
-            self.frozen = True
-            # A worker forked with the parent's SIGTERM handler would run it if stopped before
-            # _init_worker resets it, and Pool.terminate could then wait forever: SIGTERM stays
-            # blocked from the fork until the worker has its own handler (the parent's is held
-            # for those few milliseconds, then delivered).
-            old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+        self.forks: Forks | None = None
+        if jobs > 1 and _context().get_start_method() == "fork":
+            self.forks = Forks(jobs)
+        elif jobs > 1:
+            old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})  # see Forks._start
             try:
                 self.pool = _context().Pool(jobs, _init_worker, (rule_dirs, job, id(job)))
             finally:
@@ -223,6 +221,9 @@ class Pool:
         """(task, result) as tasks finish, in any order. ``tasks`` is drawn lazily, a few tasks
         ahead of the workers, so that a reader producing them is held back (bounded memory). If
         drawing a task fails, the tasks already started are waited for first."""
+        if self.forks is not None:
+            yield from self.forks.run(fn, tasks)
+            return
         if self.pool is None:
             for args in tasks:
                 yield args, fn(*args)
@@ -257,9 +258,9 @@ class Pool:
             pending = still
 
     def close(self) -> None:
-        if self.frozen:
-            self.frozen = False
-            gc.unfreeze()
+        forks, self.forks = self.forks, None
+        if forks is not None:
+            forks.close()
         pool, self.pool = self.pool, None
         if pool is None:
             return
