@@ -112,11 +112,13 @@ def _finish(rows: list[Keyed], tally: Tally, only: frozenset[str] | None, run: P
 
 
 @contextlib.contextmanager
-def _batch_memory() -> Iterator[None]:
-    """The cyclic garbage collector paused while one batch is judged. Judging makes millions of
-    short-lived objects without cycles (freed by their reference counts), and the collector would
-    walk them, and everything the batch holds, again and again (about a tenth of the time). A
-    batch is bounded, so whatever cycles it leaves are bounded too; they are collected after it."""
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused while a batch is judged, or while the main process reads
+    the files. Both make millions of objects without cycles (records, freed by their reference
+    counts or kept on purpose), and the collector would walk them, and everything already held,
+    again and again (about a tenth of a worker's time; a fifth of the main process's). What is done
+    in the pause is bounded (a batch; reading and handing out records), so whatever cycles it
+    leaves are bounded too; they are collected after it."""
     if not gc.isenabled():
         yield
         return
@@ -133,7 +135,7 @@ def judge_people(batch: list[tuple[str, list, list]], run: str) -> Tally:
     ctx, job = _WORKER
     tally = Tally(people=len(batch))
     rows: list[Keyed] = []
-    with _batch_memory():
+    with collector_paused():
         for pid, people, credits in batch:
             tally.records += len(people)
             found_rows, rejected = person_rows(pid, people, credits, ctx)
@@ -364,7 +366,8 @@ def run_csv(
             credits_file = CsvFile(credits, CREDITS, job.credits_file, column_map=reading.column_map)
             warn_unknown_columns(credits_file.header, job.credits_file)
         progress.phase("reading", None)
-        found = _read_people(people_file)
+        with collector_paused():
+            found = _read_people(people_file)
     except BaseException:
         people_file.close()
         if credits_file is not None:
@@ -397,11 +400,12 @@ def _csv_rows(
         done = Tally()
         runs: list[Path] = []
         try:
-            tasks = _stream_tasks(people, credits_file, ctx, folder, batch_people, done, runs)
-            for args, part in pool.run(judge_people, tasks):
-                done.add(part)
-                runs.append(Path(args[1]))
-                progress.advance(part.people)
+            with collector_paused():
+                tasks = _stream_tasks(people, credits_file, ctx, folder, batch_people, done, runs)
+                for args, part in pool.run(judge_people, tasks):
+                    done.add(part)
+                    runs.append(Path(args[1]))
+                    progress.advance(part.people)
         except NotGrouped:
             assert credits is not None
             if credits_file is not None:
