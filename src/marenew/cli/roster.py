@@ -269,7 +269,7 @@ def _roster(o: _Options) -> None:
     from marenew.cli.common import load_ruleset
     from marenew.roster.columns import DateReader
     from marenew.roster.records import Settings
-    from marenew.roster.runner import Job, default_jobs, run_csv, run_files
+    from marenew.roster.runner import Job, collector_rarely, default_jobs, run_csv, run_files
 
     if o.paths and (o.people or o.credits):
         raise typer.BadParameter("give credential files/folders or --people/--credits, not both")
@@ -321,32 +321,35 @@ def _roster(o: _Options) -> None:
         or o.digest is not None
     )
     rows: list = []
-    with tempfile.TemporaryDirectory(prefix="marenew-roster-") as tmp:
-        common: dict[str, Any] = dict(
-            rules=ruleset,
-            rule_dirs=rules_dirs(o.rules),
-            job=job,
-            jobs=jobs,
-            folder=Path(tmp),
-            sort=not o.unsorted,
-            partitions=o.partitions,
-            progress=progress,
-        )
-        try:
-            outcome = (
-                run_csv(o.people, o.credits, **common) if o.people else run_files(_credential_files(o.paths), **common)
+    with collector_rarely():
+        with tempfile.TemporaryDirectory(prefix="marenew-roster-") as tmp:
+            common: dict[str, Any] = dict(
+                rules=ruleset,
+                rule_dirs=rules_dirs(o.rules),
+                job=job,
+                jobs=jobs,
+                folder=Path(tmp),
+                sort=not o.unsorted,
+                partitions=o.partitions,
+                progress=progress,
             )
             try:
-                if collect:
-                    rows = [row for _, row in outcome.rows]
-                else:
-                    _write(outcome.rows, fmt_name, targets[0][1], o.force, kept=kept, bom=_bom(o))
+                outcome = (
+                    run_csv(o.people, o.credits, **common)
+                    if o.people
+                    else run_files(_credential_files(o.paths), **common)
+                )
+                try:
+                    if collect:
+                        rows = [row for _, row in outcome.rows]
+                    else:
+                        _write(outcome.rows, fmt_name, targets[0][1], o.force, kept=kept, bom=_bom(o))
+                finally:
+                    outcome.close()
             finally:
-                outcome.close()
-        finally:
-            progress.stop()
-    if collect:
-        _write_collected(rows, o, fmt_name, targets, kept, day)
+                progress.stop()
+        if collect:
+            _write_collected(rows, o, fmt_name, targets, kept, day)
     tally = outcome.tally
     for line in tally.lines(
         warn_days=o.warn_days, as_of=day.isoformat(), csv_input=bool(o.people), filtered=wanted is not None

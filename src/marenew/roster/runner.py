@@ -113,12 +113,10 @@ def _finish(rows: list[Keyed], tally: Tally, only: frozenset[str] | None, run: P
 
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector paused while a batch is judged, or while the main process reads
-    the files. Both make millions of objects without cycles (records, freed by their reference
-    counts or kept on purpose), and the collector would walk them, and everything already held,
-    again and again (about a tenth of a worker's time; a fifth of the main process's). What is done
-    in the pause is bounded (a batch; reading and handing out records), so whatever cycles it
-    leaves are bounded too; they are collected after it."""
+    """The cyclic garbage collector paused while one batch is judged. Judging makes millions of
+    short-lived objects without cycles (freed by their reference counts), and the collector would
+    walk them, and everything the batch holds, again and again (about a tenth of the time). A
+    batch is bounded, so whatever cycles it leaves are bounded too; they are collected after it."""
     if not gc.isenabled():
         yield
         return
@@ -127,6 +125,22 @@ def collector_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
+
+
+@contextlib.contextmanager
+def collector_rarely(threshold: int = 100_000) -> Iterator[None]:
+    """The cyclic garbage collector run rarely in the main process of a roster. It reads, hands out
+    and merges millions of records and rows, none with cycles, and at Python's default (a
+    collection every 700 new objects) the collector walked them, and the people records held for
+    the whole run, again and again: a fifth of the main process's CPU while reading, three
+    quarters of it while merging the runs. It still runs, every ``threshold`` new objects, so any
+    cycles are collected."""
+    old = gc.get_threshold()
+    gc.set_threshold(threshold, *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 def judge_people(batch: list[tuple[str, list, list]], run: str) -> Tally:
@@ -366,8 +380,7 @@ def run_csv(
             credits_file = CsvFile(credits, CREDITS, job.credits_file, column_map=reading.column_map)
             warn_unknown_columns(credits_file.header, job.credits_file)
         progress.phase("reading", None)
-        with collector_paused():
-            found = _read_people(people_file)
+        found = _read_people(people_file)
     except BaseException:
         people_file.close()
         if credits_file is not None:
@@ -400,12 +413,11 @@ def _csv_rows(
         done = Tally()
         runs: list[Path] = []
         try:
-            with collector_paused():
-                tasks = _stream_tasks(people, credits_file, ctx, folder, batch_people, done, runs)
-                for args, part in pool.run(judge_people, tasks):
-                    done.add(part)
-                    runs.append(Path(args[1]))
-                    progress.advance(part.people)
+            tasks = _stream_tasks(people, credits_file, ctx, folder, batch_people, done, runs)
+            for args, part in pool.run(judge_people, tasks):
+                done.add(part)
+                runs.append(Path(args[1]))
+                progress.advance(part.people)
         except NotGrouped:
             assert credits is not None
             if credits_file is not None:
