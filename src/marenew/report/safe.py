@@ -77,4 +77,6 @@ def csv_cell(text: str) -> str:
     The csv module quotes a field for the line ending it writes (``\\n``) but not for a bare CR,
     which a spreadsheet takes as the end of the record: the rest of the cell would become a new
     row, formula and all."""
+    if not text or (text[0] not in FORMULA_START and "\r" not in text):
+        return text  # most cells: nothing to change (a roster writes millions of them)
     return neutral(text).replace("\r\n", "\n").replace("\r", "\n")
