@@ -89,6 +89,15 @@ def test_a_record_that_is_not_utf8_is_an_error_and_the_next_one_is_read(tmp_path
     assert got == [(2, "P1", NOT_UTF8), (3, "P2", ("P2", "Ok", "2025-01-02", "1", "", "", "", ""))]
 
 
+def test_a_record_whose_bytes_are_not_utf8_on_a_later_line_is_an_error_from_its_first_line(tmp_path):
+    # the bad byte is on the record's second physical line, inside a quoted cell
+    path = tmp_path / "credits.csv"
+    path.write_bytes(HEADER.encode() + b'\nP1,"Two\nlines Caf\xe9",2025-01-01,1,,,,\nP2,Ok,2025-01-02,1,,,,\n')
+    with CsvFile(path, CREDITS, "credits.csv") as f:
+        got = list(f.records())
+    assert got == [(2, "P1", NOT_UTF8), (4, "P2", ("P2", "Ok", "2025-01-02", "1", "", "", "", ""))]
+
+
 def test_a_record_the_csv_module_refuses_is_an_error_and_the_next_one_is_read(tmp_path):
     path = tmp_path / "credits.csv"
     huge = "x" * (1024 * 1024 + 1)  # over the field size limit

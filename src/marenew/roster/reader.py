@@ -39,9 +39,8 @@ def open_problem(exc: OSError, source: str) -> Problem:
     return Problem(source, None, None, f"cannot read: {exc.strerror or exc}")
 
 
-def _utf8(cells: list[str]) -> bool:
-    """False when a cell holds bytes that were not UTF-8 (decoded as lone surrogates)."""
-    text = "".join(cells)
+def _utf8(text: str) -> bool:
+    """False when ``text`` holds bytes that were not UTF-8 (decoded as lone surrogates)."""
     if text.isascii():
         return True
     try:
@@ -68,9 +67,10 @@ class CsvFile:
         except OSError as exc:
             raise InputError([open_problem(exc, source)]) from None
         self._too_long: set[int] = set()  # physical lines cut short by _bounded
+        self._not_utf8: set[int] = set()  # physical lines holding bytes that are not UTF-8
         # the separator is the header line's: comma, semicolon (Excel where the decimal mark is a
         # comma) or tab; the line read to tell goes back in front (stdin cannot seek)
-        lines = _bounded(self._file, self._too_long)
+        lines = _bounded(self._file, self._too_long, self._not_utf8)
         try:
             first = next(lines, "")
         except OSError as exc:
@@ -94,7 +94,7 @@ class CsvFile:
             raise InputError([open_problem(exc, self.source)]) from None
         except csv.Error as exc:
             raise InputError([Problem(self.source, 1, None, f"not valid CSV: {exc}")]) from None
-        if names is not None and not _utf8(names):
+        if names is not None and not _utf8("".join(names)):
             raise InputError([Problem(self.source, 1, None, NOT_UTF8)])
         if not names or not any(n.strip() for n in names):
             raise InputError(
@@ -126,12 +126,13 @@ class CsvFile:
         pick = self.header.picker()
         pid_at = self.header.index[PERSON_ID]
         done = reader.line_num  # lines read so far: a record starts on the next one
+        bad = self._not_utf8
         while True:
             try:
                 for row in reader:
                     line = done + 1
                     done = reader.line_num
-                    if not _utf8(row):
+                    if bad and not bad.isdisjoint(range(line, done + 1)):
                         yield line, _shown(_pid(row, pid_at)), NOT_UTF8
                     elif len(row) == width:
                         row.append("")  # the cell that absent columns read (Header.picker)
@@ -158,10 +159,12 @@ class CsvFile:
 LINE_LIMIT = 4 * FIELD_LIMIT
 
 
-def _bounded(file: IO[str], too_long: set[int]) -> Iterator[str]:
+def _bounded(file: IO[str], too_long: set[int], not_utf8: set[int]) -> Iterator[str]:
     """The file's lines as the csv module reads them, each at most LINE_LIMIT characters: a longer
     one is read through in blocks and given as an empty line (its number noted in ``too_long``),
-    so that line numbers stay right and the records after it are read as usual."""
+    so that line numbers stay right and the records after it are read as usual. A line holding
+    bytes that are not UTF-8 is noted in ``not_utf8`` (checked here, once a line, rather than
+    once a record: most lines are ASCII, which one call tells)."""
     number = 0
     while True:
         line = file.readline(LINE_LIMIT + 1)
@@ -176,6 +179,8 @@ def _bounded(file: IO[str], too_long: set[int]) -> Iterator[str]:
             too_long.add(number)
             yield "\n"
             continue
+        if not line.isascii() and not _utf8(line):
+            not_utf8.add(number)
         yield line
 
 
