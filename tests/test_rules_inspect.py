@@ -232,7 +232,7 @@ def as_editor_sees(value):
     "kind,model_path,title",
     [
         ("credential", "marenew.core.credential:CredentialFile", "marenew credential file"),
-        ("rules", "marenew.core.rule:Rule", "marenew rule file"),
+        ("rules", "marenew.load.ruleschema:Rule", "marenew rule file"),
     ],
 )
 def test_schema_is_json_schema_of_the_model(runner, kind, model_path, title):

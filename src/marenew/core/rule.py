@@ -1,4 +1,5 @@
-"""The rule-file model: what a certifying body requires, every figure with its source and confidence.
+"""The rules as the engine and every command read them: what a certifying body requires, every
+figure with its source and confidence.
 
 A figure is either one value::
 
@@ -15,99 +16,186 @@ A value may carry the other values that sources publish for it (``conflicts``), 
 source, and its own ``last_verified`` day (the file's by default).
 
 ``Figure.at(day)`` returns the entry in force on that day. An unknown figure is ``value: null``
-with ``confidence: unknown``: shown as unknown, never guessed. ``docs/rule-maintainers.md`` documents the
-whole format.
+with ``confidence: unknown``: shown as unknown, never guessed. ``docs/rule-maintainers.md``
+documents the whole format.
+
+Two forms of one rule: a rule file is validated by the pydantic models of
+``marenew.load.ruleschema`` (the validator of record: every message about a rule file comes from
+there), and each validated rule is converted into the plain classes of this module, which the
+engine, every command and the rule cache use. They import no pydantic and are cheap to create, so a
+run that takes its rules from the cache builds no model class for them. Each class here has the
+fields of the schema model of the same name, in the same order (a test holds the two together).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from functools import cached_property
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, Field, model_validator
+from marenew.core.confidence import CONFIDENCE_RANK, Confidence, weakest
 
-from marenew.core.base import CONFIDENCE_RANK, Confidence, Strict, weakest  # noqa: F401 - re-exported
+__all__ = [
+    "CE",
+    "CONFIDENCE_RANK",
+    "Category",
+    "Confidence",
+    "Conflict",
+    "Cycle",
+    "Entry",
+    "ExpiryMode",
+    "ExtraFee",
+    "Fee",
+    "Figure",
+    "FixedClose",
+    "LateWindow",
+    "LeastActivity",
+    "Note",
+    "Number",
+    "Path",
+    "PathId",
+    "Period",
+    "Plain",
+    "RecurringFee",
+    "Renewal",
+    "RenewedFrom",
+    "Rule",
+    "Source",
+    "SourceKind",
+    "as_json",
+    "weakest",
+]
 
 T = TypeVar("T")
 
+Number = float
+# page: a web page, at `url`; article or document: known by its title only (a third-party guide,
+# a copy of a form), so that a reader can still look for it.
+SourceKind = Literal["page", "article", "document"]
+# end_of_month: the last day of the month, cycle months after certification (AAMA, AHA BLS);
+# anniversary: the same day, cycle months after certification (AMT, NHA);
+# birthday: on the holder's birthday (a state credential); not computable, so the date comes from
+# the credential itself (`expiry_from_card`).
+ExpiryMode = Literal["end_of_month", "anniversary", "birthday"]
+# Where the next cycle starts once renewed: at the (re)certification (AAMA), or at the old expiry
+# (NHA extends it; AMT runs fixed blocks).
+RenewedFrom = Literal["recertification", "expiry"]
+# renewal: renewing by application and fee, with no CE (a state credential).
+PathId = Literal["ce", "exam", "reinstatement", "course", "renewal"]
 
-class Conflict(Strict, Generic[T]):
+_set = object.__setattr__
+
+
+class Plain:
+    """A rule object: named fields in slots, every one given when it is made, none changed after
+    (the rule set is shared by every credential judged). Equal when of the same class with equal
+    fields, like the models they come from."""
+
+    __slots__ = ()
+    FIELDS: ClassVar[tuple[str, ...]] = ()  # every field, the inherited ones first
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        own = tuple(name for name in cls.__dict__.get("__slots__", ()) if not name.startswith("_"))
+        cls.FIELDS = tuple(cls.FIELDS) + own
+
+    def __init__(self, **fields: Any) -> None:
+        for name in self.FIELDS:
+            try:
+                _set(self, name, fields.pop(name))
+            except KeyError:
+                raise TypeError(f"{type(self).__name__} needs `{name}`") from None
+        if fields:
+            raise TypeError(f"{type(self).__name__} has no field `{next(iter(fields))}`")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is read-only")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is read-only")
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, name) for name in self.FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Plain):
+            return NotImplemented
+        return type(other) is type(self) and other._values() == self._values()
+
+    def __hash__(self) -> int:
+        return hash((type(self), self._values()))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{n}={getattr(self, n)!r}' for n in self.FIELDS)})"
+
+    def __reduce__(self) -> tuple:
+        # by class and field values: what a derived slot caches (a figure's timeline) is rebuilt
+        return _restore, (type(self), self._values())
+
+
+def _restore(cls: type[Plain], values: tuple) -> Plain:
+    obj = cls.__new__(cls)
+    for name, value in zip(cls.FIELDS, values, strict=True):
+        _set(obj, name, value)
+    return obj
+
+
+def as_json(value: Any) -> Any:
+    """A rule object as JSON data: fields that are None left out, dates as ISO text (what the
+    schema model's ``model_dump(mode="json", exclude_none=True)`` gives)."""
+    if isinstance(value, Plain):
+        return {name: as_json(v) for name in value.FIELDS if (v := getattr(value, name)) is not None}
+    if isinstance(value, dict):
+        return {(k.isoformat() if isinstance(k, dt.date) else k): as_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [as_json(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+class Conflict(Plain, Generic[T]):
     """Another value that a source publishes for the same figure: recorded and shown, never used."""
 
+    __slots__ = ("value", "source", "note")
     value: T
     source: str
-    note: str | None = None
+    note: str | None
 
 
-class Entry(Strict, Generic[T]):
+class Entry(Plain, Generic[T]):
     """One value with where it comes from."""
 
+    __slots__ = ("value", "source", "confidence", "note", "conflicts", "last_verified")
     value: T | None
-    source: str | None = None
+    source: str | None
     confidence: Confidence
-    note: str | None = None
-    conflicts: list[Conflict[T]] = Field(default_factory=list)
-    last_verified: dt.date | None = None
-
-    @model_validator(mode="after")
-    def _sourced(self) -> Entry:
-        if self.value is not None and not self.source:
-            raise ValueError("a value needs a `source` (a key of `sources`)")
-        if self.value is None and self.confidence != "unknown":
-            raise ValueError("a null (unknown) value must have `confidence: unknown`")
-        return self
+    note: str | None
+    conflicts: list[Conflict[T]]
+    last_verified: dt.date | None
 
 
-# Keys that describe one value: with dated `values` they go on each dated entry instead.
-_ENTRY_KEYS = ("value", "source", "confidence", "conflicts", "last_verified")
-
-
-class Figure(Strict, Generic[T]):
+class Figure(Plain, Generic[T]):
     """A value, or dated values, each with source and confidence."""
 
-    value: T | None = None
-    source: str | None = None
-    confidence: Confidence | None = None
-    note: str | None = None
-    conflicts: list[Conflict[T]] = Field(default_factory=list)
-    last_verified: dt.date | None = None
-    values: dict[dt.date, Entry[T]] | None = None
+    __slots__ = ("value", "source", "confidence", "note", "conflicts", "last_verified", "values", "_timeline")
+    value: T | None
+    source: str | None
+    confidence: Confidence | None
+    note: str | None
+    conflicts: list[Conflict[T]]
+    last_verified: dt.date | None
+    values: dict[dt.date, Entry[T]] | None
+    _timeline: list[tuple[dt.date, Entry[T]]]
 
-    @model_validator(mode="before")
-    @classmethod
-    def _shape(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        if any(k not in cls.model_fields for k in data):
-            return data  # an unknown key (`sourse`) is reported as such, with the nearest valid name
-        if "values" in data:
-            extra = [k for k in _ENTRY_KEYS if k in data]
-            if extra:
-                raise ValueError(
-                    f"give either `values` (dated) or `value`, not both (found `{extra[0]}`; "
-                    "with dated values it goes on each dated entry)"
-                )
-            if not isinstance(data["values"], dict) or not data["values"]:
-                raise ValueError("`values` must map at least one effective date to {value, source, confidence}")
-            return data
-        if "value" not in data:
-            raise ValueError("missing `value` (write `value: null` with `confidence: unknown` if not published)")
-        if "confidence" not in data:
-            raise ValueError("missing `confidence` (official, secondary, unconfirmed or unknown)")
-        if data.get("value") is not None and not data.get("source"):
-            raise ValueError("a value needs a `source` (a key of `sources`)")
-        if data.get("value") is None and data.get("confidence") != "unknown":
-            raise ValueError("a null (unknown) value must have `confidence: unknown`")
-        return data
-
-    @cached_property
-    def _timeline(self) -> list[tuple[dt.date, Entry[T]]]:
+    def _line(self) -> list[tuple[dt.date, Entry[T]]]:
         """Entries by effective date; an undated figure is one entry in force since always.
         Built once per figure (a roster looks figures up millions of times)."""
+        try:
+            return self._timeline
+        except AttributeError:
+            pass
         if self.values is None:
-            # Already validated by _shape: construct without re-validating.
-            undated = Entry.model_construct(
+            undated: Entry[T] = Entry(
                 value=self.value,
                 source=self.source,
                 confidence=self.confidence or "unknown",
@@ -115,16 +203,19 @@ class Figure(Strict, Generic[T]):
                 conflicts=self.conflicts,
                 last_verified=self.last_verified,
             )
-            return [(dt.date.min, undated)]
-        return sorted(self.values.items())
+            line = [(dt.date.min, undated)]
+        else:
+            line = sorted(self.values.items())
+        _set(self, "_timeline", line)
+        return line
 
     def in_force(self, day: dt.date) -> tuple[dt.date | None, Entry[T]] | None:
         """(effective date, entry) in force on ``day``: the latest entry whose effective date is
         on or before it. The date is None for an undated figure; None before the first date."""
         if self.values is None:
-            return None, self._timeline[0][1]
+            return None, self._line()[0][1]
         found = None
-        for item in self._timeline:
+        for item in self._line():
             if item[0] > day:
                 break
             found = item
@@ -138,123 +229,73 @@ class Figure(Strict, Generic[T]):
     def entries(self) -> list[tuple[dt.date | None, Entry[T]]]:
         """Every entry with its effective date (None for an undated figure)."""
         if self.values is None:
-            return [(None, self.at(dt.date.min))]  # type: ignore[list-item]
+            return [(None, self._line()[0][1])]
         return list(self.values.items())
 
 
-Number = float
-
-
-# page: a web page, at `url`; article or document: known by its title only (a third-party guide,
-# a copy of a form), so that a reader can still look for it.
-SourceKind = Literal["page", "article", "document"]
-
-
-class Source(Strict):
+class Source(Plain):
+    __slots__ = ("title", "url", "kind", "note")
     title: str
-    url: str | None = None
-    kind: SourceKind = Field(default="page", description="page (needs `url`), article or document (by title)")
-    note: str | None = None
-
-    @model_validator(mode="after")
-    def _findable(self) -> Source:
-        if self.kind == "page" and not self.url:
-            raise ValueError(
-                "a source needs a `url`, or `kind: article` or `kind: document` when it is known only by its title"
-            )
-        return self
+    url: str | None
+    kind: SourceKind
+    note: str | None
 
 
-# end_of_month: the last day of the month, cycle months after certification (AAMA, AHA BLS);
-# anniversary: the same day, cycle months after certification (AMT, NHA);
-# birthday: on the holder's birthday (a state credential); not computable, so the date comes from
-# the credential itself (`expiry_from_card`).
-ExpiryMode = Literal["end_of_month", "anniversary", "birthday"]
-# Where the next cycle starts once renewed: at the (re)certification (AAMA), or at the old expiry
-# (NHA extends it; AMT runs fixed blocks).
-RenewedFrom = Literal["recertification", "expiry"]
-
-
-class Cycle(Strict):
+class Cycle(Plain):
+    __slots__ = ("months", "expiry", "expiry_from_card", "renewed_from")
     months: Figure[int]
     expiry: Figure[ExpiryMode]
-    expiry_from_card: bool = Field(
-        default=False, description="the expiry cannot be computed: each credential must give `expires_on`"
-    )
-    renewed_from: Figure[RenewedFrom] | None = Field(
-        default=None, description="where the next cycle starts: at the recertification, or at the old expiry"
-    )
-
-    @model_validator(mode="after")
-    def _computable(self) -> Cycle:
-        if not self.expiry_from_card and any(e.value == "birthday" for _, e in self.expiry.entries()):
-            raise ValueError(
-                "a `birthday` expiry cannot be computed: add `expiry_from_card: true`, so that "
-                "each credential gives its `expires_on`"
-            )
-        return self
+    expiry_from_card: bool
+    renewed_from: Figure[RenewedFrom] | None
 
 
-class Category(Strict):
+class Category(Plain):
+    __slots__ = ("label", "minimum", "aliases")
     label: str
     minimum: Figure[Number]
-    aliases: list[str] = Field(
-        default_factory=list,
-        description="other names a credit may give this area (admin, clin); "
-        "matched ignoring case, spaces and punctuation",
-    )
+    aliases: list[str]
 
 
-class LeastActivity(Strict):
+class LeastActivity(Plain):
     """The least size, in the body's unit, of one activity that counts, by its approval."""
 
-    approved: Figure[Number] | None = Field(default=None, description="for activities approved by `approved_by`")
-    unapproved: Figure[Number] | None = Field(default=None, description="for any other activity")
+    __slots__ = ("approved", "unapproved")
+    approved: Figure[Number] | None
+    unapproved: Figure[Number] | None
 
 
-class CE(Strict):
+class CE(Plain):
     """Continuing education that a renewal needs within the counting window."""
 
-    unit: str = Field(description="what the body calls a point: points, CEUs, CE credits, clock hours")
+    __slots__ = (
+        "unit",
+        "total",
+        "approved_by",
+        "approved_aliases",
+        "least_activity",
+        "approved_minimum",
+        "unapproved_cap",
+        "categories",
+        "college_credit_points",
+    )
+    unit: str
     total: Figure[Number]
-    approved_by: list[str] = Field(default_factory=list, description="bodies whose approval makes a credit 'approved'")
-    approved_aliases: dict[str, list[str]] = Field(
-        default_factory=dict,
-        description="other names of each body in `approved_by` (AAMA-approved, ...); "
-        "matched ignoring case, spaces and punctuation",
-    )
-    least_activity: LeastActivity | None = Field(
-        default=None, description="the least size of one activity that counts (AAMA: one contact hour, non-AAMA)"
-    )
-    approved_minimum: Figure[Number] | None = None
-    unapproved_cap: Figure[Number] | None = Field(
-        default=None, description="most points that count from activities not approved by `approved_by`"
-    )
-    categories: dict[str, Category] = Field(default_factory=dict, description="content areas with minimums")
-    college_credit_points: Figure[Number] | None = Field(
-        default=None, description="points per semester or quarter college credit (counted as not approved)"
-    )
-
-    @model_validator(mode="after")
-    def _aliased_bodies(self) -> CE:
-        for body in self.approved_aliases:
-            if body not in self.approved_by:
-                raise ValueError(f"approved_aliases names `{body}`, which is not in approved_by")
-        return self
+    approved_by: list[str]
+    approved_aliases: dict[str, list[str]]
+    least_activity: LeastActivity | None
+    approved_minimum: Figure[Number] | None
+    unapproved_cap: Figure[Number] | None
+    categories: dict[str, Category]
+    college_credit_points: Figure[Number] | None
 
 
-class Period(Strict):
+class Period(Plain):
     """A length after expiry: calendar months (an end-of-month expiry ends at the end of the month)
-    or days."""
+    or days; exactly one of the two is given."""
 
-    months: Figure[int] | None = None
-    days: Figure[int] | None = None
-
-    @model_validator(mode="after")
-    def _one(self) -> Period:
-        if (self.months is None) == (self.days is None):
-            raise ValueError("give exactly one of `months` or `days`")
-        return self
+    __slots__ = ("months", "days")
+    months: Figure[int] | None
+    days: Figure[int] | None
 
     @property
     def figure(self) -> Figure[int]:
@@ -265,12 +306,11 @@ class Period(Strict):
         return "months" if self.months is not None else "days"
 
 
-class FixedClose(Strict):
+class FixedClose(Plain):
     """A day on which late windows close whatever their length: the earlier of the two wins."""
 
-    expired_before: dt.date | None = Field(
-        default=None, description="applies to expiries before this day only (none: to every expiry)"
-    )
+    __slots__ = ("expired_before", "date")
+    expired_before: dt.date | None
     date: Figure[dt.date]
 
     def applies(self, expires_on: dt.date) -> bool:
@@ -280,26 +320,17 @@ class FixedClose(Strict):
 class LateWindow(Period):
     """How long after expiry the regular renewal is still accepted."""
 
-    closes_on: list[FixedClose] = Field(
-        default_factory=list, description="fixed last days; the window ends on the earlier of these and its length"
-    )
+    __slots__ = ("closes_on",)
+    closes_on: list[FixedClose]
 
 
-class Fee(Strict):
+class Fee(Plain):
     """A fee for members and non-members of the body, or one figure for all."""
 
-    member: Figure[Number] | None = None
-    non_member: Figure[Number] | None = None
-    all: Figure[Number] | None = None
-
-    @model_validator(mode="after")
-    def _complete(self) -> Fee:
-        if self.all is not None:
-            if self.member is not None or self.non_member is not None:
-                raise ValueError("give `all`, or `member` and `non_member`, not both")
-        elif self.member is None or self.non_member is None:
-            raise ValueError("give `all`, or both `member` and `non_member`")
-        return self
+    __slots__ = ("member", "non_member", "all")
+    member: Figure[Number] | None
+    non_member: Figure[Number] | None
+    all: Figure[Number] | None
 
     def for_member(self, member: bool) -> Figure[Number]:
         if self.all is not None:
@@ -307,127 +338,88 @@ class Fee(Strict):
         return self.member if member else self.non_member  # type: ignore[return-value]
 
 
-class ExtraFee(Strict):
+class ExtraFee(Plain):
+    __slots__ = ("label", "amount")
     label: str
     amount: Fee
 
 
-# renewal: renewing by application and fee, with no CE (a state credential).
-PathId = Literal["ce", "exam", "reinstatement", "course", "renewal"]
-
-
-class Path(Strict):
+class Path(Plain):
     """A way to renew: continuing education, the exam, reinstatement, or a course (BLS)."""
 
+    __slots__ = ("label", "fee", "available", "after_lapse_fees", "options", "time_limit", "after_time_limit")
     label: str
     fee: Fee
-    available: Literal["current", "lapsed", "always"] = Field(
-        default="current", description="current: while active, expiring or in grace; lapsed: only after"
-    )
-    after_lapse_fees: list[ExtraFee] = Field(
-        default_factory=list, description="fees added when this path is taken after lapsing (AAMA reactivation)"
-    )
-    options: list[ExtraFee] = Field(
-        default_factory=list, description="optional purchases that serve this path (a body's own CE package)"
-    )
-    time_limit: Period | None = Field(
-        default=None, description="how long after expiry this path stays open; then `after_time_limit`"
-    )
-    after_time_limit: PathId | None = Field(default=None, description="the path once this one has closed")
-
-    @model_validator(mode="after")
-    def _limit(self) -> Path:
-        if (self.time_limit is None) != (self.after_time_limit is None):
-            raise ValueError(
-                "give `time_limit` and `after_time_limit` together: how long this path stays "
-                "open after expiry, and the path after that"
-            )
-        return self
+    available: Literal["current", "lapsed", "always"]
+    after_lapse_fees: list[ExtraFee]
+    options: list[ExtraFee]
+    time_limit: Period | None
+    after_time_limit: PathId | None
 
 
-class RecurringFee(Strict):
+class RecurringFee(Plain):
     """A fee due between renewals, counted from the certification date (AMT's annual fee)."""
 
+    __slots__ = ("id", "label", "every_months", "amount", "unpaid_at_cycle_end")
     id: str
     label: str
     every_months: Figure[int]
     amount: Fee
-    unpaid_at_cycle_end: Figure[PathId] | None = Field(
-        default=None,
-        description="the path a holder must take when a due date of this fee is still unpaid at the "
-        "end of the cycle (AMT: reactivation); absent: the body attaches no consequence to it",
-    )
+    unpaid_at_cycle_end: Figure[PathId] | None
 
 
-class Note(Strict):
+class Note(Plain):
     """A fact the model cannot hold, with the sources that state it."""
 
+    __slots__ = ("text", "sources")
     text: str
-    sources: list[str] = Field(default_factory=list, description="keys of `sources`")
+    sources: list[str]
 
 
-class Renewal(Strict):
-    regular: PathId = Field(description="the path taken while active, expiring or in grace")
-    after_lapse: PathId = Field(description="the path taken once lapsed")
-    processing_days: Figure[int] | None = Field(
-        default=None, description="the longest the body says it takes to process a renewal application"
+class Renewal(Plain):
+    __slots__ = ("regular", "after_lapse", "processing_days")
+    regular: PathId
+    after_lapse: PathId
+    processing_days: Figure[int] | None
+
+
+class Rule(Plain):
+    __slots__ = (
+        "id",
+        "name",
+        "body",
+        "body_name",
+        "last_verified",
+        "renewal_page",
+        "sources",
+        "cycle",
+        "ce",
+        "late_window",
+        "paths",
+        "renewal",
+        "recurring_fees",
+        "use_while_expired",
+        "notes",
     )
-
-
-class Rule(Strict):
-    id: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")]
+    id: str
     name: str
     body: str
     body_name: str
     last_verified: dt.date
-    renewal_page: str | None = None
+    renewal_page: str | None
     sources: dict[str, Source]
     cycle: Cycle
-    ce: CE | None = Field(default=None, description="absent when renewal needs no CE (a course card)")
-    late_window: LateWindow | None = Field(default=None, description="absent: none published")
+    ce: CE | None
+    late_window: LateWindow | None
     paths: dict[PathId, Path]
     renewal: Renewal
-    recurring_fees: list[RecurringFee] = Field(default_factory=list)
-    use_while_expired: Figure[bool] | None = Field(
-        default=None,
-        description="whether an expired holder may still use the credential (AAMA: no, not even "
-        "in the late window); absent: the body says nothing",
-    )
-    notes: list[str | Note] = Field(default_factory=list, description="text, or {text, sources}")
-
-    @model_validator(mode="after")
-    def _references(self) -> Rule:
-        for role, path_id in (("regular", self.renewal.regular), ("after_lapse", self.renewal.after_lapse)):
-            if path_id not in self.paths:
-                raise ValueError(f"renewal.{role} names path `{path_id}`, which `paths` does not define")
-        for i, fee in enumerate(self.recurring_fees):
-            for _, entry in fee.unpaid_at_cycle_end.entries() if fee.unpaid_at_cycle_end else []:
-                if entry.value is not None and entry.value not in self.paths:
-                    raise ValueError(
-                        f"recurring_fees[{i}].unpaid_at_cycle_end names path `{entry.value}`, "
-                        "which `paths` does not define"
-                    )
-        for path_id, path in self.paths.items():
-            if path.after_time_limit is not None and path.after_time_limit not in self.paths:
-                raise ValueError(
-                    f"paths.{path_id}.after_time_limit names path `{path.after_time_limit}`, "
-                    "which `paths` does not define"
-                )
-        for start in self.paths:
-            seen = [start]
-            nxt = self.paths[start].after_time_limit
-            while nxt is not None:
-                if nxt in seen:
-                    raise ValueError(
-                        "paths lead back to themselves through `after_time_limit`: " + " -> ".join(seen + [nxt])
-                    )
-                seen.append(nxt)
-                nxt = self.paths[nxt].after_time_limit
-        return self
+    recurring_fees: list[RecurringFee]
+    use_while_expired: Figure[bool] | None
+    notes: list[str | Note]
 
     def note_items(self) -> list[Note]:
         """Every note as {text, sources} (a plain-text note cites nothing)."""
-        return [n if isinstance(n, Note) else Note(text=n) for n in self.notes]
+        return [n if isinstance(n, Note) else Note(text=n, sources=[]) for n in self.notes]
 
     @property
     def key(self) -> str:
@@ -444,8 +436,8 @@ class Rule(Strict):
         def walk(obj: Any, path: tuple) -> None:
             if isinstance(obj, Figure):
                 found.append((path, obj))
-            elif isinstance(obj, BaseModel):
-                for name in type(obj).model_fields:
+            elif isinstance(obj, Plain):
+                for name in obj.FIELDS:
                     walk(getattr(obj, name), path + (name,))
             elif isinstance(obj, dict):
                 for k, v in obj.items():

@@ -1,6 +1,6 @@
 """`marenew rules check`: every problem in every rule file, each at its line, in one run.
 
-The schema (rules.Rule, through loaders.load_rule_file) catches what a type can: YAML that does not
+The schema (ruleschema.Rule, through rules.read_rule_file) catches what a type can: YAML that does not
 parse, wrong types, unknown and duplicate keys, a number without a source, a source that `sources`
 does not list. This module adds what needs the figures side by side: dated values out of order,
 a minimum above the total, a cap that would silently raise a minimum, negative fees and intervals,
@@ -26,18 +26,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from marenew.core.defaults import STALE_AFTER_DAYS
-from marenew.core.rule import (
-    CE,
-    Category,
-    Cycle,
-    Fee,
-    Figure,
-    LateWindow,
-    Period,
-    RecurringFee,
-    Rule,
-)
+from marenew.core.rule import Figure, Rule
 from marenew.core.words import plural
+from marenew.load import ruleschema as schema
 from marenew.load.locate import suggest
 from marenew.load.problems import Problem, key_path
 from marenew.load.yamlfile import Document
@@ -170,7 +161,7 @@ def check_document(
     has schema errors: the figures are then read one by one from the document."""
     if not isinstance(doc.data, dict):
         return []
-    figures = dict(_figures(Rule, doc.data, ()))
+    figures = dict(_figures(schema.Rule, doc.data, ()))
     out: list[Problem] = []
 
     def add(path: tuple, message: str, level: str = "error", *, key: bool = False) -> None:
@@ -205,12 +196,13 @@ def _value_path(path: tuple, since: dt.date | None) -> tuple:
 
 
 def _figures(annotation: Any, data: Any, path: tuple) -> Iterator[tuple[tuple, Figure]]:
-    """Every figure in the raw data that validates on its own, with its key path, found by
-    following the model's fields (a broken figure is skipped: the schema already reported it)."""
+    """Every figure in the raw data that validates on its own (in its plain form), with its key
+    path, found by following the schema's fields (a broken figure is skipped: the schema already
+    reported it)."""
     for t in _candidates(annotation):
-        if isinstance(t, type) and issubclass(t, Figure):
+        if isinstance(t, type) and issubclass(t, schema.Figure):
             with contextlib.suppress(ValidationError):
-                yield path, t.model_validate(data)
+                yield path, schema.to_plain(t.model_validate(data))
             return
         origin = typing.get_origin(t)
         if isinstance(t, type) and issubclass(t, BaseModel) and isinstance(data, dict):
@@ -264,14 +256,15 @@ def _order(doc: Document, figures: dict[tuple, Figure]) -> list[Problem]:
 
 
 def _owner(path: tuple) -> tuple[type | None, str]:
-    """The model that holds the figure at ``path`` and the field name, found as _figures did."""
-    annotation: Any = Rule
+    """The schema model that holds the figure at ``path`` and the field name, found as _figures
+    did."""
+    annotation: Any = schema.Rule
     owner: type | None = None
     for part in path:
         nxt = None
         for t in _candidates(annotation):
             origin = typing.get_origin(t)
-            if isinstance(t, type) and issubclass(t, BaseModel) and not issubclass(t, Figure):
+            if isinstance(t, type) and issubclass(t, BaseModel) and not issubclass(t, schema.Figure):
                 if isinstance(part, str) and part in t.model_fields:
                     owner, nxt = t, t.model_fields[part].annotation
                     break
@@ -289,22 +282,22 @@ def _owner(path: tuple) -> tuple[type | None, str]:
 
 # (model, field) -> what a value there may be: intervals above 0, amounts and points at least 0.
 _POSITIVE = {
-    (Cycle, "months"): "a cycle length",
-    (LateWindow, "months"): "a late window",
-    (LateWindow, "days"): "a late window",
-    (RecurringFee, "every_months"): "an interval",
-    (Period, "months"): "a time limit",
-    (Period, "days"): "a time limit",
+    (schema.Cycle, "months"): "a cycle length",
+    (schema.LateWindow, "months"): "a late window",
+    (schema.LateWindow, "days"): "a late window",
+    (schema.RecurringFee, "every_months"): "an interval",
+    (schema.Period, "months"): "a time limit",
+    (schema.Period, "days"): "a time limit",
 }
 _NOT_NEGATIVE = {
-    (Fee, "member"): "a fee",
-    (Fee, "non_member"): "a fee",
-    (Fee, "all"): "a fee",
-    (CE, "total"): "a total",
-    (CE, "approved_minimum"): "a minimum",
-    (CE, "unapproved_cap"): "a cap",
-    (CE, "college_credit_points"): "a conversion",
-    (Category, "minimum"): "a minimum",
+    (schema.Fee, "member"): "a fee",
+    (schema.Fee, "non_member"): "a fee",
+    (schema.Fee, "all"): "a fee",
+    (schema.CE, "total"): "a total",
+    (schema.CE, "approved_minimum"): "a minimum",
+    (schema.CE, "unapproved_cap"): "a cap",
+    (schema.CE, "college_credit_points"): "a conversion",
+    (schema.Category, "minimum"): "a minimum",
 }
 
 
@@ -312,18 +305,18 @@ _NOT_NEGATIVE = {
 # 2199; ten-year cycles are already twice the longest any body uses). Above it is a typo, and
 # would push dates past the calendar's end.
 _AT_MOST = {
-    (Cycle, "months"): (120, "months"),
-    (LateWindow, "months"): (120, "months"),
-    (LateWindow, "days"): (3653, "days"),
-    (RecurringFee, "every_months"): (120, "months"),
-    (Fee, "member"): (100_000, "dollars"),
-    (Fee, "non_member"): (100_000, "dollars"),
-    (Fee, "all"): (100_000, "dollars"),
-    (CE, "total"): (10_000, ""),
-    (CE, "approved_minimum"): (10_000, ""),
-    (CE, "unapproved_cap"): (10_000, ""),
-    (CE, "college_credit_points"): (1_000, ""),
-    (Category, "minimum"): (10_000, ""),
+    (schema.Cycle, "months"): (120, "months"),
+    (schema.LateWindow, "months"): (120, "months"),
+    (schema.LateWindow, "days"): (3653, "days"),
+    (schema.RecurringFee, "every_months"): (120, "months"),
+    (schema.Fee, "member"): (100_000, "dollars"),
+    (schema.Fee, "non_member"): (100_000, "dollars"),
+    (schema.Fee, "all"): (100_000, "dollars"),
+    (schema.CE, "total"): (10_000, ""),
+    (schema.CE, "approved_minimum"): (10_000, ""),
+    (schema.CE, "unapproved_cap"): (10_000, ""),
+    (schema.CE, "college_credit_points"): (1_000, ""),
+    (schema.Category, "minimum"): (10_000, ""),
 }
 
 
@@ -455,7 +448,7 @@ def _unpaid_paths(doc: Document, figures: dict[tuple, Figure]) -> list[Problem]:
     paths = found if isinstance(found, dict) else {}
     out = []
     for path, fig in figures.items():
-        if _owner(path) != (RecurringFee, "unpaid_at_cycle_end"):
+        if _owner(path) != (schema.RecurringFee, "unpaid_at_cycle_end"):
             continue
         for since, entry in fig.entries():
             target = paths.get(entry.value) if isinstance(entry.value, str) else None

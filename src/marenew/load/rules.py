@@ -25,8 +25,9 @@ if TYPE_CHECKING:
     from marenew.load.overlay import Overlay
     from marenew.load.rulecheck import CheckResult
 
-# The checks of `rules check` and the overlays are imported where rule files are read: a command
-# that takes the rules from the cache (every `status`) reads none and does not load them.
+# The rule schema (pydantic models), the checks of `rules check` and the overlays are imported
+# where rule files are read: a command that takes the rules from the cache (every `status`) reads
+# none and does not load them.
 
 
 def placeholders(doc: Document, problems: list[Problem]) -> list[Problem]:
@@ -108,6 +109,7 @@ class RuleFile:
 def read_rule_file(path: Path, bases: Mapping[str, Document] | None = None) -> RuleFile:
     """One rule file, never raising for bad content. ``bases``: the documents an overlay may
     extend, by upper-case id (the rules loaded before its folder)."""
+    from marenew.load import ruleschema
     from marenew.load.overlay import EXTENDS, inherited, is_overlay, overlay_document
     from marenew.load.rulecheck import source_keys
 
@@ -132,7 +134,8 @@ def read_rule_file(path: Path, bases: Mapping[str, Document] | None = None) -> R
                 path, None, doc, in_order(doc.problems + [Problem(doc.source, line, col, what, key=EXTENDS)])
             )
         doc, overlay, own = overlay_document(base, doc)
-    rule, problems = validate(Rule, doc)
+    model, problems = validate(ruleschema.Rule, doc)
+    rule = ruleschema.to_plain(model) if model is not None else None
     if rule is not None:
         problems = problems + source_keys(rule.figures(), rule.sources, doc, rule.notes)
     problems = in_order(own + problems + placeholders(doc, problems))

@@ -486,7 +486,9 @@ def json_schema(kind: str) -> dict:
         model: Any = CredentialFile
         title = "marenew credential file"
     else:
-        model, title = Rule, "marenew rule file"
+        from marenew.load.ruleschema import Rule as RuleSchema
+
+        model, title = RuleSchema, "marenew rule file"
     generated = model.model_json_schema()
     generated.pop("title", None)
     return {"$schema": JSON_SCHEMA_DIALECT, "title": title, **generated}

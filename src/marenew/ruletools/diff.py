@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from marenew.core.results import num
-from marenew.core.rule import Figure, Rule
+from marenew.core.rule import Figure, Rule, as_json
 from marenew.load.overlay import SINCE_ALWAYS
 from marenew.load.problems import key_path
 
@@ -128,7 +128,7 @@ def _fields(rule: Rule) -> dict[str, Any]:
         else:
             out[where] = node.isoformat() if isinstance(node, dt.date) else node
 
-    walk(rule.model_dump(mode="json", exclude_none=True), ())
+    walk(as_json(rule), ())
     return out
 
 

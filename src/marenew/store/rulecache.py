@@ -8,7 +8,8 @@ these are equal now, so an edited rule file, an added or removed one, or another
 code is always read afresh. Only a rule set that loaded without errors is cached (errors are always
 reported from the files). A cache file that cannot be read, or whose content is not what this
 module wrote, is ignored and written again; a cache that cannot be written is no error. The files
-stay the source of truth: the cache holds the models pydantic validated from them.
+stay the source of truth: the cache holds the rules pydantic validated from them, in the plain form
+of ``marenew.core.rule``, so reading it needs no pydantic model.
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ import sys
 import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from marenew import __version__
 
 if TYPE_CHECKING:
     from marenew.load.rules import RuleSet
 
-FORMAT = 2  # of the cache file; bump when its layout changes
+FORMAT = 3  # of the cache file; bump when its layout changes (3: the rules in their plain form)
 PROTOCOL = pickle.HIGHEST_PROTOCOL
 PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -62,30 +63,6 @@ def cache_file(folder: Path, folders: Sequence[Path]) -> Path:
     return folder / f"rules-{name:08x}.pickle"
 
 
-def _reduce_generic(obj: Any) -> Any:
-    """pickle finds a class by name, and a parametrised model such as ``Figure[int]`` has none:
-    store its generic origin and arguments instead."""
-    from pydantic import BaseModel
-
-    if isinstance(obj, BaseModel):
-        meta = type(obj).__pydantic_generic_metadata__
-        if meta["origin"] is not None:
-            return _rebuild, (meta["origin"], meta["args"], obj.__getstate__())
-    return NotImplemented
-
-
-def _rebuild(origin: Any, args: tuple, state: dict) -> Any:
-    cls = origin[args if len(args) != 1 else args[0]]
-    obj = cls.__new__(cls)
-    obj.__setstate__(state)
-    return obj
-
-
-class _Pickler(pickle.Pickler):
-    def reducer_override(self, obj: Any) -> Any:
-        return _reduce_generic(obj)
-
-
 def cached_rules(folders: Sequence[Path], cache: Path, load: Callable[[], RuleSet]) -> RuleSet:
     """The rule set read from ``folders`` by ``load``, from the cache in folder ``cache`` when it
     holds one built from the same files by the same code."""
@@ -118,7 +95,7 @@ def _write(path: Path, stamp: tuple, ruleset: RuleSet) -> None:
     buffer = io.BytesIO()
     try:
         pickle.dump(stamp, buffer, PROTOCOL)
-        _Pickler(buffer, PROTOCOL).dump((ruleset.rules, ruleset.origin, ruleset.overlays, ruleset.folders))
+        pickle.dump((ruleset.rules, ruleset.origin, ruleset.overlays, ruleset.folders), buffer, PROTOCOL)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, buffer.getvalue(), force=True)
     except Exception:  # noqa: BLE001, S110 - a cache that cannot be written is only slower
