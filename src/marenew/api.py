@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from marenew.core.defaults import WARN_DAYS
+from marenew.core.record import Record
 
 if TYPE_CHECKING:
     from marenew.core.credential import CredentialFile
@@ -73,8 +74,8 @@ def _stamp(folder: Path) -> tuple:
     return (str(folder), tuple(out))
 
 
-@dataclass(frozen=True)
-class Judgement:
+@dataclass(frozen=True, repr=False, eq=False)
+class Judgement(Record):
     """One credential file judged: the rules used, the holder as read, the engine's report (with
     the file's warnings in it, for JSON) and those warnings as located problems (for stderr)."""
 

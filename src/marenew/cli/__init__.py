@@ -17,6 +17,7 @@ from typer.core import TyperArgument, TyperGroup
 
 from marenew import __version__
 from marenew.cli.exitcodes import ExitCode
+from marenew.core.record import Record
 
 HELP = "Where each of your medical-assistant certifications stands: expiry, CE still needed, and cost."
 EPILOG = (
@@ -25,8 +26,8 @@ EPILOG = (
 )
 
 
-@dataclass(frozen=True)
-class Command:
+@dataclass(frozen=True, repr=False, eq=False)
+class Command(Record):
     module: str  # defines `app`, a typer app holding this command (or, for a group, its commands)
     summary: str  # the first line of the command's help; a test keeps them equal
 

@@ -13,6 +13,7 @@ from marenew.core import dates as periods
 from marenew.core.base import Confidence
 from marenew.core.credential import Payment
 from marenew.core.defaults import PROCESSING_FALLBACK_DAYS
+from marenew.core.record import Record
 from marenew.core.results import Status
 from marenew.core.rule import PathId, RecurringFee, Rule
 from marenew.core.words import and_join
@@ -81,8 +82,8 @@ def unpaid(due: list[dt.date], paid_on: list[dt.date], every_months: int) -> lis
     return left
 
 
-@dataclass(frozen=True)
-class UnpaidFee:
+@dataclass(frozen=True, repr=False, eq=False)
+class UnpaidFee(Record):
     """A recurring fee whose holder records payments of it, with the due dates of the cycle that
     have passed and that no payment settles; ``path`` is the way to renew the rule names for a fee
     still unpaid at the end of the cycle (``unpaid_at_cycle_end``)."""

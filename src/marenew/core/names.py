@@ -12,6 +12,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
+from marenew.core.record import Record
 from marenew.core.rule import CE
 
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
@@ -30,8 +31,8 @@ def fold(text: str) -> str:
     return _NOT_ALNUM.sub("", text.casefold())
 
 
-@dataclass(frozen=True)
-class Names:
+@dataclass(frozen=True, repr=False, eq=False)
+class Names(Record):
     """Every accepted name of a rule's approving bodies and content areas, folded."""
 
     bodies: dict[str, str]  # folded name -> body as `approved_by` gives it

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from marenew.core.base import Confidence
+from marenew.core.record import Record
 
 # submitted: the holder sent the renewal and the body may still be processing it.
 Status = Literal["active", "submitted", "expiring", "grace", "lapsed"]
@@ -42,8 +43,8 @@ def num(x: float | None) -> float | None:
     return None if x is None else float(round(x, 2))
 
 
-@dataclass(frozen=True)
-class RequirementResult:
+@dataclass(frozen=True, repr=False, eq=False)
+class RequirementResult(Record):
     id: str
     label: str
     required: float | None
@@ -62,8 +63,8 @@ class RequirementResult:
         }
 
 
-@dataclass(frozen=True)
-class CreditResult:
+@dataclass(frozen=True, repr=False, eq=False)
+class CreditResult(Record):
     title: str
     date: dt.date
     points: float | None  # in the body's unit, after any conversion
@@ -97,8 +98,8 @@ class CreditResult:
         }
 
 
-@dataclass(frozen=True)
-class FeeConflict:
+@dataclass(frozen=True, repr=False, eq=False)
+class FeeConflict(Record):
     """Another amount a source publishes for a fee: shown beside the amount used, never used."""
 
     amount: float
@@ -110,8 +111,8 @@ class FeeConflict:
         return {"amount": num(self.amount), "source": self.source}
 
 
-@dataclass(frozen=True)
-class FeeItem:
+@dataclass(frozen=True, repr=False, eq=False)
+class FeeItem(Record):
     label: str
     amount: float | None  # None: not published
     confidence: Confidence
@@ -130,8 +131,8 @@ class FeeItem:
         }
 
 
-@dataclass(frozen=True)
-class CapResult:
+@dataclass(frozen=True, repr=False, eq=False)
+class CapResult(Record):
     id: str
     label: str
     maximum: float
@@ -148,8 +149,8 @@ class CapResult:
         }
 
 
-@dataclass(frozen=True)
-class RecurringLine:
+@dataclass(frozen=True, repr=False, eq=False)
+class RecurringLine(Record):
     label: str
     amount: float | None
     every_months: int | None
@@ -168,8 +169,8 @@ class RecurringLine:
         }
 
 
-@dataclass(frozen=True)
-class Cost:
+@dataclass(frozen=True, repr=False, eq=False)
+class Cost(Record):
     path: str
     path_label: str
     member: bool
@@ -218,8 +219,8 @@ Action = Literal[
 ]
 
 
-@dataclass(frozen=True)
-class NextStep:
+@dataclass(frozen=True, repr=False, eq=False)
+class NextStep(Record):
     """The one decision every output renders: what to do, by when, on which path, at what cost."""
 
     action: Action
@@ -245,8 +246,8 @@ class NextStep:
         }
 
 
-@dataclass(frozen=True)
-class Pace:
+@dataclass(frozen=True, repr=False, eq=False)
+class Pace(Record):
     """Whether the CE still needed can be earned at the cycle's own pace (total over its months).
 
     ``on_pace`` is None where pace means nothing: no CE asked, a requirement not published, or the
@@ -272,8 +273,8 @@ class Pace:
         }
 
 
-@dataclass(frozen=True)
-class Unmatched:
+@dataclass(frozen=True, repr=False, eq=False)
+class Unmatched(Record):
     """A value in a credit that matches nothing the rule knows (a typo, most likely)."""
 
     title: str  # the credit's title
@@ -292,8 +293,8 @@ class Unmatched:
         }
 
 
-@dataclass(frozen=True)
-class CredentialResult:
+@dataclass(frozen=True, repr=False, eq=False)
+class CredentialResult(Record):
     cert: str
     body: str
     name: str
@@ -361,8 +362,8 @@ class CredentialResult:
         }
 
 
-@dataclass(frozen=True)
-class Report:
+@dataclass(frozen=True, repr=False, eq=False)
+class Report(Record):
     as_of: dt.date
     holder: str
     credentials: tuple[CredentialResult, ...]

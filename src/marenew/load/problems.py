@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from marenew.core.record import Record
+
 Level = Literal["error", "warning"]
 
 
@@ -23,8 +25,8 @@ def key_path(parts: tuple) -> str:
     return out
 
 
-@dataclass(frozen=True)
-class Problem:
+@dataclass(frozen=True, repr=False, eq=False)
+class Problem(Record):
     file: str
     line: int | None
     col: int | None

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
+from marenew.core.record import Record
 from marenew.core.results import CreditResult, Report
 
 # found: a regular file inside the credential file's folder; outside: a regular file elsewhere;
@@ -22,8 +23,8 @@ from marenew.core.results import CreditResult, Report
 Where = Literal["found", "outside", "missing", "not_a_file"]
 
 
-@dataclass(frozen=True)
-class Certificate:
+@dataclass(frozen=True, repr=False, eq=False)
+class Certificate(Record):
     written: str  # as the credential file writes it
     path: Path  # where it really is (links followed) or, when missing, where it was looked for
     where: Where

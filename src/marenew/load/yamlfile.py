@@ -36,6 +36,7 @@ import yaml
 from yaml import events as ev
 
 from marenew.core.dates import NotIsoDay, iso_day
+from marenew.core.record import Record
 from marenew.load.placeholders import marked_lines
 from marenew.load.problems import InputError, Problem, key_path
 
@@ -101,8 +102,8 @@ def _amount(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size:,} bytes"
 
 
-@dataclass(frozen=True)
-class Scalar:
+@dataclass(frozen=True, repr=False, eq=False)
+class Scalar(Record):
     """What the file said for one scalar, kept to explain how YAML read it."""
 
     text: str
@@ -522,8 +523,8 @@ class _Builder:
         return new
 
 
-@dataclass(frozen=True)
-class _Dropped:
+@dataclass(frozen=True, repr=False, eq=False)
+class _Dropped(Record):
     """Path part for the value of a key that was not kept (a duplicate or a merge key)."""
 
     line: int
