@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from marenew.core.credential import Credential, CredentialFile, Credit
+from marenew.load import credfast
 from marenew.load.credcheck import semantic_problems
 from marenew.load.files import credential_listing
 from marenew.load.locate import in_order, validate
@@ -33,7 +34,12 @@ def load_credentials(path: Path, ruleset: RuleSet, *, today: dt.date, source: st
 
 
 def check_credentials(doc: Document, ruleset: RuleSet, *, today: dt.date) -> LoadedCredentials:
-    holder, problems = validate(CredentialFile, doc)
+    # A file whose values are all plainly right is made without building the models' validator
+    # (load.credfast); any other is validated by the models, which give the messages.
+    holder = None if doc.problems else credfast.credential_file(doc.data)
+    problems: list[Problem] = []
+    if holder is None:
+        holder, problems = validate(CredentialFile, doc)
     # An invalid file still gets the semantic checks on its entries that are valid on their own,
     # so that one run reports every error (an unknown cert beside a misspelt key).
     problems = in_order(problems + semantic_problems(holder or _partial_holder(doc.data), doc, ruleset, today=today))
