@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import inspect
 from dataclasses import dataclass, field
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from marenew.core.record import Record
+from marenew.core.record import Frozen, Record
 
 
 @dataclass(frozen=True)
@@ -78,10 +79,36 @@ def _record_classes() -> list[type]:
     return found
 
 
-def test_every_record_is_a_frozen_dataclass_that_leaves_these_methods_to_the_base():
+def test_every_record_is_a_dataclass_that_leaves_these_methods_to_the_base():
     classes = _record_classes()
     assert len(classes) >= 15
     for cls in classes:
         params = cls.__dataclass_params__  # type: ignore[attr-defined]
-        assert params.frozen and not params.repr and not params.eq, cls
-        assert {"__repr__", "__eq__", "__hash__"}.isdisjoint(vars(cls)), cls
+        # frozen: by dataclass, or by Frozen with an __init__ of its own
+        assert (params.frozen and params.init) != (issubclass(cls, Frozen) and not params.init), cls
+        assert not params.repr and not params.eq, cls
+        shared = {"__repr__", "__eq__", "__hash__"} | (
+            {"__setattr__", "__delattr__"} if issubclass(cls, Frozen) else set()
+        )
+        assert shared.isdisjoint(vars(cls)), cls
+
+
+def test_a_hand_written_init_takes_the_fields_in_order_with_their_defaults_and_sets_each():
+    classes = [cls for cls in _record_classes() if issubclass(cls, Frozen)]
+    assert len(classes) >= 12
+    for cls in classes:
+        fields = dataclasses.fields(cls)
+        params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+        assert [p.name for p in params] == [f.name for f in fields], cls
+        for p, f in zip(params, fields, strict=True):
+            assert f.default_factory is dataclasses.MISSING, (cls, f.name)  # a default is written once
+            assert p.default == (inspect.Parameter.empty if f.default is dataclasses.MISSING else f.default)
+            assert p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+        values = {f.name: object() for f in fields}  # a distinct marker per field
+        made = cls(**values)
+        assert all(getattr(made, name) is value for name, value in values.items()), cls
+        assert dataclasses.replace(made) == made and dataclasses.replace(made) is not made
+        with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field"):
+            made.__setattr__(fields[0].name, 1)
+        with pytest.raises(dataclasses.FrozenInstanceError, match="cannot delete field"):
+            made.__delattr__(fields[0].name)

@@ -1,17 +1,24 @@
-"""What a frozen dataclass generates for itself (repr, equality, hash), written once.
+"""What a frozen dataclass generates for itself, written once.
 
 ``@dataclass`` writes each method it generates as source text and compiles it when the class is
 created: about half a millisecond a method, five or six methods a class, paid by every process that
-imports the class. The frozen dataclasses that every `status` creates declare
-``@dataclass(frozen=True, repr=False, eq=False)`` and inherit these three from ``Record`` instead;
-they answer exactly as the generated ones do (the same fields, the same order, the same text).
-Only ``__init__`` and the frozen ``__setattr__`` are still generated: an ``__init__`` written for
-the class is what keeps creating millions of results in a roster fast.
+imports the class. The frozen dataclasses that every `status` creates take these methods from here
+instead, and answer exactly as the generated ones do (the same fields, the same order, the same
+text, the same errors):
+
+- ``Record``: repr, equality and hash, for ``@dataclass(frozen=True, repr=False, eq=False)``
+  (dataclass still generates ``__init__`` and the frozen ``__setattr__``);
+- ``Frozen``: that and the frozen ``__setattr__`` and ``__delattr__``, for
+  ``@dataclass(init=False, repr=False, eq=False)`` classes that write their own ``__init__``
+  (setting each field with ``object.__setattr__``, as a frozen dataclass's does): nothing is
+  compiled at import, and creating millions of results in a roster stays as fast.
+
+Both stay dataclasses (``dataclasses.fields`` and ``replace`` work on them).
 """
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import FrozenInstanceError, fields
 from typing import Any
 
 _NAMES: dict[type, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {}
@@ -45,3 +52,13 @@ class Record:
 
     def __hash__(self) -> int:
         return hash(tuple(getattr(self, n) for n in _names(type(self))[2]))
+
+
+class Frozen(Record):
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from marenew.core.base import Confidence
-from marenew.core.record import Record
+from marenew.core.record import Frozen
 
 # submitted: the holder sent the renewal and the body may still be processing it.
 Status = Literal["active", "submitted", "expiring", "grace", "lapsed"]
@@ -37,20 +37,34 @@ def urgency_key(result: CredentialResult) -> tuple[int, dt.date, str]:
 
 CURRENCY = "USD"
 
+# Each result writes its own __init__ (see core.record.Frozen): fields are set past the frozen
+# __setattr__, as a frozen dataclass does.
+_set = object.__setattr__
+
 
 def num(x: float | None) -> float | None:
     """Points and money in JSON: always a float (type-stable for typed readers), to the cent."""
     return None if x is None else float(round(x, 2))
 
 
-@dataclass(frozen=True, repr=False, eq=False)
-class RequirementResult(Record):
+@dataclass(init=False, repr=False, eq=False)
+class RequirementResult(Frozen):
     id: str
     label: str
     required: float | None
     counted: float
     short: float | None
     confidence: Confidence
+
+    def __init__(
+        self, id: str, label: str, required: float | None, counted: float, short: float | None, confidence: Confidence
+    ) -> None:
+        _set(self, "id", id)
+        _set(self, "label", label)
+        _set(self, "required", required)
+        _set(self, "counted", counted)
+        _set(self, "short", short)
+        _set(self, "confidence", confidence)
 
     def as_json(self) -> dict:
         return {
@@ -63,8 +77,8 @@ class RequirementResult(Record):
         }
 
 
-@dataclass(frozen=True, repr=False, eq=False)
-class CreditResult(Record):
+@dataclass(init=False, repr=False, eq=False)
+class CreditResult(Frozen):
     title: str
     date: dt.date
     points: float | None  # in the body's unit, after any conversion
@@ -85,6 +99,36 @@ class CreditResult(Record):
     # looks: the file system is read above the core
     certificate_found: bool | None = None
 
+    def __init__(
+        self,
+        title: str,
+        date: dt.date,
+        points: float | None,
+        counted: float,
+        note: str | None,
+        parts: tuple[tuple[str, float, float], ...] = (),
+        in_cycle: bool = False,
+        approved: bool = False,
+        areas: tuple[tuple[str | None, float], ...] = (),
+        approved_by: tuple[str, ...] = (),
+        category: str | None = None,
+        certificate: str | None = None,
+        certificate_found: bool | None = None,
+    ) -> None:
+        _set(self, "title", title)
+        _set(self, "date", date)
+        _set(self, "points", points)
+        _set(self, "counted", counted)
+        _set(self, "note", note)
+        _set(self, "parts", parts)
+        _set(self, "in_cycle", in_cycle)
+        _set(self, "approved", approved)
+        _set(self, "areas", areas)
+        _set(self, "approved_by", approved_by)
+        _set(self, "category", category)
+        _set(self, "certificate", certificate)
+        _set(self, "certificate_found", certificate_found)
+
     def as_json(self) -> dict:
         return {
             "title": self.title,
@@ -98,8 +142,8 @@ class CreditResult(Record):
         }
 
 
-@dataclass(frozen=True, repr=False, eq=False)
-class FeeConflict(Record):
+@dataclass(init=False, repr=False, eq=False)
+class FeeConflict(Frozen):
     """Another amount a source publishes for a fee: shown beside the amount used, never used."""
 
     amount: float
@@ -107,12 +151,18 @@ class FeeConflict(Record):
     article: bool = False  # the source is an article known by its title ("an article says $75")
     note: str | None = None
 
+    def __init__(self, amount: float, source: str, article: bool = False, note: str | None = None) -> None:
+        _set(self, "amount", amount)
+        _set(self, "source", source)
+        _set(self, "article", article)
+        _set(self, "note", note)
+
     def as_json(self) -> dict:
         return {"amount": num(self.amount), "source": self.source}
 
 
-@dataclass(frozen=True, repr=False, eq=False)
-class FeeItem(Record):
+@dataclass(init=False, repr=False, eq=False)
+class FeeItem(Frozen):
     label: str
     amount: float | None  # None: not published
     confidence: Confidence
@@ -121,6 +171,26 @@ class FeeItem(Record):
     source_title: str | None = None
     conflicts: tuple[FeeConflict, ...] = ()
     article: bool = False  # the amount's own source is an article known by its title
+
+    def __init__(
+        self,
+        label: str,
+        amount: float | None,
+        confidence: Confidence,
+        source: str | None = None,
+        by_membership: bool = True,
+        source_title: str | None = None,
+        conflicts: tuple[FeeConflict, ...] = (),
+        article: bool = False,
+    ) -> None:
+        _set(self, "label", label)
+        _set(self, "amount", amount)
+        _set(self, "confidence", confidence)
+        _set(self, "source", source)
+        _set(self, "by_membership", by_membership)
+        _set(self, "source_title", source_title)
+        _set(self, "conflicts", conflicts)
+        _set(self, "article", article)
 
     def as_json(self) -> dict:
         return {
@@ -131,13 +201,20 @@ class FeeItem(Record):
         }
 
 
-@dataclass(frozen=True, repr=False, eq=False)
-class CapResult(Record):
+@dataclass(init=False, repr=False, eq=False)
+class CapResult(Frozen):
     id: str
     label: str
     maximum: float
     entered: float
     counted: float
+
+    def __init__(self, id: str, label: str, maximum: float, entered: float, counted: float) -> None:
+        _set(self, "id", id)
+        _set(self, "label", label)
+        _set(self, "maximum", maximum)
+        _set(self, "entered", entered)
+        _set(self, "counted", counted)
 
     def as_json(self) -> dict:
         return {
@@ -149,8 +226,8 @@ class CapResult(Record):
         }
 
 
-@dataclass(frozen=True, repr=False, eq=False)
-class RecurringLine(Record):
+@dataclass(init=False, repr=False, eq=False)
+class RecurringLine(Frozen):
     label: str
     amount: float | None
     every_months: int | None
@@ -158,6 +235,24 @@ class RecurringLine(Record):
     conflicts: tuple[FeeConflict, ...] = ()
     source_title: str | None = None
     article: bool = False
+
+    def __init__(
+        self,
+        label: str,
+        amount: float | None,
+        every_months: int | None,
+        confidence: Confidence,
+        conflicts: tuple[FeeConflict, ...] = (),
+        source_title: str | None = None,
+        article: bool = False,
+    ) -> None:
+        _set(self, "label", label)
+        _set(self, "amount", amount)
+        _set(self, "every_months", every_months)
+        _set(self, "confidence", confidence)
+        _set(self, "conflicts", conflicts)
+        _set(self, "source_title", source_title)
+        _set(self, "article", article)
 
     def as_json(self) -> dict:
         return {
@@ -169,13 +264,22 @@ class RecurringLine(Record):
         }
 
 
-@dataclass(frozen=True, repr=False, eq=False)
-class Cost(Record):
+@dataclass(init=False, repr=False, eq=False)
+class Cost(Frozen):
     path: str
     path_label: str
     member: bool
     items: tuple[FeeItem, ...]
     currency: str = CURRENCY
+
+    def __init__(
+        self, path: str, path_label: str, member: bool, items: tuple[FeeItem, ...], currency: str = CURRENCY
+    ) -> None:
+        _set(self, "path", path)
+        _set(self, "path_label", path_label)
+        _set(self, "member", member)
+        _set(self, "items", items)
+        _set(self, "currency", currency)
 
     @property
     def complete(self) -> bool:
@@ -219,8 +323,8 @@ Action = Literal[
 ]
 
 
-@dataclass(frozen=True, repr=False, eq=False)
-class NextStep(Record):
+@dataclass(init=False, repr=False, eq=False)
+class NextStep(Frozen):
     """The one decision every output renders: what to do, by when, on which path, at what cost."""
 
     action: Action
@@ -229,6 +333,22 @@ class NextStep(Record):
     summary: str  # one plain sentence for a person
     last_resort: dt.date | None = None  # ready before expiry: the body still accepts it until then
     renewal_page: str | None = None
+
+    def __init__(
+        self,
+        action: Action,
+        by: dt.date | None,
+        cost: Cost,
+        summary: str,
+        last_resort: dt.date | None = None,
+        renewal_page: str | None = None,
+    ) -> None:
+        _set(self, "action", action)
+        _set(self, "by", by)
+        _set(self, "cost", cost)
+        _set(self, "summary", summary)
+        _set(self, "last_resort", last_resort)
+        _set(self, "renewal_page", renewal_page)
 
     @property
     def path(self) -> str:
@@ -246,8 +366,8 @@ class NextStep(Record):
         }
 
 
-@dataclass(frozen=True, repr=False, eq=False)
-class Pace(Record):
+@dataclass(init=False, repr=False, eq=False)
+class Pace(Frozen):
     """Whether the CE still needed can be earned at the cycle's own pace (total over its months).
 
     ``on_pace`` is None where pace means nothing: no CE asked, a requirement not published, or the
@@ -259,6 +379,20 @@ class Pace(Record):
     sustainable_per_month: float | None = None
     start_by: dt.date | None = None
     months_left: float = 0.0
+
+    def __init__(
+        self,
+        on_pace: bool | None = None,
+        needed_per_month: float | None = None,
+        sustainable_per_month: float | None = None,
+        start_by: dt.date | None = None,
+        months_left: float = 0.0,
+    ) -> None:
+        _set(self, "on_pace", on_pace)
+        _set(self, "needed_per_month", needed_per_month)
+        _set(self, "sustainable_per_month", sustainable_per_month)
+        _set(self, "start_by", start_by)
+        _set(self, "months_left", months_left)
 
     @property
     def behind(self) -> bool:
@@ -273,8 +407,8 @@ class Pace(Record):
         }
 
 
-@dataclass(frozen=True, repr=False, eq=False)
-class Unmatched(Record):
+@dataclass(init=False, repr=False, eq=False)
+class Unmatched(Frozen):
     """A value in a credit that matches nothing the rule knows (a typo, most likely)."""
 
     title: str  # the credit's title
@@ -282,6 +416,15 @@ class Unmatched(Record):
     value: str
     nearest: str | None
     message: str
+
+    def __init__(
+        self, title: str, field: Literal["approved_by", "category"], value: str, nearest: str | None, message: str
+    ) -> None:
+        _set(self, "title", title)
+        _set(self, "field", field)
+        _set(self, "value", value)
+        _set(self, "nearest", nearest)
+        _set(self, "message", message)
 
     def as_json(self) -> dict:
         return {
@@ -293,8 +436,8 @@ class Unmatched(Record):
         }
 
 
-@dataclass(frozen=True, repr=False, eq=False)
-class CredentialResult(Record):
+@dataclass(init=False, repr=False, eq=False)
+class CredentialResult(Frozen):
     cert: str
     body: str
     name: str
@@ -316,9 +459,61 @@ class CredentialResult(Record):
     pace: Pace
     may_use_credential: bool | None
     caps: tuple[CapResult, ...] = ()
-    warnings: tuple[str, ...] = field(default_factory=tuple)
+    warnings: tuple[str, ...] = ()
     unmatched: tuple[Unmatched, ...] = ()
     number: str | None = None
+
+    def __init__(
+        self,
+        cert: str,
+        body: str,
+        name: str,
+        status: Status,
+        certified_on: dt.date,
+        expires_on: dt.date,
+        expires_on_from: Literal["card", "rule"],
+        deadline: dt.date,
+        days_left: int,
+        window_start: dt.date,
+        window_end: dt.date,
+        ready: bool | None,
+        points_needed: float | None,
+        unit: str | None,
+        requirements: tuple[RequirementResult, ...],
+        credits: tuple[CreditResult, ...],
+        confidence: Confidence,
+        next_step: NextStep,
+        pace: Pace,
+        may_use_credential: bool | None,
+        caps: tuple[CapResult, ...] = (),
+        warnings: tuple[str, ...] = (),
+        unmatched: tuple[Unmatched, ...] = (),
+        number: str | None = None,
+    ) -> None:
+        _set(self, "cert", cert)
+        _set(self, "body", body)
+        _set(self, "name", name)
+        _set(self, "status", status)
+        _set(self, "certified_on", certified_on)
+        _set(self, "expires_on", expires_on)
+        _set(self, "expires_on_from", expires_on_from)
+        _set(self, "deadline", deadline)
+        _set(self, "days_left", days_left)
+        _set(self, "window_start", window_start)
+        _set(self, "window_end", window_end)
+        _set(self, "ready", ready)
+        _set(self, "points_needed", points_needed)
+        _set(self, "unit", unit)
+        _set(self, "requirements", requirements)
+        _set(self, "credits", credits)
+        _set(self, "confidence", confidence)
+        _set(self, "next_step", next_step)
+        _set(self, "pace", pace)
+        _set(self, "may_use_credential", may_use_credential)
+        _set(self, "caps", caps)
+        _set(self, "warnings", warnings)
+        _set(self, "unmatched", unmatched)
+        _set(self, "number", number)
 
     @property
     def cost(self) -> Cost:
@@ -362,12 +557,20 @@ class CredentialResult(Record):
         }
 
 
-@dataclass(frozen=True, repr=False, eq=False)
-class Report(Record):
+@dataclass(init=False, repr=False, eq=False)
+class Report(Frozen):
     as_of: dt.date
     holder: str
     credentials: tuple[CredentialResult, ...]
     warnings: tuple[str, ...] = ()
+
+    def __init__(
+        self, as_of: dt.date, holder: str, credentials: tuple[CredentialResult, ...], warnings: tuple[str, ...] = ()
+    ) -> None:
+        _set(self, "as_of", as_of)
+        _set(self, "holder", holder)
+        _set(self, "credentials", credentials)
+        _set(self, "warnings", warnings)
 
     @property
     def needs_action(self) -> bool:
