@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from marenew.core.credential import Credential, CredentialFile, Credit
 from marenew.core.dates import implausible_date
@@ -29,23 +29,42 @@ class Locator(Protocol):
 
 
 Add = Callable[..., None]
+K = TypeVar("K")
+F = TypeVar("F")
 
 
 def semantic_problems(holder: CredentialFile, doc: Locator, ruleset: RuleSet, *, today: dt.date) -> list[Problem]:
     """Every such problem of the file. Entries that are None (invalid on their own) are skipped."""
     out: list[Problem] = []
+    add = _adder(out, doc)
+    holder_checks(holder, ruleset, today, add)
+    held = {c.key for c in holder.credentials if c is not None}
+    credit_problems(holder.credits, held, ruleset, today, add, doc)
+    return out
 
+
+def holder_problems(holder: CredentialFile, doc: Locator, ruleset: RuleSet, *, today: dt.date) -> list[Problem]:
+    """The problems of the file that are not those of a credit: of its holder, credentials and
+    memberships. (The roster asks this alone for a person whose credits it has found clear,
+    through ``CreditChecks``, of every problem ``credit_problems`` looks for.)"""
+    out: list[Problem] = []
+    holder_checks(holder, ruleset, today, _adder(out, doc))
+    return out
+
+
+def _adder(out: list[Problem], doc: Locator) -> Add:
     def add(path: tuple, message: str, level: Level = "error") -> None:
         line, col = doc.locate(path)
         out.append(Problem(doc.source, line, col, message, level, key_path(path) or None))
 
+    return add
+
+
+def holder_checks(holder: CredentialFile, ruleset: RuleSet, today: dt.date, add: Add) -> None:
     if not holder.holder.strip():  # a roster or a report would show a row with no name
         add(("holder",), "the holder's name is empty; write who holds these credentials")
     credential_problems(holder.credentials, ruleset, today, add)
     membership_problems(holder.memberships, ruleset, add)
-    held = {c.key for c in holder.credentials if c is not None}
-    credit_problems(holder.credits, held, ruleset, today, add, doc)
-    return out
 
 
 def searched(ruleset: RuleSet) -> str:
@@ -64,14 +83,15 @@ def searched(ruleset: RuleSet) -> str:
 
 
 def credential_problems(credentials: list[Credential], ruleset: RuleSet, today: dt.date, add: Add) -> None:
-    known = ", ".join(sorted(ruleset.ids()))
     seen: dict[str, int] = {}
     for i, cred in enumerate(credentials):
         base = ("credentials", i)
         if cred is None:
             continue
         if cred.key not in ruleset:
-            add(base + ("cert",), f"unknown certification `{cred.cert}`; known: {known}{searched(ruleset)}")
+            add(
+                base + ("cert",), f"unknown certification `{cred.cert}`; known: {known_ids(ruleset)}{searched(ruleset)}"
+            )
             continue
         if cred.key in seen:
             add(base + ("cert",), f"{cred.cert} is listed twice (also credentials[{seen[cred.key]}])")
@@ -132,82 +152,152 @@ def membership_problems(memberships: list[str], ruleset: RuleSet, add: Add) -> N
             add(("memberships", i), f"no rule knows the body `{body}`; known: {', '.join(sorted(bodies))}", "warning")
 
 
-_KNOWN: dict[tuple, tuple[RuleSet, tuple[dict[str, str], dict[str, str]]]] = {}
+def known_ids(ruleset: RuleSet) -> str:
+    return ", ".join(sorted(ruleset.ids()))
 
 
-def _known_names(ruleset: RuleSet, held: set[str]) -> tuple[dict[str, str], dict[str, str]]:
-    """Every name of a body any rule knows (its id, and the names its approvals go by), and every
-    name of a content area of a certification held: folded -> the name to suggest. Built once per
-    rule set and set of certifications (a roster checks every person)."""
-    key = (id(ruleset), frozenset(held))
-    hit = _KNOWN.get(key)
-    if hit is not None and hit[0] is ruleset:
-        return hit[1]
-    if len(_KNOWN) > 64:
-        _KNOWN.clear()
-    bodies: dict[str, str] = {fold(b): b for b in ruleset.bodies()}
-    areas: dict[str, str] = {}
-    for rule in ruleset.rules.values():
-        if rule.ce is None:
-            continue
-        names = names_of(rule.ce)
-        bodies.update(names.bodies)
-        if rule.key in held:
-            areas.update(names.areas)
-    _KNOWN[key] = (ruleset, (bodies, areas))
-    return bodies, areas
+MEMO_LIMIT = 4096  # distinct names (or days) judged once each; past this, judged every time
+
+
+class CreditChecks:
+    """The questions ``credit_problems`` asks of each name and day of a credit, for one rule set,
+    set of certifications held and day of checking, each distinct value judged once: a roster
+    has a few dozen bodies, areas and certifications, and a few thousand days, among millions of
+    credits. The answer is the problem's message (with its level), or None.
+
+    Names are checked against every name of a body any rule knows (its id, and the names its
+    approvals go by) and every name of a content area of a certification held: folded -> the
+    name to suggest."""
+
+    def __init__(self, ruleset: RuleSet, held: frozenset[str], today: dt.date):
+        self.ruleset, self.held, self.today = ruleset, held, today
+        bodies: dict[str, str] = {fold(b): b for b in ruleset.bodies()}
+        areas: dict[str, str] = {}
+        for rule in ruleset.rules.values():
+            if rule.ce is None:
+                continue
+            names = names_of(rule.ce)
+            bodies.update(names.bodies)
+            if rule.key in held:
+                areas.update(names.areas)
+        self.bodies, self.areas = bodies, areas
+        self._days: dict[dt.date, tuple[Level, str] | None] = {}
+        self._bodies: dict[str, str | None] = {}
+        self._areas: dict[str, str | None] = {}
+        self._certs: dict[str, tuple[Level, str] | None] = {}
+
+    def day(self, day: dt.date) -> tuple[Level, str] | None:
+        """An impossible day (an error), or one after the day of checking (a warning)."""
+        if day in self._days:
+            return self._days[day]
+        why = implausible_date(day)
+        found: tuple[Level, str] | None = (
+            ("error", why)
+            if why
+            else ("warning", f"date {day} is in the future: it will not count until then")
+            if day > self.today
+            else None
+        )
+        return _kept(self._days, day, found)
+
+    def body(self, body: str) -> str | None:
+        """An `approved_by` name no rule knows."""
+        if body in self._bodies:
+            return self._bodies[body]
+        found = None
+        if fold(body) not in self.bodies:
+            near = nearest(fold(body), self.bodies, 0.75, contains=True)
+            hint = f"did you mean `{near}`?" if near else f"known: {', '.join(sorted(self.ruleset.bodies()))}"
+            found = f"`{body}` is not a body marenew knows ({hint}): it counts as approved by no body"
+        return _kept(self._bodies, body, found)
+
+    def area(self, written: str) -> str | None:
+        """A content area (a `category`, or a key of points per area) of no certification held."""
+        if written in self._areas:
+            return self._areas[written]
+        areas = self.areas
+        found = None
+        if areas and fold(written) not in areas:
+            near = nearest(fold(written), areas, AREA_NEAR, contains=True)
+            hint = f"did you mean `{near}`?" if near else ", ".join(sorted(set(areas.values())))
+            found = (
+                f"`{written}` is not a content area of any certification held ({hint}): it counts toward "
+                "totals, not a content area"
+            )
+        return _kept(self._areas, written, found)
+
+    def applies(self, cert: str) -> tuple[Level, str] | None:
+        """An `applies_to` certification that no rule knows (an error), or that is not held."""
+        if cert in self._certs:
+            return self._certs[cert]
+        found: tuple[Level, str] | None = None
+        if cert.upper() not in self.ruleset:
+            found = ("error", f"unknown certification `{cert}`; known: {known_ids(self.ruleset)}")
+        elif cert.upper() not in self.held:
+            found = ("warning", f"this file holds no {cert}")
+        return _kept(self._certs, cert, found)
+
+
+def _kept(memo: dict[K, F], value: K, found: F) -> F:
+    if len(memo) < MEMO_LIMIT:
+        memo[value] = found
+    return found
+
+
+_CHECKS: dict[tuple, CreditChecks] = {}
+
+
+def credit_checks(ruleset: RuleSet, held: frozenset[str], today: dt.date) -> CreditChecks:
+    """The CreditChecks of a rule set, certifications held and day, made once (a roster checks
+    every person, and the sets of certifications people hold are few)."""
+    key = (id(ruleset), held, today)
+    hit = _CHECKS.get(key)
+    if hit is not None and hit.ruleset is ruleset:
+        return hit
+    if len(_CHECKS) > 64:
+        _CHECKS.clear()
+    checks = _CHECKS[key] = CreditChecks(ruleset, held, today)
+    return checks
+
+
+def plain_amount(points: object, college_credits: float | None) -> bool:
+    """The usual credit: a number of points in range and no college credits, which the amount
+    checks need not look at more closely."""
+    return isinstance(points, float) and college_credits is None and 0 < points <= MAX_POINTS
 
 
 def credit_problems(
     credits: list[Credit], held: set[str], ruleset: RuleSet, today: dt.date, add: Add, doc: Locator
 ) -> None:
-    known = ", ".join(sorted(ruleset.ids()))
-    bodies, areas = _known_names(ruleset, held)
-    area_keys = sorted(set(areas.values()))
+    checks = credit_checks(ruleset, frozenset(held), today)
     seen: dict[tuple, int] = {}
 
     def area_problem(path: tuple, written: str) -> None:
-        if not areas or fold(written) in areas:
-            return
-        near = nearest(fold(written), areas, AREA_NEAR, contains=True)
-        hint = f"did you mean `{near}`?" if near else ", ".join(area_keys)
-        add(
-            path,
-            f"`{written}` is not a content area of any certification held ({hint}): it counts toward "
-            "totals, not a content area",
-            "warning",
-        )
+        found = checks.area(written)
+        if found:
+            add(path, found, "warning")
 
     for i, credit in enumerate(credits):
         base = ("credits", i)
         if credit is None:
             continue
-        why = implausible_date(credit.date)
-        if why:
-            add(base + ("date",), why)
-        points = credit.points
-        # the usual credit (points in range, no college credits) needs no closer look
-        if not isinstance(points, float) or credit.college_credits is not None or not 0 < points <= MAX_POINTS:
+        day = checks.day(credit.date)
+        if day and day[0] == "error":
+            add(base + ("date",), day[1])
+        if not plain_amount(credit.points, credit.college_credits):
             _amount_problems(credit, base, add)
-        title = credit.title.strip()
-        if not title:
+        if not credit.title.strip():
             add(base + ("title",), "title is empty")
-        if credit.date > today and not why:
-            add(base + ("date",), f"date {credit.date} is in the future: it will not count until then", "warning")
+        if day and day[0] == "warning":
+            add(base + ("date",), day[1], "warning")
         for j, body in enumerate(credit.approved_by):
-            if fold(body) not in bodies:
-                near = nearest(fold(body), bodies, 0.75, contains=True)
-                hint = f"did you mean `{near}`?" if near else f"known: {', '.join(sorted(ruleset.bodies()))}"
-                add(
-                    base + ("approved_by", j),
-                    f"`{body}` is not a body marenew knows ({hint}): it counts as approved by no body",
-                    "warning",
-                )
+            found = checks.body(body)
+            if found:
+                add(base + ("approved_by", j), found, "warning")
         for j, cert in enumerate(credit.applies_to or []):
-            if cert.upper() not in ruleset:
-                add(base + ("applies_to", j), f"unknown certification `{cert}`; known: {known}")
-            elif cert.upper() not in held:
-                add(base + ("applies_to", j), f"this file holds no {cert}", "warning")
+            trouble = checks.applies(cert)
+            if trouble:
+                add(base + ("applies_to", j), trouble[1], trouble[0])
         split = credit.split
         if split is not None:
             if credit.category is not None:
@@ -219,7 +309,7 @@ def credit_problems(
                 area_problem(base + ("points", area), area)
         elif credit.category is not None:
             area_problem(base + ("category",), credit.category)
-        same = (title.lower(), credit.date)
+        same = credit.key
         if same in seen:
             line, _ = doc.locate(("credits", seen[same]))
             add(

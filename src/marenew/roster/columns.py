@@ -525,7 +525,7 @@ class DateReader:
 ISO_ONLY = DateReader()
 
 
-def _date(text: str, column: str, found: Found, *, required: bool, dates: DateReader) -> dt.date | None:
+def read_date(text: str, column: str, found: Found, *, required: bool, dates: DateReader) -> dt.date | None:
     seen = dates.seen if dates.formats else _DAYS  # an ISO day reads the same whatever the formats
     day = seen.get(text)
     if day is not None:
@@ -549,7 +549,7 @@ def _date(text: str, column: str, found: Found, *, required: bool, dates: DateRe
     return day
 
 
-def _number(text: str, column: str, found: Found) -> float | None:
+def read_number(text: str, column: str, found: Found) -> float | None:
     value = _NUMBERS.get(text)
     if value is not None:
         return value
@@ -566,9 +566,14 @@ def _number(text: str, column: str, found: Found) -> float | None:
     return value
 
 
-def _text(text: str) -> str | None:
+def cell_text(text: str) -> str | None:
     text = nfc(text.strip())
     return text or None
+
+
+def title_text(text: str) -> str:
+    """A credit's title as compared and shown: spaces collapsed (a title is matched by its words)."""
+    return " ".join(nfc(text).split())
 
 
 def split_list(text: str) -> list[str]:
@@ -591,9 +596,9 @@ def person_cells(cells: tuple[str, ...], dates: DateReader = ISO_ONLY) -> tuple[
         found.append(("cert", "is empty"))
     data = {
         "cert": cert,
-        "certified_on": _date(certified_on, "certified_on", found, required=True, dates=dates),
-        "expires_on": _date(expires_on, "expires_on", found, required=False, dates=dates),
-        "number": _text(number),
+        "certified_on": read_date(certified_on, "certified_on", found, required=True, dates=dates),
+        "expires_on": read_date(expires_on, "expires_on", found, required=False, dates=dates),
+        "number": cell_text(number),
     }
     return data, holder, split_list(memberships), found
 
@@ -603,11 +608,11 @@ def credit_cells(cells: tuple[str, ...], dates: DateReader = ISO_ONLY) -> tuple[
     _pid, title, date, points, college, category, approved_by, applies_to = cells[:8]
     found: Found = []
     data = {
-        "title": " ".join(nfc(title).split()),
-        "date": _date(date, "date", found, required=True, dates=dates),
-        "points": _number(points, "points", found) if points else None,
-        "college_credits": _number(college, "college_credits", found) if college else None,
-        "category": _text(category) if category else None,
+        "title": title_text(title),
+        "date": read_date(date, "date", found, required=True, dates=dates),
+        "points": read_number(points, "points", found) if points else None,
+        "college_credits": read_number(college, "college_credits", found) if college else None,
+        "category": cell_text(category) if category else None,
         "approved_by": split_list(approved_by) if approved_by else [],
         # an empty cell: the credit counts for every credential held (as when the key is absent)
         "applies_to": (split_list(applies_to) or None) if applies_to else None,

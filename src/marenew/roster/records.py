@@ -11,17 +11,31 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
 from marenew.core.credential import CredentialFile
 from marenew.core.engine import RuleGap, evaluate
-from marenew.load.credcheck import semantic_problems
+from marenew.load.credcheck import CreditChecks, credit_checks, holder_problems, plain_amount, semantic_problems
 from marenew.load.problems import Problem
 from marenew.load.rules import RuleSet
 from marenew.load.yamlfile import Document
 
-from .columns import DATE_PROBLEM, ISO_ONLY, ColumnMap, DateReader, credit_cells, person_cells, validation_problems
+from .columns import (
+    DATE_PROBLEM,
+    ISO_ONLY,
+    ColumnMap,
+    DateReader,
+    cell_text,
+    credit_cells,
+    person_cells,
+    read_date,
+    read_number,
+    split_list,
+    title_text,
+    validation_problems,
+)
 from .rows import Keyed, error_row, result_row
 
 # A record as read from a CSV file: its line, and its canonical cells, or a message when the
@@ -139,6 +153,17 @@ class _Person:
 def person_rows(pid: str, people: list[Record], credits: list[Record], ctx: Context) -> tuple[list[Keyed], int]:
     """Rows for one person_id: one per people row (a result or an error), plus one error row per
     rejected credit row. Returns the rows and how many credit rows were rejected."""
+    clear = _clear_person(people, credits, ctx)
+    if clear is not None:
+        holder, kept = clear
+        where: list[tuple[str, int | None]] = [(ctx.people_file, line) for line, _ in people]
+        return holder_rows(pid, holder, [], ctx, where, kept), 0
+    return careful_rows(pid, people, credits, ctx)
+
+
+def careful_rows(pid: str, people: list[Record], credits: list[Record], ctx: Context) -> tuple[list[Keyed], int]:
+    """``person_rows`` the careful way, for any person: every record read into a dict, every
+    problem found, located and worded."""
     person = _read(people, credits, ctx)
     _one_date_problem(person.person_problems, person.credit_problems)
     _holders_agree(person, ctx)
@@ -149,6 +174,178 @@ def person_rows(pid: str, people: list[Record], credits: list[Record], ctx: Cont
         where: list[tuple[str, int | None]] = [(ctx.people_file, line) for line, _ in people]
         return holder_rows(pid, holder, person.warnings, ctx, where, person.kept), 0
     return _error_rows(pid, person, ctx)
+
+
+class _Nowhere:
+    """A locator for checks whose every finding sends the person to the careful path."""
+
+    source = ""
+
+    def locate(self, path: tuple, *, key: bool = False) -> tuple[int | None, int | None]:
+        return None, None
+
+
+_NOWHERE = _Nowhere()
+
+
+_NO: Any = object()  # not (yet) known to be clear
+
+
+class _ClearCells:
+    """Credit cells found clear of every problem, for one CreditChecks and date reader: cell ->
+    its value. Only clear cells are kept, each read and checked once (a roster has a few dozen
+    distinct bodies and areas and a few thousand days among millions of cells); any other cell
+    sends the person to the careful path, which words its problem. Each method gives the value
+    of a cell not kept yet, or _NO."""
+
+    def __init__(self, checks: CreditChecks, dates: DateReader):
+        self.checks, self.dates = checks, dates
+        self.days: dict[str, dt.date] = {}
+        self.approved: dict[str, list[str]] = {}
+        self.categories: dict[str, str | None] = {}
+        self.applies: dict[str, list[str] | None] = {}
+
+    def day(self, text: str) -> dt.date:
+        found: list = []
+        day = read_date(text, "date", found, required=True, dates=self.dates)
+        if day is None or found or self.checks.day(day):
+            return _NO
+        return _keep(self.days, text, day)
+
+    def approved_by(self, text: str) -> list[str]:
+        bodies = split_list(text)
+        if any(self.checks.body(b) for b in bodies):
+            return _NO
+        return _keep(self.approved, text, bodies)
+
+    def category(self, text: str) -> str | None:
+        area = cell_text(text)
+        if area is not None and self.checks.area(area):
+            return _NO
+        return _keep(self.categories, text, area)
+
+    def applies_to(self, text: str) -> list[str] | None:
+        certs = split_list(text) or None
+        if certs and any(self.checks.applies(c) for c in certs):
+            return _NO
+        return _keep(self.applies, text, certs)
+
+
+CELLS_KEPT = 1 << 16  # distinct cells kept per kind; past this, read every time
+_V = TypeVar("_V")
+
+
+def _keep(memo: dict[str, _V], text: str, value: _V) -> _V:
+    if len(memo) < CELLS_KEPT:
+        memo[text] = value
+    return value
+
+
+_CLEAR: dict[tuple, _ClearCells] = {}
+_TITLES: dict[str, str] = {}
+# points cells that read as a number the amount checks pass as they are (credcheck.plain_amount)
+_PLAIN_POINTS: dict[str, float] = {}
+
+
+def _clear_cells(checks: CreditChecks, dates: DateReader) -> _ClearCells:
+    key = (checks, dates.formats)
+    hit = _CLEAR.get(key)
+    if hit is None:
+        if len(_CLEAR) > 64:
+            _CLEAR.clear()
+        hit = _CLEAR[key] = _ClearCells(checks, dates)
+    return hit
+
+
+def _plain_points(text: str) -> float:
+    found: list = []
+    value = read_number(text, "points", found) if text else None
+    if value is None or found or not plain_amount(value, None):
+        return _NO
+    return _keep(_PLAIN_POINTS, text, value)
+
+
+def _clear_person(
+    people: list[Record], credits: list[Record], ctx: Context
+) -> tuple[CredentialFile, list[dict[str, str]]] | None:
+    """The usual person in one pass: the holder validated (by the same model as ever) with no
+    problem at all, and each credential's kept columns; None at the first sign of anything
+    ``careful_rows`` would report (a bad or doubtful cell, a warning, a credit listed twice),
+    which then judges the person and words every problem. What ``credit_problems`` checks of
+    each credit is asked of each distinct cell once (``CreditChecks``, ``_ClearCells``); the
+    checks of the holder, the credentials and the memberships run as for a credential file."""
+    settings = ctx.settings
+    dates = settings.dates
+    kept_names = settings.kept
+    creds: list[dict] = []
+    kept: list[dict[str, str]] = []
+    memberships: dict[str, None] = {}
+    holder_name = None
+    for _line, record in people:
+        if isinstance(record, str):
+            return None
+        data, name, bodies, found = person_cells(record, dates)
+        if found or (holder_name is not None and name != holder_name):
+            return None
+        holder_name = name
+        creds.append(data)
+        kept.append({column: value.strip() for column, value in zip(kept_names, record[7:])})
+        for body in bodies:
+            memberships[body] = None
+    checks = credit_checks(ctx.rules, frozenset(c["cert"].upper() for c in creds), settings.as_of)
+    clear = _clear_cells(checks, dates)
+    days, approved, categories, applies = clear.days, clear.approved, clear.categories, clear.applies
+    titles, plain_points = _TITLES, _PLAIN_POINTS
+    seen: set[tuple[str, dt.date]] = set()
+    found_credits: list[dict] = []
+    for _line, record in credits:
+        if isinstance(record, str):
+            return None
+        _pid, title, date, points, college, category, approved_by, applies_to = record[:8]
+        text = titles.get(title)
+        if text is None:
+            text = _keep(titles, title, title_text(title))
+        day = days.get(date, _NO)
+        if day is _NO:
+            day = clear.day(date)
+        value = plain_points.get(points, _NO)
+        if value is _NO:
+            value = _plain_points(points)
+        area = categories.get(category, _NO) if category else None
+        if area is _NO:
+            area = clear.category(category)
+        bodies = approved.get(approved_by, _NO) if approved_by else []
+        if bodies is _NO:
+            bodies = clear.approved_by(approved_by)
+        certs = applies.get(applies_to, _NO) if applies_to else None
+        if certs is _NO:
+            certs = clear.applies_to(applies_to)
+        if not text or college or day is _NO or value is _NO or area is _NO or bodies is _NO or certs is _NO:
+            return None
+        same = (text.lower(), day)
+        if same in seen:  # listed twice: a warning or an error, in the careful path's words
+            return None
+        seen.add(same)
+        found_credits.append(
+            {
+                "title": text,
+                "date": day,
+                "points": value,
+                "college_credits": None,
+                "category": area,
+                "approved_by": bodies,
+                "applies_to": certs,
+            }
+        )
+    try:
+        holder = CredentialFile.model_validate(
+            {"holder": holder_name, "memberships": list(memberships), "credentials": creds, "credits": found_credits}
+        )
+    except ValidationError:
+        return None
+    if holder_problems(holder, _NOWHERE, ctx.rules, today=settings.as_of):
+        return None
+    return holder, kept
 
 
 def _read(people: list[Record], credits: list[Record], ctx: Context) -> _Person:

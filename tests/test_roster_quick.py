@@ -1,0 +1,282 @@
+"""The roster's quick path for the usual person gives exactly the careful path's rows.
+
+``person_rows`` judges a person whose records are all clear in one pass (cells straight to
+values, each distinct name and day checked once) and sends anyone else to ``careful_rows``. The
+differential tests generate people, clean and with every kind of anomaly a roster meets, and hold
+the two paths' rows equal, message for message; the others make sure the quick path is taken for
+a clean person (so that the comparison is not empty) and left for each kind of anomaly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from helpers import FROZEN_RULES
+from marenew.load.rules import RuleSet, load_rules
+from marenew.roster.columns import ISO_ONLY, DateReader
+from marenew.roster.records import Context, Settings, _clear_person, careful_rows, person_rows
+
+
+@functools.cache
+def _rules() -> RuleSet:
+    return load_rules([FROZEN_RULES])
+
+
+AS_OF = dt.date(2026, 11, 29)
+US_DATES = DateReader(("%m/%d/%Y",))
+
+
+def _context(as_of: dt.date = AS_OF, dates: DateReader = ISO_ONLY, kept: tuple[str, ...] = ()) -> Context:
+    return Context(_rules(), Settings(as_of, 90, None, dates, kept))
+
+
+# Cells as exports write them: for each column, first values the careful path takes without a
+# word (for a holder of CMA and RMA), then every kind of value it reports.
+DAYS = ["2022-01-15", "2023-06-30", "2024-02-29", "2025-03-04", "2026-11-29", "2025-12-31"]
+ODD_DAYS = [
+    "",
+    " ",
+    "2025-02-30",  # no such day
+    "03/04/2025",  # month or day first? (read with --date-format %m/%d/%Y)
+    "13/04/2025",
+    "04/13/2025",
+    "2025/03/04",
+    "2025-3-4",
+    " 2025-03-04 ",
+    "yesterday",
+    "1890-01-01",  # implausible
+    "2150-01-01",
+    "2026-11-30",  # the day after: in the future
+    "2027-06-01",
+]
+HOLDERS = (["Ana Lopez", "Zoë Kim", "Ana  Lopez "], ["ana lopez", "", " ", "Zoe\u0308 Kim", "Bo Chen"])
+CERTS = (["CMA", "RMA", "CCMA", "NCMA"], ["CMAS", "RPT", "CPT", "BLS", "MA-C", "CMAA", "XYZ", "CMAX", "", "cma"])
+SPELLED = {"CMA": ["CMA", "cma"], "RMA": ["RMA", " RMA "], "CCMA": ["CCMA"], "NCMA": ["NCMA", "Ncma"]}
+NUMBERS = (["", "12345", " 0042 "], [])
+MEMBERSHIPS = (["", "AAMA", "aama;AMT", "AMT", "NHA;NCCT", "AAMA;AAMA", " ; "], ["FOO", "AAMAA"])
+TITLES = (["Course A", "Course B", "  Course   C ", "Café", "EKG (module 3)"], ["course a", "", "  ", "Cafe\u0301"])
+POINTS = (
+    ["1", "2", "2.5", "10", ".5", "+4", " 3 ", "500", "500.0"],
+    ["501", "0", "-1", "abc", "1e3", "nan", "1_000", ""],
+)
+COLLEGE = ([""], ["1", "0.5", "30", "31", "abc", " ", "0"])
+CATEGORIES = (
+    ["", "clinical", "Clinical", "clin", " general ", " "],
+    ["clinicl", "cooking", "admn", "administrative;clinical"],
+)
+BODIES = (
+    ["", "AAMA", "aama", "AMT", "NHA", "AMT;NHA", " AAMA ", ";"],
+    ["FOO", "AAMAA", "approved by AAMA", "AAMA; FOO"],
+)
+APPLIES = (["", " "], ["CCMA;NCMA", "XYZ", "NCMAA", "CMAS", "CMA;XYZ"])
+
+
+CONTEXTS = [
+    _context(),
+    _context(dates=US_DATES),
+    _context(as_of=dt.date(2025, 6, 1)),
+    _context(kept=("site",)),
+]
+
+
+@st.composite
+def person(draw, rates: tuple[int, ...] = (0, 0, 1, 5, 30), cma: bool = False):
+    """A context, and one person's records as the reader gives them: (line, cells) with the
+    canonical cells (and a kept one), or a message for a record that could not be read. Each
+    person has their own rate of odd cells (in a hundred), from none (the quick path's usual
+    person) to many. ``cma``: CMA held by every other person (the certification with content
+    areas)."""
+    ctx = draw(st.sampled_from(CONTEXTS))
+    rate = draw(st.sampled_from(rates))
+    days = [day for day in DAYS if dt.date.fromisoformat(day) <= ctx.settings.as_of]
+
+    def odd() -> bool:
+        return draw(st.integers(0, 99)) < rate
+
+    def cell(values: tuple[list[str], list[str]]) -> str:
+        return draw(st.sampled_from(values[1] if values[1] and odd() else values[0]))
+
+    def day() -> str:
+        return draw(st.sampled_from(ODD_DAYS if odd() else days))
+
+    holder = cell(HOLDERS)
+    held = draw(st.permutations(CERTS[0]))[: draw(st.integers(1, 3))]  # distinct, as most hold them
+    if cma and draw(st.booleans()) and "CMA" not in held:
+        held = ["CMA", *held[1:]]
+    people = []
+    for i, cert in enumerate(held):
+        if draw(st.integers(0, 199)) < rate:
+            people.append((2 + i, "has 9 fields; the header has 8"))
+            continue
+        name = cell(HOLDERS) if odd() else holder
+        cert = cell(CERTS) if odd() else draw(st.sampled_from(SPELLED[cert]))
+        kept = draw(st.sampled_from(["", "Clinic A", " Site B "]))
+        cells = ("E1", name, cert, day(), day() if odd() else "", cell(NUMBERS), cell(MEMBERSHIPS))
+        people.append((2 + i, (*cells, kept)))
+    # the areas and the certifications a clean credit may name are those of the ones held
+    areas = (CATEGORIES[0] if "CMA" in held else [""], CATEGORIES[1])
+    applies = (["", "", *(name for cert in held for name in SPELLED[cert])], APPLIES[1])
+    credits: list = []
+    for j in range(draw(st.integers(0, 12))):
+        line = 2 + len(people) + j
+        if draw(st.integers(0, 299)) < rate:
+            credits.append((line, "has 5 fields; the header has 8"))
+            continue
+        read = [c for c in credits if not isinstance(c[1], str)]
+        if read and draw(st.integers(0, 199)) < rate:  # the same row again, or nearly
+            cells = list(draw(st.sampled_from(read))[1])
+            change = draw(st.integers(0, 3))
+            if change == 1:
+                cells[3] = cell(POINTS)
+            elif change == 2:
+                cells[1] = cells[1].upper()
+            credits.append((line, tuple(cells)))
+            continue
+        # titles of one person mostly differ (a title and date given twice is a problem)
+        title = cell(TITLES) + ("" if draw(st.integers(0, 99)) < 5 + rate else f" ({j})")
+        cells = ("E1", title, day(), cell(POINTS), cell(COLLEGE), cell(areas), cell(BODIES), cell(applies))
+        credits.append((line, cells))
+    return people, credits, ctx
+
+
+# The odd values each column may get: (column, values) per kind of record.
+ODD_PEOPLE = [(1, HOLDERS[1]), (2, CERTS[1]), (3, ODD_DAYS), (4, ODD_DAYS + DAYS), (6, MEMBERSHIPS[1])]
+ODD_CREDITS = [
+    (1, TITLES[1]),
+    (2, ODD_DAYS),
+    (3, POINTS[1]),
+    (4, COLLEGE[1]),
+    (5, CATEGORIES[1]),
+    (6, BODIES[1]),
+    (7, APPLIES[1]),
+]
+
+
+def _planted(draw, people: list, credits: list) -> list[tuple[list, list]]:
+    """The person with one thing odd, for every kind of oddity: each column given an odd value
+    (in a record drawn), a credit row given twice, or nearly (the same title and date), and a
+    record that could not be read."""
+    out = []
+
+    def changed(records: list, column: int, values: list[str]) -> list:
+        at = draw(st.integers(0, len(records) - 1))
+        line, cells = records[at]
+        if isinstance(cells, str):
+            return records
+        return [
+            *records[:at],
+            (line, (*cells[:column], draw(st.sampled_from(values)), *cells[column + 1 :])),
+            *records[at + 1 :],
+        ]
+
+    for column, values in ODD_PEOPLE:
+        out.append((changed(people, column, values), credits))
+    if credits:
+        for column, values in ODD_CREDITS:
+            out.append((people, changed(credits, column, values)))
+        line, cells = draw(st.sampled_from(credits))
+        last = credits[-1][0]
+        if not isinstance(cells, str):
+            out.append((people, [*credits, (last + 1, cells)]))
+            near = (*cells[:3], draw(st.sampled_from(POINTS[0])), *cells[4:])
+            out.append((people, [*credits, (last + 1, near)]))
+        at = draw(st.integers(0, len(credits) - 1))
+        out.append((people, [*credits[:at], (credits[at][0], "has 5 fields; the header has 8"), *credits[at + 1 :]]))
+    at = draw(st.integers(0, len(people) - 1))
+    out.append(([*people[:at], (people[at][0], "has 9 fields; the header has 8"), *people[at + 1 :]], credits))
+    return out
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(person())
+def test_quick_path_gives_the_careful_rows(drawn):
+    people, credits, ctx = drawn
+    assert person_rows("E1", people, credits, ctx) == careful_rows("E1", people, credits, ctx)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(person(rates=(0,), cma=True), st.data())
+def test_one_odd_thing_gives_the_careful_rows(drawn, data):
+    """A clean person (the quick path's) with one thing odd, for each kind of oddity in turn."""
+    people, credits, ctx = drawn
+    for p, c in _planted(data.draw, people, credits):
+        assert person_rows("E1", p, c, ctx) == careful_rows("E1", p, c, ctx)
+
+
+def _clean_person() -> tuple[list, list]:
+    people = [
+        (2, ("E1", "Ana Lopez", "CMA", "2023-06-30", "", "12345", "AAMA", "Clinic A")),
+        (3, ("E1", "Ana Lopez", "RMA", "2024-02-29", "", "", "AMT", "Clinic A")),
+    ]
+    credits = [
+        (2, ("E1", "Course A", "2024-03-01", "2", "", "clinical", "AAMA", "")),
+        (3, ("E1", "Course B", "2024-03-01", "1.5", "", "", "AMT", "RMA")),
+        (4, ("E1", "Course A", "2024-03-02", "2", "", "", "", "")),
+    ]
+    return people, credits
+
+
+def test_a_clean_person_takes_the_quick_path():
+    people, credits = _clean_person()
+    ctx = _context(kept=("site",))
+    assert _clear_person(people, credits, ctx) is not None
+    rows, rejected = person_rows("E1", people, credits, ctx)
+    assert (rows, rejected) == careful_rows("E1", people, credits, ctx)
+    assert [row["cert"] for _, row in rows] == ["CMA", "RMA"]
+    assert all(row["kept"] == {"site": "Clinic A"} for _, row in rows)
+
+
+def _with(records: list, at: int, column: int, value: str) -> list:
+    out = list(records)
+    line, cells = out[at]
+    out[at] = (line, (*cells[:column], value, *cells[column + 1 :]))
+    return out
+
+
+# Each change makes the careful path report something (an error or a warning): the quick path
+# must leave such a person to it.
+ANOMALIES = [
+    ("people", 0, 1, ""),  # holder empty
+    ("people", 1, 1, "Ana Lopes"),  # holders differ
+    ("people", 0, 2, "XYZ"),  # unknown certification
+    ("people", 1, 2, "cma"),  # the same certification twice
+    ("people", 0, 3, "03/04/2025"),  # a date in another form
+    ("people", 0, 3, "2027-01-01"),  # certified in the future
+    ("people", 0, 4, "2020-01-01"),  # expires before certified
+    ("people", 0, 6, "FOO"),  # a membership of a body no rule knows
+    ("credits", 0, 1, " "),  # title empty
+    ("credits", 0, 2, "2025-02-30"),  # no such day
+    ("credits", 0, 2, "2026-12-01"),  # in the future
+    ("credits", 0, 2, "1890-01-01"),  # implausible
+    ("credits", 0, 3, "abc"),  # not a number
+    ("credits", 0, 3, "501"),  # implausibly large
+    ("credits", 0, 3, "0"),  # not more than 0
+    ("credits", 0, 3, ""),  # no points (nor college credits)
+    ("credits", 0, 4, "2"),  # points and college credits
+    ("credits", 0, 5, "clinicl"),  # an area near a known one
+    ("credits", 0, 6, "AAMAA"),  # a body near a known one
+    ("credits", 0, 6, "FOO"),  # a body far from any
+    ("credits", 0, 7, "XYZ"),  # applies to an unknown certification
+    ("credits", 0, 7, "CCMA"),  # applies to one not held
+    ("credits", 2, 2, "2024-03-01"),  # the same title and date as credit 0
+]
+
+
+def test_any_anomaly_leaves_the_quick_path():
+    people, credits = _clean_person()
+    ctx = _context()
+    for kind, at, column, value in ANOMALIES:
+        p, c = (
+            (_with(people, at, column, value), credits)
+            if kind == "people"
+            else (people, _with(credits, at, column, value))
+        )
+        assert _clear_person(p, c, ctx) is None, (kind, at, column, value)
+        assert person_rows("E1", p, c, ctx) == careful_rows("E1", p, c, ctx)
+    # a credit row given twice (dropped with a warning) and a record that could not be read
+    assert _clear_person(people, credits + [credits[0]], ctx) is None
+    assert _clear_person(people, credits + [(9, "has 5 fields; the header has 8")], ctx) is None
