@@ -14,11 +14,13 @@ import functools
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from helpers import FROZEN_RULES
+from marenew.core.credential import CredentialFile, Credit
 from marenew.load.rules import RuleSet, load_rules
 from marenew.roster.columns import ISO_ONLY, DateReader
-from marenew.roster.records import Context, Settings, _clear_person, careful_rows, person_rows
+from marenew.roster.records import Context, Settings, _clear_credit, _clear_person, careful_rows, person_rows
 
 
 @functools.cache
@@ -280,3 +282,30 @@ def test_any_anomaly_leaves_the_quick_path():
     # a credit row given twice (dropped with a warning) and a record that could not be read
     assert _clear_person(people, credits + [credits[0]], ctx) is None
     assert _clear_person(people, credits + [(9, "has 5 fields; the header has 8")], ctx) is None
+
+
+_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    _TEXT,
+    st.dates(),
+    st.floats(min_value=0, max_value=500, exclude_min=True),
+    st.none() | _TEXT,
+    st.lists(_TEXT, max_size=3),
+    st.none() | st.lists(_TEXT, max_size=3),
+)
+def test_a_clear_credit_is_the_model_pydantic_makes(title, day, points, area, bodies, certs):
+    """The quick path makes each Credit itself: it must be what validating the same values
+    makes, in every slot pydantic gives a model (and taken as it is by the person's model)."""
+    made = _clear_credit(title, day, points, area, bodies, certs)
+    data = {"title": title, "date": day, "points": points, "college_credits": None, "category": area}
+    valid = Credit.model_validate({**data, "approved_by": bodies, "applies_to": certs})
+    for slot in BaseModel.__slots__:
+        assert getattr(made, slot) == getattr(valid, slot), slot
+    assert list(made.__dict__) == list(valid.__dict__)
+    assert made.approved_by is not bodies and (certs is None or made.applies_to is not certs)  # its own lists
+    assert made == valid and made.model_dump() == valid.model_dump()
+    holder = {"holder": "A", "credentials": [{"cert": "CMA", "certified_on": day}], "credits": [made]}
+    assert CredentialFile.model_validate(holder).credits[0] is made

@@ -146,10 +146,27 @@ def credential_problems(credentials: list[Credential], ruleset: RuleSet, today: 
 
 
 def membership_problems(memberships: list[str], ruleset: RuleSet, add: Add) -> None:
-    bodies = ruleset.bodies()
+    if not memberships:
+        return
+    bodies = bodies_of(ruleset)
     for i, body in enumerate(memberships):
         if body.upper() not in bodies:
             add(("memberships", i), f"no rule knows the body `{body}`; known: {', '.join(sorted(bodies))}", "warning")
+
+
+_BODIES: dict[int, tuple[RuleSet, int, set[str]]] = {}
+
+
+def bodies_of(ruleset: RuleSet) -> set[str]:
+    """``ruleset.bodies()``, worked out once per rule set (a roster asks for every person)."""
+    hit = _BODIES.get(id(ruleset))
+    if hit is not None and hit[0] is ruleset and hit[1] == len(ruleset.rules):
+        return hit[2]
+    if len(_BODIES) > 64:
+        _BODIES.clear()
+    bodies = ruleset.bodies()
+    _BODIES[id(ruleset)] = (ruleset, len(ruleset.rules), bodies)
+    return bodies
 
 
 def known_ids(ruleset: RuleSet) -> str:

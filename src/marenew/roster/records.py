@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from marenew.core.credential import CredentialFile
+from marenew.core.credential import CredentialFile, Credit
 from marenew.core.engine import RuleGap, evaluate
 from marenew.load.credcheck import CreditChecks, credit_checks, holder_problems, plain_amount, semantic_problems
 from marenew.load.problems import Problem
@@ -192,18 +192,17 @@ _NO: Any = object()  # not (yet) known to be clear
 
 
 class _ClearCells:
-    """Credit cells found clear of every problem, for one CreditChecks and date reader: cell ->
-    its value. Only clear cells are kept, each read and checked once (a roster has a few dozen
+    """Credit cells found clear of every problem, for one CreditChecks and date reader: cells ->
+    their values. Only clear cells are kept, each read and checked once (a roster has a few dozen
     distinct bodies and areas and a few thousand days among millions of cells); any other cell
     sends the person to the careful path, which words its problem. Each method gives the value
-    of a cell not kept yet, or _NO."""
+    of cells not kept yet, or _NO."""
 
     def __init__(self, checks: CreditChecks, dates: DateReader):
         self.checks, self.dates = checks, dates
         self.days: dict[str, dt.date] = {}
-        self.approved: dict[str, list[str]] = {}
-        self.categories: dict[str, str | None] = {}
-        self.applies: dict[str, list[str] | None] = {}
+        # (points, college_credits, category, approved_by, applies_to) cells -> their values
+        self.rest: dict[tuple[str, ...], tuple[float, str | None, list[str], list[str] | None]] = {}
 
     def day(self, text: str) -> dt.date:
         found: list = []
@@ -212,39 +211,41 @@ class _ClearCells:
             return _NO
         return _keep(self.days, text, day)
 
-    def approved_by(self, text: str) -> list[str]:
-        bodies = split_list(text)
-        if any(self.checks.body(b) for b in bodies):
+    def values(self, cells: tuple[str, ...]) -> tuple[float, str | None, list[str], list[str] | None]:
+        points, college, category, approved_by, applies_to = cells
+        if college or not points:  # college credits, or neither: the amount checks look closer
             return _NO
-        return _keep(self.approved, text, bodies)
-
-    def category(self, text: str) -> str | None:
-        area = cell_text(text)
-        if area is not None and self.checks.area(area):
+        found: list = []
+        value = read_number(points, "points", found)
+        area = cell_text(category) if category else None
+        bodies = split_list(approved_by) if approved_by else []
+        certs = (split_list(applies_to) or None) if applies_to else None
+        checks = self.checks
+        if (
+            value is None
+            or found
+            or not plain_amount(value, None)
+            or (area is not None and checks.area(area))
+            or any(checks.body(b) for b in bodies)
+            or any(checks.applies(c) for c in certs or ())
+        ):
             return _NO
-        return _keep(self.categories, text, area)
-
-    def applies_to(self, text: str) -> list[str] | None:
-        certs = split_list(text) or None
-        if certs and any(self.checks.applies(c) for c in certs):
-            return _NO
-        return _keep(self.applies, text, certs)
+        return _keep(self.rest, cells, (value, area, bodies, certs))
 
 
 CELLS_KEPT = 1 << 16  # distinct cells kept per kind; past this, read every time
+_K = TypeVar("_K")
 _V = TypeVar("_V")
 
 
-def _keep(memo: dict[str, _V], text: str, value: _V) -> _V:
+def _keep(memo: dict[_K, _V], key: _K, value: _V) -> _V:
     if len(memo) < CELLS_KEPT:
-        memo[text] = value
+        memo[key] = value
     return value
 
 
 _CLEAR: dict[tuple, _ClearCells] = {}
-_TITLES: dict[str, str] = {}
-# points cells that read as a number the amount checks pass as they are (credcheck.plain_amount)
-_PLAIN_POINTS: dict[str, float] = {}
+_TITLES: dict[str, tuple[str, str]] = {}  # title cell -> the title, and in lower case
 
 
 def _clear_cells(checks: CreditChecks, dates: DateReader) -> _ClearCells:
@@ -257,12 +258,46 @@ def _clear_cells(checks: CreditChecks, dates: DateReader) -> _ClearCells:
     return hit
 
 
-def _plain_points(text: str) -> float:
-    found: list = []
-    value = read_number(text, "points", found) if text else None
-    if value is None or found or not plain_amount(value, None):
-        return _NO
-    return _keep(_PLAIN_POINTS, text, value)
+def _title(cell: str) -> tuple[str, str]:
+    text = title_text(cell)
+    return _keep(_TITLES, cell, (text, text.lower())) if text else _NO
+
+
+_new = object.__new__
+# pydantic's slots of a model, set as pydantic sets them
+_set_dict = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+_CREDIT_FIELDS = frozenset(Credit.model_fields) - {"certificate"}  # the fields a credits row gives
+
+
+def _clear_credit(
+    title: str, day: dt.date, points: float, area: str | None, bodies: list[str], certs: list[str] | None
+) -> Credit:
+    """The Credit pydantic makes of a clear credit row's values, made as pydantic makes it (its
+    four slots set), for a fraction of the cost. The values are of the types the model declares
+    (text, a day, a number, text or None, lists of text), which strict validation always
+    accepts as they are, with new lists; test_roster_quick holds the two equal, slot by slot.
+    The person is still validated by pydantic (a Credit it is given is taken as it is)."""
+    credit = _new(Credit)
+    _set_dict(
+        credit,
+        {
+            "title": title,
+            "date": day,
+            "points": points,
+            "college_credits": None,
+            "category": area,
+            "approved_by": list(bodies),
+            "applies_to": None if certs is None else list(certs),
+            "certificate": None,
+        },
+    )
+    _set_fields_set(credit, set(_CREDIT_FIELDS))
+    _set_extra(credit, None)
+    _set_private(credit, None)
+    return credit
 
 
 def _clear_person(
@@ -294,49 +329,23 @@ def _clear_person(
             memberships[body] = None
     checks = credit_checks(ctx.rules, frozenset(c["cert"].upper() for c in creds), settings.as_of)
     clear = _clear_cells(checks, dates)
-    days, approved, categories, applies = clear.days, clear.approved, clear.categories, clear.applies
-    titles, plain_points = _TITLES, _PLAIN_POINTS
+    titles, days, rest = _TITLES, clear.days, clear.rest
     seen: set[tuple[str, dt.date]] = set()
-    found_credits: list[dict] = []
+    found_credits: list[Credit] = []
     for _line, record in credits:
         if isinstance(record, str):
             return None
-        _pid, title, date, points, college, category, approved_by, applies_to = record[:8]
-        text = titles.get(title)
-        if text is None:
-            text = _keep(titles, title, title_text(title))
-        day = days.get(date, _NO)
-        if day is _NO:
-            day = clear.day(date)
-        value = plain_points.get(points, _NO)
-        if value is _NO:
-            value = _plain_points(points)
-        area = categories.get(category, _NO) if category else None
-        if area is _NO:
-            area = clear.category(category)
-        bodies = approved.get(approved_by, _NO) if approved_by else []
-        if bodies is _NO:
-            bodies = clear.approved_by(approved_by)
-        certs = applies.get(applies_to, _NO) if applies_to else None
-        if certs is _NO:
-            certs = clear.applies_to(applies_to)
-        if not text or college or day is _NO or value is _NO or area is _NO or bodies is _NO or certs is _NO:
+        title = titles.get(record[1]) or _title(record[1])
+        day = days.get(record[2]) or clear.day(record[2])
+        cells = record[3:8]
+        values = rest.get(cells) or clear.values(cells)
+        if title is _NO or day is _NO or values is _NO:
             return None
-        same = (text.lower(), day)
-        if same in seen:  # listed twice: a warning or an error, in the careful path's words
+        count = len(seen)
+        seen.add((title[1], day))
+        if len(seen) == count:  # listed twice: a warning or an error, in the careful path's words
             return None
-        seen.add(same)
-        found_credits.append(
-            {
-                "title": text,
-                "date": day,
-                "points": value,
-                "college_credits": None,
-                "category": area,
-                "approved_by": bodies,
-                "applies_to": certs,
-            }
-        )
+        found_credits.append(_clear_credit(title[0], day, *values))
     try:
         holder = CredentialFile.model_validate(
             {"holder": holder_name, "memberships": list(memberships), "credentials": creds, "credits": found_credits}
