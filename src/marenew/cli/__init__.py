@@ -17,7 +17,7 @@ from typer.core import TyperArgument, TyperGroup
 
 from marenew import __version__
 from marenew.cli.exitcodes import ExitCode
-from marenew.core.record import Record
+from marenew.core.record import Frozen
 
 HELP = "Where each of your medical-assistant certifications stands: expiry, CE still needed, and cost."
 EPILOG = (
@@ -26,10 +26,17 @@ EPILOG = (
 )
 
 
-@dataclass(frozen=True, repr=False, eq=False)
-class Command(Record):
+_set = object.__setattr__  # past the frozen __setattr__, as a frozen dataclass sets its fields
+
+
+@dataclass(init=False, repr=False, eq=False)
+class Command(Frozen):
     module: str  # defines `app`, a typer app holding this command (or, for a group, its commands)
     summary: str  # the first line of the command's help; a test keeps them equal
+
+    def __init__(self, module: str, summary: str) -> None:
+        _set(self, "module", module)
+        _set(self, "summary", summary)
 
 
 COMMANDS = {

@@ -8,7 +8,9 @@ text, the same errors):
 
 - ``Record``: repr, equality and hash, for ``@dataclass(frozen=True, repr=False, eq=False)``
   (dataclass still generates ``__init__`` and the frozen ``__setattr__``);
-- ``Frozen``: that and the frozen ``__setattr__`` and ``__delattr__``, for
+- ``Mutable``: repr and equality, and no hash, for ``@dataclass(repr=False, eq=False)`` (not
+  frozen: dataclass still generates ``__init__``);
+- ``Frozen``: repr, equality, hash and the frozen ``__setattr__`` and ``__delattr__``, for
   ``@dataclass(init=False, repr=False, eq=False)`` classes that write their own ``__init__``
   (setting each field with ``object.__setattr__``, as a frozen dataclass's does): nothing is
   compiled at import, and creating millions of results in a roster stays as fast.
@@ -62,3 +64,8 @@ class Frozen(Record):
 
     def __delattr__(self, name: str) -> None:
         raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+
+class Mutable(Record):
+    __slots__ = ()
+    __hash__ = None  # type: ignore[assignment]  # as dataclass leaves one that is not frozen

@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from marenew.core.credential import Credential, CredentialFile, Credit
+from marenew.core.record import Mutable
 from marenew.load import credfast
 from marenew.load.credcheck import semantic_problems
 from marenew.load.files import credential_listing
@@ -20,8 +21,8 @@ from marenew.load.rules import RuleSet
 from marenew.load.yamlfile import Document, load_file
 
 
-@dataclass
-class LoadedCredentials:
+@dataclass(repr=False, eq=False)
+class LoadedCredentials(Mutable):
     holder: CredentialFile
     document: Document
     warnings: list[Problem]

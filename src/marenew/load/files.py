@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from marenew.core.record import Mutable
 from marenew.load.problems import InputError, Problem
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -58,8 +59,8 @@ def yaml_files(folder: Path, *, recursive: bool = False) -> list[Path]:
     return found
 
 
-@dataclass
-class Listing:
+@dataclass(repr=False, eq=False)
+class Listing(Mutable):
     """Credential files found under the paths given, each once."""
 
     files: list[Path] = field(default_factory=list)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from marenew.core.record import Record
+from marenew.core.record import Frozen
 
 Level = Literal["error", "warning"]
 
@@ -25,14 +25,27 @@ def key_path(parts: tuple) -> str:
     return out
 
 
-@dataclass(frozen=True, repr=False, eq=False)
-class Problem(Record):
+_set = object.__setattr__  # past the frozen __setattr__, as a frozen dataclass sets its fields
+
+
+@dataclass(init=False, repr=False, eq=False)
+class Problem(Frozen):
     file: str
     line: int | None
     col: int | None
     message: str
     level: Level = "error"
     key: str | None = None
+
+    def __init__(
+        self, file: str, line: int | None, col: int | None, message: str, level: Level = "error", key: str | None = None
+    ) -> None:
+        _set(self, "file", file)
+        _set(self, "line", line)
+        _set(self, "col", col)
+        _set(self, "message", message)
+        _set(self, "level", level)
+        _set(self, "key", key)
 
     def __str__(self) -> str:
         where = self.file

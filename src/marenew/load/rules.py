@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from marenew.core.defaults import STALE_AFTER_DAYS
+from marenew.core.record import Mutable
 from marenew.core.rule import Rule
 from marenew.load.files import yaml_files
 from marenew.load.locate import in_order, suggest, validate
@@ -70,8 +71,8 @@ def rule_files(folder: Path) -> list[Path]:
     return yaml_files(folder)
 
 
-@dataclass
-class RuleSet:
+@dataclass(repr=False, eq=False)
+class RuleSet(Mutable):
     """Rules by upper-case id, with the file each came from."""
 
     rules: dict[str, Rule] = field(default_factory=dict)
@@ -94,8 +95,8 @@ class RuleSet:
         return {r.body.upper() for r in self.rules.values()}
 
 
-@dataclass
-class RuleFile:
+@dataclass(repr=False, eq=False)
+class RuleFile(Mutable):
     """One rule file as read: the rule (None when it has errors), the document it was validated
     from (for an overlay, the merged one), every problem, and what an overlay changed."""
 

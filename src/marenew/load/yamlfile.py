@@ -36,7 +36,7 @@ import yaml
 from yaml import events as ev
 
 from marenew.core.dates import NotIsoDay, iso_day
-from marenew.core.record import Record
+from marenew.core.record import Frozen, Mutable
 from marenew.load.placeholders import marked_lines
 from marenew.load.problems import InputError, Problem, key_path
 
@@ -102,17 +102,25 @@ def _amount(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size:,} bytes"
 
 
-@dataclass(frozen=True, repr=False, eq=False)
-class Scalar(Record):
+_set = object.__setattr__  # past the frozen __setattr__, as a frozen dataclass sets its fields
+
+
+@dataclass(init=False, repr=False, eq=False)
+class Scalar(Frozen):
     """What the file said for one scalar, kept to explain how YAML read it."""
 
     text: str
     tag: str
     quoted: bool
 
+    def __init__(self, text: str, tag: str, quoted: bool) -> None:
+        _set(self, "text", text)
+        _set(self, "tag", tag)
+        _set(self, "quoted", quoted)
 
-@dataclass
-class Document:
+
+@dataclass(repr=False, eq=False)
+class Document(Mutable):
     """Plain Python data from a YAML file, with the position of every node."""
 
     source: str
@@ -523,11 +531,14 @@ class _Builder:
         return new
 
 
-@dataclass(frozen=True, repr=False, eq=False)
-class _Dropped(Record):
+@dataclass(init=False, repr=False, eq=False)
+class _Dropped(Frozen):
     """Path part for the value of a key that was not kept (a duplicate or a merge key)."""
 
     line: int
+
+    def __init__(self, line: int) -> None:
+        _set(self, "line", line)
 
     def __str__(self) -> str:
         return f"(key not kept, line {self.line})"
