@@ -18,12 +18,19 @@ forget it. This module does not import rich: JSON output and plain writes start 
 
 from __future__ import annotations
 
+import functools
 import re
 
 # C0 except tab and newline, DEL, C1; bidi embeddings, overrides and isolates; line and
 # paragraph separators (a terminal or a log viewer may break the line there).
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
-_UNSAFE_IN_FIELD = re.compile(_UNSAFE.pattern[:-1] + "\t\n]")
+
+
+# The patterns only some outputs need are compiled on first use: compiling a class of characters
+# this wide costs a process about a millisecond each, and most outputs need one or two of them.
+@functools.cache
+def _unsafe_in_field() -> re.Pattern[str]:
+    return re.compile(_UNSAFE.pattern[:-1] + "\t\n]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -34,7 +41,7 @@ def _escape(match: re.Match[str]) -> str:
 def safe_text(text: str, *, lines: bool = True) -> str:
     """``text`` with every control character shown as an escape. ``lines=False`` escapes tab and
     newline too (one field of a row: a newline there would forge another row)."""
-    return (_UNSAFE if lines else _UNSAFE_IN_FIELD).sub(_escape, text)
+    return (_UNSAFE if lines else _unsafe_in_field()).sub(_escape, text)
 
 
 def without_controls(text: str) -> str:
@@ -43,14 +50,16 @@ def without_controls(text: str) -> str:
     return _UNSAFE.sub("", text.replace("\t", " "))
 
 
-_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+@functools.cache
+def _unsafe_in_json() -> re.Pattern[str]:
+    return re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 
 
 def json_safe(encoded: str) -> str:
     """JSON text (``ensure_ascii=False``) with the controls its encoder leaves raw (DEL, C1, bidi)
     written as ``\\uXXXX`` escapes: the same data, nothing a terminal acts on. Valid because these
     characters can only stand inside JSON strings."""
-    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", encoded)
+    return _unsafe_in_json().sub(lambda m: f"\\u{ord(m.group()):04x}", encoded)
 
 
 def is_safe(text: str) -> bool:
@@ -60,14 +69,18 @@ def is_safe(text: str) -> bool:
 BOM = "\ufeff"  # Excel on Windows reads a CSV as UTF-8 only when it starts with one
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV Injection").
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+@functools.cache
+def _plain_number() -> re.Pattern[str]:
+    return re.compile(r"-?\d+(\.\d+)?")
 
 
 def neutral(text: str) -> str:
     """A CSV cell a spreadsheet shows as the text it is: one that would start a formula gets a
     leading apostrophe (OWASP's advice). Negative numbers stay numbers. Every CSV marenew writes
     (roster, transcript) goes through here."""
-    if text and text[0] in FORMULA_START and not _PLAIN_NUMBER.fullmatch(text):
+    if text and text[0] in FORMULA_START and not _plain_number().fullmatch(text):
         return "'" + text
     return text
 
