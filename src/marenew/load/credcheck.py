@@ -111,7 +111,7 @@ def credential_problems(credentials: list[Credential], ruleset: RuleSet, today: 
         if cred.certified_on > today and not early:
             add(base + ("certified_on",), f"certified_on {cred.certified_on} is in the future", "warning")
         rule = ruleset.get(cred.key)
-        fee_ids = {f.id.lower(): f.id for f in rule.recurring_fees} if rule is not None else {}
+        fee_ids = {f.id.lower(): f.id for f in rule.recurring_fees} if rule is not None and cred.paid else {}
         for j, payment in enumerate(cred.paid):
             if payment.fee.lower() not in fee_ids:
                 has = f"; it has {', '.join(fee_ids.values())}" if fee_ids else "; it has none"
@@ -124,7 +124,6 @@ def credential_problems(credentials: list[Credential], ruleset: RuleSet, today: 
         if cred.expires_on is not None and cred.expires_on <= cred.certified_on:
             add(base + ("expires_on",), f"expires_on {cred.expires_on} is not after certified_on {cred.certified_on}")
         if cred.expires_on is None:
-            rule = ruleset.get(cred.key)
             if rule is not None and rule.cycle.expiry_from_card:
                 # the rule says so (a birthday expiry): no date can be worked out from certified_on
                 origin = ruleset.origin.get(cred.key)

@@ -11,6 +11,7 @@ unpublished fee is counted apart, never as zero. Pure: no I/O.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,10 +45,16 @@ def renewal_day(result: CredentialResult, as_of: dt.date, next_by: str | None) -
     return as_of  # lapsed: the way back is open now
 
 
+@functools.lru_cache(maxsize=8)
+def _last_day(as_of: dt.date) -> dt.date:
+    """The last day of the twelfth month from ``as_of``'s (worked out once: a roster asks per row)."""
+    return periods.add_months(as_of.replace(day=1), MONTHS) - dt.timedelta(days=1)
+
+
 def fees_due(rule: Rule, result: CredentialResult, as_of: dt.date, next_by: str | None = None) -> list[dict]:
     """Every fee of this credential falling due from ``as_of`` through the twelfth month:
     ``{"on": YYYY-MM-DD, "label", "amount"}`` (amount None when not published)."""
-    end = periods.add_months(as_of.replace(day=1), MONTHS) - dt.timedelta(days=1)
+    end = _last_day(as_of)
     out = []
     day = renewal_day(result, as_of, next_by)
     if day <= end and result.status != "submitted":  # sent: the renewal fee went with it
