@@ -197,7 +197,7 @@ class CreditChecks:
             if rule.key in held:
                 areas.update(names.areas)
         self.bodies, self.areas = bodies, areas
-        self._days: dict[dt.date, tuple[Level, str] | None] = {}
+        self._days: dict[dt.date, tuple[Level, str] | None] = _DAYS.setdefault(today, {})  # whatever is held
         self._bodies: dict[str, str | None] = {}
         self._areas: dict[str, str | None] = {}
         self._certs: dict[str, tuple[Level, str] | None] = {}
@@ -261,6 +261,7 @@ def _kept(memo: dict[K, F], value: K, found: F) -> F:
 
 
 _CHECKS: dict[tuple, CreditChecks] = {}
+_DAYS: dict[dt.date, dict[dt.date, tuple[Level, str] | None]] = {}  # day of checking -> days judged
 
 
 def credit_checks(ruleset: RuleSet, held: frozenset[str], today: dt.date) -> CreditChecks:
@@ -272,6 +273,7 @@ def credit_checks(ruleset: RuleSet, held: frozenset[str], today: dt.date) -> Cre
         return hit
     if len(_CHECKS) > 64:
         _CHECKS.clear()
+        _DAYS.clear()
     checks = _CHECKS[key] = CreditChecks(ruleset, held, today)
     return checks
 

@@ -4,6 +4,11 @@ Pure: no I/O. A person is judged only when every record of theirs is good, as a 
 is only judged when it loads: a bad cell anywhere in their rows, or a check of ``loaders``
 that fails (unknown cert, a credit listed twice, ...), turns each of their people rows into an
 error row, and each bad credit row into an error row of its own.
+
+Most people have nothing wrong: they take a quick path, one pass from cells to the models, where
+what the checks ask of each credit is asked once per distinct cell. At the first sign of
+anything the checks would report, the person is judged the careful way, which finds, locates and
+words every problem; both give the same rows (a differential test holds them to it).
 """
 
 from __future__ import annotations
@@ -200,7 +205,8 @@ class _ClearCells:
 
     def __init__(self, checks: CreditChecks, dates: DateReader):
         self.checks, self.dates = checks, dates
-        self.days: dict[str, dt.date] = {}
+        # a day's cell reads and checks the same whatever the certifications held: shared
+        self.days: dict[str, dt.date] = _CLEAR_DAYS.setdefault((checks.today, dates.formats), {})
         # (points, college_credits, category, approved_by, applies_to) cells -> their values
         self.rest: dict[tuple[str, ...], tuple[float, str | None, list[str], list[str] | None]] = {}
 
@@ -230,21 +236,26 @@ class _ClearCells:
             or any(checks.applies(c) for c in certs or ())
         ):
             return _NO
-        return _keep(self.rest, cells, (value, area, bodies, certs))
+        return _keep(self.rest, cells, (value, area, bodies, certs), REST_KEPT)
 
 
-CELLS_KEPT = 1 << 16  # distinct cells kept per kind; past this, read every time
+# Distinct cells kept (bounded, so that an export of a million distinct values holds no more
+# memory than that); past this, cells are read every time. Days and titles are kept for the
+# whole process, the other cells for each set of certifications held (a few dozen sets in all).
+CELLS_KEPT = 1 << 16
+REST_KEPT = 1 << 12
 _K = TypeVar("_K")
 _V = TypeVar("_V")
 
 
-def _keep(memo: dict[_K, _V], key: _K, value: _V) -> _V:
-    if len(memo) < CELLS_KEPT:
+def _keep(memo: dict[_K, _V], key: _K, value: _V, most: int = CELLS_KEPT) -> _V:
+    if len(memo) < most:
         memo[key] = value
     return value
 
 
 _CLEAR: dict[tuple, _ClearCells] = {}
+_CLEAR_DAYS: dict[tuple, dict[str, dt.date]] = {}  # (day of checking, date formats) -> day cells
 _TITLES: dict[str, tuple[str, str]] = {}  # title cell -> the title, and in lower case
 
 
@@ -254,6 +265,7 @@ def _clear_cells(checks: CreditChecks, dates: DateReader) -> _ClearCells:
     if hit is None:
         if len(_CLEAR) > 64:
             _CLEAR.clear()
+            _CLEAR_DAYS.clear()
         hit = _CLEAR[key] = _ClearCells(checks, dates)
     return hit
 
