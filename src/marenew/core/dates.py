@@ -9,6 +9,7 @@ the last day of the Nth month after (2026-03-31 + 3 months -> 2026-06-30; 2026-0
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -98,6 +99,7 @@ def anniversaries(start: dt.date, every_months: int, after: dt.date, through: dt
         k += 1
 
 
+@functools.lru_cache(maxsize=4096)  # a roster asks for the same few pairs (as-of, expiry) again and again
 def months_between(start: dt.date, end: dt.date) -> float:
     """Calendar months from ``start`` to ``end`` (0 when ``end`` is not after ``start``): whole months
     as ``add_months`` counts them, plus the rest as a fraction of the next month's length.

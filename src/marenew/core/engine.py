@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -205,12 +206,21 @@ def _order_key(c: Credit) -> tuple:
     )
 
 
+_DATE_TITLE = operator.attrgetter("date", "title")
+_DATE = operator.attrgetter("date")
+_TITLE = operator.attrgetter("title")
+
+
 def canonical_order(credits: Iterable[Credit]) -> list[Credit]:
     """Credits in a fixed order (by date, then title, ...) so that results never depend on the
     order in which they were written."""
     credits = list(credits)
-    # Fast path (a roster sorts millions of credits): when date, title and points already tell
-    # every credit apart, the rest of the key cannot change the order.
+    # Fast paths (a roster sorts millions of credits): when date and title, or date, title and
+    # points, already tell every credit apart, the rest of the key cannot change the order.
+    if len(set(map(_DATE_TITLE, credits))) == len(credits):
+        ordered = sorted(credits, key=_TITLE)
+        ordered.sort(key=_DATE)  # stable: by date, then title
+        return ordered
     quick = [(c.date, c.title, c.points if isinstance(c.points, float) else -1.0) for c in credits]
     if len(set(quick)) == len(quick) and not any(isinstance(c.points, dict) for c in credits):
         return [credits[i] for i in sorted(range(len(credits)), key=quick.__getitem__)]
@@ -218,31 +228,69 @@ def canonical_order(credits: Iterable[Credit]) -> list[Credit]:
 
 
 @dataclass(slots=True)
-class _Piece:
-    """The points of a credit in one content area (a credit without parts is one piece)."""
+class _Candidate:
+    """A credit as the per-credit results show it (detail only): what it is worth, whether and
+    why it counts, and where its pieces are in the tally."""
 
-    area: str | None  # a key of the rule's categories; None: no content area
-    points: float
-    written: str | None = None  # the area as a split credit wrote it
-    counted: float = 0.0
+    credit: Credit
+    points: float | None = None  # in the body's unit after conversion; None when it cannot count
+    eligible: bool = False  # inside the window, for this credential, large enough: its points can count
+    approved: bool = False
+    in_cycle: bool = False  # for this credential, unused, inside the window and up to as-of
+    notes: list[str] = field(default_factory=list)
+    first: int = 0  # its pieces are tally.pieces[first:first + len(written)]
+    written: list[str | None] = field(default_factory=list)  # each piece's area as a split credit wrote it
+
+
+# A piece: the points of an eligible credit in one content area (a credit without parts is one
+# piece): (content area key or None, points, approved, part), where part is 0 for a credit's first
+# piece and counts its further parts (a credit split over content areas), so that the pieces of one
+# credit can be told apart from those of the next.
+_Piece = tuple[str | None, float, bool, int]
 
 
 @dataclass(slots=True)
-class _Candidate:
-    credit: Credit
-    points: float | None  # in the body's unit after conversion; None when it cannot count
-    eligible: bool = False  # inside the window, for this credential, large enough: its points can count
-    approved: bool = False
+class _Tally:
+    """What can count, in the order counted: the cap allocation and the sums walk these pieces
+    (the same for a roster row and for the per-credit results)."""
+
     pieces: list[_Piece] = field(default_factory=list)
-    notes: list[str] | None = None
-    in_cycle: bool = False  # for this credential, unused, inside the window and up to as-of
+    unmatched: list[Unmatched] = field(default_factory=list)
 
-    @property
-    def counted(self) -> float:
-        return sum(p.counted for p in self.pieces)
 
-    def note(self, text: str) -> None:
-        self.notes = (self.notes or []) + [text]
+@dataclass(frozen=True)
+class _Figures:
+    """The CE figures in force at one expiry (the end of the counting window), each looked up once
+    per rule and expiry: a roster counts many credentials that share both."""
+
+    college: float | None  # points per college credit
+    least: tuple[float | None, float | None]  # the least activity that counts: (not approved, approved)
+    cap: float | None  # on points not approved
+    minimums: tuple[tuple[str, float | None], ...]  # per content area, for the cap allocation
+    # (what it counts: "total", "approved" or "area"; id, label, required, confidence) of each
+    # requirement, in the order shown
+    requirements: tuple[tuple[str, str, str, float | None, Confidence | None], ...]
+    confidence: Confidence
+
+
+def _ce_figures(rule: Rule, ce: CE, end: dt.date) -> _Figures:
+    label = approved_label(ce)
+    least = ce.least_activity
+    reqs = [("total", "total", f"Total {ce.unit}", *_value(ce.total, end))]
+    if ce.approved_minimum is not None:
+        reqs.append(("approved", "approved", f"{label} {ce.unit}", *_value(ce.approved_minimum, end)))
+    reqs += [("area", key, c.label, *_value(c.minimum, end)) for key, c in ce.categories.items()]
+    return _Figures(
+        college=_value(ce.college_credit_points, end)[0],
+        least=(
+            None if least is None else _value(least.unapproved, end)[0],
+            None if least is None else _value(least.approved, end)[0],
+        ),
+        cap=_value(ce.unapproved_cap, end)[0],
+        minimums=tuple((key, _value(category.minimum, end)[0]) for key, category in ce.categories.items()),
+        requirements=tuple(reqs),
+        confidence=weakest(*(conf for *_, conf in reqs)),
+    )
 
 
 def _value(figure: Figure | None, day: dt.date) -> tuple[float | None, Confidence | None]:
@@ -262,195 +310,300 @@ def approved_label(ce: CE) -> str:
 _approved_label = approved_label
 
 
-def _least_activity(ce: CE, approved: bool, day: dt.date) -> float | None:
-    least = ce.least_activity
-    if least is None:
-        return None
-    value, _ = _value(least.approved if approved else least.unapproved, day)
-    return value
+def _counts_as(ce: CE, approved: bool) -> str:
+    """What a credit without a content area still counts toward: never the approved minimum when
+    it is not approved."""
+    label = approved_label(ce)
+    if approved:
+        return f"counts toward the total and the {label} minimum, not a content area"
+    return f"counts toward the total (as not {label}), not a content area"
 
 
-def _approval(rule: Rule, ce: CE, names: Names, credit: Credit, unmatched: list[Unmatched]) -> bool:
+def _approval(ce: CE, names: Names, credit: Credit, unmatched: list[Unmatched]) -> bool:
     """Whether a body of ``ce.approved_by`` (by any of its names) approved ``credit``; a value that
     looks like one of those names but is none of them is reported."""
     if credit.college_credits is not None or not ce.approved_by:
         return False
-    bodies = names.bodies  # as names.body(b) is not None, without a call per credit
-    for b in credit.approved_by:
-        if fold(b) in bodies:
-            return True
+    looked_up = names.approvers  # what each value written names, as names.approver(value)
+    nearest: list[tuple[str, str]] = []
     for written in credit.approved_by:
-        near = names.near_body(written)
+        known, near = looked_up.get(written) or names.approver(written)
+        if known:
+            return True
         if near is not None:
-            unmatched.append(
-                Unmatched(
-                    credit.title,
-                    "approved_by",
-                    written,
-                    near,
-                    f"`{written}` is not a body marenew knows (did you mean `{near}`?); "
-                    f"counted as not {_approved_label(ce)}",
-                )
+            nearest.append((written, near))
+    for written, near in nearest:
+        unmatched.append(
+            Unmatched(
+                credit.title,
+                "approved_by",
+                written,
+                near,
+                f"`{written}` is not a body marenew knows (did you mean `{near}`?); "
+                f"counted as not {_approved_label(ce)}",
             )
+        )
     return False
 
 
-def _area(
-    rule: Rule, names: Names, credit: Credit, written: str, unmatched: list[Unmatched], cand: _Candidate, counts_as: str
-) -> str | None:
-    """The content area ``written`` names, or None (reported, with the nearest area)."""
-    key = names.area(written)
-    if key is None:
-        near = names.near_area(written)
-        hint = f" (did you mean `{near}`?)" if near else f" ({', '.join(rule.ce.categories)})"  # type: ignore[union-attr]
-        message = f"`{written}` is not one of {rule.body}'s content areas{hint}; {counts_as}"
-        unmatched.append(Unmatched(credit.title, "category", written, near, message))
-        cand.note(message)
-    return key
+def _unknown_area(
+    rule: Rule, ce: CE, names: Names, credit: Credit, written: str, approved: bool, unmatched: list[Unmatched]
+) -> str:
+    """Report ``written``, which names none of the rule's content areas (with the nearest one);
+    returns the message."""
+    near = names.near_area(written)
+    hint = f" (did you mean `{near}`?)" if near else f" ({', '.join(ce.categories)})"
+    message = f"`{written}` is not one of {rule.body}'s content areas{hint}; {_counts_as(ce, approved)}"
+    unmatched.append(Unmatched(credit.title, "category", written, near, message))
+    return message
 
 
-def _candidates(
+def _excluded(rule_id: str, credit: Credit, used: Mapping[tuple[str, dt.date], PastCycle] | None) -> str | None:
+    """Why ``credit`` does not count toward this credential at all (it counts only for others, or
+    an earlier renewal used it), or None."""
+    if credit.applies_to is not None and not credit.applies(rule_id):
+        return f"counts only for {', '.join(credit.applies_to or [])}"
+    past = used.get(credit.key) if used else None
+    if past is not None:
+        return f"used for the renewal of {past.renewed_on} (cycle {past.certified_on} to {past.expires_on})"
+    return None
+
+
+def _college_points(rule: Rule, ce: CE, credits: float, college: float | None) -> tuple[float | None, str]:
+    """What college credits are worth in the rule's points (None: the rule gives no conversion),
+    and the note that says so."""
+    if college is None:
+        return None, f"{rule.body} gives no conversion for college credits"
+    points = credits * college
+    note = f"{plural(float(credits), 'college credit')} x {college:g} = {points:g} {ce.unit}, not {approved_label(ce)}"
+    return points, note
+
+
+def _split_pieces(
     rule: Rule,
     ce: CE,
+    names: Names,
+    credit: Credit,
+    split: dict[str, float],
+    approved: bool,
+    unmatched: list[Unmatched],
+    add: Callable[[_Piece], None],
+    note: Callable[[str], None] | None,
+) -> None:
+    """The pieces of a credit that gives its points per content area: one per area it names."""
+    for part, (written, share) in enumerate(split.items()):
+        area = None
+        if ce.categories:
+            area = names.areas.get(fold(written))  # as names.area(written)
+            if area is None:
+                message = _unknown_area(rule, ce, names, credit, written, approved, unmatched)
+                if note is not None:
+                    note(message)
+        add((area, float(share), approved, part))
+
+
+def _tally(
+    rule: Rule,
+    ce: CE,
+    figures: _Figures,
     credits: list[Credit],
     start: dt.date,
     end: dt.date,
     as_of: dt.date,
-    used: Mapping[tuple[str, dt.date], PastCycle] | None = None,
-) -> tuple[list[_Candidate], list[Unmatched]]:
+    used: Mapping[tuple[str, dt.date], PastCycle] | None,
+    cands: list[_Candidate] | None = None,
+) -> _Tally:
     """Decide, credit by credit, whether it can count at all and how: points, approval, size,
-    content areas. Values that match nothing the rule knows are returned as well. A credit in
-    ``used`` went to an earlier renewal and never counts again."""
-    out: list[_Candidate] = []
-    unmatched: list[Unmatched] = []
-    college, _ = _value(ce.college_credit_points, end)
+    content areas. Values that match nothing the rule knows are kept in the tally as well. A credit
+    in ``used`` went to an earlier renewal and never counts again.
+
+    The one place that decides a credit's fate, for a roster row and for the per-credit results
+    alike: with ``cands`` (detail), each credit's candidate, with the notes that say why, is
+    appended to it as well."""
+    tally = _Tally()
+    pieces, unmatched = tally.pieces, tally.unmatched
     names = names_of(ce)
-    label = _approved_label(ce)
-    # the same for every credit of this call: worked out once (a roster counts millions of credits)
-    before, after_expiry, after_as_of = (
-        f"before this cycle began ({start})",
-        f"after expiry ({end}): CE counts only inside the cycle",
-        f"after the as-of date ({as_of})",
-    )
-    least_of = {approved: _least_activity(ce, approved, end) for approved in (True, False)}
-    # What a credit without a content area still counts toward: never the approved minimum when
-    # it is not approved.
-    counts_as_of = {
-        True: f"counts toward the total and the {label} minimum, not a content area",
-        False: f"counts toward the total (as not {label}), not a content area",
-    }
-    no_area_of = {
-        approved: f"no content area given ({', '.join(ce.categories)}): {counts_as}"
-        for approved, counts_as in counts_as_of.items()
-    }
+    areas = names.areas  # as names.area(w), without a call per credit
+    college, least_of = figures.college, figures.least
+    approving, by_area, rule_id = bool(ce.approved_by), bool(ce.categories), rule.id
+    last = min(end, as_of)  # the last day a credit can count
+    detail = cands is not None
+    if detail:
+        # the same for every credit of this call: worked out once
+        label = approved_label(ce)
+        before, after_expiry, after_as_of = (
+            f"before this cycle began ({start})",
+            f"after expiry ({end}): CE counts only inside the cycle",
+            f"after the as-of date ({as_of})",
+        )
+    add = pieces.append
+    cand = _Candidate(None)  # type: ignore[arg-type]  # replaced per credit when detail
+    note = cand.notes.append
     for credit in credits:
-        cand = _Candidate(credit, None)
-        out.append(cand)
-        if credit.applies_to is not None and not credit.applies(rule.id):
-            cand.note(f"counts only for {', '.join(credit.applies_to or [])}")
+        if detail:
+            cand = _Candidate(credit)
+            cands.append(cand)  # type: ignore[union-attr]
+            note = cand.notes.append
+        if (credit.applies_to is not None or used) and (why := _excluded(rule_id, credit, used)) is not None:
+            if detail:
+                note(why)
             continue
-        past = used.get(credit.key) if used else None
-        if past is not None:
-            cand.note(f"used for the renewal of {past.renewed_on} (cycle {past.certified_on} to {past.expires_on})")
-            continue
-        if credit.points is not None:
-            cand.points = credit.size
+        points = credit.points
+        split = None
+        if points is not None:
+            if isinstance(points, dict):
+                split, points = points, float(sum(points.values()))
         elif credit.college_credits is not None:
-            if college is None:
-                cand.note(f"{rule.body} gives no conversion for college credits")
+            points, why = _college_points(rule, ce, credit.college_credits, college)
+            if detail:
+                note(why)
+            if points is None:
                 continue
-            cand.points = credit.college_credits * college
-            cand.note(
-                f"{plural(float(credit.college_credits), 'college credit')} x {college:g} = {cand.points:g} {ce.unit}, "
-                f"not {label}"
-            )
-        if credit.date < start:
-            cand.note(before)
+        day = credit.date
+        if day < start or day > last:
+            if detail:
+                cand.points = points
+                note(before if day < start else after_expiry if day > end else after_as_of)
             continue
-        if credit.date > end:
-            cand.note(after_expiry)
+        if points is None:
+            if detail:
+                cand.in_cycle = True
             continue
-        if credit.date > as_of:
-            cand.note(after_as_of)
+        approved = _approval(ce, names, credit, unmatched) if approving and credit.approved_by else False
+        least = least_of[approved]
+        if least is not None and points < least - EPS:
+            if detail:
+                cand.points, cand.in_cycle, cand.approved = points, True, approved
+                kind = label if approved else f"not {label}"
+                note(
+                    f"too short ({points:g} {ce.unit}): {rule.body} counts an activity {kind} only when "
+                    f"it is worth at least {least:g}; not counted"
+                )
             continue
-        cand.in_cycle = True
-        if cand.points is None:
-            continue
-        cand.approved = _approval(rule, ce, names, credit, unmatched)
-        least = least_of[cand.approved]
-        if least is not None and cand.points < least - EPS:
-            kind = label if cand.approved else f"not {label}"
-            cand.note(
-                f"too short ({cand.points:g} {ce.unit}): {rule.body} counts an activity {kind} only when "
-                f"it is worth at least {least:g}; not counted"
-            )
-            continue
-        cand.eligible = True
-        counts_as = counts_as_of[cand.approved]
-        split = credit.split
         if split is not None:
-            for written, pts in split.items():
-                area = _area(rule, names, credit, written, unmatched, cand, counts_as) if ce.categories else None
-                cand.pieces.append(_Piece(area, float(pts), written))
-            continue
-        area = None
-        if ce.categories:
-            if credit.category is None:
-                cand.note(no_area_of[cand.approved])
-            else:
-                area = _area(rule, names, credit, credit.category, unmatched, cand, counts_as)
-        cand.pieces.append(_Piece(area, cand.points))
-    return out, unmatched
+            _split_pieces(rule, ce, names, credit, split, approved, unmatched, add, note if detail else None)
+        else:
+            area = None
+            if by_area:
+                category = credit.category
+                if category is None:
+                    if detail:
+                        note(f"no content area given ({', '.join(ce.categories)}): {_counts_as(ce, approved)}")
+                else:
+                    area = areas.get(fold(category))
+                    if area is None:
+                        message = _unknown_area(rule, ce, names, credit, category, approved, unmatched)
+                        if detail:
+                            note(message)
+            add((area, points, approved, 0))
+        if detail:
+            cand.points, cand.in_cycle, cand.approved, cand.eligible = points, True, approved, True
+            cand.written = list(split) if split is not None else [None]
+            cand.first = len(pieces) - len(cand.written)
+    return tally
 
 
-def _allocate(ce: CE, cands: list[_Candidate], day: dt.date) -> CapResult | None:
-    """Count eligible credits. Approved ones count in full; the rest up to the cap, chosen so as to
+# Sums and differences of numbers that are multiples of 2**-16, no larger than 2**16 in size and no
+# more than 2**16 of them, are exact in floating point: the order they are added in cannot change
+# them (every partial result stays below 2**34 and so within a float's 53 bits).
+_EXACT = 65536.0
+_KNOWN_EXACT: set[float] = set()  # values found exact so far (a roster writes the same few)
+
+
+def _exact(x: float | None) -> bool:
+    return x is not None and -_EXACT <= x <= _EXACT and (x * _EXACT).is_integer()
+
+
+def _order_free(tally: _Tally, figures: _Figures) -> bool:
+    """Whether counting the credits in another order than the canonical one gives the same
+    result, to the last bit: no value reported (unmatched, in the order of the credits), every sum
+    exact (``_EXACT``), and no cap that could run out (which credit the cap leaves out depends on
+    the order; with the unapproved points within the cap, every piece counts in full)."""
+    pieces = tally.pieces
+    if tally.unmatched or len(pieces) > _EXACT:
+        return False
+    fresh = set(map(_POINTS, pieces)).difference(_KNOWN_EXACT)
+    if fresh:
+        if not all(_exact(x) for x in fresh):
+            return False
+        if len(_KNOWN_EXACT) < 4096:
+            _KNOWN_EXACT.update(fresh)
+    if figures.cap is None:
+        return True
+    unapproved = [p for _, p, approved, _ in pieces if not approved]
+    return (
+        _exact(figures.cap)
+        and all(_exact(m) for _, m in figures.minimums if m is not None)
+        and all(p >= 0.0 for p in unapproved)
+        and sum(unapproved) <= figures.cap
+    )
+
+
+_POINTS = operator.itemgetter(1)
+
+
+def _allocate(figures: _Figures, tally: _Tally) -> list[float]:
+    """What each piece counts. Approved ones count in full; the rest up to the cap, chosen so as to
     leave the fewest points needed: first where they close a content-area gap, then any. A credit
     split over content areas is one credit: the cap applies to its parts together."""
-    eligible = [c for c in cands if c.eligible]
-    for c in eligible:
-        if c.approved:
-            for p in c.pieces:
-                p.counted = p.points
-    unapproved = [c for c in eligible if not c.approved]
-    cap, _ = _value(ce.unapproved_cap, day)
+    pieces = tally.pieces
+    cap = figures.cap
     if cap is None:
-        for c in unapproved:
-            for p in c.pieces:
-                p.counted = p.points
-        return None
+        return list(map(_POINTS, pieces))
+    counted = [p if approved else 0.0 for _, p, approved, _ in pieces]
+    approved_in: dict[str | None, float] = {}  # what approved pieces count in each area
+    unapproved: list[int] = []
+    unapproved_in: dict[str | None, list[int]] = {}
+    for i, (area, p, approved, _) in enumerate(pieces):
+        if approved:
+            approved_in[area] = approved_in.get(area, 0) + p
+        else:
+            unapproved.append(i)
+            unapproved_in.setdefault(area, []).append(i)
     budget = cap
-    for key, category in ce.categories.items():
-        minimum, _ = _value(category.minimum, day)
-        gap = (minimum or 0.0) - sum(p.counted for c in eligible if c.approved for p in c.pieces if p.area == key)
-        for c in unapproved:
-            for p in c.pieces:
-                if p.area != key or gap <= EPS or budget <= EPS:
-                    continue
-                take = min(p.points - p.counted, gap, budget)
-                p.counted += take
-                gap -= take
-                budget -= take
-    for c in unapproved:
-        for p in c.pieces:
-            take = max(0.0, min(p.points - p.counted, budget))
-            p.counted += take
+    for key, minimum in figures.minimums:
+        gap = (minimum or 0.0) - approved_in.get(key, 0)
+        for i in unapproved_in.get(key, ()):
+            if gap <= EPS or budget <= EPS:
+                break  # nothing more is taken for this area
+            take = min(pieces[i][1] - counted[i], gap, budget)
+            counted[i] += take
+            gap -= take
             budget -= take
+    for i in unapproved:
+        take = max(0.0, min(pieces[i][1] - counted[i], budget))
+        counted[i] += take
+        budget -= take
+    return counted
+
+
+def _cap_result(ce: CE, cap: float, tally: _Tally, counted: list[float], cands: list[_Candidate] | None) -> CapResult:
+    """The cap on points not approved: entered and counted (with a note on each credit it cut)."""
     label = f"not {_approved_label(ce)}"
-    for c in unapproved:
-        if c.counted < c.points - EPS:  # type: ignore[operator]
-            if c.counted > EPS:
-                c.note(f"over the cap of {cap:g} on {ce.unit} {label}: {_r(c.counted):g} of {c.points:g} counted")
-            else:
-                c.note(f"the cap of {cap:g} on {ce.unit} {label} is used up: not counted")
-    entered = sum(c.points for c in unapproved)  # type: ignore[misc]
-    return CapResult(
-        "unapproved",
-        f"{label[0].upper()}{label[1:]} {ce.unit}",
-        cap,
-        _r(entered),
-        _r(sum(c.counted for c in unapproved)),
-    )
+    # each unapproved credit's points and what it counted, its parts together
+    entered: list[float] = []
+    used: list[float] = []
+    for (_, p, approved, part), got in zip(tally.pieces, counted):
+        if approved:
+            continue
+        if part == 0:
+            entered.append(p)
+            used.append(got)
+        else:
+            entered[-1] += p
+            used[-1] += got
+    if cands is not None:
+        for c in cands:
+            if c.eligible and not c.approved:
+                got = sum(counted[c.first : c.first + len(c.written)])
+                if got < c.points - EPS:  # type: ignore[operator]
+                    if got > EPS:
+                        c.notes.append(
+                            f"over the cap of {cap:g} on {ce.unit} {label}: {_r(got):g} of {c.points:g} counted"
+                        )
+                    else:
+                        c.notes.append(f"the cap of {cap:g} on {ce.unit} {label} is used up: not counted")
+    return CapResult("unapproved", f"{label[0].upper()}{label[1:]} {ce.unit}", cap, _r(sum(entered)), _r(sum(used)))
 
 
 @dataclass(frozen=True)
@@ -480,69 +633,75 @@ def count_ce(
     points needed are the largest of: the total short, the approved short, and the sum of the
     content-area shorts. ``detail=False`` leaves out the per-credit results (a roster row does not
     show them), which changes nothing else.
+
+    Credits count in a fixed order (``canonical_order``), so that the result never depends on the
+    order they were written in. Without the per-credit results, which are shown in that order, the
+    credits are first counted as given, and sorted and counted again only when the order could
+    change anything (``_order_free``): most credentials need no sorting.
     """
     ce = rule.ce
     if ce is None:
         return CEResult((), (), 0.0, (), "official")
-    ordered = canonical_order(credits)
-    cands, unmatched = _candidates(rule, ce, ordered, start, end, as_of, used)
-    cap = _allocate(ce, cands, end)
-
-    reqs: list[RequirementResult] = []
-    confs: list[Confidence | None] = []
-
-    def requirement(id_: str, label: str, figure: Figure | None, got: float) -> float | None:
-        required, conf = _value(figure, end)
-        confs.append(conf)
-        short = None if required is None else max(0.0, _r(required - got))
-        reqs.append(RequirementResult(id_, label, required, _r(got), short, conf or "unknown"))
-        return short
+    figures: _Figures = _memo(rule, ("ce figures", end), lambda: _ce_figures(rule, ce, end))
+    cands: list[_Candidate] | None = None
+    if detail:
+        cands = []
+        tally = _tally(rule, ce, figures, canonical_order(credits), start, end, as_of, used, cands)
+    else:
+        tally = _tally(rule, ce, figures, credits, start, end, as_of, used)
+        if not _order_free(tally, figures):
+            tally = _tally(rule, ce, figures, canonical_order(credits), start, end, as_of, used)
+    counted = _allocate(figures, tally)
+    cap = None if figures.cap is None else _cap_result(ce, figures.cap, tally, counted, cands)
 
     total = approved = 0.0
     by_category = dict.fromkeys(ce.categories, 0.0)
-    for c in cands:
-        for p in c.pieces:
-            if p.counted <= EPS:
-                continue
-            total += p.counted
-            if c.approved:
-                approved += p.counted
-            if p.area is not None:
-                by_category[p.area] += p.counted
-    shorts = [requirement("total", f"Total {ce.unit}", ce.total, total)]
-    if ce.approved_minimum is not None:
-        shorts.append(requirement("approved", f"{_approved_label(ce)} {ce.unit}", ce.approved_minimum, approved))
+    for (area, _, is_approved, _), got in zip(tally.pieces, counted):
+        if got <= EPS:
+            continue
+        total += got
+        if is_approved:
+            approved += got
+        if area is not None:
+            by_category[area] += got
+    reqs: list[RequirementResult] = []
+    shorts: list[float | None] = []
     category_short: float | None = 0.0
-    for key, category in ce.categories.items():
-        s = requirement(key, category.label, category.minimum, by_category[key])
-        category_short = None if (s is None or category_short is None) else category_short + s
+    for kind, id_, label, required, conf in figures.requirements:
+        got = total if kind == "total" else approved if kind == "approved" else by_category[id_]
+        short = None if required is None else max(0.0, _r(required - got))
+        reqs.append(RequirementResult(id_, label, required, _r(got), short, conf or "unknown"))
+        if kind != "area":
+            shorts.append(short)
+        else:
+            category_short = None if (short is None or category_short is None) else category_short + short
     if ce.categories:
         shorts.append(category_short)
     known = [s for s in shorts if s is not None]
     needed = _r(max(known)) if len(known) == len(shorts) else None
 
-    results = (
-        tuple(
+    results: tuple[CreditResult, ...] = ()
+    if cands is not None:
+        results = tuple(
             CreditResult(
                 title=c.credit.title,
                 date=c.credit.date,
                 points=c.points,
-                counted=_r(c.counted),
+                counted=_r(sum(counted[c.first : c.first + len(c.written)])),
                 note="; ".join(c.notes) if c.notes else None,
-                parts=tuple((p.written, p.points, _r(p.counted)) for p in c.pieces if p.written is not None),
+                parts=tuple(
+                    (w, tally.pieces[i][1], _r(counted[i])) for i, w in enumerate(c.written, c.first) if w is not None
+                ),
                 in_cycle=c.in_cycle,
                 approved=c.approved,
-                areas=tuple((p.area, _r(p.counted)) for p in c.pieces),
+                areas=tuple((tally.pieces[i][0], _r(counted[i])) for i in range(c.first, c.first + len(c.written))),
                 approved_by=tuple(c.credit.approved_by),
                 category=c.credit.category,
                 certificate=c.credit.certificate,
             )
             for c in cands
         )
-        if detail
-        else ()
-    )
-    return CEResult(tuple(reqs), results, needed, (cap,) if cap else (), weakest(*confs), tuple(unmatched))
+    return CEResult(tuple(reqs), results, needed, (cap,) if cap else (), figures.confidence, tuple(tally.unmatched))
 
 
 # --- cost -------------------------------------------------------------------------------------
@@ -766,16 +925,26 @@ def evaluate_credential(
 
     def price(path_id: PathId, lapsed: bool) -> Cost:
         if lapsed:
-            return path_cost(rule, path_id, member, as_of, lapsed=True)
-        return path_cost(
-            rule,
-            path_id,
-            member,
-            as_of,
-            certified_on=cred.certified_on,
-            expires_on=dates.expires_on,
-            paid=cred.paid,
-        )
+            return _memo(
+                rule, ("cost", path_id, member, as_of), lambda: path_cost(rule, path_id, member, as_of, lapsed=True)
+            )
+
+        def cost() -> Cost:
+            return path_cost(
+                rule,
+                path_id,
+                member,
+                as_of,
+                certified_on=cred.certified_on,
+                expires_on=dates.expires_on,
+                paid=cred.paid,
+            )
+
+        if cred.paid:
+            return cost()
+        # without payments recorded, the dates matter only to the recurring fees due with the renewal
+        cycle_days = (cred.certified_on, dates.expires_on) if rule.recurring_fees else ()
+        return _memo(rule, ("renewal cost", path_id, member, as_of, *cycle_days), cost)
 
     unit = rule.ce.unit if rule.ce else None
     step = nextstep.decide(

@@ -57,6 +57,20 @@ class Names(Record):
         """The content area ``value`` most likely means, or None."""
         return self._nearest("area", value, self.areas, AREA_NEAR)
 
+    # each value written as a credit's approver so far: whether it names one of the bodies, else
+    # the body it most likely means (see ``approver``)
+    approvers: dict[str, tuple[bool, str | None]] = field(default_factory=dict, compare=False, repr=False)
+
+    def approver(self, value: str) -> tuple[bool, str | None]:
+        """Whether ``value`` names one of the bodies; if not, the body it most likely means (or
+        None). Kept per value: a roster writes the same few approvers on every credit."""
+        found = self.approvers.get(value)
+        if found is None:
+            found = (True, None) if self.body(value) is not None else (False, self.near_body(value))
+            if len(self.approvers) < _NEAR_KEPT:
+                self.approvers[value] = found
+        return found
+
     def _nearest(self, kind: str, value: str, known: dict[str, str], cutoff: float) -> str | None:
         key = (kind, value)
         if key in self._near:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 from marenew.core.base import Confidence
@@ -281,23 +282,25 @@ class Cost(Frozen):
         _set(self, "items", items)
         _set(self, "currency", currency)
 
-    @property
+    # Worked out once per cost (frozen, so they cannot change): a roster asks each of them
+    # several times per credential, and shares one cost among the credentials that have it.
+    @cached_property
     def complete(self) -> bool:
         return all(i.amount is not None for i in self.items)
 
-    @property
+    @cached_property
     def by_membership(self) -> bool:
         """Whether membership of the body changes this cost at all."""
         return any(i.by_membership for i in self.items)
 
-    @property
+    @cached_property
     def amount(self) -> float | None:
         """The total, or None when any item is not published: unknown is not zero."""
         if not self.complete:
             return None
         return sum(i.amount for i in self.items)  # type: ignore[misc]
 
-    @property
+    @cached_property
     def known_amount(self) -> float:
         return sum(i.amount for i in self.items if i.amount is not None)
 
