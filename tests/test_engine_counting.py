@@ -224,7 +224,7 @@ def _outcome(tally, figures) -> tuple:
     """What a tally comes to: the values reported, and what each area and the whole count,
     added in the tally's order and rounded as the results are."""
     total, areas = 0.0, {}
-    for (area, _, _, _), got in zip(tally.pieces, engine._allocate(figures, tally)):
+    for (area, *_), got in zip(tally.pieces, engine._allocate(figures, tally)):
         total += got
         areas[area] = areas.get(area, 0.0) + got
     return [u.message for u in tally.unmatched], engine._r(total), {a: engine._r(v) for a, v in areas.items()}
@@ -268,14 +268,14 @@ WINDOW = (dt.date(2021, 3, 15), dt.date(2026, 3, 31), dt.date(2026, 3, 31))
     ],
 )
 def test_where_the_order_changes_the_count_the_credits_are_sorted(rule, credits):
-    """Each condition of _order_free is needed: counted as written, these credits give another
+    """Each condition of _order_needed is needed: counted as written, these credits give another
     result than in the canonical order; the engine sees that and sorts them."""
     rule = RULES[rule]
     start, end, as_of = WINDOW
     tally, figures = _count_as_written(rule, credits, start, end, as_of)
     canonical, _ = _count_as_written(rule, sorted(credits, key=reference.order_key), start, end, as_of)
     assert _outcome(tally, figures) != _outcome(canonical, figures)
-    assert not engine._order_free(tally, figures)
+    assert engine._order_needed(tally, figures) != "none"
     expected = dataclasses.replace(reference.count_ce(rule, credits, start, end, as_of), credits=())
     _same(engine.count_ce(rule, credits, start, end, as_of, detail=False), expected)
 
@@ -289,14 +289,14 @@ def test_where_the_order_changes_the_count_the_credits_are_sorted(rule, credits)
 )
 def test_figures_not_exact_in_binary_are_not_counted_as_written(rule):
     credits = [_credit("a", dt.date(2024, 1, 1), 0.25, category="general")]
-    assert not engine._order_free(*_count_as_written(rule, credits, *WINDOW))
+    assert engine._order_needed(*_count_as_written(rule, credits, *WINDOW)) != "none"
 
 
 def test_a_negative_piece_under_the_cap_is_not_counted_as_written():
     """A negative piece takes from no gap in full, so the pieces after it may get more: sorted."""
     rule = _cma_variant(least=None)
     credits = [_credit("a", dt.date(2024, 1, 1), -2.0, category="general"), _credit("b", dt.date(2024, 1, 2), 3.0)]
-    assert not engine._order_free(*_count_as_written(rule, credits, *WINDOW))
+    assert engine._order_needed(*_count_as_written(rule, credits, *WINDOW)) != "none"
 
 
 @pytest.mark.parametrize(
@@ -312,7 +312,7 @@ def test_credits_are_counted_as_written_only_where_their_order_cannot_matter(poi
     credits = [Credit(title=f"c{i}", date=START + dt.timedelta(days=10 * i), points=p) for i, p in enumerate(points)]
     figures = engine._ce_figures(rule, rule.ce, START + dt.timedelta(days=1095))
     tally = engine._tally(rule, rule.ce, figures, credits, START, START + dt.timedelta(days=1095), START, None)
-    assert engine._order_free(tally, figures) is free
+    assert (engine._order_needed(tally, figures) == "none") is free
 
 
 def test_a_cap_that_runs_out_needs_the_canonical_order():
@@ -325,7 +325,7 @@ def test_a_cap_that_runs_out_needs_the_canonical_order():
     ]
     figures = engine._ce_figures(rule, rule.ce, end)
     tally = engine._tally(rule, rule.ce, figures, credits, dt.date(2021, 3, 15), end, end, None)
-    assert not engine._order_free(tally, figures)
+    assert engine._order_needed(tally, figures) == "unapproved"
     row = engine.count_ce(rule, credits, dt.date(2021, 3, 15), end, end, detail=False)
     assert row == engine.count_ce(rule, credits[::-1], dt.date(2021, 3, 15), end, end, detail=False)
     assert row == dataclasses.replace(reference.count_ce(rule, credits, dt.date(2021, 3, 15), end, end), credits=())

@@ -16,7 +16,7 @@ import datetime as dt
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from marenew.core import cycle, nextstep
 from marenew.core import dates as periods
@@ -243,10 +243,10 @@ class _Candidate:
 
 
 # A piece: the points of an eligible credit in one content area (a credit without parts is one
-# piece): (content area key or None, points, approved, part), where part is 0 for a credit's first
-# piece and counts its further parts (a credit split over content areas), so that the pieces of one
-# credit can be told apart from those of the next.
-_Piece = tuple[str | None, float, bool, int]
+# piece): (content area key or None, points, approved, part, the credit), where part is 0 for a
+# credit's first piece and counts its further parts (a credit split over content areas), so that
+# the pieces of one credit can be told apart from those of the next.
+_Piece = tuple[str | None, float, bool, int, Credit]
 
 
 @dataclass(slots=True)
@@ -399,7 +399,7 @@ def _split_pieces(
                 message = _unknown_area(rule, ce, names, credit, written, approved, unmatched)
                 if note is not None:
                     note(message)
-        add((area, float(share), approved, part))
+        add((area, float(share), approved, part, credit))
 
 
 def _tally(
@@ -495,7 +495,7 @@ def _tally(
                         message = _unknown_area(rule, ce, names, credit, category, approved, unmatched)
                         if detail:
                             note(message)
-            add((area, points, approved, 0))
+            add((area, points, approved, 0, credit))
         if detail:
             cand.points, cand.in_cycle, cand.approved, cand.eligible = points, True, approved, True
             cand.written = list(split) if split is not None else [None]
@@ -514,29 +514,58 @@ def _exact(x: float | None) -> bool:
     return x is not None and -_EXACT <= x <= _EXACT and (x * _EXACT).is_integer()
 
 
-def _order_free(tally: _Tally, figures: _Figures) -> bool:
-    """Whether counting the credits in another order than the canonical one gives the same
-    result, to the last bit: no value reported (unmatched, in the order of the credits), every sum
-    exact (``_EXACT``), and no cap that could run out (which credit the cap leaves out depends on
-    the order; with the unapproved points within the cap, every piece counts in full)."""
+# How much of the canonical order a count depends on (``_order_needed``)
+OrderNeeded = Literal["none", "unapproved", "all"]
+
+
+def _order_needed(tally: _Tally, figures: _Figures) -> OrderNeeded:
+    """How much counting the credits in another order than the canonical one could change the
+    result, to the last bit:
+
+    - "all": a value is reported (unmatched values are listed in the order of the credits), or a
+      sum may not be exact (``_EXACT``): the credits must be counted in the canonical order;
+    - "unapproved": every sum is exact, so only the cap allocation depends on the order, and only
+      on that of the pieces not approved (the approved ones count in full, and enter it only as
+      exact sums per content area): a cap that may run out;
+    - "none": every sum exact, and no cap, or one that the unapproved points (none negative) stay
+      within, so that every piece counts in full in any order.
+    """
     pieces = tally.pieces
     if tally.unmatched or len(pieces) > _EXACT:
-        return False
+        return "all"
     fresh = set(map(_POINTS, pieces)).difference(_KNOWN_EXACT)
     if fresh:
         if not all(_exact(x) for x in fresh):
-            return False
+            return "all"
         if len(_KNOWN_EXACT) < 4096:
             _KNOWN_EXACT.update(fresh)
-    if figures.cap is None:
-        return True
-    unapproved = [p for _, p, approved, _ in pieces if not approved]
-    return (
-        _exact(figures.cap)
-        and all(_exact(m) for _, m in figures.minimums if m is not None)
-        and all(p >= 0.0 for p in unapproved)
-        and sum(unapproved) <= figures.cap
-    )
+    cap = figures.cap
+    if cap is None:
+        return "none"
+    if not (_exact(cap) and all(_exact(m) for _, m in figures.minimums if m is not None)):
+        return "all"
+    unapproved = [p for _, p, approved, _, _ in pieces if not approved]
+    return "none" if all(p >= 0.0 for p in unapproved) and sum(unapproved) <= cap else "unapproved"
+
+
+def _unapproved_in_order(tally: _Tally) -> _Tally:
+    """``tally`` with its pieces not approved in the canonical order of their credits (each
+    credit's parts kept together and in their order), after the approved ones."""
+    pieces: list[_Piece] = []
+    groups: dict[int, list[list[_Piece]]] = {}  # each credit's pieces (twice if it is given twice)
+    credits: list[Credit] = []
+    for piece in tally.pieces:
+        if piece[2]:
+            pieces.append(piece)
+            continue
+        if piece[3] == 0:
+            group: list[_Piece] = []
+            groups.setdefault(id(piece[4]), []).append(group)
+            credits.append(piece[4])
+        group.append(piece)
+    for credit in canonical_order(credits):
+        pieces += groups[id(credit)].pop()
+    return _Tally(pieces, tally.unmatched)
 
 
 _POINTS = operator.itemgetter(1)
@@ -550,11 +579,11 @@ def _allocate(figures: _Figures, tally: _Tally) -> list[float]:
     cap = figures.cap
     if cap is None:
         return list(map(_POINTS, pieces))
-    counted = [p if approved else 0.0 for _, p, approved, _ in pieces]
+    counted = [p if approved else 0.0 for _, p, approved, _, _ in pieces]
     approved_in: dict[str | None, float] = {}  # what approved pieces count in each area
     unapproved: list[int] = []
     unapproved_in: dict[str | None, list[int]] = {}
-    for i, (area, p, approved, _) in enumerate(pieces):
+    for i, (area, p, approved, _, _) in enumerate(pieces):
         if approved:
             approved_in[area] = approved_in.get(area, 0) + p
         else:
@@ -583,7 +612,7 @@ def _cap_result(ce: CE, cap: float, tally: _Tally, counted: list[float], cands: 
     # each unapproved credit's points and what it counted, its parts together
     entered: list[float] = []
     used: list[float] = []
-    for (_, p, approved, part), got in zip(tally.pieces, counted):
+    for (_, p, approved, part, _), got in zip(tally.pieces, counted):
         if approved:
             continue
         if part == 0:
@@ -636,8 +665,9 @@ def count_ce(
 
     Credits count in a fixed order (``canonical_order``), so that the result never depends on the
     order they were written in. Without the per-credit results, which are shown in that order, the
-    credits are first counted as given, and sorted and counted again only when the order could
-    change anything (``_order_free``): most credentials need no sorting.
+    credits are first counted as given, and sorted only as far as the order could change anything
+    (``_order_needed``): most credentials need no sorting, and where a cap runs out, only the
+    credits it applies to are sorted.
     """
     ce = rule.ce
     if ce is None:
@@ -649,14 +679,17 @@ def count_ce(
         tally = _tally(rule, ce, figures, canonical_order(credits), start, end, as_of, used, cands)
     else:
         tally = _tally(rule, ce, figures, credits, start, end, as_of, used)
-        if not _order_free(tally, figures):
+        order = _order_needed(tally, figures)
+        if order == "unapproved":
+            tally = _unapproved_in_order(tally)
+        elif order == "all":
             tally = _tally(rule, ce, figures, canonical_order(credits), start, end, as_of, used)
     counted = _allocate(figures, tally)
     cap = None if figures.cap is None else _cap_result(ce, figures.cap, tally, counted, cands)
 
     total = approved = 0.0
     by_category = dict.fromkeys(ce.categories, 0.0)
-    for (area, _, is_approved, _), got in zip(tally.pieces, counted):
+    for (area, _, is_approved, _, _), got in zip(tally.pieces, counted):
         if got <= EPS:
             continue
         total += got
