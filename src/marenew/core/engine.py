@@ -740,9 +740,27 @@ def count_ce(
 # --- cost -------------------------------------------------------------------------------------
 
 
+# Fee items worked out so far, by fee, label, membership, day and sources (each kept with the fee and
+# the sources, so that an id reused by another object never matches): a roster prices the same few
+# fees for every credential. Items are frozen, so sharing them is safe.
+_FEE_ITEMS: dict[tuple, tuple[Fee, Mapping[str, Source] | None, FeeItem]] = {}
+
+
 def fee_item(label: str, fee: Fee, member: bool, day: dt.date, sources: Mapping[str, Source] | None = None) -> FeeItem:
     """One fee in force on ``day``, for a member of the body or not, with the other amounts that
     sources publish for it (titles from the rule's ``sources``)."""
+    key = (id(fee), label, member, day, id(sources))
+    found = _FEE_ITEMS.get(key)
+    if found is not None and found[0] is fee and found[1] is sources:
+        return found[2]
+    item = _fee_item(label, fee, member, day, sources)
+    if len(_FEE_ITEMS) >= _MEMO_SIZE:
+        _FEE_ITEMS.clear()
+    _FEE_ITEMS[key] = (fee, sources, item)
+    return item
+
+
+def _fee_item(label: str, fee: Fee, member: bool, day: dt.date, sources: Mapping[str, Source] | None) -> FeeItem:
     by_membership = fee.all is None
     entry = fee.for_member(member).at(day)
     if entry is None:

@@ -104,8 +104,24 @@ _ACTION_BY_PATH: dict[str, Action] = {
 }
 
 
+# What each cost says, worked out once per cost (kept with it, so that an id reused by another
+# object never matches): the engine shares one cost among the credentials that have it.
+_PRICES: dict[int, tuple[Cost, str]] = {}
+
+
 def _price(cost: Cost) -> str:
     """ "$125 for members", "fee not published", "at least $50, a fee is not published"."""
+    found = _PRICES.get(id(cost))
+    if found is not None and found[0] is cost:
+        return found[1]
+    text = _price_words(cost)
+    if len(_PRICES) >= 4096:
+        _PRICES.clear()
+    _PRICES[id(cost)] = (cost, text)
+    return text
+
+
+def _price_words(cost: Cost) -> str:
     who = (" for members" if cost.member else " for non-members") if cost.by_membership else ""
     if cost.complete:
         return f"{money(cost.amount)}{who}"
