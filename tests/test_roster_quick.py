@@ -32,8 +32,14 @@ AS_OF = dt.date(2026, 11, 29)
 US_DATES = DateReader(("%m/%d/%Y",))
 
 
-def _context(as_of: dt.date = AS_OF, dates: DateReader = ISO_ONLY, kept: tuple[str, ...] = ()) -> Context:
-    return Context(_rules(), Settings(as_of, 90, None, dates, kept))
+def _context(
+    as_of: dt.date = AS_OF,
+    dates: DateReader = ISO_ONLY,
+    kept: tuple[str, ...] = (),
+    member: bool | None = None,
+    with_file: bool = False,
+) -> Context:
+    return Context(_rules(), Settings(as_of, 90, member, dates, kept, with_file))
 
 
 # Cells as exports write them: for each column, first values the careful path takes without a
@@ -82,6 +88,7 @@ CONTEXTS = [
     _context(dates=US_DATES),
     _context(as_of=dt.date(2025, 6, 1)),
     _context(kept=("site",)),
+    _context(member=True, with_file=True),  # as `notify` reads the rows
 ]
 
 
