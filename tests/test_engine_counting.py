@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -329,3 +330,24 @@ def test_a_cap_that_runs_out_needs_the_canonical_order():
     row = engine.count_ce(rule, credits, dt.date(2021, 3, 15), end, end, detail=False)
     assert row == engine.count_ce(rule, credits[::-1], dt.date(2021, 3, 15), end, end, detail=False)
     assert row == dataclasses.replace(reference.count_ce(rule, credits, dt.date(2021, 3, 15), end, end), credits=())
+
+
+def test_the_json_of_shared_results_is_new_each_time():
+    """Costs, fee items and requirement results are shared among the credentials that have the
+    same, and their JSON is built once: what as_json hands out must still be the caller's own."""
+    holder = CredentialFile.model_validate(
+        {
+            "holder": "A",
+            "credentials": [{"cert": "CMA", "certified_on": dt.date(2022, 5, 1)}],
+            "credits": [{"title": "x", "date": dt.date(2023, 1, 1), "points": 5.0, "approved_by": ["AAMA"]}],
+        }
+    )
+    first, second = (engine.evaluate(RULES, holder, dt.date(2026, 11, 29)).credentials[0] for _ in range(2))
+    assert first.cost is second.cost and first.requirements[0] is second.requirements[0]
+    before = json.dumps(first.as_json())
+    mine = first.as_json()
+    mine["cost"]["items"][0]["conflicts"].append({"amount": 1.0})
+    mine["cost"]["items"][0]["label"] = "changed"
+    mine["next_step"]["cost"]["amount"] = -1.0
+    mine["requirements"][0]["short"] = -1.0
+    assert json.dumps(first.as_json()) == json.dumps(second.as_json()) == before

@@ -635,6 +635,11 @@ def _cap_result(ce: CE, cap: float, tally: _Tally, counted: list[float], cands: 
     return CapResult("unapproved", f"{label[0].upper()}{label[1:]} {ce.unit}", cap, _r(sum(entered)), _r(sum(used)))
 
 
+# Requirement results so far, by everything they hold: frozen, so the credentials that counted the
+# same share one (and the JSON built from it).
+_REQUIREMENTS: dict[tuple, RequirementResult] = {}
+
+
 @dataclass(frozen=True)
 class CEResult:
     requirements: tuple[RequirementResult, ...]
@@ -703,7 +708,14 @@ def count_ce(
     for kind, id_, label, required, conf in figures.requirements:
         got = total if kind == "total" else approved if kind == "approved" else by_category[id_]
         short = None if required is None else max(0.0, _r(required - got))
-        reqs.append(RequirementResult(id_, label, required, _r(got), short, conf or "unknown"))
+        key = (id_, label, required, conf, got)
+        result = _REQUIREMENTS.get(key)
+        if result is None:
+            result = RequirementResult(id_, label, required, _r(got), short, conf or "unknown")
+            if len(_REQUIREMENTS) >= _MEMO_SIZE:
+                _REQUIREMENTS.clear()
+            _REQUIREMENTS[key] = result
+        reqs.append(result)
         if kind != "area":
             shorts.append(short)
         else:

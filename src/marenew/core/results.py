@@ -6,7 +6,7 @@ Keys are only ever added, never renamed or removed, within a major version.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
@@ -43,6 +43,16 @@ CURRENCY = "USD"
 _set = object.__setattr__
 
 
+def _built(obj: object, build: Callable[[], dict]) -> dict:
+    """The JSON form of a frozen result, built on first use and kept with it (never handed out as
+    it is: each as_json copies it)."""
+    kept = obj.__dict__
+    found = kept.get("_json_form")
+    if found is None:
+        found = kept["_json_form"] = build()
+    return found
+
+
 def num(x: float | None) -> float | None:
     """Points and money in JSON: always a float (type-stable for typed readers), to the cent."""
     return None if x is None else float(round(x, 2))
@@ -68,6 +78,11 @@ class RequirementResult(Frozen):
         _set(self, "confidence", confidence)
 
     def as_json(self) -> dict:
+        # Built once (frozen, so it cannot change: the engine shares a requirement's result among
+        # the credentials that counted the same), and copied: callers may change what they get.
+        return dict(_built(self, self._json))
+
+    def _json(self) -> dict:
         return {
             "id": self.id,
             "label": self.label,
@@ -194,6 +209,12 @@ class FeeItem(Frozen):
         _set(self, "article", article)
 
     def as_json(self) -> dict:
+        # new dicts and lists each time (callers may change what they are given), copied from
+        # the form built once: the engine shares one item among every cost that has it
+        built = _built(self, self._json)
+        return {**built, "conflicts": [{**c} for c in built["conflicts"]]}
+
+    def _json(self) -> dict:
         return {
             "label": self.label,
             "amount": num(self.amount),
@@ -305,6 +326,11 @@ class Cost(Frozen):
         return sum(i.amount for i in self.items if i.amount is not None)
 
     def as_json(self) -> dict:
+        # built once (the engine shares one cost among the credentials that have it), new dicts
+        # each time
+        return {**_built(self, self._json), "items": [i.as_json() for i in self.items]}
+
+    def _json(self) -> dict:
         return {
             "path": self.path,
             "label": self.path_label,
@@ -312,7 +338,7 @@ class Cost(Frozen):
             "amount": num(self.amount),
             "complete": self.complete,
             "currency": self.currency,
-            "items": [i.as_json() for i in self.items],
+            "items": None,
         }
 
 
