@@ -88,29 +88,29 @@ def credential_problems(credentials: list[Credential], ruleset: RuleSet, today: 
         base = ("credentials", i)
         if cred is None:
             continue
-        if cred.key not in ruleset:
+        key = cred.key
+        if key not in ruleset:
             add(
                 base + ("cert",), f"unknown certification `{cred.cert}`; known: {known_ids(ruleset)}{searched(ruleset)}"
             )
             continue
-        if cred.key in seen:
-            add(base + ("cert",), f"{cred.cert} is listed twice (also credentials[{seen[cred.key]}])")
-        seen[cred.key] = i
+        if key in seen:
+            add(base + ("cert",), f"{cred.cert} is listed twice (also credentials[{seen[key]}])")
+        seen[key] = i
         wrong = [
-            (name, implausible_date(day))
+            (name, why)
             for name, day in (("certified_on", cred.certified_on), ("expires_on", cred.expires_on))
-            if day
+            if day and (why := implausible_date(day))
         ]
-        if any(why for _, why in wrong):
+        if wrong:
             for name, why in wrong:
-                if why:
-                    add(base + (name,), why)
+                add(base + (name,), why)
             continue
         # renewed early where the new cycle starts at the old expiry (NHA): a future start is expected
         early = bool(cred.history) and cred.history[-1].expires_on == cred.certified_on
         if cred.certified_on > today and not early:
             add(base + ("certified_on",), f"certified_on {cred.certified_on} is in the future", "warning")
-        rule = ruleset.get(cred.key)
+        rule = ruleset.get(key)
         fee_ids = {f.id.lower(): f.id for f in rule.recurring_fees} if rule is not None and cred.paid else {}
         for j, payment in enumerate(cred.paid):
             if payment.fee.lower() not in fee_ids:
