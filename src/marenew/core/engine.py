@@ -24,6 +24,7 @@ from marenew.core.base import Confidence
 from marenew.core.credential import Credential, CredentialFile, Credit, PastCycle, Payment
 from marenew.core.defaults import EPS, STALE_AFTER_DAYS, WARN_DAYS
 from marenew.core.names import Names, fold, names_of
+from marenew.core.record import Mutable, Record
 from marenew.core.results import (
     CapResult,
     Cost,
@@ -54,8 +55,10 @@ def _r(x: float) -> float:
 # --- dates and status -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Dates:
+@dataclass(frozen=True, repr=False, eq=False)
+class Dates(Record):
+    """The dates of one cycle: expiry (from the card or the rule), late window, deadline."""
+
     expires_on: dt.date
     computed_expiry: dt.date | None
     expires_on_from: str  # "card" or "rule"
@@ -227,8 +230,8 @@ def canonical_order(credits: Iterable[Credit]) -> list[Credit]:
     return sorted(credits, key=_order_key)
 
 
-@dataclass(slots=True)
-class _Candidate:
+@dataclass(slots=True, repr=False, eq=False)
+class _Candidate(Mutable):
     """A credit as the per-credit results show it (detail only): what it is worth, whether and
     why it counts, and where its pieces are in the tally."""
 
@@ -249,8 +252,8 @@ class _Candidate:
 _Piece = tuple[str | None, float, bool, int, Credit]
 
 
-@dataclass(slots=True)
-class _Tally:
+@dataclass(slots=True, repr=False, eq=False)
+class _Tally(Mutable):
     """What can count, in the order counted: the cap allocation and the sums walk these pieces
     (the same for a roster row and for the per-credit results)."""
 
@@ -258,8 +261,8 @@ class _Tally:
     unmatched: list[Unmatched] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Figures:
+@dataclass(frozen=True, repr=False, eq=False)
+class _Figures(Record):
     """The CE figures in force at one expiry (the end of the counting window), each looked up once
     per rule and expiry: a roster counts many credentials that share both."""
 
@@ -640,8 +643,10 @@ def _cap_result(ce: CE, cap: float, tally: _Tally, counted: list[float], cands: 
 _REQUIREMENTS: dict[tuple, RequirementResult] = {}
 
 
-@dataclass(frozen=True)
-class CEResult:
+@dataclass(frozen=True, repr=False, eq=False)
+class CEResult(Record):
+    """The CE counted toward one credential: each requirement, the caps, the points needed."""
+
     requirements: tuple[RequirementResult, ...]
     credits: tuple[CreditResult, ...]
     points_needed: float | None
@@ -856,8 +861,8 @@ def path_cost(
     return Cost(path=path_id, path_label=path.label, member=member, items=tuple(items))
 
 
-@dataclass(frozen=True)
-class PriceList:
+@dataclass(frozen=True, repr=False, eq=False)
+class PriceList(Record):
     """One certification's fees, for ``marenew cost`` without a file."""
 
     rule: Rule
