@@ -31,6 +31,8 @@ _set = object.__setattr__  # past the frozen __setattr__, as a frozen dataclass 
 
 @dataclass(init=False, repr=False, eq=False)
 class Command(Frozen):
+    """A command of the registry: the module that defines it, and its help's first line."""
+
     module: str  # defines `app`, a typer app holding this command (or, for a group, its commands)
     summary: str  # the first line of the command's help; a test keeps them equal
 

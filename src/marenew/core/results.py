@@ -60,6 +60,8 @@ def num(x: float | None) -> float | None:
 
 @dataclass(init=False, repr=False, eq=False)
 class RequirementResult(Frozen):
+    """One CE requirement of a credential: what is required, what counted, what is short."""
+
     id: str
     label: str
     required: float | None
@@ -95,6 +97,8 @@ class RequirementResult(Frozen):
 
 @dataclass(init=False, repr=False, eq=False)
 class CreditResult(Frozen):
+    """One credit as it counted (or did not) toward a credential, and why."""
+
     title: str
     date: dt.date
     points: float | None  # in the body's unit, after any conversion
@@ -179,6 +183,8 @@ class FeeConflict(Frozen):
 
 @dataclass(init=False, repr=False, eq=False)
 class FeeItem(Frozen):
+    """One fee of a cost: its label, amount, confidence and source."""
+
     label: str
     amount: float | None  # None: not published
     confidence: Confidence
@@ -225,6 +231,8 @@ class FeeItem(Frozen):
 
 @dataclass(init=False, repr=False, eq=False)
 class CapResult(Frozen):
+    """A cap on points (those not approved): its maximum, what was entered, what counted."""
+
     id: str
     label: str
     maximum: float
@@ -250,6 +258,8 @@ class CapResult(Frozen):
 
 @dataclass(init=False, repr=False, eq=False)
 class RecurringLine(Frozen):
+    """A fee due between renewals (AMT's annual fee), as a price list shows it."""
+
     label: str
     amount: float | None
     every_months: int | None
@@ -288,6 +298,8 @@ class RecurringLine(Frozen):
 
 @dataclass(init=False, repr=False, eq=False)
 class Cost(Frozen):
+    """What a way to renew costs now: the path and its fees."""
+
     path: str
     path_label: str
     member: bool
@@ -467,6 +479,8 @@ class Unmatched(Frozen):
 
 @dataclass(init=False, repr=False, eq=False)
 class CredentialResult(Frozen):
+    """Everything decided about one credential: dates, status, CE, cost, the next step."""
+
     cert: str
     body: str
     name: str
@@ -588,6 +602,8 @@ class CredentialResult(Frozen):
 
 @dataclass(init=False, repr=False, eq=False)
 class Report(Frozen):
+    """The results for one holder's file, as of a day."""
+
     as_of: dt.date
     holder: str
     credentials: tuple[CredentialResult, ...]

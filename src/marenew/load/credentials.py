@@ -23,6 +23,8 @@ from marenew.load.yamlfile import Document, load_file
 
 @dataclass(repr=False, eq=False)
 class LoadedCredentials(Mutable):
+    """A credential file as loaded: the holder's models, the document they came from, warnings."""
+
     holder: CredentialFile
     document: Document
     warnings: list[Problem]

@@ -30,6 +30,8 @@ _set = object.__setattr__  # past the frozen __setattr__, as a frozen dataclass 
 
 @dataclass(init=False, repr=False, eq=False)
 class Problem(Frozen):
+    """Something wrong with an input, located: file, line and column, the message, how serious."""
+
     file: str
     line: int | None
     col: int | None

@@ -25,6 +25,8 @@ Where = Literal["found", "outside", "missing", "not_a_file"]
 
 @dataclass(frozen=True, repr=False, eq=False)
 class Certificate(Record):
+    """A credit's certificate file: as written, where it is, and whether it may go in a bundle."""
+
     written: str  # as the credential file writes it
     path: Path  # where it really is (links followed) or, when missing, where it was looked for
     where: Where
