@@ -5,6 +5,7 @@ the rule files, and rules with errors are never cached."""
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -126,3 +127,21 @@ def test_status_is_the_same_with_and_without_the_cache(tmp_path):
     warm = cli("status", example, "--as-of", AS_OF, "--json", env={"MARENEW_CACHE_DIR": str(cache)})
     assert off.stdout == cold.stdout == warm.stdout
     assert off.exit_code == cold.exit_code == warm.exit_code
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the XDG rule is read directly on Linux only")
+@pytest.mark.parametrize("xdg", [None, "", "   ", "/srv/cache", "relative/cache"])
+@pytest.mark.parametrize("home", ["/home/ana", "/root/"])
+def test_the_cache_folder_on_linux_is_the_one_platformdirs_gives(monkeypatch, xdg, home):
+    # cache_dir reads the XDG rule itself (platformdirs costs start-up): it must name the same folder
+    from platformdirs import user_cache_dir
+
+    from marenew.cli.common import cache_dir
+
+    monkeypatch.delenv("MARENEW_CACHE_DIR", raising=False)
+    monkeypatch.setenv("HOME", home)
+    if xdg is None:
+        monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_CACHE_HOME", xdg)
+    assert cache_dir() == Path(user_cache_dir("marenew", appauthor=False))
