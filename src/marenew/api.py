@@ -92,12 +92,13 @@ def judge(
     certificate a credit names is looked for, relative to the file's folder."""
     from marenew.core.engine import evaluate
     from marenew.load.credentials import load_credentials
-    from marenew.load.proof import folder_of, mark_certificates
 
     loaded = load_credentials(file, ruleset, today=as_of)
     report = evaluate(ruleset.rules, loaded.holder, as_of, member=member, warn_days=warn_days)
     report = replace(report, warnings=tuple(str(p) for p in loaded.warnings))
     if any(credit.certificate for credit in loaded.holder.credits):
+        from marenew.load.proof import folder_of, mark_certificates  # only for a file that names certificates
+
         report = mark_certificates(report, folder_of(file))
     return Judgement(ruleset, loaded.holder, report, loaded.warnings)
 
