@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -268,6 +269,7 @@ class _Figures(Record):
 
     college: float | None  # points per college credit
     least: tuple[float | None, float | None]  # the least activity that counts: (not approved, approved)
+    too_short: tuple[float, float]  # an activity of fewer points does not count (-inf: any counts)
     cap: float | None  # on points not approved
     minimums: tuple[tuple[str, float | None], ...]  # per content area, for the cap allocation
     # (what it counts: "total", "approved" or "area"; id, label, required, confidence) of each
@@ -279,15 +281,20 @@ class _Figures(Record):
 def _ce_figures(rule: Rule, ce: CE, end: dt.date) -> _Figures:
     label = approved_label(ce)
     least = ce.least_activity
+    least_of = (
+        None if least is None else _value(least.unapproved, end)[0],
+        None if least is None else _value(least.approved, end)[0],
+    )
     reqs = [("total", "total", f"Total {ce.unit}", *_value(ce.total, end))]
     if ce.approved_minimum is not None:
         reqs.append(("approved", "approved", f"{label} {ce.unit}", *_value(ce.approved_minimum, end)))
     reqs += [("area", key, c.label, *_value(c.minimum, end)) for key, c in ce.categories.items()]
     return _Figures(
         college=_value(ce.college_credit_points, end)[0],
-        least=(
-            None if least is None else _value(least.unapproved, end)[0],
-            None if least is None else _value(least.approved, end)[0],
+        least=least_of,
+        too_short=(
+            -math.inf if least_of[0] is None else least_of[0] - EPS,
+            -math.inf if least_of[1] is None else least_of[1] - EPS,
         ),
         cap=_value(ce.unapproved_cap, end)[0],
         minimums=tuple((key, _value(category.minimum, end)[0]) for key, category in ce.categories.items()),
@@ -427,7 +434,7 @@ def _tally(
     pieces, unmatched = tally.pieces, tally.unmatched
     names = names_of(ce)
     areas = names.areas  # as names.area(w), without a call per credit
-    college, least_of = figures.college, figures.least
+    college, least_of, too_short = figures.college, figures.least, figures.too_short
     approving, by_area, rule_id = bool(ce.approved_by), bool(ce.categories), rule.id
     last = min(end, as_of)  # the last day a credit can count
     detail = cands is not None
@@ -453,10 +460,11 @@ def _tally(
             continue
         points = credit.points
         split = None
-        if points is not None:
-            if isinstance(points, dict):
-                split, points = points, float(sum(points.values()))
-        elif credit.college_credits is not None:
+        if points.__class__ is float:
+            pass  # the usual credit: its points as written
+        elif isinstance(points, dict):
+            split, points = points, float(sum(points.values()))
+        elif points is None and credit.college_credits is not None:
             points, why = _college_points(rule, ce, credit.college_credits, college)
             if detail:
                 note(why)
@@ -473,8 +481,8 @@ def _tally(
                 cand.in_cycle = True
             continue
         approved = _approval(ce, names, credit, unmatched) if approving and credit.approved_by else False
-        least = least_of[approved]
-        if least is not None and points < least - EPS:
+        if points < too_short[approved]:
+            least = least_of[approved]
             if detail:
                 cand.points, cand.in_cycle, cand.approved = points, True, approved
                 kind = label if approved else f"not {label}"
@@ -684,6 +692,7 @@ def count_ce(
         return CEResult((), (), 0.0, (), "official")
     figures: _Figures = _memo(rule, ("ce figures", end), lambda: _ce_figures(rule, ce, end))
     cands: list[_Candidate] | None = None
+    order: OrderNeeded = "all"
     if detail:
         cands = []
         tally = _tally(rule, ce, figures, canonical_order(credits), start, end, as_of, used, cands)
@@ -694,7 +703,8 @@ def count_ce(
             tally = _unapproved_in_order(tally)
         elif order == "all":
             tally = _tally(rule, ce, figures, canonical_order(credits), start, end, as_of, used)
-    counted = _allocate(figures, tally)
+    # with the order free, every piece counts in full (see _order_needed): nothing to allocate
+    counted = list(map(_POINTS, tally.pieces)) if order == "none" else _allocate(figures, tally)
     cap = None if figures.cap is None else _cap_result(ce, figures.cap, tally, counted, cands)
 
     total = approved = 0.0
