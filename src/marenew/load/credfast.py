@@ -4,7 +4,8 @@ validator.
 pydantic stays the validator of record. Building the credential models' validator costs a single
 `marenew status` more than reading, checking and judging the whole file (pydantic generates the
 schema of every model in Python first), so a file whose every value already has exactly the type
-its field asks for is checked here, by hand, and the models are made with ``model_construct``.
+its field asks for is checked here, by hand, and the models are made without the validator
+(``core.credential.assembled``).
 This check is strict in one direction only: it accepts nothing that the models would refuse, and
 gives exactly the models they would give (ints as floats where a field is a number, one name as a
 list of one, YAML's `on: ` key read as true taken back as the word), which a differential test
@@ -29,6 +30,7 @@ from marenew.core.credential import (
     PastCycle,
     Payment,
     RenewalRoute,
+    assembled,
 )
 
 
@@ -166,7 +168,7 @@ def build(model: type[BaseModel], data: Any) -> BaseModel:
             continue
         if info.is_required():
             raise _NotPlain
-        # the default, made here: model_construct would inspect the factory's signature each time
+        # the default, made here (a new list or dict for each model, as the factory gives)
         if info.default_factory is not None:
             if info.default_factory not in (list, dict):
                 raise _NotPlain
@@ -175,7 +177,7 @@ def build(model: type[BaseModel], data: Any) -> BaseModel:
             values[name] = info.default
         else:
             raise _NotPlain
-    return model.model_construct(given, **values)
+    return assembled(model, {name: values[name] for name in model.model_fields}, given)
 
 
 _spared: list[bool] = []  # whether this process already took the fast path once

@@ -18,9 +18,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from marenew.core.credential import CredentialFile, Credit
+from marenew.core.credential import CredentialFile, Credit, assembled
 from marenew.core.engine import RuleGap, evaluate
 from marenew.load.credcheck import CreditChecks, credit_checks, holder_problems, plain_amount, semantic_problems
 from marenew.load.problems import Problem
@@ -275,12 +275,6 @@ def _title(cell: str) -> tuple[str, str]:
     return _keep(_TITLES, cell, (text, text.lower())) if text else _NO
 
 
-_new = object.__new__
-# pydantic's slots of a model, set as pydantic sets them
-_set_dict = BaseModel.__dict__["__dict__"].__set__
-_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
-_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
-_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 _CREDIT_FIELDS = frozenset(Credit.model_fields) - {"certificate"}  # the fields a credits row gives
 
 
@@ -292,9 +286,8 @@ def _clear_credit(
     (text, a day, a number, text or None, lists of text), which strict validation always
     accepts as they are, with new lists; test_roster_quick holds the two equal, slot by slot.
     The person is still validated by pydantic (a Credit it is given is taken as it is)."""
-    credit = _new(Credit)
-    _set_dict(
-        credit,
+    return assembled(
+        Credit,
         {
             "title": title,
             "date": day,
@@ -305,11 +298,8 @@ def _clear_credit(
             "applies_to": None if certs is None else list(certs),
             "certificate": None,
         },
+        set(_CREDIT_FIELDS),
     )
-    _set_fields_set(credit, set(_CREDIT_FIELDS))
-    _set_extra(credit, None)
-    _set_private(credit, None)
-    return credit
 
 
 def _clear_person(
