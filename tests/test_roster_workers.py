@@ -125,3 +125,58 @@ def test_close_stops_the_children_still_running():
     assert time.monotonic() - started < 30  # not the minute the child would have slept
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # reaped
+
+
+def _sleeps():
+    time.sleep(60)
+
+
+@pytest.mark.slow
+@forks_only
+def test_ctrl_c_in_the_instant_after_the_fork_does_not_run_the_parents_code_in_the_child(monkeypatch):
+    real_fork = os.fork
+
+    def fork():
+        pid = real_fork()
+        if pid == 0:  # Ctrl-C reaches the child before it has its own handlers
+            os.kill(os.getpid(), signal.SIGINT)
+        return pid
+
+    monkeypatch.setattr("marenew.roster.forks.os.fork", fork)
+    parent = os.getpid()
+    forks = Forks(2)
+    try:
+        got = list(forks.run(_pid_and, [("x",)]))
+    finally:
+        if os.getpid() != parent:  # a child that unwound into the test: end it here, not in pytest
+            os._exit(7)
+        forks.close()
+    assert len(got) == 1 and got[0][1][0] != parent
+
+
+@pytest.mark.slow
+@forks_only
+def test_sigterm_to_the_parent_during_a_fork_leaves_no_child_behind(monkeypatch):
+    real_fork = os.fork
+
+    def fork():
+        pid = real_fork()
+        if pid > 0:  # `kill PARENT` arriving while the child is being started
+            os.kill(os.getpid(), signal.SIGTERM)
+        return pid
+
+    def stop(signum, frame):
+        raise SystemExit(143)
+
+    monkeypatch.setattr("marenew.roster.forks.os.fork", fork)
+    before = signal.signal(signal.SIGTERM, stop)
+    forks = Forks(2)
+    try:
+        with pytest.raises(SystemExit):
+            forks._start(_sleeps, ())
+        (pid,) = [pid for pid, _ in forks.running.values()]  # recorded, so that close() stops it
+    finally:
+        signal.signal(signal.SIGTERM, before)
+        forks.close()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # stopped and reaped

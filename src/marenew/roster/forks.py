@@ -62,23 +62,27 @@ class Forks:
             yield from self._finished(None)
 
     def _start(self, fn: Callable[..., Any], task: tuple) -> None:
-        gc.freeze()  # what the child inherits is never walked by its collector (nor its pages copied)
+        # What the main process holds now stays frozen (gc.freeze) until close(): its collector
+        # does not walk it again, nor writes to pages a child shares (nothing read has cycles).
+        gc.freeze()
         read, write = os.pipe()
-        # A child forked with the parent's SIGTERM handler would run it if stopped before it sets
-        # its own: SIGTERM stays blocked from the fork until it has.
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+        # Ctrl-C and SIGTERM stay blocked across the fork: in the child until it has its own
+        # handlers (with the parent's, it would unwind through the parent's code and clean up the
+        # parent's run), in the parent until the child is recorded (so that close() stops it).
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         try:
-            pid = os.fork()
-        except BaseException:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
-            os.close(read)
+            try:
+                pid = os.fork()
+            except BaseException:
+                os.close(read)
+                os.close(write)
+                raise
+            if pid == 0:  # the child: never returns
+                _child(fn, task, read, write, old)
             os.close(write)
-            raise
-        if pid == 0:  # the child: never returns
-            _child(fn, task, read, write, old)
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
-        os.close(write)
-        self.running[read] = (pid, task)
+            self.running[read] = (pid, task)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
     def _finished(self, timeout: float | None, *, all_of_them: bool = False) -> Iterator[tuple[tuple, Any]]:
         """The results of the children that have finished (waiting up to ``timeout`` for one, or

@@ -133,8 +133,9 @@ def collector_rarely(threshold: int = 100_000) -> Iterator[None]:
     and merges millions of records and rows, none with cycles, and at Python's default (a
     collection every 700 new objects) the collector walked them, and the people records held for
     the whole run, again and again: a fifth of the main process's CPU while reading, three
-    quarters of it while merging the runs. It still runs, every ``threshold`` new objects, so any
-    cycles are collected."""
+    quarters of it while merging the runs. It still runs, every ``threshold`` new objects, over
+    what was made since the last batch was handed to a child (``Forks`` freezes what the main
+    process holds at each fork, until the run ends)."""
     old = gc.get_threshold()
     gc.set_threshold(threshold, *old[1:])
     try:
