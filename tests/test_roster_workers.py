@@ -180,3 +180,25 @@ def test_sigterm_to_the_parent_during_a_fork_leaves_no_child_behind(monkeypatch)
         forks.close()
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # stopped and reaped
+
+
+@pytest.mark.slow
+@forks_only
+def test_a_run_stopped_while_a_result_is_read_still_reaps_that_child(monkeypatch):
+    import marenew.roster.forks as forks_module
+
+    def interrupted(fd):
+        os.close(fd)
+        raise KeyboardInterrupt  # Ctrl-C while the pipe is read
+
+    monkeypatch.setattr(forks_module, "_read_all", interrupted)
+    forks = Forks(2)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            list(forks.run(_pid_and, [("x",)]))
+        (pid,) = forks.children
+    finally:
+        forks.close()
+    assert not forks.children
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reaped, not left a zombie

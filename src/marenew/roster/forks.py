@@ -32,6 +32,7 @@ class Forks:
     def __init__(self, jobs: int):
         self.jobs = jobs
         self.running: dict[int, tuple[int, tuple]] = {}  # result pipe -> (child pid, task)
+        self.children: set[int] = set()  # every child not yet reaped
 
     def run(self, fn: Callable[..., Any], tasks: Iterable[tuple]) -> Iterator[tuple[tuple, Any]]:
         """(task, result) as tasks finish, in any order. If drawing a task fails, the children
@@ -80,6 +81,7 @@ class Forks:
             if pid == 0:  # the child: never returns
                 _child(fn, task, read, write, old)
             os.close(write)
+            self.children.add(pid)
             self.running[read] = (pid, task)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, old)
@@ -92,6 +94,7 @@ class Forks:
                 pid, task = self.running.pop(read)  # type: ignore[arg-type]
                 data = _read_all(read)  # type: ignore[arg-type]
                 _, status = os.waitpid(pid, 0)
+                self.children.discard(pid)
                 if not data:
                     raise WorkerLost(f"a roster worker ended without its result ({_how(status)})")
                 ok, value = pickle.loads(data)
@@ -104,12 +107,15 @@ class Forks:
     def close(self) -> None:
         """Stop the children still running (after Ctrl-C, SIGTERM or an error) and reap them."""
         running, self.running = self.running, {}
-        for read, (pid, _) in running.items():
+        children, self.children = self.children, set()
+        for read in running:
+            os.close(read)
+        for pid in children:  # also one whose result was being read when the run stopped
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
-            os.close(read)
-        for pid, _ in running.values():
-            os.waitpid(pid, 0)
+        for pid in children:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
         gc.unfreeze()
 
 
