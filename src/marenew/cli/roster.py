@@ -6,6 +6,7 @@ stay inside the command so that `marenew --help` starts quickly.
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -695,7 +696,13 @@ class _RichProgress(_NoProgress):
                 console=console(stderr=True),
                 transient=True,
             )
-            self.bar.start()
+            # Its refresh thread never takes Ctrl-C or SIGTERM, so they reach the main thread,
+            # which holds them back around each fork (roster.forks).
+            old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+            try:
+                self.bar.start()
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, old)
             self.task = self.bar.add_task(self.name, total=self.total, completed=self.done)
         else:
             self.bar.update(self.task, description=self.name, total=self.total, completed=self.done)
