@@ -88,15 +88,9 @@ def run(n: int, folder: Path, jobs: int | None) -> dict:
            "--format", "csv", "-o", os.devnull, "--as-of", "2026-11-29"]
     if jobs:
         cmd += ["--jobs", str(jobs)]
-    cpu_before, _ = children()
-    start = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
-    wall = time.perf_counter() - start
-    cpu_after, peak = children()
-    if done.returncode not in (0, 1, 2):
-        sys.exit(f"marenew roster failed with exit code {done.returncode}:\n{done.stderr}")
-    return {"n": n, "records": records, "wall": wall, "cpu": cpu_after - cpu_before, "peak": peak,
-            "baseline": baseline, "summary": done.stderr.strip().splitlines()}
+    wall, cpu, peak, stderr = _timed(cmd)
+    return {"n": n, "records": records, "wall": wall, "cpu": cpu, "peak": peak,
+            "baseline": baseline, "summary": stderr.strip().splitlines()}
 
 
 def employer_people(data: Path) -> Path:
@@ -116,16 +110,16 @@ def employer_people(data: Path) -> Path:
     return out
 
 
-def _timed(cmd: list[str]) -> tuple[float, float]:
-    """(wall, CPU of the process tree) of one run."""
+def _timed(cmd: list[str]) -> tuple[float, float, int, str]:
+    """(wall, CPU of the process tree, peak memory of the largest process so far, stderr) of one run."""
     cpu_before, _ = children()
     start = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
     wall = time.perf_counter() - start
-    cpu_after, _ = children()
+    cpu_after, peak = children()
     if done.returncode not in (0, 1, 2):
         sys.exit(f"{' '.join(cmd)} failed with exit code {done.returncode}:\n{done.stderr}")
-    return wall, cpu_after - cpu_before
+    return wall, cpu_after - cpu_before, peak, done.stderr
 
 
 def employer(n: int, folder: Path, jobs: int | None, rounds: int) -> None:
@@ -154,7 +148,7 @@ def employer(n: int, folder: Path, jobs: int | None, rounds: int) -> None:
     for r in range(rounds):
         order = names[r % len(names):] + names[:r % len(names)]  # which goes first rotates
         for name in order:
-            wall, cpu = _timed(base + variants[name])
+            wall, cpu, _, _ = _timed(base + variants[name])
             walls[name].append(wall)
             cpus[name].append(cpu)
     plain_wall, plain_cpu = statistics.median(walls["plain"]), statistics.median(cpus["plain"])
