@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from helpers import FROZEN_RULES
-from marenew.core.credential import CredentialFile, Credit
+from marenew.core.credential import CredentialFile, Credit, CreditValues
 from marenew.load.rules import RuleSet, load_rules
 from marenew.roster.columns import ISO_ONLY, DateReader
 from marenew.roster.records import Context, Settings, _clear_credit, _clear_person, careful_rows, person_rows
@@ -316,3 +316,27 @@ def test_a_clear_credit_is_the_model_pydantic_makes(title, day, points, area, bo
     assert made == valid and made.model_dump() == valid.model_dump()
     holder = {"holder": "A", "credentials": [{"cert": "CMA", "certified_on": day}], "credits": [made]}
     assert CredentialFile.model_validate(holder).credits[0] is made
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    _TEXT,
+    st.dates(),
+    st.floats(min_value=0, max_value=500, exclude_min=True),
+    st.none() | _TEXT,
+    st.lists(_TEXT, max_size=3),
+    st.none() | st.lists(_TEXT, max_size=3),
+    _TEXT,
+)
+def test_a_clear_credit_is_counted_from_its_values_as_from_its_model(title, day, points, area, bodies, certs, cert):
+    """The quick path counts a person's credits from their values, without making the models:
+    everything the engine reads of a credit must be what the model gives."""
+    values = CreditValues(title, day, points, area, bodies, certs)
+    model = Credit.model_validate(
+        {"title": title, "date": day, "points": points, "category": area, "approved_by": bodies, "applies_to": certs}
+    )
+    for name in ("title", "date", "points", "college_credits", "category", "approved_by", "applies_to", "certificate"):
+        assert getattr(values, name) == getattr(model, name), name
+    assert (values.key, values.size, values.split) == (model.key, model.size, model.split)
+    for held in [cert, cert.upper(), cert.lower(), *(certs or [])]:
+        assert values.applies(held) == model.applies(held)

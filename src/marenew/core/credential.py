@@ -171,7 +171,57 @@ class Credit(Strict):
         return any(body.upper() in wanted for body in self.approved_by)
 
     def applies(self, cert: str) -> bool:
-        return self.applies_to is None or cert.upper() in {c.upper() for c in self.applies_to}
+        return applies(self.applies_to, cert)
+
+
+def applies(applies_to: list[str] | None, cert: str) -> bool:
+    """Whether a credit limited to ``applies_to`` (None: not limited) counts for ``cert``."""
+    return applies_to is None or cert.upper() in {c.upper() for c in applies_to}
+
+
+class CreditValues:
+    """A credit's values, read as those of a Credit, without making the model: a roster counts
+    each person's credits from these once it has found every cell clear (a title, a day, a number
+    of points in range, text and lists of text: values the model takes as they are). Making a
+    model costs about ten times as much, and a roster counts millions of credits. They have no
+    college credits, no points per content area and no certificate; they are only counted (a
+    file is never written from them)."""
+
+    __slots__ = ("title", "date", "points", "category", "approved_by", "applies_to")
+    college_credits: None = None
+    certificate: None = None
+    split: None = None  # points per content area: never
+
+    def __init__(
+        self,
+        title: str,
+        date: dt.date,
+        points: float,
+        category: str | None,
+        approved_by: list[str],
+        applies_to: list[str] | None,
+    ):
+        self.title = title
+        self.date = date
+        self.points = points
+        self.category = category
+        self.approved_by = approved_by
+        self.applies_to = applies_to
+
+    @property
+    def key(self) -> tuple[str, dt.date]:
+        return credit_key(self.title, self.date)
+
+    @property
+    def size(self) -> float:
+        return self.points
+
+    def applies(self, cert: str) -> bool:
+        return applies(self.applies_to, cert)
+
+
+# What the engine counts: a credit of a file, or a roster's clear credit row
+AnyCredit = Credit | CreditValues
 
 
 class CredentialFile(Strict):

@@ -17,12 +17,12 @@ import math
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from marenew.core import cycle, nextstep
 from marenew.core import dates as periods
 from marenew.core.base import Confidence
-from marenew.core.credential import Credential, CredentialFile, Credit, PastCycle, Payment
+from marenew.core.credential import AnyCredit, Credential, CredentialFile, CreditValues, PastCycle, Payment
 from marenew.core.defaults import EPS, STALE_AFTER_DAYS, WARN_DAYS
 from marenew.core.names import Names, fold, names_of
 from marenew.core.record import Mutable, Record
@@ -190,7 +190,7 @@ def status_on(as_of: dt.date, expires_on: dt.date, deadline: dt.date, warn_days:
 # --- credits ----------------------------------------------------------------------------------
 
 
-def _points_key(c: Credit) -> tuple:
+def _points_key(c: AnyCredit) -> tuple:
     # a split credit sorts by its total, then by its parts
     if c.points is None:
         return (-1.0, ())
@@ -198,7 +198,7 @@ def _points_key(c: Credit) -> tuple:
     return (c.size, tuple(sorted(split.items())) if split is not None else ())
 
 
-def _order_key(c: Credit) -> tuple:
+def _order_key(c: AnyCredit) -> tuple:
     return (
         c.date,
         c.title,
@@ -210,12 +210,13 @@ def _order_key(c: Credit) -> tuple:
     )
 
 
+_C = TypeVar("_C", bound=AnyCredit)
 _DATE_TITLE = operator.attrgetter("date", "title")
 _DATE = operator.attrgetter("date")
 _TITLE = operator.attrgetter("title")
 
 
-def canonical_order(credits: Iterable[Credit]) -> list[Credit]:
+def canonical_order(credits: Iterable[_C]) -> list[_C]:
     """Credits in a fixed order (by date, then title, ...) so that results never depend on the
     order in which they were written."""
     credits = list(credits)
@@ -236,7 +237,7 @@ class _Candidate(Mutable):
     """A credit as the per-credit results show it (detail only): what it is worth, whether and
     why it counts, and where its pieces are in the tally."""
 
-    credit: Credit
+    credit: AnyCredit
     points: float | None = None  # in the body's unit after conversion; None when it cannot count
     eligible: bool = False  # inside the window, for this credential, large enough: its points can count
     approved: bool = False
@@ -250,7 +251,7 @@ class _Candidate(Mutable):
 # piece): (content area key or None, points, approved, part, the credit), where part is 0 for a
 # credit's first piece and counts its further parts (a credit split over content areas), so that
 # the pieces of one credit can be told apart from those of the next.
-_Piece = tuple[str | None, float, bool, int, Credit]
+_Piece = tuple[str | None, float, bool, int, AnyCredit]
 
 
 @dataclass(slots=True, repr=False, eq=False)
@@ -329,7 +330,7 @@ def _counts_as(ce: CE, approved: bool) -> str:
     return f"counts toward the total (as not {label}), not a content area"
 
 
-def _approval(ce: CE, names: Names, credit: Credit, unmatched: list[Unmatched]) -> bool:
+def _approval(ce: CE, names: Names, credit: AnyCredit, unmatched: list[Unmatched]) -> bool:
     """Whether a body of ``ce.approved_by`` (by any of its names) approved ``credit``; a value that
     looks like one of those names but is none of them is reported."""
     if credit.college_credits is not None or not ce.approved_by:
@@ -357,7 +358,7 @@ def _approval(ce: CE, names: Names, credit: Credit, unmatched: list[Unmatched]) 
 
 
 def _unknown_area(
-    rule: Rule, ce: CE, names: Names, credit: Credit, written: str, approved: bool, unmatched: list[Unmatched]
+    rule: Rule, ce: CE, names: Names, credit: AnyCredit, written: str, approved: bool, unmatched: list[Unmatched]
 ) -> str:
     """Report ``written``, which names none of the rule's content areas (with the nearest one);
     returns the message."""
@@ -368,7 +369,7 @@ def _unknown_area(
     return message
 
 
-def _excluded(rule_id: str, credit: Credit, used: Mapping[tuple[str, dt.date], PastCycle] | None) -> str | None:
+def _excluded(rule_id: str, credit: AnyCredit, used: Mapping[tuple[str, dt.date], PastCycle] | None) -> str | None:
     """Why ``credit`` does not count toward this credential at all (it counts only for others, or
     an earlier renewal used it), or None."""
     if credit.applies_to is not None and not credit.applies(rule_id):
@@ -393,7 +394,7 @@ def _split_pieces(
     rule: Rule,
     ce: CE,
     names: Names,
-    credit: Credit,
+    credit: AnyCredit,
     split: dict[str, float],
     approved: bool,
     unmatched: list[Unmatched],
@@ -416,7 +417,7 @@ def _tally(
     rule: Rule,
     ce: CE,
     figures: _Figures,
-    credits: list[Credit],
+    credits: list[AnyCredit],
     start: dt.date,
     end: dt.date,
     as_of: dt.date,
@@ -564,7 +565,7 @@ def _unapproved_in_order(tally: _Tally) -> _Tally:
     credit's parts kept together and in their order), after the approved ones."""
     pieces: list[_Piece] = []
     groups: dict[int, list[list[_Piece]]] = {}  # each credit's pieces (twice if it is given twice)
-    credits: list[Credit] = []
+    credits: list[AnyCredit] = []
     for piece in tally.pieces:
         if piece[2]:
             pieces.append(piece)
@@ -665,7 +666,7 @@ class CEResult(Record):
 
 def count_ce(
     rule: Rule,
-    credits: list[Credit],
+    credits: list[AnyCredit],
     start: dt.date,
     end: dt.date,
     as_of: dt.date,
@@ -963,7 +964,7 @@ def _memo(rule: Rule, key: tuple, make: Callable[[], Any]) -> Any:
 def evaluate_credential(
     rule: Rule,
     cred: Credential,
-    credits: list[Credit],
+    credits: list[AnyCredit],
     *,
     member: bool,
     as_of: dt.date,
@@ -1090,17 +1091,20 @@ def evaluate(
     member: bool | None = None,
     warn_days: int = WARN_DAYS,
     detail: bool = True,
+    credits: list[CreditValues] | None = None,
 ) -> Report:
     """Judge every credential in a credential file. ``rules`` maps upper-case rule ids to rules;
     ``member`` overrides the memberships the file lists; ``detail=False`` leaves out the
-    per-credit results."""
+    per-credit results. ``credits``, when given, are the holder's credits, in place of the
+    file's (a roster's clear credit rows)."""
+    counted: list[AnyCredit] = list(holder.credits) if credits is None else list(credits)
     results = []
     for cred in holder.credentials:
         rule = rules[cred.key]
         is_member = holder.is_member(rule.body) if member is None else member
         results.append(
             evaluate_credential(
-                rule, cred, list(holder.credits), member=is_member, as_of=as_of, warn_days=warn_days, detail=detail
+                rule, cred, list(counted), member=is_member, as_of=as_of, warn_days=warn_days, detail=detail
             )
         )
     return Report(as_of=as_of, holder=holder.holder, credentials=tuple(results))

@@ -6,7 +6,8 @@ that fails (unknown cert, a credit listed twice, ...), turns each of their peopl
 error row, and each bad credit row into an error row of its own.
 
 Most people have nothing wrong: they take a quick path, one pass from cells to the models, where
-what the checks ask of each credit is asked once per distinct cell. At the first sign of
+what the checks ask of each credit is asked once per distinct cell, and their credits are counted
+from their values (``CreditValues``) without a model each. At the first sign of
 anything the checks would report, the person is judged the careful way, which finds, locates and
 words every problem; both give the same rows (a differential test holds them to it).
 """
@@ -20,7 +21,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from marenew.core.credential import CredentialFile, Credit, assembled
+from marenew.core.credential import CredentialFile, Credit, CreditValues, assembled
 from marenew.core.engine import RuleGap, evaluate
 from marenew.load.credcheck import CreditChecks, credit_checks, holder_problems, plain_amount, semantic_problems
 from marenew.load.problems import Problem
@@ -74,14 +75,18 @@ def holder_rows(
     ctx: Context,
     where: list[tuple[str, int | None]],
     kept: list[dict[str, str]] | None = None,
+    credits: list[CreditValues] | None = None,
 ) -> list[Keyed]:
     """Rows for a holder whose records all loaded: one per credential, judged by the engine.
     ``where`` locates each credential (file, line) for an error row; ``kept`` holds each
-    credential's kept columns."""
+    credential's kept columns; ``credits``, when given, are the holder's credits (the quick
+    path's), in place of the file's."""
     s = ctx.settings
     kept = kept or [{} for _ in holder.credentials]
     try:
-        report = evaluate(ctx.rules.rules, holder, s.as_of, member=s.member, warn_days=s.warn_days, detail=False)
+        report = evaluate(
+            ctx.rules.rules, holder, s.as_of, member=s.member, warn_days=s.warn_days, detail=False, credits=credits
+        )
     except RuleGap as exc:  # a rule without a cycle length, and no expires_on given
         return [
             error_row(
@@ -160,9 +165,9 @@ def person_rows(pid: str, people: list[Record], credits: list[Record], ctx: Cont
     rejected credit row. Returns the rows and how many credit rows were rejected."""
     clear = _clear_person(people, credits, ctx)
     if clear is not None:
-        holder, kept = clear
+        holder, counted, kept = clear
         where: list[tuple[str, int | None]] = [(ctx.people_file, line) for line, _ in people]
-        return holder_rows(pid, holder, [], ctx, where, kept), 0
+        return holder_rows(pid, holder, [], ctx, where, kept, counted), 0
     return careful_rows(pid, people, credits, ctx)
 
 
@@ -304,9 +309,9 @@ def _clear_credit(
 
 def _clear_person(
     people: list[Record], credits: list[Record], ctx: Context
-) -> tuple[CredentialFile, list[dict[str, str]]] | None:
+) -> tuple[CredentialFile, list[CreditValues] | None, list[dict[str, str]]] | None:
     """The usual person in one pass: the holder validated (by the same model as ever) with no
-    problem at all, and each credential's kept columns; None at the first sign of anything
+    problem at all, their credits, and each credential's kept columns; None at the first sign of anything
     ``careful_rows`` would report (a bad or doubtful cell, a warning, a credit listed twice),
     which then judges the person and words every problem. What ``credit_problems`` checks of
     each credit is asked of each distinct cell once (``CreditChecks``, ``_ClearCells``); the
@@ -333,7 +338,10 @@ def _clear_person(
     clear = _clear_cells(checks, dates)
     titles, days, rest = _TITLES, clear.days, clear.rest
     seen: set[tuple[str, dt.date]] = set()
-    found_credits: list[Credit] = []
+    # the credits as the engine counts them; the models themselves when the file is written out
+    models = settings.with_file
+    make = _clear_credit if models else CreditValues
+    found_credits: list[Any] = []
     for _line, record in credits:
         if isinstance(record, str):
             return None
@@ -347,16 +355,21 @@ def _clear_person(
         seen.add((title[1], day))
         if len(seen) == count:  # listed twice: a warning or an error, in the careful path's words
             return None
-        found_credits.append(_clear_credit(title[0], day, *values))
+        found_credits.append(make(title[0], day, *values))
     try:
         holder = CredentialFile.model_validate(
-            {"holder": holder_name, "memberships": list(memberships), "credentials": creds, "credits": found_credits}
+            {
+                "holder": holder_name,
+                "memberships": list(memberships),
+                "credentials": creds,
+                "credits": found_credits if models else [],
+            }
         )
     except ValidationError:
         return None
     if holder_problems(holder, _NOWHERE, ctx.rules, today=settings.as_of):
         return None
-    return holder, kept
+    return holder, None if models else found_credits, kept
 
 
 def _read(people: list[Record], credits: list[Record], ctx: Context) -> _Person:
