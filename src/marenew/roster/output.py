@@ -3,7 +3,8 @@ The XLSX workbook and the HTML page are in ``xlsx`` and ``html``.
 
 csv, json and jsonl write each row as it arrives, so memory does not grow with the roster; the
 table needs every row before it can size its columns, so it is meant for a terminal and small
-rosters (use csv or jsonl for large ones).
+rosters (use csv or jsonl for large ones). A row may come already written as its text in the
+format (``as_text``: the roster's workers do that, so that the main process only copies it out).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 # BOM, csv_cell: every CSV marenew writes starts and escapes its cells the same way (kept
 # importable from here, where they were first defined)
@@ -19,13 +20,17 @@ from marenew.report.safe import BOM, csv_cell
 from marenew.report.safe import FORMULA_START as FORMULA_START
 from marenew.report.safe import neutral as neutral
 
-from .rows import CSV_COLUMNS, Keyed, flat, is_error
+from .rows import CSV_COLUMNS, Key, Keyed, flat, is_error
 
 if TYPE_CHECKING:
     from rich.console import Console
 
 
-def write_csv(rows: Iterator[Keyed], out: IO[str], *, kept: tuple[str, ...] = (), bom: bool = False) -> None:
+# A row on its way to a writer: its sort key, and the row or its text already in the output format.
+Written = tuple[Key, Any]
+
+
+def write_csv(rows: Iterator[Written], out: IO[str], *, kept: tuple[str, ...] = (), bom: bool = False) -> None:
     """A header row, then one record per row; ISO dates; cells that would run as formulas
     neutralised; a byte-order mark first when ``bom``."""
     if bom:
@@ -33,7 +38,10 @@ def write_csv(rows: Iterator[Keyed], out: IO[str], *, kept: tuple[str, ...] = ()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([csv_cell(c) for c in (*CSV_COLUMNS, *kept)])
     for _, row in rows:
-        writer.writerow([csv_cell(c) for c in flat(row, kept)])
+        if type(row) is str:
+            out.write(row)
+        else:
+            writer.writerow([csv_cell(c) for c in flat(row, kept)])
 
 
 def _encoder():
@@ -44,22 +52,43 @@ def _encoder():
     return lambda row: json_safe(encode(row))
 
 
-def write_jsonl(rows: Iterator[Keyed], out: IO[str]) -> None:
+def write_jsonl(rows: Iterator[Written], out: IO[str]) -> None:
     dumps = _encoder()
     for _, row in rows:
-        out.write(dumps(row))
+        out.write(row if type(row) is str else dumps(row))
         out.write("\n")
 
 
-def write_json(rows: Iterator[Keyed], out: IO[str]) -> None:
+def write_json(rows: Iterator[Written], out: IO[str]) -> None:
     """A JSON list of row objects, one row a line, written as the rows come."""
     dumps = _encoder()
     sep = "[\n  "
     for _, row in rows:
         out.write(sep)
-        out.write(dumps(row))
+        out.write(row if type(row) is str else dumps(row))
         sep = ",\n  "
     out.write("[]\n" if sep.startswith("[") else "\n]\n")
+
+
+class _Lines:
+    """A file for csv.writer that keeps each record it writes (one write per record)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.write = self.lines.append
+
+
+def as_text(rows: list[Keyed], fmt: str, kept: tuple[str, ...] = ()) -> list[tuple[Key, str]]:
+    """Each row as the text its writer writes for it, the key kept: the CSV record (``fmt`` csv,
+    with the ``kept`` columns) or the JSON object (json and jsonl, one line)."""
+    if fmt == "csv":
+        sink = _Lines()
+        csv.writer(sink, lineterminator="\n").writerows([csv_cell(c) for c in flat(row, kept)] for _, row in rows)
+        return [(key, line) for (key, _), line in zip(rows, sink.lines, strict=True)]
+    if fmt in ("json", "jsonl"):
+        dumps = _encoder()
+        return [(key, dumps(row)) for key, row in rows]
+    raise ValueError(f"no text form for {fmt}")
 
 
 def write_table(

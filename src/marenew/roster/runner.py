@@ -62,6 +62,9 @@ class Job:
     only: frozenset[str] | None  # statuses to write; None: all. Error rows are always written.
     people_file: str = "people.csv"
     credits_file: str = "credits.csv"
+    # csv, json or jsonl: the workers write each row to its run as its text in that format
+    # (output.as_text), for a writer that copies the rows out as they come; None: as dicts.
+    text: str | None = None
 
 
 class Progress:
@@ -100,14 +103,20 @@ def _init_worker(rule_dirs: list[Path], job: Job, token: int) -> None:
     _install(load_rules(rule_dirs), job)
 
 
-def _finish(rows: list[Keyed], tally: Tally, only: frozenset[str] | None, run: Path) -> Tally:
-    """Count the rows, keep those asked for (--only), and write them as a sorted run."""
+def _finish(rows: list[Keyed], tally: Tally, job: Job | None, run: Path) -> Tally:
+    """Count the rows, keep those asked for (--only), and write them as a sorted run (as text in
+    the output format when the job says so)."""
     for _, row in rows:
         tally.count(row)
-    if only is not None:
-        rows = [kr for kr in rows if is_error(kr[1]) or kr[1]["status"] in only]
+    if job is not None and job.only is not None:
+        rows = [kr for kr in rows if is_error(kr[1]) or kr[1]["status"] in job.only]
     tally.shown = len(rows)
-    write_run(run, rows)
+    if job is not None and job.text is not None:
+        from .output import as_text
+
+        write_run(run, as_text(rows, job.text, job.settings.kept))
+    else:
+        write_run(run, rows)
     return tally
 
 
@@ -156,7 +165,7 @@ def judge_people(batch: list[tuple[str, list, list]], run: str) -> Tally:
             found_rows, rejected = person_rows(pid, people, credits, ctx)
             rows += found_rows
             tally.rejected_credits += rejected
-        return _finish(rows, tally, job.only, Path(run))
+        return _finish(rows, tally, job, Path(run))
 
 
 def judge_partition(people_part: str, credits_part: str, run: str) -> Tally:
@@ -195,7 +204,7 @@ def file_partition(paths: list[str], run: str) -> Tally:
         tally.records += len(holder.credentials)
         where = [(doc.source, doc.locate(("credentials", i))[0]) for i in range(len(holder.credentials))]
         rows += holder_rows(name, holder, [str(p) for p in loaded.warnings], ctx, where)
-    return _finish(rows, tally, job.only, Path(run))
+    return _finish(rows, tally, job, Path(run))
 
 
 # --- the main side ----------------------------------------------------------------------------

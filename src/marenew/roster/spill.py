@@ -16,9 +16,10 @@ import zlib
 from collections.abc import Iterator
 from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
 from .columns import Header
-from .rows import Keyed
+from .rows import Key
 
 CHUNK = 4096  # records per pickled chunk
 # Output rows per pickled chunk of a run. The merge holds one chunk of every run at once (up to
@@ -28,6 +29,8 @@ RUN_CHUNK = 256
 BUFFERED = 200_000  # records buffered across all partitions before they are written
 MERGE_FAN_IN = 128  # runs merged at once (open files); more runs are merged in passes
 PROTOCOL = pickle.HIGHEST_PROTOCOL
+# A row and its sort key; the row as a dict, or as its text in the output format (output.as_text).
+Entry = tuple[Key, Any]
 
 
 def part_of(pid: str, parts: int) -> int:
@@ -72,7 +75,7 @@ def read_chunks(path: Path) -> Iterator[list]:
                 return
 
 
-def write_run(path: Path, rows: list[Keyed]) -> None:
+def write_run(path: Path, rows: list[Entry]) -> None:
     """One partition's rows, sorted by key."""
     rows.sort(key=itemgetter(0))
     with open(path, "wb") as f:
@@ -80,12 +83,12 @@ def write_run(path: Path, rows: list[Keyed]) -> None:
             pickle.dump(rows[i : i + RUN_CHUNK], f, PROTOCOL)
 
 
-def read_run(path: Path) -> Iterator[Keyed]:
+def read_run(path: Path) -> Iterator[Entry]:
     for chunk in read_chunks(path):
         yield from chunk
 
 
-def merged(runs: list[Path], folder: Path) -> Iterator[Keyed]:
+def merged(runs: list[Path], folder: Path) -> Iterator[Entry]:
     """All runs as one sorted stream; with more than MERGE_FAN_IN runs, merge in passes so that
     the open files stay few."""
     runs = list(runs)
@@ -95,7 +98,7 @@ def merged(runs: list[Path], folder: Path) -> Iterator[Keyed]:
         for i in range(0, len(runs), MERGE_FAN_IN):
             out = folder / f"merge-{level}-{i:05d}.run"
             with open(out, "wb") as f:
-                buf: list[Keyed] = []
+                buf: list[Entry] = []
                 for item in heapq.merge(*(read_run(p) for p in runs[i : i + MERGE_FAN_IN]), key=itemgetter(0)):
                     buf.append(item)
                     if len(buf) >= RUN_CHUNK:
