@@ -512,9 +512,53 @@ def test_row_fields_are_those_of_as_json(ruleset, tmp_path):
             rule = ruleset.rules[result.cert.upper()]
             _, row = result_row("src", loaded.holder.holder, result, [], rule=rule, as_of=day)
             full = result.as_json()
-            assert {f: row[f] for f in RESULT_FIELDS} == {f: full[f] for f in RESULT_FIELDS}
+            shared = (*RESULT_FIELDS, "next_step", "pace", "may_use_credential", "unmatched")
+            assert {f: row[f] for f in shared} == {f: full[f] for f in shared}
             assert row["warnings"] == full["warnings"]
             assert row["cost_known"] == result.cost.known_amount  # what the summary adds up
+
+
+def test_rows_share_no_dict_or_list(ruleset, tmp_path):
+    """Results share their costs, fees and requirements, whose JSON is built once: each row must
+    still hold dicts and lists of its own (a later stage, or a library caller, may change them),
+    and changing one row changes neither another row nor the results."""
+    import datetime as dt
+
+    from marenew.core.engine import evaluate
+    from marenew.load.credentials import load_credentials
+    from marenew.roster.rows import result_row
+
+    day = dt.date.fromisoformat(AS_OF)
+    results = []
+    for path in write_credential_files(tmp_path).values():
+        loaded = load_credentials(path, ruleset, today=day)
+        for _ in range(2):  # judged twice: the same shared objects in both
+            results += [(loaded.holder.holder, r) for r in evaluate(ruleset.rules, loaded.holder, day).credentials]
+    assert any(a.cost is b.cost for (_, a), (_, b) in zip(results, results[1:]))
+
+    def rows() -> list[dict]:
+        return [
+            result_row("src", holder, r, [], rule=ruleset.rules[r.cert.upper()], as_of=day)[1] for holder, r in results
+        ]
+
+    made = rows()
+    before = json.dumps(made)
+    seen: dict[int, object] = {}
+
+    def walk(value: object) -> None:
+        if isinstance(value, dict | list):
+            assert id(value) not in seen, value
+            seen[id(value)] = value
+            for inner in value.values() if isinstance(value, dict) else value:
+                walk(inner)
+
+    walk(made)
+    for container in seen.values():  # change every dict and list of every row
+        if isinstance(container, dict):
+            container["changed"] = True
+        else:
+            container.append("changed")  # type: ignore[attr-defined]
+    assert json.dumps(rows()) == before
 
 
 def test_canonical_order_fast_path_equals_the_full_key():

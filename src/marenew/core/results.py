@@ -6,7 +6,7 @@ Keys are only ever added, never renamed or removed, within a major version.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
@@ -43,14 +43,20 @@ CURRENCY = "USD"
 _set = object.__setattr__
 
 
-def _built(obj: object, build: Callable[[], dict]) -> dict:
-    """The JSON form of a frozen result, built on first use and kept with it (never handed out as
-    it is: each as_json copies it)."""
-    kept = obj.__dict__
-    found = kept.get("_json_form")
-    if found is None:
-        found = kept["_json_form"] = build()
-    return found
+class _JsonForm:
+    """The JSON form of a frozen result (its ``_json()``), built on first use and kept with it:
+    the engine shares one requirement, fee or cost among the credentials that have it, and a
+    roster asks each credential for it. Kept in the instance's own dict, which is found before
+    this (non-data) descriptor, so each later use costs a plain attribute read. Never handed out
+    as it is: each as_json copies it (callers may change what they get)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: object, owner: type | None = None) -> dict:
+        form = obj._json()  # type: ignore[attr-defined]
+        obj.__dict__[self.name] = form  # past the frozen __setattr__, as a field is set
+        return form
 
 
 def num(x: float | None) -> float | None:
@@ -79,10 +85,12 @@ class RequirementResult(Frozen):
         _set(self, "short", short)
         _set(self, "confidence", confidence)
 
+    _json_form = _JsonForm()
+
     def as_json(self) -> dict:
         # Built once (frozen, so it cannot change: the engine shares a requirement's result among
         # the credentials that counted the same), and copied: callers may change what they get.
-        return dict(_built(self, self._json))
+        return self._json_form.copy()
 
     def _json(self) -> dict:
         return {
@@ -214,11 +222,16 @@ class FeeItem(Frozen):
         _set(self, "conflicts", conflicts)
         _set(self, "article", article)
 
+    _json_form = _JsonForm()
+
     def as_json(self) -> dict:
         # new dicts and lists each time (callers may change what they are given), copied from
         # the form built once: the engine shares one item among every cost that has it
-        built = _built(self, self._json)
-        return {**built, "conflicts": [{**c} for c in built["conflicts"]]}
+        built = self._json_form
+        out = built.copy()
+        conflicts = built["conflicts"]
+        out["conflicts"] = [c.copy() for c in conflicts] if conflicts else []
+        return out
 
     def _json(self) -> dict:
         return {
@@ -337,10 +350,14 @@ class Cost(Frozen):
     def known_amount(self) -> float:
         return sum(i.amount for i in self.items if i.amount is not None)
 
+    _json_form = _JsonForm()
+
     def as_json(self) -> dict:
         # built once (the engine shares one cost among the credentials that have it), new dicts
         # each time
-        return {**_built(self, self._json), "items": [i.as_json() for i in self.items]}
+        out = self._json_form.copy()
+        out["items"] = [i.as_json() for i in self.items]
+        return out
 
     def _json(self) -> dict:
         return {
@@ -571,32 +588,53 @@ class CredentialResult(Frozen):
     def needs_action(self) -> bool:
         return self.status not in ("active", "submitted")
 
-    def as_json(self) -> dict:
+    def headline_json(self) -> dict:
+        """The fields of ``as_json`` that a roster row repeats, made by the same code (as_json
+        takes them from here): cert, status, dates, CE, cost, requirements, next step, pace."""
         return {
             "cert": self.cert,
-            "body": self.body,
-            "name": self.name,
-            "number": self.number,
             "status": self.status,
-            "certified_on": self.certified_on.isoformat(),
             "expires_on": self.expires_on.isoformat(),
-            "expires_on_from": self.expires_on_from,
-            "days_left": self.days_left,
             "deadline": self.deadline.isoformat(),
-            "window": {"start": self.window_start.isoformat(), "end": self.window_end.isoformat()},
+            "days_left": self.days_left,
             "ready": self.ready,
             "points_needed": num(self.points_needed),
             "unit": self.unit,
+            "cost": self.next_step.cost.as_json(),
             "requirements": [r.as_json() for r in self.requirements],
-            "caps": [c.as_json() for c in self.caps],
-            "credits": [c.as_json() for c in self.credits],
-            "cost": self.cost.as_json(),
             "next_step": self.next_step.as_json(),
             "pace": self.pace.as_json(),
             "may_use_credential": self.may_use_credential,
+            "unmatched": [u.as_json() for u in self.unmatched] if self.unmatched else [],
+        }
+
+    def as_json(self) -> dict:
+        head = self.headline_json()
+        return {
+            "cert": head["cert"],
+            "body": self.body,
+            "name": self.name,
+            "number": self.number,
+            "status": head["status"],
+            "certified_on": self.certified_on.isoformat(),
+            "expires_on": head["expires_on"],
+            "expires_on_from": self.expires_on_from,
+            "days_left": head["days_left"],
+            "deadline": head["deadline"],
+            "window": {"start": self.window_start.isoformat(), "end": self.window_end.isoformat()},
+            "ready": head["ready"],
+            "points_needed": head["points_needed"],
+            "unit": head["unit"],
+            "requirements": head["requirements"],
+            "caps": [c.as_json() for c in self.caps],
+            "credits": [c.as_json() for c in self.credits],
+            "cost": head["cost"],
+            "next_step": head["next_step"],
+            "pace": head["pace"],
+            "may_use_credential": head["may_use_credential"],
             "confidence": self.confidence,
             "warnings": list(self.warnings),
-            "unmatched": [u.as_json() for u in self.unmatched],
+            "unmatched": head["unmatched"],
         }
 
 

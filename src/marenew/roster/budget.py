@@ -31,13 +31,14 @@ def horizon(as_of: dt.date) -> list[str]:
     return [periods.add_months(first, k).strftime("%Y-%m") for k in range(MONTHS)]
 
 
-def renewal_day(result: CredentialResult, as_of: dt.date, next_by: str | None) -> dt.date:
+def renewal_day(result: CredentialResult, as_of: dt.date) -> dt.date:
     """When the renewal fee falls due: now once lapsed (the way back is open now; a published
     limit is the last day, not the day to budget for), else the next step's date."""
     if result.status == "lapsed":
         return as_of
-    if next_by:
-        return max(dt.date.fromisoformat(next_by), as_of)
+    by = result.next_step.by
+    if by is not None:
+        return max(by, as_of)
     if result.status in ("active", "expiring"):
         return result.expires_on
     if result.status == "grace":
@@ -51,20 +52,23 @@ def _last_day(as_of: dt.date) -> dt.date:
     return periods.add_months(as_of.replace(day=1), MONTHS) - dt.timedelta(days=1)
 
 
-def fees_due(rule: Rule, result: CredentialResult, as_of: dt.date, next_by: str | None = None) -> list[dict]:
+def fees_due(rule: Rule, result: CredentialResult, as_of: dt.date) -> list[dict]:
     """Every fee of this credential falling due from ``as_of`` through the twelfth month:
     ``{"on": YYYY-MM-DD, "label", "amount"}`` (amount None when not published)."""
     end = _last_day(as_of)
     out = []
-    day = renewal_day(result, as_of, next_by)
+    cost = result.next_step.cost
+    day = renewal_day(result, as_of)
     if day <= end and result.status != "submitted":  # sent: the renewal fee went with it
-        out.append({"on": day.isoformat(), "label": result.cost.path_label, "amount": num(result.cost.amount)})
+        out.append({"on": day.isoformat(), "label": cost.path_label, "amount": num(cost.amount)})
+    if not rule.recurring_fees:
+        return out
     with_renewal = result.expires_on.replace(day=1) if result.status in ("active", "expiring") else None
     for fee in rule.recurring_fees:
         for due in recurring_due(fee, result.certified_on, as_of - dt.timedelta(days=1), end):
             if with_renewal is not None and with_renewal <= due <= result.expires_on:
                 continue  # in the renewal's cost already
-            item = fee_item(fee.label, fee.amount, result.cost.member, as_of)
+            item = fee_item(fee.label, fee.amount, cost.member, as_of)
             out.append({"on": due.isoformat(), "label": fee.label, "amount": num(item.amount)})
     return out
 

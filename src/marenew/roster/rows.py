@@ -86,24 +86,33 @@ def result_row(
     as_of: dt.date,
     kept: dict[str, str] | None = None,
 ) -> Keyed:
-    """The headline of ``result.as_json()``: the same fields, serialized by the same code, as a
-    credential in ``status --json``; the next step and pace as the engine decides them."""
-    headline = result.as_json()
-    next_step = headline.get("next_step")
+    """The headline of ``result.as_json()`` (``headline_json``): the same fields, serialized by
+    the same code, as a credential in ``status --json``; the next step and pace as the engine
+    decides them. Keys in the order of ROW_FIELDS."""
+    head = result.headline_json()
     row: Row = {
         "holder": holder,
         "source": source,
         "as_of": as_of.isoformat(),
-        **{name: headline[name] for name in RESULT_FIELDS},
+        "cert": head["cert"],
+        "status": head["status"],
+        "expires_on": head["expires_on"],
+        "deadline": head["deadline"],
+        "days_left": head["days_left"],
+        "ready": head["ready"],
+        "points_needed": head["points_needed"],
+        "unit": head["unit"],
+        "cost": head["cost"],
+        "requirements": head["requirements"],
         "behind_pace": result.behind_pace,
-        "next_step": next_step,
-        "pace": headline.get("pace"),
-        "may_use_credential": headline.get("may_use_credential"),
-        "unmatched": headline.get("unmatched") or [],
+        "next_step": head["next_step"],
+        "pace": head["pace"],
+        "may_use_credential": head["may_use_credential"],
+        "unmatched": head["unmatched"],
         "kept": kept or {},
-        "fees_due": fees_due(rule, result, as_of, next_step.get("by") if next_step else None),
+        "fees_due": fees_due(rule, result, as_of),
         "cost_known": num(result.cost.known_amount),
-        "warnings": warnings + list(result.warnings),
+        "warnings": [*warnings, *result.warnings],
     }
     return result_key(result, holder, source), row
 
