@@ -133,6 +133,18 @@ def test_the_merge_gives_the_rows_in_the_order_of_heapq_merge(tmp_path_factory, 
     assert list(spill.merged(paths, folder)) == expected
 
 
+@given(runs=runs_st, data=st.data())
+def test_merged_chunks_skip_empty_chunks_and_keep_run_order_on_ties(runs, data):
+    stored = [sorted(rows, key=itemgetter(0)) for rows in runs]
+    chunked = []
+    for rows in stored:  # each run cut into chunks anywhere, empty ones included
+        cuts = sorted(data.draw(st.lists(st.integers(0, len(rows)), max_size=6)))
+        ends = [0, *cuts, len(rows)]
+        chunked.append([rows[a:b] for a, b in zip(ends, ends[1:])])
+    got = [row for block in spill.merge_chunks([iter(run) for run in chunked]) for row in block]
+    assert got == list(heapq.merge(*stored, key=itemgetter(0)))
+
+
 def test_text_rows_are_written_and_read_back_in_key_order(tmp_path):
     rows = [((1, 2, "2027-01-01", "CMA", "B", "P2"), "b\n"), ((0, 0, "P9", "people.csv", 3), "err\n")]
     rows += [((1, 0, "2026-01-01", "RMA", "A", f"P{i}"), f"line {i}\n") for i in range(600)]
