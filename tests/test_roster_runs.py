@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers import AS_OF, d
+from marenew.report.safe import _unsafe_in_json, csv_cell, csv_cells, json_safe
 from marenew.roster import output, spill
 from marenew.roster.records import Settings
 from marenew.roster.runner import Job, run_csv
@@ -99,6 +100,24 @@ def test_rows_written_as_text_by_the_workers_give_the_same_output(ruleset, tmp_p
 def test_an_unknown_format_has_no_text_form():
     with pytest.raises(ValueError):
         output.as_text([], "table")
+
+
+# Cells of every kind: plain, numbers (negative ones stay numbers), formula starts, CR and
+# controls anywhere
+cell_text = st.text(alphabet='=+-@\t\r\n 0123456789.aZé\u202e\x85\x7f,"', max_size=6)
+
+
+@given(
+    cells=st.lists(st.one_of(cell_text, st.sampled_from(["", "-12", "-1.5", "+1", "75", "2026-11-29"])), max_size=25)
+)
+def test_a_record_of_cells_is_made_safe_as_each_cell_would_be(cells):
+    assert csv_cells(list(cells)) == [csv_cell(c) for c in cells]
+
+
+@given(text=st.text(alphabet=st.characters(max_codepoint=0x2100), max_size=20))
+def test_json_text_is_escaped_as_the_search_alone_would(text):
+    encoded = output.json.dumps({"a": text}, ensure_ascii=False)
+    assert json_safe(encoded) == _unsafe_in_json().sub(lambda m: f"\\u{ord(m.group()):04x}", encoded)
 
 
 # --- runs: written, read back, merged -------------------------------------------------------------

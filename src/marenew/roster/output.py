@@ -16,7 +16,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 # BOM, csv_cell: every CSV marenew writes starts and escapes its cells the same way (kept
 # importable from here, where they were first defined)
-from marenew.report.safe import BOM, csv_cell
+from marenew.report.safe import BOM, csv_cell, csv_cells
 from marenew.report.safe import FORMULA_START as FORMULA_START
 from marenew.report.safe import neutral as neutral
 
@@ -41,14 +41,15 @@ def write_csv(rows: Iterator[Written], out: IO[str], *, kept: tuple[str, ...] = 
         if type(row) is str:
             out.write(row)
         else:
-            writer.writerow([csv_cell(c) for c in flat(row, kept)])
+            writer.writerow(csv_cells(flat(row, kept)))
 
 
 def _encoder():
     """JSON text with DEL, C1 and bidi controls from cells written as \\u escapes (report.safe)."""
     from marenew.report.safe import json_safe
 
-    encode = json.JSONEncoder(ensure_ascii=False).encode
+    # rows are trees of JSON values, never cyclic: the encoder need not track the containers it is in
+    encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
     return lambda row: json_safe(encode(row))
 
 
@@ -83,7 +84,7 @@ def as_text(rows: list[Keyed], fmt: str, kept: tuple[str, ...] = ()) -> list[tup
     with the ``kept`` columns) or the JSON object (json and jsonl, one line)."""
     if fmt == "csv":
         sink = _Lines()
-        csv.writer(sink, lineterminator="\n").writerows([csv_cell(c) for c in flat(row, kept)] for _, row in rows)
+        csv.writer(sink, lineterminator="\n").writerows(csv_cells(flat(row, kept)) for _, row in rows)
         return [(key, line) for (key, _), line in zip(rows, sink.lines, strict=True)]
     if fmt in ("json", "jsonl"):
         dumps = _encoder()
