@@ -351,3 +351,42 @@ def test_the_json_of_shared_results_is_new_each_time():
     mine["next_step"]["cost"]["amount"] = -1.0
     mine["requirements"][0]["short"] = -1.0
     assert json.dumps(first.as_json()) == json.dumps(second.as_json()) == before
+
+
+def _forget_what_was_worked_out() -> None:
+    """Every figure, word and answer the engine keeps between credentials, forgotten."""
+    from marenew.core import confidence, nextstep
+
+    for kept in (engine._MEMO, engine._FEE_ITEMS, engine._REQUIREMENTS, nextstep._PRICES, nextstep._DOINGS):
+        kept.clear()
+    confidence._WEAKEST.clear()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(holder_case(), min_size=2, max_size=4))
+def test_what_is_kept_between_credentials_gives_what_working_it_out_afresh_does(cases):
+    """Figures, words and answers worked out once (dates, costs, fee items, requirement results,
+    what a path says, how sure) and kept for the credentials that follow: judging holders one
+    after another gives, for each, exactly what judging it with nothing kept does."""
+    _forget_what_was_worked_out()
+    warm = [engine.evaluate(RULES, h, day, member=m, detail=False).as_json() for h, day, m in cases]
+    for (holder, as_of, member), expected in zip(cases, warm):
+        _forget_what_was_worked_out()
+        assert engine.evaluate(RULES, holder, as_of, member=member, detail=False).as_json() == expected
+
+
+def test_a_path_is_worded_by_its_own_rule():
+    """What a path says is kept per rule: two rules that differ only in the label of their regular
+    path word the next step each with its own label, whichever is asked first."""
+    rule = RULES["CMA"]
+    regular = rule.renewal.regular
+    other = _with(rule, paths={**rule.paths, regular: _with(rule.paths[regular], label="Renew the other way")})
+    holder = CredentialFile.model_validate(
+        {"holder": "A", "credentials": [{"cert": "CMA", "certified_on": dt.date(2022, 5, 1)}]}
+    )
+    day = dt.date(2026, 11, 29)
+    for first, second in ((rule, other), (other, rule)):
+        for one in (first, second, first):
+            step = engine.evaluate({"CMA": one}, holder, day).credentials[0].next_step
+            assert step.action == "earn_ce"
+            assert ("renew the other way" in step.summary) is (one is other), step.summary

@@ -15,7 +15,18 @@ CONFIDENCE_LEVELS: tuple[Confidence, ...] = ("official", "secondary", "unconfirm
 CONFIDENCE_RANK = {level: len(CONFIDENCE_LEVELS) - 1 - i for i, level in enumerate(CONFIDENCE_LEVELS)}
 
 
+# The answers so far, by the confidences asked about: a roster asks the same few combinations for
+# every credential. Bounded: there are few, but a caller could ask about anything.
+_WEAKEST: dict[tuple[Confidence | None, ...], Confidence] = {}
+
+
 def weakest(*confidences: Confidence | None) -> Confidence:
     """The least sure of several confidences: a result is only as sure as its weakest figure."""
+    known = _WEAKEST.get(confidences)
+    if known is not None:
+        return known
     present = [c for c in confidences if c is not None]
-    return min(present, key=CONFIDENCE_RANK.__getitem__) if present else "unknown"
+    least: Confidence = min(present, key=CONFIDENCE_RANK.__getitem__) if present else "unknown"
+    if len(_WEAKEST) < 1024:
+        _WEAKEST[confidences] = least
+    return least

@@ -989,13 +989,22 @@ def evaluate_credential(
         detail=detail,
         used=cred.used_credits() if cred.history else None,
     )
-    after_lapse = path_after_lapse(rule, dates.expires_on, as_of, ended_unpaid)
-    # once that path's own time limit has passed (AMT: ten years), the unpaid fee no longer decides
-    warnings = list(dates.warnings) + [
-        cycle.unpaid_warning(rule, u, dates.expires_on, as_of)
-        for u in unpaid
-        if ended_unpaid is None or u.path == after_lapse
-    ]
+    # The path a lapsed holder takes now, worked out where something reads it: the next step of a
+    # lapse (a renewal sent turns a status into "submitted", never into "lapsed"), and the warnings
+    # of a fee unpaid at the end of the cycle. Any other next step never reads it.
+    after_lapse = (
+        path_after_lapse(rule, dates.expires_on, as_of, ended_unpaid)
+        if status == "lapsed" or ended_unpaid is not None
+        else rule.renewal.after_lapse
+    )
+    warnings = list(dates.warnings)
+    if unpaid:
+        # once that path's own time limit has passed (AMT: ten years), the unpaid fee no longer decides
+        warnings += [
+            cycle.unpaid_warning(rule, u, dates.expires_on, as_of)
+            for u in unpaid
+            if ended_unpaid is None or u.path == after_lapse
+        ]
     waiting_until = None
     if cred.submitted_on is not None and ended_unpaid is None:
         status, waiting_note, waiting_until = cycle.waiting(rule, cred.submitted_on, status, as_of)
@@ -1048,10 +1057,12 @@ def evaluate_credential(
             f"the {rule.id} rule's figures were last verified {rule.last_verified} "
             f"({age} days before {as_of}); check them against {rule.body}'s page"
         )
-    for item in cost.items:
-        if item.amount is None:
-            warnings.append(f"{item.label}: {rule.body} does not publish this fee; amount unknown")
-    warnings += [u.message for u in ce.unmatched]
+    if not cost.complete:
+        for item in cost.items:
+            if item.amount is None:
+                warnings.append(f"{item.label}: {rule.body} does not publish this fee; amount unknown")
+    if ce.unmatched:
+        warnings += [u.message for u in ce.unmatched]
     result = CredentialResult(
         cert=rule.id,
         body=rule.body,
@@ -1070,9 +1081,9 @@ def evaluate_credential(
         unit=unit,
         requirements=ce.requirements,
         credits=ce.credits,
-        confidence=weakest(
-            dates.confidence, ce.confidence, *(i.confidence for i in cost.items), *(u.confidence for u in unpaid)
-        ),
+        confidence=weakest(dates.confidence, ce.confidence, cost.confidence, *(u.confidence for u in unpaid))
+        if unpaid
+        else weakest(dates.confidence, ce.confidence, cost.confidence),
         next_step=step,
         pace=nextstep.pace(rule, as_of, cred.certified_on, dates.expires_on, ce.points_needed, ce.requirements),
         may_use_credential=nextstep.may_use_credential(rule, as_of, dates.expires_on),

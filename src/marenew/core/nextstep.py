@@ -130,8 +130,25 @@ def _price_words(cost: Cost) -> str:
     return "fee not published"
 
 
+# What each rule's paths say, by (rule, action, path), worked out once (each kept with its rule, so
+# that an id reused by another rule never matches): a roster words the same few for every row.
+_DOINGS: dict[tuple[int, Action, PathId], tuple[Rule, str]] = {}
+
+
 def _doing(action: Action, rule: Rule, path_id: PathId) -> str:
     """What the holder does, as the start of a sentence."""
+    key = (id(rule), action, path_id)
+    found = _DOINGS.get(key)
+    if found is not None and found[0] is rule:
+        return found[1]
+    text = _doing_words(action, rule, path_id)
+    if len(_DOINGS) >= 4096:
+        _DOINGS.clear()
+    _DOINGS[key] = (rule, text)
+    return text
+
+
+def _doing_words(action: Action, rule: Rule, path_id: PathId) -> str:
     label = rule.paths[path_id].label
     if label.split()[0] in ("Take", "Retake", "Pass", "Apply", "Renew"):
         return label  # the rule already words it as a thing to do
@@ -191,8 +208,7 @@ def decide(
     unpaid at the end of the cycle."""
     page = renewal_page(rule)
     regular = rule.renewal.regular
-    may_use = may_use_credential(rule, expires_on + dt.timedelta(days=1), expires_on)
-    owed = and_join([u.words for u in unpaid])
+    owed = and_join([u.words for u in unpaid]) if unpaid else ""
 
     def step(action: Action, by: dt.date | None, cost: Cost, summary: str, last: dt.date | None = None) -> NextStep:
         if owed and status in ("active", "expiring"):
@@ -245,19 +261,19 @@ def decide(
         if late_window_end and late_window_end != expires_on:
             after = (
                 f"you may not use the credential after {expires_on}"
-                if may_use is False
+                if may_use_credential(rule, expires_on + dt.timedelta(days=1), expires_on) is False
                 else f"the credential is expired after {expires_on}"
             )
             summary += f" {rule.body} still accepts it until {late_window_end}, but {after}."
         return step("apply_ce", by, cost, summary, late_window_end if late_window_end != expires_on else None)
     if not in_grace:
+        doing = _doing("apply_ce", rule, regular)
         return step(
             "earn_ce",
             by,
             cost,
             f"Earn {_short_detail(points_needed, unit, requirements)} by {by}, then "
-            f"{_doing('apply_ce', rule, regular)[0].lower()}{_doing('apply_ce', rule, regular)[1:]} "
-            f"({_price(cost)}).",
+            f"{doing[0].lower()}{doing[1:]} ({_price(cost)}).",
         )
     # In the late window and short: CE earned after expiry never counts.
     why = (
