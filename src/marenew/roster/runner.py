@@ -30,6 +30,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from marenew.load.credentials import load_credentials
 from marenew.load.problems import InputError
@@ -37,6 +38,7 @@ from marenew.load.rules import RuleSet, load_rules
 
 from .columns import CREDITS, PEOPLE, partition_key, zero_hint
 from .forks import Forks
+from .packed import pack, unpack
 from .reader import CsvFile
 from .records import Context, Settings, holder_rows, orphan_row, person_rows
 from .rows import Keyed, error_row, is_error
@@ -153,8 +155,9 @@ def collector_rarely(threshold: int = 100_000) -> Iterator[None]:
         gc.set_threshold(*old)
 
 
-def judge_people(batch: list[tuple[str, list, list]], run: str) -> Tally:
-    """Judge whole people: (person_id, people records, credit records) each, in file order."""
+def judge_people(batch: list[tuple[str, list, Any]], run: str) -> Tally:
+    """Judge whole people: (person_id, people records, credit records, maybe ``packed``) each, in
+    file order."""
     assert _WORKER is not None
     ctx, job = _WORKER
     tally = Tally(people=len(batch))
@@ -162,7 +165,7 @@ def judge_people(batch: list[tuple[str, list, list]], run: str) -> Tally:
     with collector_paused():
         for pid, people, credits in batch:
             tally.records += len(people)
-            found_rows, rejected = person_rows(pid, people, credits, ctx)
+            found_rows, rejected = person_rows(pid, people, unpack(credits), ctx)
             rows += found_rows
             tally.rejected_credits += rejected
         return _finish(rows, tally, job, Path(run))
@@ -519,12 +522,12 @@ def _stream_tasks(
     local.no_pid(people)
     done.blank += people.blank
     counter = itertools.count()
-    batch: list[tuple[str, list, list]] = []
+    batch: list[tuple[str, list, Any]] = []
     size = 0
 
     def add(pid: str, mine: list) -> bool:
         nonlocal size
-        batch.append((pid, remaining.pop(pid), mine))
+        batch.append((pid, remaining.pop(pid), pack(mine)))
         size += len(mine) + 1
         return len(batch) >= batch_people if batch_people else size >= BATCH_CREDITS
 
