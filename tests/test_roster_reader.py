@@ -10,14 +10,17 @@ import json
 import os
 import string
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers import cli
+from marenew.load.problems import InputError
+from marenew.roster import reader
 from marenew.roster.columns import CREDITS, PERSON_ID
-from marenew.roster.reader import NOT_UTF8, CsvFile
+from marenew.roster.reader import BLOCK, NOT_UTF8, CsvFile
 from roster_golden import AS_OF, GOLDEN, VARIANTS, write_roster
 
 HEADER = ",".join(CREDITS.columns)
@@ -106,6 +109,121 @@ def test_a_record_the_csv_module_refuses_is_an_error_and_the_next_one_is_read(tm
         got = list(f.records())
     assert got[0][0] == 2 and got[0][2].startswith("not valid CSV: field larger than field limit")
     assert got[-1] == (3, "P2", ("P2", "Ok", "2025-01-02", "1", "", "", "", ""))
+
+
+# --- read in blocks against read line by line --------------------------------------------------------
+# The roster reads a block of text at a time and splits plain blocks itself; CsvFile(block=0) reads
+# line by line and hands every line to csv.reader, the way the reader worked before. Both must give
+# the same records, lines and messages, whatever sits at a block's edge. The limits are made small
+# so that over-long lines and over-long cells are cheap to make.
+
+SMALL_LINE_LIMIT = 64
+SMALL_FIELD_LIMIT = 40
+SHORT_HEADER = b"person_id,title,date,points"
+
+odd_text = st.sampled_from(
+    [
+        b"\xe9",  # Latin-1, not UTF-8
+        b"\xc3",  # a sequence cut short
+        b"\xed\xa0\x80",  # an encoded surrogate
+        "\u00e9".encode(),
+        "e\u0301".encode(),  # the same letter, decomposed
+        "\u2028".encode(),  # line breaks to str.splitlines, not to a file read with newline=""
+        "\x85".encode(),
+        b"\x0b",
+        b"\x0c",
+        b"\x1c",
+        b"\x1e",
+        "\ufeff".encode(),
+        b"\x00",
+        b" ",
+        b"\r",
+        b"\n",
+        b"\r\n",
+        b'"',
+        b",",
+        b";",
+        b"\t",
+    ]
+)
+ascii_text = st.text(alphabet="abcP0129 -.", max_size=6).map(str.encode)
+odd_cell = st.one_of(
+    st.lists(st.one_of(ascii_text, odd_text), min_size=1, max_size=3).map(b"".join),
+    st.lists(st.one_of(ascii_text, odd_text), max_size=3).map(  # quoted: line breaks, quotes inside
+        lambda parts: b'"' + b"".join(parts).replace(b'"', b'""') + b'"'
+    ),
+    st.just(b'"unclosed'),
+    st.just(b""),
+    st.integers(SMALL_FIELD_LIMIT - 2, SMALL_FIELD_LIMIT + 1).map(lambda n: b"x" * n),  # about the cell limit
+    st.integers(SMALL_LINE_LIMIT - 12, SMALL_LINE_LIMIT * 2 + 2).map(lambda n: b"y" * n),  # about the line limit
+)
+person = st.sampled_from([b"P1", b"P2", b" 0042 ", "\u00e9".encode(), "e\u0301".encode()])
+plain_record = st.tuples(person, ascii_text, ascii_text, ascii_text).map(list)
+record_bytes = st.one_of(
+    plain_record,
+    plain_record,
+    plain_record,
+    st.tuples(plain_record, st.integers(0, 3), odd_cell).map(lambda r: [*r[0][: r[1]], r[2], *r[0][r[1] + 1 :]]),
+    st.lists(st.one_of(ascii_text, odd_cell), min_size=0, max_size=6),  # too few or too many, or blank
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    records=st.lists(st.tuples(record_bytes, st.sampled_from([None, None, None, b"\n", b"\r\n", b"\r"])), max_size=40),
+    newline=st.sampled_from([b"\n", b"\r\n", b"\r"]),
+    delimiter=st.sampled_from([b",", b";", b"\t"]),
+    bom=st.booleans(),
+    last_break=st.booleans(),
+    block=st.integers(1, SMALL_LINE_LIMIT + 16),
+)
+def test_reading_in_blocks_gives_what_reading_line_by_line_gives(
+    tmp_path, records, newline, delimiter, bom, last_break, block
+):
+    lines = [SHORT_HEADER.replace(b",", delimiter) + newline]
+    lines += [delimiter.join(cells) + (end or newline) for cells, end in records]
+    data = (b"\xef\xbb\xbf" if bom else b"") + b"".join(lines)
+    if not last_break:
+        data = data.rstrip(b"\r\n")
+    path = tmp_path / "credits.csv"
+    path.write_bytes(data)
+    limit = csv.field_size_limit()
+    try:
+        with (
+            mock.patch.object(reader, "LINE_LIMIT", SMALL_LINE_LIMIT),
+            mock.patch.object(reader, "FIELD_LIMIT", SMALL_FIELD_LIMIT),
+        ):
+            csv.field_size_limit(SMALL_FIELD_LIMIT)
+            assert read_all(path, block) == read_all(path, 0)
+    finally:
+        csv.field_size_limit(limit)
+
+
+def read_all(path: Path, block: int) -> object:
+    try:
+        with CsvFile(path, CREDITS, "credits.csv", block=block) as f:
+            return f.header, list(f.records())
+    except InputError as exc:
+        return exc.problems
+
+
+def test_reading_in_blocks_reads_a_large_export_as_line_by_line(tmp_path):
+    """Many blocks of the real size, with a quoted record, a record that is not UTF-8 and an
+    over-long line among them."""
+    rows = [f"P{i // 7:05d},Course {i},2025-01-{i % 28 + 1:02d},1,,,," for i in range(40_000)]
+    rows[1_000] = 'P00142,"two\nlines, quoted",2025-01-01,1,,,,'
+    rows[20_000] = "P02857,Caf\udce9,2025-01-01,1,,,,"
+    rows[30_000] = "P04285," + "z" * (5 * 1024 * 1024)
+    text = "\r\n".join([HEADER, *rows]) + "\r\n"
+    path = tmp_path / "credits.csv"
+    path.write_bytes(text.encode("utf-8", "surrogateescape"))
+    fast, slow = read_all(path, BLOCK), read_all(path, 0)
+    assert fast == slow
+    assert isinstance(fast, tuple)
+    got = dict((line, found) for line, _, found in fast[1])
+    assert got[1002] == ("P00142", "two\nlines, quoted", "2025-01-01", "1", "", "", "", "")
+    assert got[20_003] == NOT_UTF8
+    assert got[30_003] == "line 30003 is longer than 4 MiB; not read"
 
 
 # --- through the roster -----------------------------------------------------------------------------

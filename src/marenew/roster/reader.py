@@ -6,11 +6,17 @@ commas, quotes and line breaks, and lines may end in LF, CRLF or a bare CR. A re
 the physical line it starts on (the csv module's own ``line_num`` count). A record that cannot be
 used becomes a message for that record alone; reading goes on with the next one, so nothing after
 a bad record is lost.
+
+The file is read in blocks: the lines of a plain block (UTF-8, no over-long line) go to
+``csv.reader`` from one ``str.splitlines`` call, not one step of Python a line; any other block
+is read line by line. A test holds the two ways to the same records on generated files with
+every kind of odd line at the edges of blocks.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +29,12 @@ from .columns import PERSON_ID, ColumnMap, Columns, Header, detect_delimiter, ma
 # One CSV field may hold up to this much text (the csv module's default is 128 KiB).
 FIELD_LIMIT = 1024 * 1024
 csv.field_size_limit(FIELD_LIMIT)
+# The longest line read: a longer one (a 1 GB line with no line break) is skipped in blocks and
+# becomes an error row, so memory does not grow with it.
+LINE_LIMIT = 4 * FIELD_LIMIT
+# Characters read at a time: a block of plain lines goes to the csv module without a step of
+# Python per line.
+BLOCK = 64 * 1024
 
 NOT_UTF8 = "is not UTF-8 text; save the export as CSV UTF-8"
 
@@ -56,8 +68,17 @@ class CsvFile:
     Raises InputError when the file cannot be opened or has no usable header."""
 
     def __init__(
-        self, path: Path, spec: Columns, source: str, *, column_map: ColumnMap | None = None, keep: tuple[str, ...] = ()
+        self,
+        path: Path,
+        spec: Columns,
+        source: str,
+        *,
+        column_map: ColumnMap | None = None,
+        keep: tuple[str, ...] = (),
+        block: int = BLOCK,
     ):
+        """``block``: characters read at a time; 0 reads line by line, every record through
+        ``csv.reader`` (what reading in blocks is checked against)."""
         self.source = source
         try:
             # surrogateescape: a byte that is not UTF-8 spoils its record only, not the file
@@ -68,16 +89,26 @@ class CsvFile:
             raise InputError([open_problem(exc, source)]) from None
         self._too_long: set[int] = set()  # physical lines cut short by _bounded
         self._not_utf8: set[int] = set()  # physical lines holding bytes that are not UTF-8
+        self._blocks: Iterator[str | _Rest | list[str]] = (
+            _blocks(self._file, block)
+            if block
+            else ([line] for line in _bounded(self._file, self._too_long, self._not_utf8))
+        )
+        self._held: str | list[str] | None = None  # a block taken, not yet read
+        self._given = 0  # lines handed out: to the csv reader, or read by records() itself
         # the separator is the header line's: comma, semicolon (Excel where the decimal mark is a
-        # comma) or tab; the line read to tell goes back in front (stdin cannot seek)
-        lines = _bounded(self._file, self._too_long, self._not_utf8)
+        # comma) or tab; the line read to tell goes to the csv reader first (stdin cannot seek)
         try:
-            first = next(lines, "")
+            opening = self._take()
         except OSError as exc:
             self.close()
             raise InputError([open_problem(exc, source)]) from None
-        delimiter = detect_delimiter(first)
-        self._reader = csv.reader(itertools.chain([first] if first else [], lines), delimiter=delimiter)
+        first: list[str] = []
+        if opening:  # the rest of the block waits for records()
+            first = _lines(opening)[:1]
+            self._held = (opening[len(first[0]) :] if isinstance(opening, str) else opening[1:]) or None
+        delimiter = detect_delimiter(first[0] if first else "")
+        self._reader = csv.reader(itertools.chain.from_iterable(self._handed(first)), delimiter=delimiter)
         try:
             names = self._header(spec)
             self.header: Header = match_header(
@@ -109,6 +140,25 @@ class CsvFile:
             )
         return names
 
+    def _take(self) -> str | list[str] | None:
+        """The next block: plain text, or lines read one by one; None at the end of the file."""
+        held, self._held = self._held, None
+        if held is not None:
+            return held
+        block = next(self._blocks, None)
+        if isinstance(block, _Rest):  # its lines come after every line handed out so far
+            return list(_bounded(block, self._too_long, self._not_utf8, self._given))
+        return block
+
+    def _handed(self, first: list[str]) -> Iterator[list[str]]:
+        """The lines the csv reader reads: ``first``, then each block when it asks for more."""
+        lines: list[str] | None = first
+        while lines is not None:
+            self._given += len(lines)
+            yield lines
+            block = self._take()
+            lines = None if block is None else _lines(block)
+
     def close(self) -> None:
         self._file.close()
 
@@ -128,7 +178,12 @@ class CsvFile:
         done = reader.line_num  # lines read so far: a record starts on the next one
         bad = self._not_utf8
         while True:
-            try:
+            if done == self._given:  # the end of a record, and of every line handed out: a block
+                block = self._take()
+                if block is None:
+                    return
+                self._held = block  # for the csv reader
+            try:  # the csv reader, until it has read every line handed to it
                 for row in reader:
                     line = done + 1
                     done = reader.line_num
@@ -147,25 +202,27 @@ class CsvFile:
                             yield line, "", None
                     else:
                         yield line, _pid(row, pid_at), _miscount(len(row), width, line, done)
-                return
+                    if done == self._given:
+                        break
+                else:
+                    return
             except csv.Error as exc:  # the csv module goes on with the next line
                 line = done + 1
                 done = reader.line_num
                 yield line, "", f"not valid CSV: {exc}"
 
 
-# The longest line read: a longer one (a 1 GB line with no line break) is skipped in blocks and
-# becomes an error row, so memory does not grow with it.
-LINE_LIMIT = 4 * FIELD_LIMIT
+def _lines(block: str | list[str]) -> list[str]:
+    """A block's lines as readline gives them (see ``_blocks``)."""
+    return block.splitlines(keepends=True) if isinstance(block, str) else block
 
 
-def _bounded(file: IO[str], too_long: set[int], not_utf8: set[int]) -> Iterator[str]:
+def _bounded(file: IO[str] | _Rest, too_long: set[int], not_utf8: set[int], number: int = 0) -> Iterator[str]:
     """The file's lines as the csv module reads them, each at most LINE_LIMIT characters: a longer
     one is read through in blocks and given as an empty line (its number noted in ``too_long``),
     so that line numbers stay right and the records after it are read as usual. A line holding
     bytes that are not UTF-8 is noted in ``not_utf8`` (checked here, once a line, rather than
-    once a record: most lines are ASCII, which one call tells)."""
-    number = 0
+    once a record: most lines are ASCII, which one call tells). ``number``: lines read before."""
     while True:
         line = file.readline(LINE_LIMIT + 1)
         if not line:
@@ -182,6 +239,62 @@ def _bounded(file: IO[str], too_long: set[int], not_utf8: set[int]) -> Iterator[
         if not line.isascii() and not _utf8(line):
             not_utf8.add(number)
         yield line
+
+
+# Line breaks of str.splitlines that are not line breaks of a file opened with newline="".
+_NOT_BREAKS = ("\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
+def _blocks(file: IO[str], block: int) -> Iterator[str | _Rest]:
+    """The file's text, about ``block`` characters at a time. A block of plain lines (UTF-8, none
+    longer than LINE_LIMIT, no character that str.splitlines alone takes for a line break) is given
+    as its text, whole lines that ``str.splitlines(keepends=True)`` splits as readline does; any
+    other block as a ``_Rest``, for ``_bounded`` to read line by line (before the next block is
+    read), so that what is not plain is decided in one place."""
+    rest = ""  # the start of a line: read, not given yet
+    while True:
+        chunk = file.read(block)
+        text = rest + chunk
+        while text.endswith("\r") and chunk:  # a \r\n is one line break: read on to know
+            chunk = file.read(1)
+            text += chunk
+        if not text:
+            return
+        # the end of the last whole line (at the end of the file, the last line may have no break)
+        cut = max(text.rfind("\n"), text.rfind("\r")) + 1 if chunk else len(text)
+        if not cut and len(text) <= LINE_LIMIT:
+            rest = text
+            continue
+        whole = text[:cut]
+        if (
+            cut
+            and len(whole) <= LINE_LIMIT
+            and (whole.isascii() or _utf8(whole))
+            and not any(c in whole for c in _NOT_BREAKS)
+        ):
+            rest = text[cut:]
+            yield whole
+        else:
+            rest = ""
+            yield _Rest(text, file)
+
+
+class _Rest:
+    """What ``_bounded`` reads after a block that is not plain: the block's text, then the file for
+    the line it ends within. It ends, as a file does, at the first line that starts after the text:
+    reading in blocks goes on from there."""
+
+    def __init__(self, text: str, file: IO[str]):
+        self._text = io.StringIO(text, newline="")
+        self._file = file
+        self._within = False  # the last line given was cut short (``size``): the next goes on with it
+
+    def readline(self, size: int) -> str:
+        line = self._text.readline(size)
+        if len(line) < size and not line.endswith(("\n", "\r")) and (line or self._within):
+            line += self._file.readline(size - len(line))  # the text is used up within a line
+        self._within = bool(line) and not line.endswith(("\n", "\r"))
+        return line
 
 
 def _pid(row: list[str], at: int) -> str:
