@@ -237,8 +237,7 @@ def _plain(
     Without a quote each line is one record, and the csv module's cells are the line split at the
     delimiter (with no NUL, no bare CR, and no cell as long as FIELD_LIMIT, the cases where it
     reads a line otherwise); a blank line is not split here, and is not plain. Each step is one
-    call for the whole block, and what each record leaves behind is made one record after another,
-    as the csv reader makes it (memory a forked worker shares stays in few pages)."""
+    call for the whole block."""
     if '"' in text or "\0" in text or len(text) >= FIELD_LIMIT:
         return None
     if "\r" in text:
@@ -248,11 +247,13 @@ def _plain(
     lines = text.split("\n")
     if text.endswith("\n"):
         lines.pop()
-    if set(map(str.count, lines, itertools.repeat(delimiter))) != {width - 1}:
-        return None
     # with a column absent, a last cell, empty, for it to read (Header.picker)
     split: Iterable[str] = map(operator.add, lines, itertools.repeat(delimiter)) if pad else lines
-    found = list(map(pick, map(str.split, split, itertools.repeat(delimiter))))
+    rows = list(map(str.split, split, itertools.repeat(delimiter)))
+    if set(map(len, rows)) != {width + pad}:
+        return None
+    found = list(map(pick, rows))
+    del rows
     pids = list(map(str.strip, map(_PERSON_ID, found)))
     if not all(pids):  # a record without a person_id may be blank
         return None
