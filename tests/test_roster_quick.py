@@ -292,10 +292,8 @@ def test_any_anomaly_leaves_the_quick_path():
 
 
 _TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
-
-
-@settings(max_examples=200, deadline=None)
-@given(
+# a clear credit row's values: title, day, points, content area, approved by, applies to
+_CLEAR_VALUES = (
     _TEXT,
     st.dates(),
     st.floats(min_value=0, max_value=500, exclude_min=True),
@@ -303,6 +301,10 @@ _TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_si
     st.lists(_TEXT, max_size=3),
     st.none() | st.lists(_TEXT, max_size=3),
 )
+
+
+@settings(max_examples=200, deadline=None)
+@given(*_CLEAR_VALUES)
 def test_a_clear_credit_is_the_model_pydantic_makes(title, day, points, area, bodies, certs):
     """The quick path makes each Credit itself: it must be what validating the same values
     makes, in every slot pydantic gives a model (and taken as it is by the person's model)."""
@@ -319,15 +321,7 @@ def test_a_clear_credit_is_the_model_pydantic_makes(title, day, points, area, bo
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    _TEXT,
-    st.dates(),
-    st.floats(min_value=0, max_value=500, exclude_min=True),
-    st.none() | _TEXT,
-    st.lists(_TEXT, max_size=3),
-    st.none() | st.lists(_TEXT, max_size=3),
-    _TEXT,
-)
+@given(*_CLEAR_VALUES, _TEXT)
 def test_a_clear_credit_is_counted_from_its_values_as_from_its_model(title, day, points, area, bodies, certs, cert):
     """The quick path counts a person's credits from their values, without making the models:
     everything the engine reads of a credit must be what the model gives."""
