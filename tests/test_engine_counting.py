@@ -362,7 +362,7 @@ def _forget_what_was_worked_out() -> None:
     confidence._WEAKEST.clear()
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(holder_case(), min_size=2, max_size=4))
 def test_what_is_kept_between_credentials_gives_what_working_it_out_afresh_does(cases):
     """Figures, words and answers worked out once (dates, costs, fee items, requirement results,

@@ -303,7 +303,7 @@ _CLEAR_VALUES = (
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(*_CLEAR_VALUES)
 def test_a_clear_credit_is_the_model_pydantic_makes(title, day, points, area, bodies, certs):
     """The quick path makes each Credit itself: it must be what validating the same values
@@ -320,7 +320,7 @@ def test_a_clear_credit_is_the_model_pydantic_makes(title, day, points, area, bo
     assert CredentialFile.model_validate(holder).credits[0] is made
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(*_CLEAR_VALUES, _TEXT)
 def test_a_clear_credit_is_counted_from_its_values_as_from_its_model(title, day, points, area, bodies, certs, cert):
     """The quick path counts a person's credits from their values, without making the models:

@@ -137,7 +137,7 @@ def _write_runs(folder: Path, runs: list[list], chunk: int) -> list[Path]:
     return paths
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(runs=runs_st, chunk=st.integers(1, 7), fan_in=st.integers(2, 5))
 def test_the_merge_gives_the_rows_in_the_order_of_heapq_merge(tmp_path_factory, runs, chunk, fan_in, monkeypatch):
     folder = tmp_path_factory.mktemp("runs")
@@ -152,6 +152,7 @@ def test_the_merge_gives_the_rows_in_the_order_of_heapq_merge(tmp_path_factory, 
     assert list(spill.merged(paths, folder)) == expected
 
 
+@settings(max_examples=50, deadline=None)
 @given(runs=runs_st, data=st.data())
 def test_merged_chunks_skip_empty_chunks_and_keep_run_order_on_ties(runs, data):
     stored = [sorted(rows, key=itemgetter(0)) for rows in runs]
