@@ -188,7 +188,7 @@ FILE = record(
 )
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(FILE)
 def test_the_fast_path_gives_what_the_models_give_or_leaves_the_file_to_them(data):
     check(data)

@@ -159,7 +159,7 @@ def _same(a: object, b: object) -> None:
     assert repr(a) == repr(b)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(counting_case())
 def test_counting_equals_the_reference_in_both_forms_and_any_order(case):
     rule, credits, shuffled, start, end, as_of, used = case

@@ -200,7 +200,7 @@ def _planted(draw, people: list, credits: list) -> list[tuple[list, list]]:
     return out
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(person())
 def test_quick_path_gives_the_careful_rows(drawn):
     people, credits, ctx = drawn
