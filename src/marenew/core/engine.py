@@ -1108,7 +1108,7 @@ def evaluate(
     ``member`` overrides the memberships the file lists; ``detail=False`` leaves out the
     per-credit results. ``credits``, when given, are the holder's credits, in place of the
     file's (a roster's clear credit rows)."""
-    counted: list[AnyCredit] = list(holder.credits) if credits is None else list(credits)
+    counted: Sequence[AnyCredit] = holder.credits if credits is None else credits
     results = []
     for cred in holder.credentials:
         rule = rules[cred.key]
