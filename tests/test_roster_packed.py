@@ -3,10 +3,13 @@ themselves, whatever their cells hold."""
 
 from __future__ import annotations
 
+import operator
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from marenew.roster.packed import RECORD, UNIT, pack, unpack
+from marenew.roster.packed import RECORD, UNIT, LineRun, pack, pack_parts, unpack
+from marenew.roster.reader import LineForm
 
 _CELL = st.text(st.sampled_from(["a", "Z", " ", ",", '"', "\n", "é", UNIT, RECORD, "\x00"]), max_size=6)
 _LINES = st.lists(st.integers(min_value=1, max_value=10**7), min_size=1, max_size=8, unique=True).map(sorted)
@@ -51,3 +54,51 @@ def test_a_usual_person_is_packed_and_anyone_else_travels_as_they_are():
         [],
     ):
         assert pack(odd) is odd
+
+
+# --- a person's plain lines, as read -------------------------------------------------------------
+
+_FORMS = [
+    LineForm(",", False, operator.itemgetter(0, 1, 2, 3)),
+    LineForm(";", True, operator.itemgetter(2, 0, 4, 1, 3)),  # reordered, a column absent (the pad)
+]
+_PLAIN_CELL = st.text(st.sampled_from(["a", "Z", " ", "é", "1", "-"]), max_size=4)
+
+
+@st.composite
+def _parts(draw):
+    """A person's parts in file order: runs of plain lines and records, with or without a gap of
+    lines between them (a blank line, another person's line)."""
+    form = draw(st.sampled_from(_FORMS))
+    width = 4
+    line = draw(st.integers(2, 1000))
+    parts: list = []
+    for _ in range(draw(st.integers(1, 4))):
+        line += draw(st.sampled_from([0, 0, 0, 1, 5]))  # lines between
+        if draw(st.integers(0, 3)):
+            rows = draw(st.lists(st.lists(_PLAIN_CELL, min_size=width, max_size=width), min_size=1, max_size=4))
+            lines = [form.delimiter.join(r) for r in rows]
+            parts.append(LineRun(line, lines))
+            line += len(lines)
+        else:
+            parts.append((line, draw(st.sampled_from([("P1", "x", "y", "z"), "has 5 fields; the header has 4"]))))
+            line += 1
+    return form, parts
+
+
+@settings(max_examples=200, deadline=None)
+@given(_parts())
+def test_a_persons_parts_travel_and_unpack_to_their_records_in_file_order(given_parts):
+    form, parts = given_parts
+    records = [r for p in parts for r in (p.records(form) if isinstance(p, LineRun) else [p])]
+    travelling = pack_parts(parts, form)
+    assert unpack(travelling) == records
+    runs = [p for p in parts if isinstance(p, LineRun)]
+    if len(runs) == len(parts) and sum(len(r.lines) for r in runs) == records[-1][0] - records[0][0] + 1:
+        assert len(travelling) == 3  # one after another: travels as the lines were read
+
+
+def test_plain_lines_split_as_the_reader_splits_them():
+    form = _FORMS[1]
+    run = LineRun(7, ["a;b;c;d", "e;f;;h"])
+    assert run.records(form) == [(7, ("c", "a", "", "b", "d")), (8, ("", "e", "", "f", "h"))]

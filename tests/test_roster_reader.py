@@ -20,7 +20,8 @@ from helpers import cli
 from marenew.load.problems import InputError
 from marenew.roster import reader
 from marenew.roster.columns import CREDITS, PERSON_ID
-from marenew.roster.reader import BLOCK, NOT_UTF8, CsvFile
+from marenew.roster.packed import LineRun
+from marenew.roster.reader import BLOCK, NOT_UTF8, CsvFile, PlainLines
 from roster_golden import AS_OF, GOLDEN, VARIANTS, write_roster
 
 HEADER = ",".join(CREDITS.columns)
@@ -176,11 +177,12 @@ record_bytes = st.one_of(
     bom=st.booleans(),
     last_break=st.booleans(),
     block=st.integers(1, SMALL_LINE_LIMIT + 16),
+    header=st.sampled_from([SHORT_HEADER, b"date,points,title,person_id", b"title,person_id,points,date"]),
 )
 def test_reading_in_blocks_gives_what_reading_line_by_line_gives(
-    tmp_path, records, newline, delimiter, bom, last_break, block
+    tmp_path, records, newline, delimiter, bom, last_break, block, header
 ):
-    lines = [SHORT_HEADER.replace(b",", delimiter) + newline]
+    lines = [header.replace(b",", delimiter) + newline]
     lines += [delimiter.join(cells) + (end or newline) for cells, end in records]
     data = (b"\xef\xbb\xbf" if bom else b"") + b"".join(lines)
     if not last_break:
@@ -200,11 +202,27 @@ def test_reading_in_blocks_gives_what_reading_line_by_line_gives(
 
 
 def read_all(path: Path, block: int) -> object:
+    """The header and records; read again with the plain blocks given as lines (as the roster
+    reads a credits file), they must be the same records, person by person."""
     try:
         with CsvFile(path, CREDITS, "credits.csv", block=block) as f:
-            return f.header, list(f.records())
+            got = f.header, list(f.records())
     except InputError as exc:
         return exc.problems
+    with CsvFile(path, CREDITS, "credits.csv", block=block) as f:
+        assert (f.header, list(as_records(f.records(lines=True), f.line_form()))) == got
+    return got
+
+
+def as_records(items, form):
+    """The records of ``CsvFile.records(lines=True)``, each run of plain lines split as a child
+    splits it."""
+    for item in items:
+        if isinstance(item, PlainLines):
+            for pid, first, lines in item.runs():
+                yield from ((line, pid, cells) for line, cells in LineRun(first, lines).records(form))
+        else:
+            yield item
 
 
 def test_reading_in_blocks_reads_a_large_export_as_line_by_line(tmp_path):

@@ -12,18 +12,26 @@ last record has passed; the child unpacks them into the very same records.
 A person is packed only when the text unpacks to exactly their records: every record was read (a
 record that could not be read is a message, not cells), all have the same number of cells, and no
 cell holds either separator (a hostile or broken export may). Anyone else travels as they are.
+
+A person whose records were all read as plain lines (``PlainLines``), one after another, travels
+as those lines as read, with the file's ``LineForm``: the main process then neither splits them
+into cells nor joins them again, and the child splits them as the reader would have.
 """
 
 from __future__ import annotations
 
 from array import array
+from dataclasses import dataclass
 
+from .reader import LineForm
 from .records import Record
 
 UNIT, RECORD = "\x1f", "\x1e"
 
 # (line numbers, text): a range when the lines follow one another, as in a file grouped by person
 Packed = tuple["range | array[int]", str]
+# (line numbers, the lines as read, joined by line breaks, how to split them)
+Lines = tuple[range, str, LineForm]
 
 
 def pack(records: list[Record]) -> list[Record] | Packed:
@@ -42,9 +50,42 @@ def pack(records: list[Record]) -> list[Record] | Packed:
     return lines, text
 
 
-def unpack(credits: list[Record] | Packed) -> list[Record]:
-    """The records ``pack`` was given."""
+@dataclass(frozen=True, slots=True)
+class LineRun:
+    """Plain lines of one person, read one after another from line ``first`` on."""
+
+    first: int
+    lines: list[str]
+
+    def records(self, form: LineForm) -> list[Record]:
+        return list(zip(range(self.first, self.first + len(self.lines)), form.cells(self.lines)))
+
+
+def pack_parts(parts: list[Record | LineRun], form: LineForm) -> list[Record] | Packed | Lines:
+    """A person's credit records, given as records and runs of plain lines in file order, as they
+    travel: as their lines when they are one run of plain lines (the runs of consecutive blocks
+    join), or else as their records, packed."""
+    if parts and all(type(part) is LineRun for part in parts):
+        runs: list[LineRun] = parts  # type: ignore[assignment]
+        first = runs[0].first
+        lines = runs[0].lines if len(runs) == 1 else [line for run in runs for line in run.lines]
+        if runs[-1].first + len(runs[-1].lines) == first + len(lines):  # no line between
+            return range(first, first + len(lines)), "\n".join(lines), form
+    records: list[Record] = []
+    for part in parts:
+        if isinstance(part, LineRun):
+            records += part.records(form)
+        else:
+            records.append(part)
+    return pack(records)
+
+
+def unpack(credits: list[Record] | Packed | Lines) -> list[Record]:
+    """The records ``pack`` was given, or those of the lines ``pack_parts`` gave as they were read."""
     if type(credits) is not tuple:
         return credits  # type: ignore[return-value]
+    if len(credits) == 3:
+        numbers, text, form = credits
+        return list(zip(numbers, form.cells(text.split("\n"))))
     lines, text = credits
     return [(line, tuple(record.split(UNIT))) for line, record in zip(lines, text.split(RECORD))]

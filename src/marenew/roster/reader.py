@@ -22,8 +22,9 @@ import io
 import itertools
 import operator
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Self
+from typing import IO, Literal, Self, overload
 
 from marenew.load.problems import InputError, Problem
 
@@ -171,17 +172,33 @@ class CsvFile:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def records(self) -> Iterator[Record]:
+    def line_form(self) -> LineForm:
+        """How this file's plain lines become records (``records(lines=True)``)."""
+        header = self.header
+        return LineForm(header.delimiter, header.width in header.index, header.picker())
+
+    @overload
+    def records(self) -> Iterator[Record]: ...
+
+    @overload
+    def records(self, *, lines: Literal[True]) -> Iterator[Record | PlainLines]: ...
+
+    def records(self, *, lines: bool = False) -> Iterator[Record | PlainLines]:
         """Every record after the header, in file order. This is the roster's hot loop (millions of
-        records): a block of plain records is read in a few calls (``_plain``); every other block
-        goes to ``csv.reader``, record by record."""
+        records): a block of plain records is read in a few calls (``_plain_lines``); every other
+        block goes to ``csv.reader``, record by record. With ``lines``, a block of plain records is
+        given as it is (``PlainLines``), for ``line_form`` to split where it is used."""
         reader = self._reader
         width = self.header.width
-        pick = self.header.picker()
+        form = self.line_form()
         pid_at = self.header.index[PERSON_ID]
-        pad = width in self.header.index  # a column is absent: it reads a cell appended
-        plain = functools.partial(_plain, delimiter=self.header.delimiter, width=width, pick=pick, pad=pad)
-        past = 0  # lines read by _plain, not through the csv reader
+        pick = form.pick
+        person_id = operator.itemgetter(PERSON_ID)
+        pid_cell = operator.itemgetter(pid_at)
+        plain = functools.partial(_plain_lines, delimiter=self.header.delimiter, width=width)
+        delimiter, cuts = itertools.repeat(self.header.delimiter), itertools.repeat(pid_at + 1)
+        lines = lines and self.header.name_parts is None  # a child cannot be handed a closure to pick
+        past = 0  # lines read by _plain_lines, not through the csv reader
         done = reader.line_num  # lines read so far: a record starts on the next one
         bad = self._not_utf8
         while True:
@@ -189,14 +206,22 @@ class CsvFile:
                 block = self._take()
                 if block is None:
                     return
-                batch = plain(block) if isinstance(block, str) else None
-                if batch is not None:
-                    pids, cells = batch
-                    yield from zip(range(done + 1, done + 1 + len(cells)), pids, cells)
-                    past += len(cells)
-                    done += len(cells)
-                    self._given += len(cells)
-                    continue
+                texts = plain(block) if isinstance(block, str) else None
+                if texts is not None:
+                    if lines:
+                        pids = _person_ids(map(pid_cell, map(str.split, texts, delimiter, cuts)))
+                        if pids is not None:
+                            yield PlainLines(done + 1, texts, pids)
+                    else:
+                        cells = form.cells(texts)
+                        pids = _person_ids(map(person_id, cells))
+                        if pids is not None:
+                            yield from zip(range(done + 1, done + 1 + len(cells)), pids, cells)
+                    if pids is not None:
+                        past += len(texts)
+                        done += len(texts)
+                        self._given += len(texts)
+                        continue
                 self._held = block  # for the csv reader
             try:  # the csv reader, until it has read every line handed to it
                 for row in reader:
@@ -227,17 +252,13 @@ class CsvFile:
                 yield line, "", f"not valid CSV: {exc}"
 
 
-def _plain(
-    text: str, *, delimiter: str, width: int, pick: Callable[[list[str]], tuple[str, ...]], pad: bool
-) -> tuple[list[str], list[tuple[str, ...]]] | None:
-    """The person_ids and canonical cells of the records of a block of whole lines, when every one
-    is plain: a record of the header's width with a person_id, on a line of its own. None
-    otherwise: the block goes to the csv reader.
+def _plain_lines(text: str, *, delimiter: str, width: int) -> list[str] | None:
+    """The lines of a block of whole lines, when every one is a plain record: no quote, on a line
+    of its own, of the header's width. None otherwise: the block goes to the csv reader.
 
     Without a quote each line is one record, and the csv module's cells are the line split at the
     delimiter (with no NUL, no bare CR, and no cell as long as FIELD_LIMIT, the cases where it
-    reads a line otherwise); a blank line is not split here, and is not plain. Each step is one
-    call for the whole block."""
+    reads a line otherwise). Each step is one call for the whole block."""
     if '"' in text or "\0" in text or len(text) >= FIELD_LIMIT:
         return None
     if "\r" in text:
@@ -247,22 +268,55 @@ def _plain(
     lines = text.split("\n")
     if text.endswith("\n"):
         lines.pop()
-    # with a column absent, a last cell, empty, for it to read (Header.picker)
-    split: Iterable[str] = map(operator.add, lines, itertools.repeat(delimiter)) if pad else lines
-    rows = list(map(str.split, split, itertools.repeat(delimiter)))
-    if set(map(len, rows)) != {width + pad}:
+    if set(map(str.count, lines, itertools.repeat(delimiter))) != {width - 1}:
         return None
-    found = list(map(pick, rows))
-    del rows
-    pids = list(map(str.strip, map(_PERSON_ID, found)))
-    if not all(pids):  # a record without a person_id may be blank
+    return lines
+
+
+def _person_ids(found: Iterable[str]) -> list[str] | None:
+    """The person_ids of plain records from their cells, or None when one is empty (a record
+    without a person_id may be blank: the csv reader's way decides)."""
+    pids = list(map(str.strip, found))
+    if not all(pids):
         return None
     if not all(map(str.isascii, pids)):
         pids = list(map(nfc, pids))
-    return pids, found
+    return pids
 
 
-_PERSON_ID = operator.itemgetter(PERSON_ID)
+@dataclass(frozen=True, slots=True)
+class LineForm:
+    """How a file's plain lines become its canonical cells (``Header.picker``): the same for every
+    line of the file, so that the main process can hand a person's plain lines to a child as they
+    were read, and the child splits them."""
+
+    delimiter: str
+    pad: bool  # a column is absent: it reads a last cell, empty
+    pick: Callable[[list[str]], tuple[str, ...]]
+
+    def cells(self, lines: Iterable[str]) -> list[tuple[str, ...]]:
+        delimiter = self.delimiter
+        split = map(operator.add, lines, itertools.repeat(delimiter)) if self.pad else lines
+        return list(map(self.pick, map(str.split, split, itertools.repeat(delimiter))))
+
+
+@dataclass(frozen=True, slots=True)
+class PlainLines:
+    """A block of plain records as read: their lines, the first one's number, and each one's
+    person_id. ``LineForm.cells`` gives their cells."""
+
+    first: int
+    lines: list[str]
+    pids: list[str]
+
+    def runs(self) -> Iterator[tuple[str, int, list[str]]]:
+        """(person_id, first line's number, lines) of each run of one person's lines."""
+        pids, lines, first = self.pids, self.lines, self.first
+        ends = [*itertools.compress(range(1, len(pids)), map(operator.ne, pids[1:], pids)), len(pids)]
+        start = 0
+        for end in ends:
+            yield pids[start], first + start, lines[start:end]
+            start = end
 
 
 def _lines(block: str | list[str]) -> list[str]:

@@ -38,9 +38,9 @@ from marenew.load.rules import RuleSet, load_rules
 
 from .columns import CREDITS, PEOPLE, partition_key, zero_hint
 from .forks import Forks
-from .packed import pack, unpack
-from .reader import CsvFile
-from .records import Context, Settings, holder_rows, orphan_row, person_rows
+from .packed import LineRun, pack_parts, unpack
+from .reader import CsvFile, PlainLines
+from .records import Context, Record, Settings, holder_rows, orphan_row, person_rows
 from .rows import Keyed, error_row, is_error
 from .spill import (
     Partitions,
@@ -530,10 +530,12 @@ def _stream_tasks(
     size = 0
     batch_credits = max(BATCH_CREDITS, len(people.records) // PEOPLE_PER_BATCH_CREDIT)
 
+    form = credits_file.line_form() if credits_file is not None else None
+
     def add(pid: str, mine: list) -> bool:
         nonlocal size
-        batch.append((pid, remaining.pop(pid), pack(mine)))
-        size += len(mine) + 1
+        batch.append((pid, remaining.pop(pid), pack_parts(mine, form) if form is not None and mine else mine))
+        size += sum(len(part.lines) if type(part) is LineRun else 1 for part in mine) + 1
         return len(batch) >= batch_people if batch_people else size >= batch_credits
 
     def task() -> tuple:
@@ -542,13 +544,10 @@ def _stream_tasks(
         batch, size = [], 0
         return out
 
-    if credits_file is not None:
+    if credits_file is not None and form is not None:
         pid: str | None = None  # the person whose credits are passing
-        mine: list = []
-        for line, rpid, found in credits_file.records():
-            if found is None:
-                done.blank += 1
-                continue
+        mine: list[Record | LineRun] = []
+        for rpid, part in _parts(credits_file, done):
             if rpid != pid:
                 if pid is not None and add(pid, mine):
                     yield task()
@@ -557,10 +556,13 @@ def _stream_tasks(
                     pid, mine = rpid, []
                 elif rpid and rpid in people.records:
                     raise NotGrouped(rpid)
-            if pid is None:
-                local.orphan(rpid, line, found)
+            if pid is not None:
+                mine.append(part)
+            elif type(part) is LineRun:
+                for line, found in part.records(form):
+                    local.orphan(rpid, line, found)
             else:
-                mine.append((line, found))
+                local.orphan(rpid, *part)  # type: ignore[misc]
         if pid is not None and add(pid, mine):
             yield task()
     for pid in list(remaining):  # people without credits
@@ -569,6 +571,21 @@ def _stream_tasks(
     if batch:
         yield task()
     local.flush()
+
+
+def _parts(credits: CsvFile, done: Tally) -> Iterator[tuple[str, Record | LineRun]]:
+    """(person_id, part) of the credits file in order: each record, or each run of one person's
+    plain lines; a blank record is counted and left out."""
+    for item in credits.records(lines=True):
+        if type(item) is PlainLines:
+            for pid, first, lines in item.runs():
+                yield pid, LineRun(first, lines)
+            continue
+        line, pid, found = item  # type: ignore[misc]
+        if found is None:
+            done.blank += 1
+        else:
+            yield pid, (line, found)
 
 
 def _spilled(
