@@ -43,9 +43,9 @@ def test_workers_end_on_sigterm_whatever_the_parent_installed(ruleset):
     assert results == [(signal.SIG_DFL, False)] * 2
 
 
-# --- each batch in a process forked for it -----------------------------------------------------
+# --- batches judged by workers forked once ----------------------------------------------------------
 
-forks_only = pytest.mark.skipif(not hasattr(os, "fork"), reason="forked children: POSIX only")
+forks_only = pytest.mark.skipif(not hasattr(os, "fork"), reason="forked workers: POSIX only")
 
 
 def _pid_and(value):
@@ -62,18 +62,47 @@ def _dies():
 
 @pytest.mark.slow  # forks real processes
 @forks_only
-def test_each_task_runs_in_a_child_with_its_data_never_pickled():
-    # a lock cannot be pickled: it reaches the child only because the child is forked with it
-    unpicklable = threading.Lock()
+def test_tasks_are_run_by_at_most_jobs_workers_that_stay_alive():
     forks = Forks(2)
     try:
-        got = list(forks.run(_pid_and, [(unpicklable,), (unpicklable,), (unpicklable,)]))
+        got = list(forks.run(_pid_and, [(n,) for n in range(7)]))
+        workers = set(forks.children)
+        again = list(forks.run(_pid_and, [("x",), ("y",)]))  # a second run: the same workers
     finally:
         forks.close()
-    assert len(got) == 3
-    pids = {pid for _, (pid, _) in got}
-    assert os.getpid() not in pids and len(pids) == 3  # a fresh child for each task
-    assert all(kind == type(unpicklable).__name__ for _, (_, kind) in got)
+    assert sorted(task for task, _ in got) == [(n,) for n in range(7)]
+    assert all(kind == "int" for _, (_, kind) in got)
+    pids = {pid for _, (pid, _) in got + again}
+    assert os.getpid() not in pids and len(pids) <= 2 and pids <= workers
+    assert not forks.children
+
+
+@pytest.mark.slow
+@forks_only
+def test_a_task_that_cannot_be_pickled_is_an_error_in_the_parent():
+    forks = Forks(2)
+    try:
+        with pytest.raises(TypeError, match="pickle"):
+            list(forks.run(_pid_and, [(threading.Lock(),)]))
+    finally:
+        forks.close()
+
+
+@pytest.mark.slow
+@forks_only
+def test_a_worker_killed_while_idle_is_reported_at_its_next_task():
+    forks = Forks(1)
+    try:
+        ((_, (pid, _)),) = forks.run(_pid_and, [("x",)])
+        os.kill(pid, signal.SIGKILL)
+        os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)  # dead, not yet reaped
+        with pytest.raises(WorkerLost, match="SIGKILL"):
+            list(forks.run(_pid_and, [("y",)]))
+        assert pid not in forks.children  # reaped
+        ((_, (other, _)),) = forks.run(_pid_and, [("z",)])  # a new worker takes the next task
+        assert other != pid
+    finally:
+        forks.close()
 
 
 @pytest.mark.slow
@@ -119,7 +148,7 @@ def test_a_failing_reader_waits_for_the_children_already_started():
 def test_close_stops_the_children_still_running():
     forks = Forks(2)
     forks._start(time.sleep, (60,))
-    (pid,) = [pid for pid, _ in forks.running.values()]
+    (pid,) = [worker.pid for worker, _ in forks.running.values()]
     started = time.monotonic()
     forks.close()
     assert time.monotonic() - started < 30  # not the minute the child would have slept
@@ -205,11 +234,14 @@ def test_sigterm_to_the_parent_during_a_fork_leaves_no_child_behind():
 def test_a_run_stopped_while_a_result_is_read_still_reaps_that_child(monkeypatch):
     import marenew.roster.forks as forks_module
 
-    def interrupted(fd):
-        os.close(fd)
-        raise KeyboardInterrupt  # Ctrl-C while the pipe is read
+    parent, receive = os.getpid(), forks_module._receive
 
-    monkeypatch.setattr(forks_module, "_read_all", interrupted)
+    def interrupted(fd):
+        if os.getpid() != parent:  # the worker reads its task as ever
+            return receive(fd)
+        raise KeyboardInterrupt  # Ctrl-C while the result is read
+
+    monkeypatch.setattr(forks_module, "_receive", interrupted)
     forks = Forks(2)
     try:
         with pytest.raises(KeyboardInterrupt):

@@ -699,7 +699,7 @@ class _RichProgress(_NoProgress):
                 transient=True,
             )
             # Its refresh thread never takes Ctrl-C or SIGTERM, so they reach the main thread,
-            # which holds them back around each fork (roster.forks).
+            # which holds them back around each fork of a worker (roster.forks).
             old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
             try:
                 self.bar.start()

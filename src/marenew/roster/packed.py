@@ -1,13 +1,11 @@
-"""A person's credit records packed into one text while their batch waits for, and is judged in, a
-forked child.
+"""A person's credit records as they travel to the worker that judges them: packed into one text.
 
 The main process reads millions of credit records, each a line number and a tuple of cells: about
-ten small objects a record. Kept as they are until their batch is judged, they fill pages that the
-children forked meanwhile share, and every write to such a page (making the next records in memory
-freed by the last ones, or freeing them) copies it: that copying was most of the main process's
-system time. Packed, a person's records are two objects (their cells joined by the ASCII unit and
-record separators, and their line numbers as a range or an array), made as soon as the person's
-last record has passed; the child unpacks them into the very same records.
+ten small objects a record. Held as they are until their batch is judged, and pickled to a worker
+object by object, they cost the main process its memory and much of its time. Packed, a person's
+records are two objects (their cells joined by the ASCII unit and record separators, and their
+line numbers as a range or an array), made as soon as the person's last record has passed, and
+pickled at the speed of copying them; the worker unpacks them into the very same records.
 
 A person is packed only when the text unpacks to exactly their records: every record was read (a
 record that could not be read is a message, not cells), all have the same number of cells, and no
@@ -15,7 +13,7 @@ cell holds either separator (a hostile or broken export may). Anyone else travel
 
 A person whose records were all read as plain lines (``PlainLines``), one after another, travels
 as those lines as read, with the file's ``LineForm``: the main process then neither splits them
-into cells nor joins them again, and the child splits them as the reader would have.
+into cells nor joins them again, and the worker splits them as the reader would have.
 """
 
 from __future__ import annotations

@@ -197,7 +197,7 @@ class CsvFile:
         pid_cell = operator.itemgetter(pid_at)
         plain = functools.partial(_plain_lines, delimiter=self.header.delimiter, width=width)
         delimiter, cuts = itertools.repeat(self.header.delimiter), itertools.repeat(pid_at + 1)
-        lines = lines and self.header.name_parts is None  # a child cannot be handed a closure to pick
+        lines = lines and self.header.name_parts is None  # a closure to pick cannot be pickled
         past = 0  # lines read by _plain_lines, not through the csv reader
         done = reader.line_num  # lines read so far: a record starts on the next one
         bad = self._not_utf8
@@ -287,8 +287,8 @@ def _person_ids(found: Iterable[str]) -> list[str] | None:
 @dataclass(frozen=True, slots=True)
 class LineForm:
     """How a file's plain lines become its canonical cells (``Header.picker``): the same for every
-    line of the file, so that the main process can hand a person's plain lines to a child as they
-    were read, and the child splits them."""
+    line of the file, so that the main process can hand a person's plain lines to a worker as they
+    were read, and the worker splits them."""
 
     delimiter: str
     pad: bool  # a column is absent: it reads a last cell, empty

@@ -8,9 +8,10 @@ a person whose credits have already passed, the file is known not to be grouped;
 judged so far are dropped, and every credit record (those read so far are read again, once) is
 spilled into partitions by person, which the workers then judge. Credential files: each worker
 loads and judges a share of the files, file by file. Each batch's rows are written as a sorted
-run; the main process merges the runs into the output. On Linux each batch is judged in a process
-forked for it, which inherits the rules, the people records and the batch itself (nothing is
-pickled on the way); elsewhere a pool of workers loads the rules once each. Never per record.
+run; the main process merges the runs into the output. On Linux the workers are forked once,
+with the rules loaded, and each batch is pickled to one of them (``forks``; a person's credits
+travel as the lines read, so a batch pickles at the speed of copying it); elsewhere a pool of
+spawned workers loads the rules once each. Never per record.
 
 Memory: the main process holds the people records and a few batches in flight; a worker holds
 one batch or partition and its rows.
@@ -145,8 +146,8 @@ def collector_rarely(threshold: int = 100_000) -> Iterator[None]:
     collection every 700 new objects) the collector walked them, and the people records held for
     the whole run, again and again: a fifth of the main process's CPU while reading, three
     quarters of it while merging the runs. It still runs, every ``threshold`` new objects, over
-    what was made since the last batch was handed to a child (``Forks`` freezes what the main
-    process holds at each fork, until the run ends)."""
+    what was made since the last worker was forked (``Forks`` freezes what the main process holds
+    at each fork, until the run ends)."""
     old = gc.get_threshold()
     gc.set_threshold(threshold, *old[1:])
     try:
@@ -228,12 +229,12 @@ def _context():
 
 
 class Pool:
-    """Tasks over worker processes, or in this process for ``jobs == 1``. On Linux each task runs
-    in a process forked for it (``forks``), which has the task's data without pickling it;
-    elsewhere, in a pool of spawned workers that load the rules once."""
+    """Tasks over worker processes, or in this process for ``jobs == 1``. On Linux, workers forked
+    once with the rules loaded (``forks``); elsewhere, a pool of spawned workers that load the
+    rules once."""
 
     def __init__(self, jobs: int, rules: RuleSet, rule_dirs: list[Path], job: Job):
-        _install(rules, job)  # before forking: the children inherit it
+        _install(rules, job)  # before forking: the workers inherit it
         self.jobs = jobs
         self.pool = None
         self.forks: Forks | None = None
@@ -447,9 +448,8 @@ def _csv_rows(
 
 
 BATCH_CREDITS = 50_000  # credit records per batch of people sent to a worker, at least
-# A fork copies the main process's page tables and a child's exit tears them down: about 4 ms of
-# CPU with 100,000 people held, 30 ms with 760,000. Batches grow with the roster (a credit record
-# for every five people) so that this stays a small share of a batch's work.
+# Batches grow with the roster (a credit record for every five people): each batch is a sorted run
+# that the main process merges at the end, and this keeps them to about 150 at 760,000 people.
 PEOPLE_PER_BATCH_CREDIT = 5
 LOCAL_ROWS = 50_000  # error rows the main process writes per run
 
