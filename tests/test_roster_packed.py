@@ -86,7 +86,7 @@ def _parts(draw):
     return form, parts
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(_parts())
 def test_a_persons_parts_travel_and_unpack_to_their_records_in_file_order(given_parts):
     form, parts = given_parts
