@@ -308,7 +308,7 @@ _CLEAR_VALUES = (
 def test_a_clear_credit_is_the_model_pydantic_makes(title, day, points, area, bodies, certs):
     """The quick path makes each Credit itself: it must be what validating the same values
     makes, in every slot pydantic gives a model (and taken as it is by the person's model)."""
-    made = _clear_credit(title, day, points, area, bodies, certs)
+    made = _clear_credit(title, day, (points, area, bodies, certs))
     data = {"title": title, "date": day, "points": points, "college_credits": None, "category": area}
     valid = Credit.model_validate({**data, "approved_by": bodies, "applies_to": certs})
     for slot in BaseModel.__slots__:
@@ -325,7 +325,7 @@ def test_a_clear_credit_is_the_model_pydantic_makes(title, day, points, area, bo
 def test_a_clear_credit_is_counted_from_its_values_as_from_its_model(title, day, points, area, bodies, certs, cert):
     """The quick path counts a person's credits from their values, without making the models:
     everything the engine reads of a credit must be what the model gives."""
-    values = CreditValues(title, day, points, area, bodies, certs)
+    values = CreditValues(title, day, (points, area, bodies, certs))
     model = Credit.model_validate(
         {"title": title, "date": day, "points": points, "category": area, "approved_by": bodies, "applies_to": certs}
     )

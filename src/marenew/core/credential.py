@@ -192,21 +192,12 @@ class CreditValues:
     certificate: None = None
     split: None = None  # points per content area: never
 
-    def __init__(
-        self,
-        title: str,
-        date: dt.date,
-        points: float,
-        category: str | None,
-        approved_by: list[str],
-        applies_to: list[str] | None,
-    ):
+    def __init__(self, title: str, date: dt.date, rest: tuple[float, str | None, list[str], list[str] | None]) -> None:
+        # ``rest`` (points, category, approved_by, applies_to) as one tuple: a roster keeps it so
+        # for each distinct set of cells, and one argument is cheaper to pass than four
         self.title = title
         self.date = date
-        self.points = points
-        self.category = category
-        self.approved_by = approved_by
-        self.applies_to = applies_to
+        self.points, self.category, self.approved_by, self.applies_to = rest
 
     @property
     def key(self) -> tuple[str, dt.date]:

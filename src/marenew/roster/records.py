@@ -283,14 +283,14 @@ def _title(cell: str) -> tuple[str, str]:
 _CREDIT_FIELDS = frozenset(Credit.model_fields) - {"certificate"}  # the fields a credits row gives
 
 
-def _clear_credit(
-    title: str, day: dt.date, points: float, area: str | None, bodies: list[str], certs: list[str] | None
-) -> Credit:
+def _clear_credit(title: str, day: dt.date, rest: tuple[float, str | None, list[str], list[str] | None]) -> Credit:
     """The Credit pydantic makes of a clear credit row's values, made as pydantic makes it (its
     four slots set), for a fraction of the cost. The values are of the types the model declares
     (text, a day, a number, text or None, lists of text), which strict validation always
     accepts as they are, with new lists; test_roster_quick holds the two equal, slot by slot.
-    The person is still validated by pydantic (a Credit it is given is taken as it is)."""
+    The person is still validated by pydantic (a Credit it is given is taken as it is). ``rest``
+    is (points, category, approved_by, applies_to), as for ``CreditValues``."""
+    points, area, bodies, certs = rest
     return assembled(
         Credit,
         {
@@ -337,11 +337,12 @@ def _clear_person(
     checks = credit_checks(ctx.rules, frozenset(c["cert"].upper() for c in creds), settings.as_of)
     clear = _clear_cells(checks, dates)
     titles, days, rest = _TITLES, clear.days, clear.rest
-    seen: set[tuple[str, dt.date]] = set()
     # the credits as the engine counts them; the models themselves when the file is written out
     models = settings.with_file
     make = _clear_credit if models else CreditValues
     found_credits: list[Any] = []
+    keys: list[tuple[str, dt.date]] = []  # what tells credits apart: the title in lower case, the day
+    add, key = found_credits.append, keys.append
     for _line, record in credits:
         if isinstance(record, str):
             return None
@@ -351,11 +352,10 @@ def _clear_person(
         values = rest.get(cells) or clear.values(cells)
         if title is _NO or day is _NO or values is _NO:
             return None
-        count = len(seen)
-        seen.add((title[1], day))
-        if len(seen) == count:  # listed twice: a warning or an error, in the careful path's words
-            return None
-        found_credits.append(make(title[0], day, *values))
+        key((title[1], day))
+        add(make(title[0], day, values))
+    if len(set(keys)) < len(keys):  # listed twice: a warning or an error, in the careful path's words
+        return None
     try:
         holder = CredentialFile.model_validate(
             {
