@@ -24,7 +24,7 @@ from marenew.core import dates as periods
 from marenew.core.base import Confidence
 from marenew.core.credential import AnyCredit, Credential, CredentialFile, CreditValues, PastCycle, Payment
 from marenew.core.defaults import EPS, STALE_AFTER_DAYS, WARN_DAYS
-from marenew.core.names import Names, fold, names_of
+from marenew.core.names import Names, names_of
 from marenew.core.record import Mutable, Record
 from marenew.core.results import (
     CapResult,
@@ -405,7 +405,7 @@ def _split_pieces(
     for part, (written, share) in enumerate(split.items()):
         area = None
         if ce.categories:
-            area = names.areas.get(fold(written))  # as names.area(written)
+            area = names.area(written)
             if area is None:
                 message = _unknown_area(rule, ce, names, credit, written, approved, unmatched)
                 if note is not None:
@@ -434,7 +434,8 @@ def _tally(
     tally = _Tally()
     pieces, unmatched = tally.pieces, tally.unmatched
     names = names_of(ce)
-    areas = names.areas  # as names.area(w), without a call per credit
+    # as names.area(w) and names.approver(w), without a call per credit once a value is known
+    written_areas, approvers = names.written_areas, names.approvers
     college, least_of, too_short = figures.college, figures.least, figures.too_short
     approving, by_area, rule_id = bool(ce.approved_by), bool(ce.categories), rule.id
     last = min(end, as_of)  # the last day a credit can count
@@ -481,7 +482,13 @@ def _tally(
             if detail:
                 cand.in_cycle = True
             continue
-        approved = _approval(ce, names, credit, unmatched) if approving and credit.approved_by else False
+        approved = False
+        if approving and (bodies := credit.approved_by):
+            # the usual credit: the first body it names is known to approve (as _approval finds it)
+            known = approvers.get(bodies[0])
+            approved = (known is not None and known[0] and credit.college_credits is None) or _approval(
+                ce, names, credit, unmatched
+            )
         if points < too_short[approved]:
             least = least_of[approved]
             if detail:
@@ -502,7 +509,7 @@ def _tally(
                     if detail:
                         note(f"no content area given ({', '.join(ce.categories)}): {_counts_as(ce, approved)}")
                 else:
-                    area = areas.get(fold(category))
+                    area = written_areas.get(category) or names.area(category)
                     if area is None:
                         message = _unknown_area(rule, ce, names, credit, category, approved, unmatched)
                         if detail:

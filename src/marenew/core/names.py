@@ -41,8 +41,18 @@ class Names(Record):
     def body(self, value: str) -> str | None:
         return self.bodies.get(fold(value))
 
+    # each value written as a credit's content area so far that names one: its key (see ``area``)
+    written_areas: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
     def area(self, value: str) -> str | None:
-        return self.areas.get(fold(value))
+        """The content area ``value`` names, or None. Kept per value that names one: a roster
+        writes the same few areas on every credit."""
+        found = self.written_areas.get(value)
+        if found is None:
+            found = self.areas.get(fold(value))
+            if found is not None and len(self.written_areas) < _NEAR_KEPT:
+                self.written_areas[value] = found
+        return found
 
     # the answers of near_body and near_area so far (difflib is slow; a roster asks about the
     # same few names for every credit)
