@@ -185,7 +185,8 @@ class CreditValues:
     of points in range, text and lists of text: values the model takes as they are). Making a
     model costs about ten times as much, and a roster counts millions of credits. They have no
     college credits, no points per content area and no certificate; they are only counted (a
-    file is never written from them)."""
+    file is never written from them). The roster's quick path sets the slots itself, as
+    ``__init__`` does (a call per credit costs more than the six slots)."""
 
     __slots__ = ("title", "date", "points", "category", "approved_by", "applies_to")
     college_credits: None = None

@@ -199,6 +199,7 @@ _NOWHERE = _Nowhere()
 
 
 _NO: Any = object()  # not (yet) known to be clear
+_new = object.__new__
 
 
 class _ClearCells:
@@ -331,7 +332,7 @@ def _clear_person(
             return None
         holder_name = name
         creds.append(data)
-        kept.append({column: value.strip() for column, value in zip(kept_names, record[7:])})
+        kept.append({column: value.strip() for column, value in zip(kept_names, record[7:])} if kept_names else {})
         for body in bodies:
             memberships[body] = None
     checks = credit_checks(ctx.rules, frozenset(c["cert"].upper() for c in creds), settings.as_of)
@@ -339,21 +340,37 @@ def _clear_person(
     titles, days, rest = _TITLES, clear.days, clear.rest
     # the credits as the engine counts them; the models themselves when the file is written out
     models = settings.with_file
-    make = _clear_credit if models else CreditValues
     found_credits: list[Any] = []
     keys: list[tuple[str, dt.date]] = []  # what tells credits apart: the title in lower case, the day
     add, key = found_credits.append, keys.append
     for _line, record in credits:
         if isinstance(record, str):
             return None
-        title = titles.get(record[1]) or _title(record[1])
-        day = days.get(record[2]) or clear.day(record[2])
+        # cells seen before are found without a call (a miss is rare: a cell seen for the first time)
+        try:
+            title = titles[record[1]]
+        except KeyError:
+            title = _title(record[1])
+        try:
+            day = days[record[2]]
+        except KeyError:
+            day = clear.day(record[2])
         cells = record[3:8]
-        values = rest.get(cells) or clear.values(cells)
+        try:
+            values = rest[cells]
+        except KeyError:
+            values = clear.values(cells)
         if title is _NO or day is _NO or values is _NO:
             return None
         key((title[1], day))
-        add(make(title[0], day, values))
+        if models:
+            add(_clear_credit(title[0], day, values))
+        else:
+            # CreditValues(title, day, values), its slots set here: cheaper than the call to __init__
+            credit = _new(CreditValues)
+            credit.title, credit.date = title[0], day
+            credit.points, credit.category, credit.approved_by, credit.applies_to = values
+            add(credit)
     if len(set(keys)) < len(keys):  # listed twice: a warning or an error, in the careful path's words
         return None
     try:
