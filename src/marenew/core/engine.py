@@ -247,6 +247,10 @@ class _Candidate(Mutable):
     written: list[str | None] = field(default_factory=list)  # each piece's area as a split credit wrote it
 
 
+# A placeholder for _tally without detail, which never writes to it: no candidate made per call
+_NO_CANDIDATE = _Candidate(None)  # type: ignore[arg-type]
+
+
 # A piece: the points of an eligible credit in one content area (a credit without parts is one
 # piece): (content area key or None, points, approved, part, the credit), where part is 0 for a
 # credit's first piece and counts its further parts (a credit split over content areas), so that
@@ -273,6 +277,7 @@ class _Figures(Record):
     too_short: tuple[float, float]  # an activity of fewer points does not count (-inf: any counts)
     cap: float | None  # on points not approved
     minimums: tuple[tuple[str, float | None], ...]  # per content area, for the cap allocation
+    exact_cap: bool  # the cap and every minimum are exact (``_exact``): see ``_order_needed``
     # (what it counts: "total", "approved" or "area"; id, label, required, confidence) of each
     # requirement, in the order shown
     requirements: tuple[tuple[str, str, str, float | None, Confidence | None], ...]
@@ -290,6 +295,8 @@ def _ce_figures(rule: Rule, ce: CE, end: dt.date) -> _Figures:
     if ce.approved_minimum is not None:
         reqs.append(("approved", "approved", f"{label} {ce.unit}", *_value(ce.approved_minimum, end)))
     reqs += [("area", key, c.label, *_value(c.minimum, end)) for key, c in ce.categories.items()]
+    cap = _value(ce.unapproved_cap, end)[0]
+    minimums = tuple((key, _value(category.minimum, end)[0]) for key, category in ce.categories.items())
     return _Figures(
         college=_value(ce.college_credit_points, end)[0],
         least=least_of,
@@ -297,8 +304,9 @@ def _ce_figures(rule: Rule, ce: CE, end: dt.date) -> _Figures:
             -math.inf if least_of[0] is None else least_of[0] - EPS,
             -math.inf if least_of[1] is None else least_of[1] - EPS,
         ),
-        cap=_value(ce.unapproved_cap, end)[0],
-        minimums=tuple((key, _value(category.minimum, end)[0]) for key, category in ce.categories.items()),
+        cap=cap,
+        minimums=minimums,
+        exact_cap=cap is not None and _exact(cap) and all(_exact(m) for _, m in minimums if m is not None),
         requirements=tuple(reqs),
         confidence=weakest(*(conf for *_, conf in reqs)),
     )
@@ -431,7 +439,7 @@ def _tally(
     The one place that decides a credit's fate, for a roster row and for the per-credit results
     alike: with ``cands`` (detail), each credit's candidate, with the notes that say why, is
     appended to it as well."""
-    tally = _Tally()
+    tally = _Tally([], [])
     pieces, unmatched = tally.pieces, tally.unmatched
     names = names_of(ce)
     # as names.area(w) and names.approver(w), without a call per credit once a value is known
@@ -449,8 +457,8 @@ def _tally(
             f"after the as-of date ({as_of})",
         )
     add = pieces.append
-    cand = _Candidate(None)  # type: ignore[arg-type]  # replaced per credit when detail
-    note = cand.notes.append
+    cand = _NO_CANDIDATE  # replaced per credit when detail
+    note = cand.notes.append  # called only when detail
     for credit in credits:
         if detail:
             cand = _Candidate(credit)
@@ -561,10 +569,11 @@ def _order_needed(tally: _Tally, figures: _Figures) -> OrderNeeded:
     cap = figures.cap
     if cap is None:
         return "none"
-    if not (_exact(cap) and all(_exact(m) for _, m in figures.minimums if m is not None)):
+    if not figures.exact_cap:
         return "all"
     unapproved = [p for _, p, approved, _, _ in pieces if not approved]
-    return "none" if all(p >= 0.0 for p in unapproved) and sum(unapproved) <= cap else "unapproved"
+    # (every p is exact, so none is NaN: the least is not below zero when none is)
+    return "none" if min(unapproved, default=0.0) >= 0.0 and sum(unapproved) <= cap else "unapproved"
 
 
 def _unapproved_in_order(tally: _Tally) -> _Tally:
