@@ -560,7 +560,8 @@ def _order_needed(tally: _Tally, figures: _Figures) -> OrderNeeded:
     pieces = tally.pieces
     if tally.unmatched or len(pieces) > _EXACT:
         return "all"
-    fresh = set(map(_POINTS, pieces)).difference(_KNOWN_EXACT)
+    # the usual credential: every value already found exact (checked without making a set)
+    fresh = () if _KNOWN_EXACT.issuperset(map(_POINTS, pieces)) else set(map(_POINTS, pieces)) - _KNOWN_EXACT
     if fresh:
         if not all(_exact(x) for x in fresh):
             return "all"
@@ -739,15 +740,16 @@ def count_ce(
     category_short: float | None = 0.0
     for kind, id_, label, required, conf in figures.requirements:
         got = total if kind == "total" else approved if kind == "approved" else by_category[id_]
-        short = None if required is None else max(0.0, _r(required - got))
         key = (id_, label, required, conf, got)
         result = _REQUIREMENTS.get(key)
         if result is None:
+            short = None if required is None else max(0.0, _r(required - got))
             result = RequirementResult(id_, label, required, _r(got), short, conf or "unknown")
             if len(_REQUIREMENTS) >= _MEMO_SIZE:
                 _REQUIREMENTS.clear()
             _REQUIREMENTS[key] = result
         reqs.append(result)
+        short = result.short  # as worked out above, from the same figure and count
         if kind != "area":
             shorts.append(short)
         else:
@@ -967,13 +969,14 @@ _MEMO_SIZE = 1 << 16
 
 
 def _memo(rule: Rule, key: tuple, make: Callable[[], Any]) -> Any:
-    found = _MEMO.get((id(rule), *key))
+    key = (id(rule),) + key
+    found = _MEMO.get(key)
     if found is not None and found[0] is rule:
         return found[1]
     value = make()  # an exception (RuleGap) is not kept: it is raised again next time
     if len(_MEMO) >= _MEMO_SIZE:
         _MEMO.clear()
-    _MEMO[(id(rule), *key)] = (rule, value)
+    _MEMO[key] = (rule, value)
     return value
 
 

@@ -79,7 +79,11 @@ def pace(
     months_left = periods.months_between(as_of, expires_on)
     if rule.ce is None:
         return Pace(months_left=months_left)
-    total = next((q.required for q in requirements if q.id == "total"), None)
+    total = None
+    for q in requirements:
+        if q.id == "total":
+            total = q.required
+            break
     months = rule.cycle.months.at(certified_on)
     sustainable = (total / months.value) if total and months and months.value else None
     if points_needed is None or as_of > expires_on:
