@@ -9,6 +9,7 @@ a clean person (so that the comparison is not empty) and left for each kind of a
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 
@@ -237,6 +238,25 @@ def test_a_clean_person_takes_the_quick_path():
     assert (rows, rejected) == careful_rows("E1", people, credits, ctx)
     assert [row["cert"] for _, row in rows] == ["CMA", "RMA"]
     assert all(row["kept"] == {"site": "Clinic A"} for _, row in rows)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(person(rates=(0,), cma=True))
+def test_the_quick_path_counts_the_credits_it_would_write(drawn):
+    """The quick path makes each credit's values itself (slots set in place, no model): for a
+    clear person, each must read as the credit it makes when the file is written out."""
+    people, credits, ctx = drawn
+    counted = _clear_person(people, credits, Context(ctx.rules, dataclasses.replace(ctx.settings, with_file=False)))
+    written = _clear_person(people, credits, Context(ctx.rules, dataclasses.replace(ctx.settings, with_file=True)))
+    assert (counted is None) == (written is None)
+    if counted is None or written is None:
+        return
+    values, models = counted[1], written[0].credits
+    assert values is not None and len(values) == len(models) == len(credits)
+    for value, model in zip(values, models):
+        assert type(value) is CreditValues
+        for name in (*CreditValues.__slots__, "college_credits", "certificate", "key", "size", "split"):
+            assert getattr(value, name) == getattr(model, name), name
 
 
 def _with(records: list, at: int, column: int, value: str) -> list:
