@@ -16,7 +16,7 @@ from operator import itemgetter
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from helpers import AS_OF, d
@@ -115,6 +115,8 @@ def test_a_record_of_cells_is_made_safe_as_each_cell_would_be(cells):
 
 
 @given(text=st.text(alphabet=st.characters(max_codepoint=0x2100), max_size=20))
+@example(text="\x7f")  # DEL: the one such control that is ASCII
+@example(text="ok \x7f")
 def test_json_text_is_escaped_as_the_search_alone_would(text):
     encoded = output.json.dumps({"a": text}, ensure_ascii=False)
     assert json_safe(encoded) == _unsafe_in_json().sub(lambda m: f"\\u{ord(m.group()):04x}", encoded)

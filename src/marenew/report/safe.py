@@ -60,7 +60,7 @@ def json_safe(encoded: str) -> str:
     """JSON text (``ensure_ascii=False``) with the controls its encoder leaves raw (DEL, C1, bidi)
     written as ``\\uXXXX`` escapes: the same data, nothing a terminal acts on. Valid because these
     characters can only stand inside JSON strings."""
-    if encoded.isascii():  # none of them is ASCII (most rows: no search at all)
+    if encoded.isascii() and "\x7f" not in encoded:  # DEL is the only one in ASCII (most rows: no search)
         return encoded
     return _unsafe_in_json().sub(lambda m: f"\\u{ord(m.group()):04x}", encoded)
 
