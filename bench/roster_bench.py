@@ -165,8 +165,8 @@ def employer(n: int, folder: Path, jobs: int | None, rounds: int) -> None:
         wall, cpu = statistics.median(walls[name]), statistics.median(cpus[name])
         share = (cpu - plain_cpu) / plain_cpu
         ok = "met" if share <= TARGET_EMPLOYER_SHARE else "MISSED"
-        print(f"  {name:<7} {wall:6.1f} s wall, CPU {cpu:6.1f} s: +{share:6.1%} CPU, "
-              f"+{(wall - plain_wall) / plain_wall:6.1%} wall over plain "
+        print(f"  {name:<7} {wall:6.1f} s wall, CPU {cpu:6.1f} s: {share:+7.1%} CPU, "
+              f"{(wall - plain_wall) / plain_wall:+7.1%} wall over plain "
               f"(target <= {TARGET_EMPLOYER_SHARE:.0%} CPU: {ok})")
     print(f"  load average after: {_load()}")
 
@@ -178,7 +178,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=None, help="folder for the generated files (kept)")
     parser.add_argument("--employer-size", type=int, default=10_000,
                         help="people for the employer outputs' check (0: skip it)")
-    parser.add_argument("--employer-rounds", type=int, default=2)
+    parser.add_argument("--employer-rounds", type=int, default=2, help="rounds of the employer check (0: skip it)")
     args = parser.parse_args()
     folder = args.data or Path(tempfile.gettempdir()) / "marenew-roster-bench"
     folder.mkdir(parents=True, exist_ok=True)
@@ -211,7 +211,7 @@ def main() -> None:
         print(f"from N={r['n']:,}: at {rate:,.0f} people/s the US workforce of {US_WORKFORCE:,} MAs takes about "
               f"{minutes:.1f} min on this machine (target {TARGET_WORKFORCE_SECONDS / 60:.0f} min: "
               f"{'met' if minutes * 60 <= TARGET_WORKFORCE_SECONDS else 'MISSED'})")
-    if args.employer_size:
+    if args.employer_size and args.employer_rounds > 0:
         employer(args.employer_size, folder, args.jobs, args.employer_rounds)
 
 
