@@ -31,7 +31,7 @@ def _records(draw):
     return out
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(_records())
 def test_packed_records_unpack_to_themselves(records):
     assert unpack(pack(records)) == records

@@ -169,7 +169,7 @@ record_bytes = st.one_of(
 )
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     records=st.lists(st.tuples(record_bytes, st.sampled_from([None, None, None, b"\n", b"\r\n", b"\r"])), max_size=40),
     newline=st.sampled_from([b"\n", b"\r\n", b"\r"]),
