@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import operator
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -21,6 +22,8 @@ from helpers import FROZEN_RULES
 from marenew.core.credential import CredentialFile, Credit, CreditValues
 from marenew.load.rules import RuleSet, load_rules
 from marenew.roster.columns import ISO_ONLY, DateReader
+from marenew.roster.packed import unpack
+from marenew.roster.reader import LineForm
 from marenew.roster.records import Context, Settings, _clear_credit, _clear_person, careful_rows, person_rows
 
 
@@ -215,6 +218,37 @@ def test_one_odd_thing_gives_the_careful_rows(drawn, data):
     people, credits, ctx = drawn
     for p, c in _planted(data.draw, people, credits):
         assert person_rows("E1", p, c, ctx) == careful_rows("E1", p, c, ctx)
+        lines = _as_lines(c)
+        if lines is not None:
+            assert person_rows("E1", p, lines, ctx) == careful_rows("E1", p, c, ctx)
+
+
+def _as_lines(credits: list):
+    """A person's credit records as the main process hands over plain lines in the canonical
+    columns (``packed.canonical_lines``), when they can travel so: one after another, each read,
+    no cell holding a comma or a line break. None otherwise."""
+    if not credits or any(isinstance(cells, str) for _, cells in credits):
+        return None
+    if any(("," in cell or "\n" in cell) for _, cells in credits for cell in cells):
+        return None
+    first = credits[0][0]
+    if [line for line, _ in credits] != list(range(first, first + len(credits))):
+        return None
+    form = LineForm(",", False, operator.itemgetter(*range(8)), canonical=True)
+    lines = range(first, first + len(credits)), "\n".join(",".join(cells) for _, cells in credits), form
+    assert unpack(lines) == credits
+    return lines
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(person())
+def test_lines_as_read_give_the_rows_of_their_records(drawn):
+    """The quick path reads a person's lines in the canonical columns without making records:
+    the rows must be those of the records, whatever the lines hold."""
+    people, credits, ctx = drawn
+    lines = _as_lines(credits)
+    if lines is not None:
+        assert person_rows("E1", people, lines, ctx) == person_rows("E1", people, credits, ctx)
 
 
 def _clean_person() -> tuple[list, list]:

@@ -237,6 +237,13 @@ def test_reading_in_blocks_reads_a_large_export_as_line_by_line(tmp_path):
     path.write_bytes(text.encode("utf-8", "surrogateescape"))
     fast, slow = read_all(path, BLOCK), read_all(path, 0)
     assert fast == slow
+    with CsvFile(path, CREDITS, "credits.csv") as f:
+        assert f.line_form().canonical  # every column, in order: a worker takes its lines as they are
+    (path.parent / "reordered.csv").write_text(
+        "title,person_id,date,points,college_credits,category,approved_by,applies_to\n"
+    )
+    with CsvFile(path.parent / "reordered.csv", CREDITS, "credits.csv") as f:
+        assert not f.line_form().canonical
     assert isinstance(fast, tuple)
     got = dict((line, found) for line, _, found in fast[1])
     assert got[1002] == ("P00142", "two\nlines, quoted", "2025-01-01", "1", "", "", "", "")

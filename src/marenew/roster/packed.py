@@ -22,7 +22,10 @@ from array import array
 from dataclasses import dataclass
 
 from .reader import LineForm
-from .records import Record
+
+# A record as read from a CSV file: its line, and its canonical cells, or a message when the
+# record itself is malformed (wrong number of fields).
+Record = tuple[int, "tuple[str, ...] | str"]
 
 UNIT, RECORD = "\x1f", "\x1e"
 
@@ -30,6 +33,8 @@ UNIT, RECORD = "\x1f", "\x1e"
 Packed = tuple["range | array[int]", str]
 # (line numbers, the lines as read, joined by line breaks, how to split them)
 Lines = tuple[range, str, LineForm]
+# A person's credit records as they travel to the worker that judges them
+Credits = list[Record] | Packed | Lines
 
 
 def pack(records: list[Record]) -> list[Record] | Packed:
@@ -48,6 +53,14 @@ def pack(records: list[Record]) -> list[Record] | Packed:
     return lines, text
 
 
+def canonical_lines(credits: Credits) -> tuple[str, str] | None:
+    """(text, delimiter) of credits travelling as lines whose cells are exactly the canonical
+    columns in their order (``LineForm.canonical``); None for any other form."""
+    if type(credits) is tuple and len(credits) == 3 and credits[2].canonical:
+        return credits[1], credits[2].delimiter
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class LineRun:
     """Plain lines of one person, read one after another from line ``first`` on."""
@@ -59,7 +72,7 @@ class LineRun:
         return list(zip(range(self.first, self.first + len(self.lines)), form.cells(self.lines)))
 
 
-def pack_parts(parts: list[Record | LineRun], form: LineForm) -> list[Record] | Packed | Lines:
+def pack_parts(parts: list[Record | LineRun], form: LineForm) -> Credits:
     """A person's credit records, given as records and runs of plain lines in file order, as they
     travel: as their lines when they are one run of plain lines (the runs of consecutive blocks
     join), or else as their records, packed."""
@@ -78,7 +91,7 @@ def pack_parts(parts: list[Record | LineRun], form: LineForm) -> list[Record] | 
     return pack(records)
 
 
-def unpack(credits: list[Record] | Packed | Lines) -> list[Record]:
+def unpack(credits: Credits) -> list[Record]:
     """The records ``pack`` was given, or those of the lines ``pack_parts`` gave as they were read."""
     if type(credits) is not tuple:
         return credits  # type: ignore[return-value]

@@ -175,7 +175,8 @@ class CsvFile:
     def line_form(self) -> LineForm:
         """How this file's plain lines become records (``records(lines=True)``)."""
         header = self.header
-        return LineForm(header.delimiter, header.width in header.index, header.picker())
+        canonical = header.index == tuple(range(header.width)) and not header.kept_index and not header.name_parts
+        return LineForm(header.delimiter, header.width in header.index, header.picker(), canonical)
 
     @overload
     def records(self) -> Iterator[Record]: ...
@@ -293,6 +294,9 @@ class LineForm:
     delimiter: str
     pad: bool  # a column is absent: it reads a last cell, empty
     pick: Callable[[list[str]], tuple[str, ...]]
+    # the file's columns are the canonical ones, in their order, and no other: a line's cells
+    # are its record's (a worker reads them without picking)
+    canonical: bool = False
 
     def cells(self, lines: Iterable[str]) -> list[tuple[str, ...]]:
         delimiter = self.delimiter

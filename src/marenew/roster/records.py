@@ -15,8 +15,12 @@ words every problem; both give the same rows (a differential test holds them to 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -42,11 +46,8 @@ from .columns import (
     title_text,
     validation_problems,
 )
+from .packed import Credits, Record, canonical_lines, unpack
 from .rows import Keyed, error_row, result_row
-
-# A record as read from a CSV file: its line, and its canonical cells, or a message when the
-# record itself is malformed (wrong number of fields).
-Record = tuple[int, "tuple[str, ...] | str"]
 
 
 @dataclass(frozen=True)
@@ -160,15 +161,16 @@ class _Person:
         return any(self.person_problems) or any(self.credit_problems)
 
 
-def person_rows(pid: str, people: list[Record], credits: list[Record], ctx: Context) -> tuple[list[Keyed], int]:
+def person_rows(pid: str, people: list[Record], credits: Credits, ctx: Context) -> tuple[list[Keyed], int]:
     """Rows for one person_id: one per people row (a result or an error), plus one error row per
-    rejected credit row. Returns the rows and how many credit rows were rejected."""
+    rejected credit row. Returns the rows and how many credit rows were rejected. ``credits``: the
+    person's credit records, or their lines as read (``packed``)."""
     clear = _clear_person(people, credits, ctx)
     if clear is not None:
         holder, counted, kept = clear
         where: list[tuple[str, int | None]] = [(ctx.people_file, line) for line, _ in people]
         return holder_rows(pid, holder, [], ctx, where, kept, counted), 0
-    return careful_rows(pid, people, credits, ctx)
+    return careful_rows(pid, people, unpack(credits), ctx)
 
 
 def careful_rows(pid: str, people: list[Record], credits: list[Record], ctx: Context) -> tuple[list[Keyed], int]:
@@ -215,6 +217,9 @@ class _ClearCells:
         self.days: dict[str, dt.date] = _CLEAR_DAYS.setdefault((checks.today, dates.formats), {})
         # (points, college_credits, category, approved_by, applies_to) cells -> their values
         self.rest: dict[tuple[str, ...], tuple[float, str | None, list[str], list[str] | None]] = {}
+        # the same, by those cells as one text (the rest of a line as read), per delimiter: one
+        # string to hash where the cells are five, and a tuple
+        self.rest_lines: dict[str, dict[str, tuple[float, str | None, list[str], list[str] | None]]] = {}
 
     def day(self, text: str) -> dt.date:
         found: list = []
@@ -243,6 +248,13 @@ class _ClearCells:
         ):
             return _NO
         return _keep(self.rest, cells, (value, area, bodies, certs), REST_KEPT)
+
+    def line_values(self, text: str, delimiter: str) -> tuple[float, str | None, list[str], list[str] | None]:
+        """``values`` of the cells of ``text``, the rest of a line from the points on."""
+        values = self.values(tuple(text.split(delimiter)))
+        if values is not _NO:
+            _keep(self.rest_lines.setdefault(delimiter, {}), text, values, REST_KEPT)
+        return values
 
 
 # Distinct cells kept (bounded, so that an export of a million distinct values holds no more
@@ -282,6 +294,8 @@ def _title(cell: str) -> tuple[str, str]:
 
 
 _CREDIT_FIELDS = frozenset(Credit.model_fields) - {"certificate"}  # the fields a credits row gives
+_CELLS = itemgetter(1)  # a record's cells
+_CREDIT_CELLS = itemgetter(0, 1, 2, slice(3, 8))  # (person_id, title, date, the rest) of a credit's cells
 
 
 def _clear_credit(title: str, day: dt.date, rest: tuple[float, str | None, list[str], list[str] | None]) -> Credit:
@@ -309,7 +323,7 @@ def _clear_credit(title: str, day: dt.date, rest: tuple[float, str | None, list[
 
 
 def _clear_person(
-    people: list[Record], credits: list[Record], ctx: Context
+    people: list[Record], credits: Credits, ctx: Context
 ) -> tuple[CredentialFile, list[CreditValues] | None, list[dict[str, str]]] | None:
     """The usual person in one pass: the holder validated (by the same model as ever) with no
     problem at all, their credits, and each credential's kept columns; None at the first sign of anything
@@ -337,29 +351,40 @@ def _clear_person(
             memberships[body] = None
     checks = credit_checks(ctx.rules, frozenset(c["cert"].upper() for c in creds), settings.as_of)
     clear = _clear_cells(checks, dates)
-    titles, days, rest = _TITLES, clear.days, clear.rest
+    titles, days = _TITLES, clear.days
+    # each credit as (person_id, title, date, the rest): the rest is the five cells from the points
+    # on, or, for lines as read in the canonical columns, the rest of the line as one text
+    lines = canonical_lines(credits)
+    if lines is not None:
+        text, delimiter = lines
+        rest: dict = clear.rest_lines.setdefault(delimiter, {})
+        found_rest: Callable[[Any], Any] = functools.partial(clear.line_values, delimiter=delimiter)
+        rows: Iterable[Sequence[Any]] = map(str.split, text.split("\n"), repeat(delimiter), repeat(3))
+    else:
+        records = unpack(credits)
+        if any(type(found) is str for _, found in records):
+            return None
+        rest, found_rest = clear.rest, clear.values
+        rows = map(_CREDIT_CELLS, map(_CELLS, records))
     # the credits as the engine counts them; the models themselves when the file is written out
     models = settings.with_file
     found_credits: list[Any] = []
     keys: list[tuple[str, dt.date]] = []  # what tells credits apart: the title in lower case, the day
     add, key = found_credits.append, keys.append
-    for _line, record in credits:
-        if isinstance(record, str):
-            return None
+    for _, title_cell, day_cell, rest_cells in rows:
         # cells seen before are found without a call (a miss is rare: a cell seen for the first time)
         try:
-            title = titles[record[1]]
+            title = titles[title_cell]
         except KeyError:
-            title = _title(record[1])
+            title = _title(title_cell)
         try:
-            day = days[record[2]]
+            day = days[day_cell]
         except KeyError:
-            day = clear.day(record[2])
-        cells = record[3:8]
+            day = clear.day(day_cell)
         try:
-            values = rest[cells]
+            values = rest[rest_cells]
         except KeyError:
-            values = clear.values(cells)
+            values = found_rest(rest_cells)
         if title is _NO or day is _NO or values is _NO:
             return None
         key((title[1], day))

@@ -39,9 +39,9 @@ from marenew.load.rules import RuleSet, load_rules
 
 from .columns import CREDITS, PEOPLE, partition_key, zero_hint
 from .forks import Forks
-from .packed import LineRun, pack_parts, unpack
+from .packed import LineRun, Record, pack_parts
 from .reader import CsvFile, PlainLines
-from .records import Context, Record, Settings, holder_rows, orphan_row, person_rows
+from .records import Context, Settings, holder_rows, orphan_row, person_rows
 from .rows import Keyed, error_row, is_error
 from .spill import (
     Partitions,
@@ -166,7 +166,7 @@ def judge_people(batch: list[tuple[str, list, Any]], run: str) -> Tally:
     with collector_paused():
         for pid, people, credits in batch:
             tally.records += len(people)
-            found_rows, rejected = person_rows(pid, people, unpack(credits), ctx)
+            found_rows, rejected = person_rows(pid, people, credits, ctx)
             rows += found_rows
             tally.rejected_credits += rejected
         return _finish(rows, tally, job, Path(run))
