@@ -53,11 +53,17 @@ def pack(records: list[Record]) -> list[Record] | Packed:
     return lines, text
 
 
+def _lines_of(credits: Credits) -> Lines | None:
+    """``credits`` when they travel as lines (``Lines``, the one form of three items), else None."""
+    return credits if type(credits) is tuple and len(credits) == 3 else None
+
+
 def canonical_lines(credits: Credits) -> tuple[str, str] | None:
     """(text, delimiter) of credits travelling as lines whose cells are exactly the canonical
     columns in their order (``LineForm.canonical``); None for any other form."""
-    if type(credits) is tuple and len(credits) == 3 and credits[2].canonical:
-        return credits[1], credits[2].delimiter
+    lines = _lines_of(credits)
+    if lines is not None and lines[2].canonical:
+        return lines[1], lines[2].delimiter
     return None
 
 
@@ -95,8 +101,9 @@ def unpack(credits: Credits) -> list[Record]:
     """The records ``pack`` was given, or those of the lines ``pack_parts`` gave as they were read."""
     if type(credits) is not tuple:
         return credits  # type: ignore[return-value]
-    if len(credits) == 3:
-        numbers, text, form = credits
-        return list(zip(numbers, form.cells(text.split("\n"))))
-    lines, text = credits
+    as_read = _lines_of(credits)
+    if as_read is not None:
+        numbers, text, form = as_read
+        return LineRun(numbers.start, text.split("\n")).records(form)
+    lines, text = credits  # type: ignore[misc]
     return [(line, tuple(record.split(UNIT))) for line, record in zip(lines, text.split(RECORD))]

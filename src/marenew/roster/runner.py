@@ -31,7 +31,6 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from marenew.load.credentials import load_credentials
 from marenew.load.problems import InputError
@@ -39,7 +38,7 @@ from marenew.load.rules import RuleSet, load_rules
 
 from .columns import CREDITS, PEOPLE, partition_key, zero_hint
 from .forks import Forks
-from .packed import LineRun, Record, pack_parts
+from .packed import Credits, LineRun, Record, pack_parts
 from .reader import CsvFile, PlainLines
 from .records import Context, Settings, holder_rows, orphan_row, person_rows
 from .rows import Keyed, error_row, is_error
@@ -156,9 +155,9 @@ def collector_rarely(threshold: int = 100_000) -> Iterator[None]:
         gc.set_threshold(*old)
 
 
-def judge_people(batch: list[tuple[str, list, Any]], run: str) -> Tally:
-    """Judge whole people: (person_id, people records, credit records, maybe ``packed``) each, in
-    file order."""
+def judge_people(batch: list[tuple[str, list[Record], Credits]], run: str) -> Tally:
+    """Judge whole people: (person_id, people records, credit records as they travel, ``packed``)
+    each, in file order."""
     assert _WORKER is not None
     ctx, job = _WORKER
     tally = Tally(people=len(batch))
@@ -526,15 +525,15 @@ def _stream_tasks(
     local.no_pid(people)
     done.blank += people.blank
     counter = itertools.count()
-    batch: list[tuple[str, list, Any]] = []
+    batch: list[tuple[str, list[Record], Credits]] = []
     size = 0
     batch_credits = max(BATCH_CREDITS, len(people.records) // PEOPLE_PER_BATCH_CREDIT)
 
     form = credits_file.line_form() if credits_file is not None else None
 
-    def add(pid: str, mine: list) -> bool:
+    def add(pid: str, mine: list[Record | LineRun]) -> bool:
         nonlocal size
-        batch.append((pid, remaining.pop(pid), pack_parts(mine, form) if form is not None and mine else mine))
+        batch.append((pid, remaining.pop(pid), pack_parts(mine, form) if form is not None else []))
         size += sum(len(part.lines) if type(part) is LineRun else 1 for part in mine) + 1
         return len(batch) >= batch_people if batch_people else size >= batch_credits
 
