@@ -59,8 +59,8 @@ def test_a_usual_person_is_packed_and_anyone_else_travels_as_they_are():
 # --- a person's plain lines, as read -------------------------------------------------------------
 
 _FORMS = [
-    LineForm(",", False, operator.itemgetter(0, 1, 2, 3)),
-    LineForm(";", True, operator.itemgetter(2, 0, 4, 1, 3)),  # reordered, a column absent (the pad)
+    LineForm(",", False, operator.itemgetter(0, 1, 2, 3), (0, 1, 2, 3)),
+    LineForm(";", True, operator.itemgetter(2, 0, 4, 1, 3), (2, 0, 4, 1, 3)),  # reordered, a column absent (the pad)
 ]
 _PLAIN_CELL = st.text(st.sampled_from(["a", "Z", " ", "é", "1", "-"]), max_size=4)
 

@@ -58,13 +58,11 @@ def _lines_of(credits: Credits) -> Lines | None:
     return credits if type(credits) is tuple and len(credits) == 3 else None
 
 
-def canonical_lines(credits: Credits) -> tuple[str, str] | None:
-    """(text, delimiter) of credits travelling as lines whose cells are exactly the canonical
-    columns in their order (``LineForm.canonical``); None for any other form."""
+def lines_as_read(credits: Credits) -> tuple[str, LineForm] | None:
+    """(the lines joined by line breaks, how to split them) of credits travelling as the lines
+    read; None for any other form."""
     lines = _lines_of(credits)
-    if lines is not None and lines[2].canonical:
-        return lines[1], lines[2].delimiter
-    return None
+    return None if lines is None else (lines[1], lines[2])
 
 
 @dataclass(frozen=True, slots=True)

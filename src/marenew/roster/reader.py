@@ -176,7 +176,7 @@ class CsvFile:
         """How this file's plain lines become records (``records(lines=True)``)."""
         header = self.header
         canonical = header.index == tuple(range(header.width)) and not header.kept_index and not header.name_parts
-        return LineForm(header.delimiter, header.width in header.index, header.picker(), canonical)
+        return LineForm(header.delimiter, header.width in header.index, header.picker(), header.index, canonical)
 
     @overload
     def records(self) -> Iterator[Record]: ...
@@ -294,14 +294,21 @@ class LineForm:
     delimiter: str
     pad: bool  # a column is absent: it reads a last cell, empty
     pick: Callable[[list[str]], tuple[str, ...]]
+    # where each canonical column sits among a line's cells (``Header.index``: one past the last,
+    # the empty cell ``pad`` adds, for an absent column)
+    index: tuple[int, ...]
     # the file's columns are the canonical ones, in their order, and no other: a line's cells
     # are its record's (a worker reads them without picking)
     canonical: bool = False
 
-    def cells(self, lines: Iterable[str]) -> list[tuple[str, ...]]:
+    def split(self, lines: Iterable[str]) -> list[list[str]]:
+        """Each line's cells in the file's order, with the empty cell of absent columns last."""
         delimiter = self.delimiter
-        split = map(operator.add, lines, itertools.repeat(delimiter)) if self.pad else lines
-        return list(map(self.pick, map(str.split, split, itertools.repeat(delimiter))))
+        padded = map(operator.add, lines, itertools.repeat(delimiter)) if self.pad else lines
+        return list(map(str.split, padded, itertools.repeat(delimiter)))
+
+    def cells(self, lines: Iterable[str]) -> list[tuple[str, ...]]:
+        return list(map(self.pick, self.split(lines)))
 
 
 @dataclass(frozen=True, slots=True)

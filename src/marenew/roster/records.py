@@ -46,7 +46,7 @@ from .columns import (
     title_text,
     validation_problems,
 )
-from .packed import Credits, Record, canonical_lines, unpack
+from .packed import Credits, Record, lines_as_read, unpack
 from .rows import Keyed, error_row, result_row
 
 
@@ -295,7 +295,10 @@ def _title(cell: str) -> tuple[str, str]:
 
 _CREDIT_FIELDS = frozenset(Credit.model_fields) - {"certificate"}  # the fields a credits row gives
 _CELLS = itemgetter(1)  # a record's cells
-_CREDIT_CELLS = itemgetter(0, 1, 2, slice(3, 8))  # (person_id, title, date, the rest) of a credit's cells
+# where a credit's title, date and the rest (the five cells from the points on) sit among its
+# canonical cells
+_TITLE, _DATE, _REST = 1, 2, slice(3, 8)
+_CREDIT_CELLS = itemgetter(0, _TITLE, _DATE, _REST)  # (person_id, title, date, the rest) of a credit's cells
 
 
 def _clear_credit(title: str, day: dt.date, rest: tuple[float, str | None, list[str], list[str] | None]) -> Credit:
@@ -352,20 +355,10 @@ def _clear_person(
     checks = credit_checks(ctx.rules, frozenset(c["cert"].upper() for c in creds), settings.as_of)
     clear = _clear_cells(checks, dates)
     titles, days = _TITLES, clear.days
-    # each credit as (person_id, title, date, the rest): the rest is the five cells from the points
-    # on, or, for lines as read in the canonical columns, the rest of the line as one text
-    lines = canonical_lines(credits)
-    if lines is not None:
-        text, delimiter = lines
-        rest: dict = clear.rest_lines.setdefault(delimiter, {})
-        found_rest: Callable[[Any], Any] = functools.partial(clear.line_values, delimiter=delimiter)
-        rows: Iterable[Sequence[Any]] = map(str.split, text.split("\n"), repeat(delimiter), repeat(3))
-    else:
-        records = unpack(credits)
-        if any(type(found) is str for _, found in records):
-            return None
-        rest, found_rest = clear.rest, clear.values
-        rows = map(_CREDIT_CELLS, map(_CELLS, records))
+    cells = _credit_cells(credits, clear)
+    if cells is None:
+        return None
+    rows, rest, found_rest = cells
     # the credits as the engine counts them; the models themselves when the file is written out
     models = settings.with_file
     found_credits: list[Any] = []
@@ -412,6 +405,43 @@ def _clear_person(
     if holder_problems(holder, _NOWHERE, ctx.rules, today=settings.as_of):
         return None
     return holder, None if models else found_credits, kept
+
+
+def _credit_cells(
+    credits: Credits, clear: _ClearCells
+) -> tuple[Iterable[Sequence[Any]], dict[Any, Any], Callable[[Any], Any]] | None:
+    """Each credit as (its person_id or its cells, its title cell, its date cell, the rest), the
+    rest being a key of the memo returned with them, which the function returned last reads when
+    it is not kept; None when a record could not be read (the careful path words it).
+
+    Lines as read are split as the reader splits them, without making records: in the canonical
+    columns only as far as the date, the rest of the line one text (one string to hash where the
+    cells are five); in any other order into cells, the rest being the five cells from the points
+    on, in their canonical order, as a record's."""
+    as_read = lines_as_read(credits)
+    if as_read is None:
+        records = unpack(credits)
+        if any(type(found) is str for _, found in records):
+            return None
+        return map(_CREDIT_CELLS, map(_CELLS, records)), clear.rest, clear.values
+    text, form = as_read
+    delimiter = form.delimiter
+    if form.canonical:
+        # cut at the first three delimiters: person_id, title, date, and the rest of the line
+        rows = map(str.split, text.split("\n"), repeat(delimiter), repeat(_REST.start))
+        return (
+            rows,
+            clear.rest_lines.setdefault(delimiter, {}),
+            functools.partial(clear.line_values, delimiter=delimiter),
+        )
+    cells = form.split(text.split("\n"))
+    at = form.index
+    rest = map(itemgetter(*at[_REST]), cells)
+    return (
+        zip(cells, map(itemgetter(at[_TITLE]), cells), map(itemgetter(at[_DATE]), cells), rest),
+        clear.rest,
+        clear.values,
+    )
 
 
 def _read(people: list[Record], credits: list[Record], ctx: Context) -> _Person:
