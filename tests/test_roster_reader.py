@@ -251,6 +251,48 @@ def test_reading_in_blocks_reads_a_large_export_as_line_by_line(tmp_path):
     assert got[30_003] == "line 30003 is longer than 4 MiB; not read"
 
 
+def _quoted_export(tmp_path: Path, rows: list[list[str]], quoting: int = csv.QUOTE_ALL) -> Path:
+    """A credits file as tools that quote every cell, or every text, write it (Windows line ends)."""
+    out = io.StringIO()
+    csv.writer(out, quoting=quoting, lineterminator="\r\n").writerows([CREDITS.columns, *rows])
+    path = tmp_path / "quoted.csv"
+    path.write_text(out.getvalue())
+    return path
+
+
+@pytest.mark.parametrize("quoting", [csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC])
+def test_an_export_with_every_cell_quoted_is_read_as_plain_lines(tmp_path, quoting):
+    """Quotes that only wrap whole cells: the blocks travel as plain lines (the quotes taken
+    off), which split into the cells the csv module reads."""
+    rows: list[list] = [[f"P{i // 3}", f"Course {i}", "2025-01-02", i % 4 + 0.5, "", "", "AMT", ""] for i in range(300)]
+    path = _quoted_export(tmp_path, rows, quoting)
+    assert read_all(path, 997) == read_all(path, 0)
+    with CsvFile(path, CREDITS, "credits.csv", block=997) as f:
+        items = list(f.records(lines=True))
+        form = f.line_form()
+    assert items and all(isinstance(item, PlainLines) for item in items)
+    assert [cells for _, _, cells in as_records(items, form)] == [tuple(map(str, row)) for row in rows]
+
+
+def test_quoted_cells_are_read_as_the_csv_module_reads_them_at_any_block_edge(tmp_path):
+    """Quoted cells holding what a plain line cannot (a line break, a bare CR, the delimiter, a
+    quote), wherever a block ends: those blocks go to the csv reader, the others are read
+    without their quotes, and every record is the csv module's."""
+    rows = [[f"P{i}", f"Course {i}", "2025-01-02", "1", "", "", "AMT", ""] for i in range(14)]
+    rows[3][1] = '5" bandage'
+    rows[5][1] = "two\nlines"
+    rows[6][7] = "CMA\r\nRMA"  # in the last cell: cut at the break, the record still has every cell
+    rows[8][1] = "one, two"
+    rows[10][7] = "CMA\rRMA"  # a bare CR, which ends a line too
+    # records too short or too long, whose lines split at every delimiter would look whole
+    rows[12] = ["P12", "one, two", "2025-01-02", "1", "", "", "AMT"]
+    rows[13] = [*rows[13][:7], "x\ny", *rows[13][:7]]
+    path = _quoted_export(tmp_path, rows)
+    size = len(path.read_bytes())  # ASCII: characters
+    for block in range(1, size + 2):
+        assert read_all(path, block) == read_all(path, 0), block
+
+
 # --- through the roster -----------------------------------------------------------------------------
 
 PEOPLE_TEXT = "person_id,holder,cert,certified_on\nQ1,Ann,CMA,2025-01-01\nQ2,Bo,CMA,2025-01-01\n"

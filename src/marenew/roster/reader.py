@@ -7,10 +7,10 @@ the physical line it starts on (the csv module's own ``line_num`` count). A reco
 used becomes a message for that record alone; reading goes on with the next one, so nothing after
 a bad record is lost.
 
-The file is read in blocks. A block of plain records (no quote, one a line, each of the header's
-width with a person_id: almost every block of an export) is split in a few calls for the whole
-block, which give the cells the csv module gives for such lines; any other block goes to
-``csv.reader`` line by line. A test holds the two ways to the same records on generated files
+The file is read in blocks. A block of plain records (no quote, or quotes that only wrap whole
+cells; one a line, each of the header's width with a person_id: almost every block of an export)
+is split in a few calls for the whole block, which give the cells the csv module gives for such
+lines; any other block goes to ``csv.reader`` line by line. A test holds the two ways to the same records on generated files
 with every kind of odd line at the edges of blocks.
 """
 
@@ -21,6 +21,7 @@ import functools
 import io
 import itertools
 import operator
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -254,14 +255,20 @@ class CsvFile:
 
 
 def _plain_lines(text: str, *, delimiter: str, width: int) -> list[str] | None:
-    """The lines of a block of whole lines, when every one is a plain record: no quote, on a line
-    of its own, of the header's width. None otherwise: the block goes to the csv reader.
+    """The lines of a block of whole lines, when every one is a plain record: no quote (or quotes
+    that only wrap whole cells, taken off), on a line of its own, of the header's width. None
+    otherwise: the block goes to the csv reader.
 
     Without a quote each line is one record, and the csv module's cells are the line split at the
     delimiter (with no NUL, no bare CR, and no cell as long as FIELD_LIMIT, the cases where it
     reads a line otherwise). Each step is one call for the whole block."""
-    if '"' in text or "\0" in text or len(text) >= FIELD_LIMIT:
+    if "\0" in text or len(text) >= FIELD_LIMIT:
         return None
+    if '"' in text:
+        unquoted = _unquoted(text, delimiter)
+        if unquoted is None:
+            return None
+        text = unquoted
     if "\r" in text:
         if text.count("\r") != text.count("\r\n"):
             return None
@@ -272,6 +279,27 @@ def _plain_lines(text: str, *, delimiter: str, width: int) -> list[str] | None:
     if set(map(str.count, lines, itertools.repeat(delimiter))) != {width - 1}:
         return None
     return lines
+
+
+def _unquoted(text: str, delimiter: str) -> str | None:
+    """A block whose quotes only wrap whole cells (an export that quotes every cell, or every
+    text), without them; None for any other block with a quote.
+
+    When every cell of every line is either plain (no quote, no delimiter, no line break) or such
+    a cell between quotes, the csv module reads each line as one record whose cells are the
+    line's cells without their quotes: the block without its quotes is then a block of plain
+    lines, with the same cells. One pattern, matched once over the block, tells."""
+    return text.replace('"', "") if _quoted_cells(delimiter).fullmatch(text) else None
+
+
+@functools.cache
+def _quoted_cells(delimiter: str) -> re.Pattern[str]:
+    """Whole lines of cells, each plain or wrapped in quotes, with nothing to unescape (see
+    ``_unquoted``); the last line may have no line break (the end of the file)."""
+    d = re.escape(delimiter)
+    cell = rf'(?:"[^"{d}\r\n]*+"|[^"{d}\r\n]*+)'
+    line = rf"{cell}(?:{d}{cell})*+"
+    return re.compile(rf"(?:{line}\r?\n)*+(?:{line})?")
 
 
 def _person_ids(found: Iterable[str]) -> list[str] | None:
