@@ -270,7 +270,7 @@ def _column_order(draw) -> tuple[int, ...]:
     return tuple(8 if c in absent else rank[places[c]] for c in range(8))
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(person())
 def test_lines_as_read_give_the_rows_of_their_records(drawn):
     """The quick path reads a person's lines without making records: the rows must be those of
@@ -282,7 +282,7 @@ def test_lines_as_read_give_the_rows_of_their_records(drawn):
         assert (_clear_person(people, lines, ctx) is None) == (_clear_person(people, credits, ctx) is None)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(person(), _column_order(), st.integers(0, 2))
 def test_lines_in_any_column_order_give_the_rows_of_their_records(drawn, order, extra):
     """The same for an export whose columns are in another order, some left out, others added
