@@ -274,7 +274,23 @@ def test_an_export_with_every_cell_quoted_is_read_as_plain_lines(tmp_path, quoti
     assert [cells for _, _, cells in as_records(items, form)] == [tuple(map(str, row)) for row in rows]
 
 
-def test_quoted_cells_are_read_as_the_csv_module_reads_them_at_any_block_edge(tmp_path):
+def test_an_export_quoting_some_cells_reads_only_their_records_with_the_csv_module(tmp_path):
+    """Excel quotes a cell only when it must (a comma, a quote): the lines around such a record
+    are read as plain lines, each such record alone by the csv reader."""
+    rows = [[f"P{i // 3}", f"Course {i}", "2025-01-02", "1", "", "", "AMT", ""] for i in range(600)]
+    for i in (0, 7, 8, 250, 599):
+        rows[i][1] = f'CPR, First Aid "{i}"'
+    path = _quoted_export(tmp_path, rows, csv.QUOTE_MINIMAL)
+    assert read_all(path, 4096) == read_all(path, 0)
+    with CsvFile(path, CREDITS, "credits.csv", block=4096) as f:
+        items = list(f.records(lines=True))
+    single = [item for item in items if not isinstance(item, PlainLines)]
+    assert [line - 2 for line, _, _ in single] == [0, 7, 8, 250, 599]  # after the header, on line 2
+    assert sum(len(item.lines) for item in items if isinstance(item, PlainLines)) == 595
+
+
+@pytest.mark.parametrize("quoting", [csv.QUOTE_ALL, csv.QUOTE_MINIMAL])
+def test_quoted_cells_are_read_as_the_csv_module_reads_them_at_any_block_edge(tmp_path, quoting):
     """Quoted cells holding what a plain line cannot (a line break, a bare CR, the delimiter, a
     quote), wherever a block ends: those blocks go to the csv reader, the others are read
     without their quotes, and every record is the csv module's."""
@@ -287,7 +303,7 @@ def test_quoted_cells_are_read_as_the_csv_module_reads_them_at_any_block_edge(tm
     # records too short or too long, whose lines split at every delimiter would look whole
     rows[12] = ["P12", "one, two", "2025-01-02", "1", "", "", "AMT"]
     rows[13] = [*rows[13][:7], "x\ny", *rows[13][:7]]
-    path = _quoted_export(tmp_path, rows)
+    path = _quoted_export(tmp_path, rows, quoting)
     size = len(path.read_bytes())  # ASCII: characters
     for block in range(1, size + 2):
         assert read_all(path, block) == read_all(path, 0), block

@@ -99,7 +99,8 @@ class CsvFile:
             if block
             else ([line] for line in _bounded(self._file, self._too_long, self._not_utf8))
         )
-        self._held: str | list[str] | None = None  # a block taken, not yet read
+        # blocks taken, or cut from one (``_cut``), not read yet, in file order
+        self._held: list[str | list[str]] = []
         self._given = 0  # lines handed out: to the csv reader, or read by records() itself
         # the separator is the header line's: comma, semicolon (Excel where the decimal mark is a
         # comma) or tab; the line read to tell goes to the csv reader first (stdin cannot seek)
@@ -111,7 +112,9 @@ class CsvFile:
         first: list[str] = []
         if opening:  # the rest of the block waits for records()
             first = _lines(opening)[:1]
-            self._held = (opening[len(first[0]) :] if isinstance(opening, str) else opening[1:]) or None
+            rest = opening[len(first[0]) :] if isinstance(opening, str) else opening[1:]
+            if rest:
+                self._held.append(rest)
         delimiter = detect_delimiter(first[0] if first else "")
         self._reader = csv.reader(itertools.chain.from_iterable(self._handed(first)), delimiter=delimiter)
         try:
@@ -147,9 +150,8 @@ class CsvFile:
 
     def _take(self) -> str | list[str] | None:
         """The next block: plain text, or lines read one by one; None at the end of the file."""
-        held, self._held = self._held, None
-        if held is not None:
-            return held
+        if self._held:
+            return self._held.pop(0)
         block = next(self._blocks, None)
         if isinstance(block, _Rest):  # its lines come after every line handed out so far
             return list(_bounded(block, self._too_long, self._not_utf8, self._given))
@@ -208,6 +210,11 @@ class CsvFile:
                 block = self._take()
                 if block is None:
                     return
+                if type(block) is str and '"' in block:
+                    # the lines whose quotes wrap whole cells, as a block read without them; the first
+                    # line with another quote alone through the csv reader; the rest, a block again
+                    self._held[:0] = _cut(block, self.header.delimiter)
+                    continue
                 texts = plain(block) if isinstance(block, str) else None
                 if texts is not None:
                     if lines:
@@ -224,7 +231,7 @@ class CsvFile:
                         done += len(texts)
                         self._given += len(texts)
                         continue
-                self._held = block  # for the csv reader
+                self._held.insert(0, block)  # for the csv reader
             try:  # the csv reader, until it has read every line handed to it
                 for row in reader:
                     line = done + 1
@@ -265,10 +272,9 @@ def _plain_lines(text: str, *, delimiter: str, width: int) -> list[str] | None:
     if "\0" in text or len(text) >= FIELD_LIMIT:
         return None
     if '"' in text:
-        unquoted = _unquoted(text, delimiter)
-        if unquoted is None:
+        if type(text) is not _WholeCells:
             return None
-        text = unquoted
+        text = text.replace('"', "")
     if "\r" in text:
         if text.count("\r") != text.count("\r\n"):
             return None
@@ -281,25 +287,51 @@ def _plain_lines(text: str, *, delimiter: str, width: int) -> list[str] | None:
     return lines
 
 
-def _unquoted(text: str, delimiter: str) -> str | None:
-    """A block whose quotes only wrap whole cells (an export that quotes every cell, or every
-    text), without them; None for any other block with a quote.
+class _WholeCells(str):
+    """A block's text whose quotes all wrap whole cells (``_cut`` found it so): it is read as
+    plain lines without its quotes.
 
     When every cell of every line is either plain (no quote, no delimiter, no line break) or such
-    a cell between quotes, the csv module reads each line as one record whose cells are the
-    line's cells without their quotes: the block without its quotes is then a block of plain
-    lines, with the same cells. One pattern, matched once over the block, tells."""
-    return text.replace('"', "") if _quoted_cells(delimiter).fullmatch(text) else None
+    a cell between quotes, the csv module reads each line as one record whose cells are the line's
+    cells without their quotes (an export that quotes every cell, or every text): the block
+    without its quotes is then a block of plain lines, with the same cells. If it is not plain for
+    another reason, the csv reader reads it as it is."""
+
+
+def _cut(text: str, delimiter: str) -> list[str | list[str]]:
+    """A block with quotes, cut where a quote does not wrap a whole cell (Excel quotes a cell only
+    when it holds the delimiter, a quote or a line break): the lines before the first line holding
+    one, whose quotes all wrap whole cells (``_WholeCells``); that line, for the csv reader; the
+    lines after it, a block again (cut in turn). One pattern, matched once over the lines from the
+    first quote's on, tells.
+    Each cut takes at least a line off; a last line without its line break (the end of the file)
+    goes to the csv reader."""
+    # the lines before the first quote have none: the pattern is matched from that quote's line on
+    quote = text.index('"')
+    line = max(text.rfind("\n", 0, quote), text.rfind("\r", 0, quote)) + 1
+    start = _quoted_cells(delimiter).match(text, line).end()  # type: ignore[union-attr]
+    parts: list[str | list[str]] = [_WholeCells(text[:start])] if start else []
+    if start == len(text):
+        return parts
+    # the line's end, as str.splitlines finds it (a block holds no other line break)
+    lf, cr = text.find("\n", start), text.find("\r", start)
+    if cr != -1 and (lf == -1 or cr < lf):
+        end = cr + 2 if text.startswith("\n", cr + 1) else cr + 1
+    else:
+        end = len(text) if lf == -1 else lf + 1
+    parts.append([text[start:end]])
+    if end < len(text):
+        parts.append(text[end:])
+    return parts
 
 
 @functools.cache
 def _quoted_cells(delimiter: str) -> re.Pattern[str]:
-    """Whole lines of cells, each plain or wrapped in quotes, with nothing to unescape (see
-    ``_unquoted``); the last line may have no line break (the end of the file)."""
+    """Whole lines, with their line breaks, of cells each plain or wrapped in quotes, with nothing
+    to unescape (see ``_WholeCells``)."""
     d = re.escape(delimiter)
     cell = rf'(?:"[^"{d}\r\n]*+"|[^"{d}\r\n]*+)'
-    line = rf"{cell}(?:{d}{cell})*+"
-    return re.compile(rf"(?:{line}\r?\n)*+(?:{line})?")
+    return re.compile(rf"(?:{cell}(?:{d}{cell})*+\r?\n)*+")
 
 
 def _person_ids(found: Iterable[str]) -> list[str] | None:
