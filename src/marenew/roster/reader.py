@@ -10,7 +10,8 @@ a bad record is lost.
 The file is read in blocks. A block of plain records (no quote, or quotes that only wrap whole
 cells; one a line, each of the header's width with a person_id: almost every block of an export)
 is split in a few calls for the whole block, which give the cells the csv module gives for such
-lines; any other block goes to ``csv.reader`` line by line. A test holds the two ways to the same records on generated files
+lines; a block is cut before a line with any other quote, which goes to ``csv.reader`` alone
+(``_cut``); any other block goes to ``csv.reader`` line by line. A test holds the two ways to the same records on generated files
 with every kind of odd line at the edges of blocks.
 """
 
