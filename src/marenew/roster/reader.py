@@ -11,8 +11,8 @@ The file is read in blocks. A block of plain records (no quote, or quotes that o
 cells; one a line, each of the header's width with a person_id: almost every block of an export)
 is split in a few calls for the whole block, which give the cells the csv module gives for such
 lines; a block is cut before a line with any other quote, which goes to ``csv.reader`` alone
-(``_cut``); any other block goes to ``csv.reader`` line by line. A test holds the two ways to the same records on generated files
-with every kind of odd line at the edges of blocks.
+(``_cut``); any other block goes to ``csv.reader`` line by line. A test holds the two ways to
+the same records on generated files with every kind of odd line at the edges of blocks.
 """
 
 from __future__ import annotations
@@ -304,9 +304,8 @@ def _cut(text: str, delimiter: str) -> list[str | list[str]]:
     when it holds the delimiter, a quote or a line break): the lines before the first line holding
     one, whose quotes all wrap whole cells (``_WholeCells``); that line, for the csv reader; the
     lines after it, a block again (cut in turn). One pattern, matched once over the lines from the
-    first quote's on, tells.
-    Each cut takes at least a line off; a last line without its line break (the end of the file)
-    goes to the csv reader."""
+    first quote's on, tells. Each cut takes at least a line off; a last line without its line
+    break (the end of the file) goes to the csv reader."""
     # the lines before the first quote have none: the pattern is matched from that quote's line on
     quote = text.index('"')
     line = max(text.rfind("\n", 0, quote), text.rfind("\r", 0, quote)) + 1
