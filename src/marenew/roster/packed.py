@@ -53,16 +53,10 @@ def pack(records: list[Record]) -> list[Record] | Packed:
     return lines, text
 
 
-def _lines_of(credits: Credits) -> Lines | None:
-    """``credits`` when they travel as lines (``Lines``, the one form of three items), else None."""
+def lines_of(credits: Credits) -> Lines | None:
+    """``credits`` when they travel as the lines read (``Lines``, the one form of three items),
+    else None."""
     return credits if type(credits) is tuple and len(credits) == 3 else None
-
-
-def lines_as_read(credits: Credits) -> tuple[str, LineForm] | None:
-    """(the lines joined by line breaks, how to split them) of credits travelling as the lines
-    read; None for any other form."""
-    lines = _lines_of(credits)
-    return None if lines is None else (lines[1], lines[2])
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +93,7 @@ def unpack(credits: Credits) -> list[Record]:
     """The records ``pack`` was given, or those of the lines ``pack_parts`` gave as they were read."""
     if type(credits) is not tuple:
         return credits  # type: ignore[return-value]
-    as_read = _lines_of(credits)
+    as_read = lines_of(credits)
     if as_read is not None:
         numbers, text, form = as_read
         return LineRun(numbers.start, text.split("\n")).records(form)

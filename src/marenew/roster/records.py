@@ -46,7 +46,7 @@ from .columns import (
     title_text,
     validation_problems,
 )
-from .packed import Credits, Record, lines_as_read, unpack
+from .packed import Credits, Record, lines_of, unpack
 from .rows import Keyed, error_row, result_row
 
 
@@ -418,13 +418,13 @@ def _credit_cells(
     columns only as far as the date, the rest of the line one text (one string to hash where the
     cells are five); in any other order into cells, the rest being the five cells from the points
     on, in their canonical order, as a record's."""
-    as_read = lines_as_read(credits)
+    as_read = lines_of(credits)
     if as_read is None:
         records = unpack(credits)
         if any(type(found) is str for _, found in records):
             return None
         return map(_CREDIT_CELLS, map(_CELLS, records)), clear.rest, clear.values
-    text, form = as_read
+    _, text, form = as_read
     delimiter = form.delimiter
     if form.canonical:
         # cut at the first three delimiters: person_id, title, date, and the rest of the line
