@@ -254,7 +254,7 @@ def _as_lines(credits: list, order: tuple[int, ...] | None = None, extra: int = 
                     row[at] = cells[column]
             rows.append(",".join(row))
         text = "\n".join(rows)
-    lines = range(first, first + len(credits)), text, form
+    lines = first, text, form
     assert unpack(lines) == credits
     return lines
 

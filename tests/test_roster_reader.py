@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from helpers import cli
 from marenew.load.problems import InputError
 from marenew.roster import reader
-from marenew.roster.columns import CREDITS, PERSON_ID
+from marenew.roster.columns import CREDITS, PEOPLE, PERSON_ID
 from marenew.roster.packed import LineRun
 from marenew.roster.reader import BLOCK, NOT_UTF8, CsvFile, PlainLines
 from roster_golden import AS_OF, GOLDEN, VARIANTS, write_roster
@@ -223,6 +223,55 @@ def as_records(items, form):
                 yield from ((line, pid, cells) for line, cells in LineRun(first, lines).records(form))
         else:
             yield item
+
+
+# The people file is held as each person's records travel to a worker (``runner._read_people``):
+# unpacked, they must be the records read one by one, person by person, in the order each person
+# first appears, whatever the columns and whatever sits at a block's edge.
+PEOPLE_HEADERS = [
+    (b"person_id,holder,cert,certified_on,expires_on,number,memberships", ()),  # as documented
+    (b"cert,person_id,certified_on,holder", ()),  # another order, some columns absent
+    (b"person_id,holder,cert,certified_on,site", ("site",)),  # a column kept (--keep site)
+    (b"person_id,first_name,last_name,cert,certified_on", ()),  # the holder in two columns
+]
+people_cell = st.one_of(ascii_text, ascii_text, ascii_text, odd_cell)
+
+
+@st.composite
+def people_files(draw):
+    header, keep = draw(st.sampled_from(PEOPLE_HEADERS))
+    names = header.split(b",")
+    rows = []
+    for _ in range(draw(st.integers(0, 30))):
+        if draw(st.integers(0, 9)) == 0:  # blank, or too few or too many fields
+            rows.append(draw(st.lists(people_cell, max_size=len(names) + 1)))
+            continue
+        row = [draw(people_cell) for _ in names]
+        row[names.index(b"person_id")] = draw(person)  # a few people: some met again, some in a row
+        rows.append(row)
+    return header, keep, rows
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(people=people_files(), newline=st.sampled_from([b"\n", b"\r\n"]), block=st.integers(1, 80))
+def test_the_people_file_is_held_as_its_records_person_by_person(tmp_path, people, newline, block):
+    from marenew.roster.packed import unpack
+    from marenew.roster.runner import _read_people
+
+    header, keep, rows = people
+    path = tmp_path / "people.csv"
+    path.write_bytes(b"".join(line + newline for line in [header, *map(b",".join, rows)]))
+    expected: dict[str, list] = {}
+    blank = 0
+    with CsvFile(path, PEOPLE, "people.csv", keep=keep, block=0) as f:  # every record through csv.reader
+        for line, pid, found in f.records():
+            if found is None:
+                blank += 1
+            else:
+                expected.setdefault(pid, []).append((line, found))
+    held = _read_people(CsvFile(path, PEOPLE, "people.csv", keep=keep, block=block))
+    assert [(pid, unpack(records)) for pid, records in held.records.items()] == list(expected.items())
+    assert (held.count, held.blank) == (sum(map(len, expected.values())), blank)
 
 
 def test_reading_in_blocks_reads_a_large_export_as_line_by_line(tmp_path):

@@ -1,4 +1,5 @@
-"""A person's credit records as they travel to the worker that judges them: packed into one text.
+"""A person's records (credits, and the people file's too) as they travel to the worker that
+judges them: packed into one text.
 
 The main process reads millions of credit records, each a line number and a tuple of cells: about
 ten small objects a record. Held as they are until their batch is judged, and pickled to a worker
@@ -31,10 +32,12 @@ UNIT, RECORD = "\x1f", "\x1e"
 
 # (line numbers, text): a range when the lines follow one another, as in a file grouped by person
 Packed = tuple["range | array[int]", str]
-# (line numbers, the lines as read, joined by line breaks, how to split them)
-Lines = tuple[range, str, LineForm]
-# A person's credit records as they travel to the worker that judges them
-Credits = list[Record] | Packed | Lines
+# (the first line's number, the lines as read, joined by line breaks, how to split them): a number,
+# not a range, which pickles as a call to make it again (at 100,000 people, a tenth of a second
+# each way, for each file)
+Lines = tuple[int, str, LineForm]
+# A person's records of one file as they travel to the worker that judges them
+PersonRecords = list[Record] | Packed | Lines
 
 
 def pack(records: list[Record]) -> list[Record] | Packed:
@@ -53,10 +56,10 @@ def pack(records: list[Record]) -> list[Record] | Packed:
     return lines, text
 
 
-def lines_of(credits: Credits) -> Lines | None:
-    """``credits`` when they travel as the lines read (``Lines``, the one form of three items),
+def lines_of(records: PersonRecords) -> Lines | None:
+    """``records`` when they travel as the lines read (``Lines``, the one form of three items),
     else None."""
-    return credits if type(credits) is tuple and len(credits) == 3 else None
+    return records if type(records) is tuple and len(records) == 3 else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +73,14 @@ class LineRun:
         return list(zip(range(self.first, self.first + len(self.lines)), form.cells(self.lines)))
 
 
-def pack_parts(parts: list[Record | LineRun], form: LineForm) -> Credits:
-    """A person's credit records, given as records and runs of plain lines in file order, as they
+def as_lines(first: int, text: str, form: LineForm) -> Lines:
+    """Plain lines as read, from line ``first`` on (``text``: joined by line breaks), as they
+    travel."""
+    return first, text, form
+
+
+def pack_parts(parts: list[Record | LineRun], form: LineForm) -> PersonRecords:
+    """A person's records, given as records and runs of plain lines in file order, as they
     travel: as their lines when they are one run of plain lines (the runs of consecutive blocks
     join), or else as their records, packed."""
     if parts and all(type(part) is LineRun for part in parts):
@@ -79,7 +88,7 @@ def pack_parts(parts: list[Record | LineRun], form: LineForm) -> Credits:
         first = runs[0].first
         lines = runs[0].lines if len(runs) == 1 else [line for run in runs for line in run.lines]
         if runs[-1].first + len(runs[-1].lines) == first + len(lines):  # no line between
-            return range(first, first + len(lines)), "\n".join(lines), form
+            return as_lines(first, "\n".join(lines), form)
     records: list[Record] = []
     for part in parts:
         if isinstance(part, LineRun):
@@ -89,13 +98,13 @@ def pack_parts(parts: list[Record | LineRun], form: LineForm) -> Credits:
     return pack(records)
 
 
-def unpack(credits: Credits) -> list[Record]:
+def unpack(records: PersonRecords) -> list[Record]:
     """The records ``pack`` was given, or those of the lines ``pack_parts`` gave as they were read."""
-    if type(credits) is not tuple:
-        return credits  # type: ignore[return-value]
-    as_read = lines_of(credits)
+    if type(records) is not tuple:
+        return records  # type: ignore[return-value]
+    as_read = lines_of(records)
     if as_read is not None:
-        numbers, text, form = as_read
-        return LineRun(numbers.start, text.split("\n")).records(form)
-    lines, text = credits  # type: ignore[misc]
+        first, text, form = as_read
+        return LineRun(first, text.split("\n")).records(form)
+    lines, text = records  # type: ignore[misc]
     return [(line, tuple(record.split(UNIT))) for line, record in zip(lines, text.split(RECORD))]

@@ -46,7 +46,7 @@ from .columns import (
     title_text,
     validation_problems,
 )
-from .packed import Credits, Record, lines_of, unpack
+from .packed import PersonRecords, Record, lines_of, unpack
 from .rows import Keyed, error_row, result_row
 
 
@@ -161,7 +161,7 @@ class _Person:
         return any(self.person_problems) or any(self.credit_problems)
 
 
-def person_rows(pid: str, people: list[Record], credits: Credits, ctx: Context) -> tuple[list[Keyed], int]:
+def person_rows(pid: str, people: list[Record], credits: PersonRecords, ctx: Context) -> tuple[list[Keyed], int]:
     """Rows for one person_id: one per people row (a result or an error), plus one error row per
     rejected credit row. Returns the rows and how many credit rows were rejected. ``credits``: the
     person's credit records, or their lines as read (``packed``)."""
@@ -326,7 +326,7 @@ def _clear_credit(title: str, day: dt.date, rest: tuple[float, str | None, list[
 
 
 def _clear_person(
-    people: list[Record], credits: Credits, ctx: Context
+    people: list[Record], credits: PersonRecords, ctx: Context
 ) -> tuple[CredentialFile, list[CreditValues] | None, list[dict[str, str]]] | None:
     """The usual person in one pass: the holder validated (by the same model as ever) with no
     problem at all, their credits, and each credential's kept columns; None at the first sign of anything
@@ -408,7 +408,7 @@ def _clear_person(
 
 
 def _credit_cells(
-    credits: Credits, clear: _ClearCells
+    credits: PersonRecords, clear: _ClearCells
 ) -> tuple[Iterable[Sequence[Any]], dict[Any, Any], Callable[[Any], Any]] | None:
     """Each credit as (its person_id or its cells, its title cell, its date cell, the rest), the
     rest being a key of the memo returned with them, which the function returned last reads when

@@ -1,17 +1,18 @@
 """Running a roster: batches of people over worker processes, sorted runs, one merged stream of rows.
 
 CSV input: the main process reads each file once (``reader``). The people file is held in memory
-(one record per person and credential). When the credits file is grouped by person, as exports
-and the benchmark's files are, it is streamed: each person's credits are collected as they pass
-and whole people go to the workers in batches, with no spill file. At the first credit record of
-a person whose credits have already passed, the file is known not to be grouped; the batches
-judged so far are dropped, and every credit record (those read so far are read again, once) is
-spilled into partitions by person, which the workers then judge. Credential files: each worker
-loads and judges a share of the files, file by file. Each batch's rows are written as a sorted
-run; the main process merges the runs into the output. On Linux the workers are forked once,
-with the rules loaded, and each batch is pickled to one of them (``forks``; a person's credits
-travel as the lines read, so a batch pickles at the speed of copying it); elsewhere a pool of
-spawned workers loads the rules once each. Never per record.
+(one record per person and credential; each person's records packed as they will travel,
+``packed``). When the credits file is grouped by person, as exports and the benchmark's files
+are, it is streamed: each person's credits are collected as they pass and whole people go to the
+workers in batches, with no spill file. At the first credit record of a person whose credits have
+already passed, the file is known not to be grouped; the batches judged so far are dropped, and
+every credit record (those read so far are read again, once) is spilled into partitions by
+person, which the workers then judge. Credential files: each worker loads and judges a share of
+the files, file by file. Each batch's rows are written as a sorted run; the main process merges
+the runs into the output. On Linux the workers are forked once, with the rules loaded, and each
+batch is pickled to one of them (``forks``; a person's records travel as the lines read, so a
+batch pickles at the speed of copying it); elsewhere a pool of spawned workers loads the rules
+once each. Never per record.
 
 Memory: the main process holds the people records and a few batches in flight; a worker holds
 one batch or partition and its rows.
@@ -31,6 +32,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from marenew.load.credentials import load_credentials
 from marenew.load.problems import InputError
@@ -38,7 +40,7 @@ from marenew.load.rules import RuleSet, load_rules
 
 from .columns import CREDITS, PEOPLE, partition_key, zero_hint
 from .forks import Forks
-from .packed import Credits, LineRun, Record, pack_parts
+from .packed import LineRun, PersonRecords, Record, as_lines, pack_parts, unpack
 from .reader import CsvFile, PlainLines
 from .records import Context, Settings, holder_rows, orphan_row, person_rows
 from .rows import Keyed, error_row, is_error
@@ -155,15 +157,16 @@ def collector_rarely(threshold: int = 100_000) -> Iterator[None]:
         gc.set_threshold(*old)
 
 
-def judge_people(batch: list[tuple[str, list[Record], Credits]], run: str) -> Tally:
-    """Judge whole people: (person_id, people records, credit records as they travel, ``packed``)
-    each, in file order."""
+def judge_people(batch: list[tuple[str, PersonRecords, PersonRecords]], run: str) -> Tally:
+    """Judge whole people: (person_id, people records, credit records), each as they travel
+    (``packed``), in file order."""
     assert _WORKER is not None
     ctx, job = _WORKER
     tally = Tally(people=len(batch))
     rows: list[Keyed] = []
     with collector_paused():
-        for pid, people, credits in batch:
+        for pid, packed_people, credits in batch:
+            people = unpack(packed_people)
             tally.records += len(people)
             found_rows, rejected = person_rows(pid, people, credits, ctx)
             rows += found_rows
@@ -348,24 +351,54 @@ class NotGrouped(Exception):
 
 @dataclass
 class _People:
-    """The people file, read once: each person's records in file order (first appearance first)."""
+    """The people file, read once: each person's records in file order (first appearance first),
+    held as they travel to a worker (``packed``: a few objects a person where the records'
+    cells are about ten, which at 760,000 people is hundreds of megabytes, and as many objects
+    to pickle)."""
 
-    records: dict[str, list]
+    records: dict[str, PersonRecords]
     count: int  # records, blank ones excepted
     blank: int
 
 
 def _read_people(people: CsvFile) -> _People:
-    by_pid: dict[str, list] = {}
+    """Most people are one plain line: held as it will travel from the moment it is read
+    (``as_lines``), without a step per person in between. Someone met again collects parts, as
+    a person's credits do (``_parts``), packed once the file is read."""
+    by_pid: dict[str, Any] = {}  # person_id -> their one plain line as it travels, or their parts
     count = blank = 0
     with people:
-        for line, pid, found in people.records():
+        form = people.line_form()
+        for item in people.records(lines=True):
+            if type(item) is PlainLines:
+                count += len(item.lines)
+                for pid, line, text in zip(item.pids, itertools.count(item.first), item.lines):
+                    if pid in by_pid:
+                        _add_part(by_pid, pid, LineRun(line, [text]))
+                    else:
+                        by_pid[pid] = as_lines(line, text, form)
+                continue
+            line, pid, found = item  # type: ignore[misc]
             if found is None:
                 blank += 1
             else:
                 count += 1
-                by_pid.setdefault(pid, []).append((line, found))
+                _add_part(by_pid, pid, (line, found))
+    for pid, mine in by_pid.items():
+        if type(mine) is list:
+            by_pid[pid] = pack_parts(mine, form)  # in place: one copy held
     return _People(by_pid, count, blank)
+
+
+def _add_part(by_pid: dict[str, Any], pid: str, part: Record | LineRun) -> None:
+    mine = by_pid.get(pid)
+    if mine is None:
+        by_pid[pid] = [part]
+    elif type(mine) is tuple:  # their one plain line so far, as it travels: a part again
+        first, text, _ = mine
+        by_pid[pid] = [LineRun(first, [text]), part]
+    else:
+        mine.append(part)
 
 
 def run_csv(
@@ -472,8 +505,9 @@ class _Local:
         return zero_hint(pid, self._unpadded)
 
     def no_pid(self, people: _People) -> None:
-        empty = people.records.get("")
-        if empty is not None:  # one error row per people record without a person_id
+        packed = people.records.get("")
+        if packed is not None:  # one error row per people record without a person_id
+            empty = unpack(packed)
             self.done.people += 1
             self.done.records += len(empty)
             # a record that could not be read at all says why, not that its person_id is empty
@@ -525,7 +559,7 @@ def _stream_tasks(
     local.no_pid(people)
     done.blank += people.blank
     counter = itertools.count()
-    batch: list[tuple[str, list[Record], Credits]] = []
+    batch: list[tuple[str, PersonRecords, PersonRecords]] = []
     size = 0
     batch_credits = max(BATCH_CREDITS, len(people.records) // PEOPLE_PER_BATCH_CREDIT)
 
@@ -604,8 +638,8 @@ def _spilled(
     try:
         for pid, records in people.records.items():
             if pid:
-                for line, found in records:
-                    people_parts.add((line, pid, found))
+                for line, cells in unpack(records):
+                    people_parts.add((line, pid, cells))
     finally:
         people_parts.close()
     credit_parts = Partitions([folder / f"credits-{p:04d}.part" for p in range(parts)])
