@@ -252,7 +252,7 @@ def people_files(draw):
     return header, keep, rows
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(people=people_files(), newline=st.sampled_from([b"\n", b"\r\n"]), block=st.integers(1, 80))
 def test_the_people_file_is_held_as_its_records_person_by_person(tmp_path, people, newline, block):
     from marenew.roster.packed import unpack
