@@ -20,8 +20,9 @@ from helpers import cli
 from marenew.load.problems import InputError
 from marenew.roster import reader
 from marenew.roster.columns import CREDITS, PEOPLE, PERSON_ID
-from marenew.roster.packed import LineRun
+from marenew.roster.packed import LineRun, unpack
 from marenew.roster.reader import BLOCK, NOT_UTF8, CsvFile, PlainLines
+from marenew.roster.runner import _read_people
 from roster_golden import AS_OF, GOLDEN, VARIANTS, write_roster
 
 HEADER = ",".join(CREDITS.columns)
@@ -255,9 +256,6 @@ def people_files(draw):
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(people=people_files(), newline=st.sampled_from([b"\n", b"\r\n"]), block=st.integers(1, 80))
 def test_the_people_file_is_held_as_its_records_person_by_person(tmp_path, people, newline, block):
-    from marenew.roster.packed import unpack
-    from marenew.roster.runner import _read_people
-
     header, keep, rows = people
     path = tmp_path / "people.csv"
     path.write_bytes(b"".join(line + newline for line in [header, *map(b",".join, rows)]))
