@@ -56,6 +56,14 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.slow)
 
 
+def pytest_ignore_collect(collection_path, config):
+    # ... so when the slow tests are left out, as the default run does, its modules are not even
+    # imported (each test process would import them, only to deselect every test).
+    if collection_path.name == "adversarial" and config.getoption("markexpr") == "not slow":
+        return True
+    return None
+
+
 def _no_process_here(args, *rest, **kwargs):
     command = args if isinstance(args, str) else " ".join(str(a) for a in args)
     raise AssertionError(
