@@ -57,8 +57,9 @@ def pytest_collection_modifyitems(items):
 
 
 def pytest_ignore_collect(collection_path, config):
-    # ... so when the slow tests are left out, as the default run does, its modules are not even
-    # imported (each test process would import them, only to deselect every test).
+    # The adversarial suite is slow throughout (above): when the slow tests are left out, as the
+    # default run does, its modules are not even imported (each test process would import them,
+    # only to deselect every test).
     if collection_path.name == "adversarial" and config.getoption("markexpr") == "not slow":
         return True
     return None
