@@ -362,25 +362,26 @@ def _clear_person(
     # the credits as the engine counts them; the models themselves when the file is written out
     models = settings.with_file
     found_credits: list[Any] = []
-    keys: list[tuple[str, dt.date]] = []  # what tells credits apart: the title in lower case, the day
-    add, key = found_credits.append, keys.append
+    lower: list[str] = []  # each credit's title in lower case: with its day, what tells credits apart
+    add, title_of = found_credits.append, lower.append
     for _, title_cell, day_cell, rest_cells in rows:
         # cells seen before are found without a call (a miss is rare: a cell seen for the first time)
         try:
             title = titles[title_cell]
         except KeyError:
-            title = _title(title_cell)
+            if (title := _title(title_cell)) is _NO:
+                return None
         try:
             day = days[day_cell]
         except KeyError:
-            day = clear.day(day_cell)
+            if (day := clear.day(day_cell)) is _NO:
+                return None
         try:
             values = rest[rest_cells]
         except KeyError:
-            values = found_rest(rest_cells)
-        if title is _NO or day is _NO or values is _NO:
-            return None
-        key((title[1], day))
+            if (values := found_rest(rest_cells)) is _NO:
+                return None
+        title_of(title[1])
         if models:
             add(_clear_credit(title[0], day, values))
         else:
@@ -389,7 +390,9 @@ def _clear_person(
             credit.title, credit.date = title[0], day
             credit.points, credit.category, credit.approved_by, credit.applies_to = values
             add(credit)
-    if len(set(keys)) < len(keys):  # listed twice: a warning or an error, in the careful path's words
+    # listed twice (the same title and day): a warning or an error, in the careful path's words.
+    # The days are looked at only when a title comes twice.
+    if len(set(lower)) < len(lower) and len(set(zip(lower, (c.date for c in found_credits)))) < len(lower):
         return None
     try:
         holder = CredentialFile.model_validate(
