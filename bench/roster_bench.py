@@ -196,11 +196,11 @@ def main() -> None:
         r = run(n, folder, args.jobs, max(1, args.rounds))
         results.append(r)
         r["ratio"] = statistics.median(wall / read for wall, read in zip(r["walls"], r["reads"]))
-        print(f"N={n:>7,}: {statistics.median(r['walls']):6.1f} s wall (median of {len(r['walls'])}; best "
+        print(f"N={n:>7,}: {r['wall']:6.1f} s wall (median of {len(r['walls'])}; best "
               f"{min(r['walls']):.1f} s), {n / r['wall']:7,.0f} people/s, peak {r['peak'] / 2**20:5.0f} MB "
               f"(largest process), CPU {statistics.median(r['cpus']):6.1f} s (median)")
         print(f"    csv read baseline {statistics.median(r['reads']):5.1f} s (median; best {min(r['reads']):.1f} s) "
-              f"for {r['records']:,} records -> {r['ratio']:4.1f}x baseline (median of the rounds: "
+              f"for {r['records']:,} records -> {r['ratio']:4.1f}x baseline (the median of each round's: "
               f"{', '.join(f'{w / b:.1f}' for w, b in zip(r['walls'], r['reads']))})", flush=True)
         for line in r["summary"][:3]:
             print(f"    {line}")
