@@ -518,6 +518,33 @@ def test_row_fields_are_those_of_as_json(ruleset, tmp_path):
             assert row["cost_known"] == result.cost.known_amount  # what the summary adds up
 
 
+def test_a_row_for_a_csv_record_leaves_out_only_the_fees_due(ruleset, tmp_path):
+    """Rows that go straight into CSV records are made without the fees due, which no record
+    shows: every other field of the row, its sort key and its record are those of the full row."""
+    import datetime as dt
+
+    from marenew.core.engine import evaluate
+    from marenew.load.credentials import load_credentials
+    from marenew.roster.rows import flat, result_row
+
+    day = dt.date.fromisoformat(AS_OF)
+    due = 0
+    for path in write_credential_files(tmp_path).values():
+        loaded = load_credentials(path, ruleset, today=day)
+        for result in evaluate(ruleset.rules, loaded.holder, day, detail=False).credentials:
+            rule = ruleset.rules[result.cert.upper()]
+            key, row = result_row("src", loaded.holder.holder, result, ["w"], rule=rule, as_of=day, kept={"a": "b"})
+            lean_key, lean = result_row(
+                "src", loaded.holder.holder, result, ["w"], rule=rule, as_of=day, kept={"a": "b"}, fees=False
+            )
+            assert lean["fees_due"] is None
+            assert lean_key == key
+            assert {**lean, "fees_due": row["fees_due"]} == row
+            assert flat(lean, ("a",)) == flat(row, ("a",))
+            due += bool(row["fees_due"])
+    assert due  # some of the results have fees falling due: the rows left them out
+
+
 def test_rows_share_no_dict_or_list(ruleset, tmp_path):
     """Results share their costs, fees and requirements, whose JSON is built once: each row must
     still hold dicts and lists of its own (a later stage, or a library caller, may change them),

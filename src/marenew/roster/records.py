@@ -59,6 +59,9 @@ class Settings:
     kept: tuple[str, ...] = ()  # people columns passed through to every row (--keep)
     with_file: bool = False  # rows carry the person's credential file (``notify`` builds calendars from it)
     column_map: ColumnMap | None = None  # headers the user named (--map, --map-file)
+    # rows carry the fees due in the next twelve months (``rows.result_row``); rows that go
+    # straight into CSV records leave them out, as the records do
+    fees: bool = True
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,7 @@ def holder_rows(
         ]
     rules = ctx.rules.rules
     rows = [
-        result_row(source, holder.holder, result, warnings, rule=rules[cred.key], as_of=s.as_of, kept=k)
+        result_row(source, holder.holder, result, warnings, rule=rules[cred.key], as_of=s.as_of, kept=k, fees=s.fees)
         for cred, result, k in zip(holder.credentials, report.credentials, kept)
     ]
     if s.with_file:

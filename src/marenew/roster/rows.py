@@ -85,10 +85,13 @@ def result_row(
     rule: Rule,
     as_of: dt.date,
     kept: dict[str, str] | None = None,
+    fees: bool = True,
 ) -> Keyed:
     """The headline of ``result.as_json()`` (``headline_json``): the same fields, serialized by
     the same code, as a credential in ``status --json``; the next step and pace as the engine
-    decides them. Keys in the order of ROW_FIELDS."""
+    decides them. Keys in the order of ROW_FIELDS. Without ``fees``, ``fees_due`` is None, not
+    worked out: for a row that only becomes a CSV record, which shows none of them (working them
+    out is a fiftieth of judging a person)."""
     head = result.headline_json()
     row: Row = {
         "holder": holder,
@@ -110,7 +113,7 @@ def result_row(
         "may_use_credential": head["may_use_credential"],
         "unmatched": head["unmatched"],
         "kept": kept or {},
-        "fees_due": fees_due(rule, result, as_of),
+        "fees_due": fees_due(rule, result, as_of) if fees else None,
         "cost_known": num(result.cost.known_amount),
         "warnings": [*warnings, *result.warnings],
     }
