@@ -39,6 +39,15 @@ def order_key(c: Credit) -> tuple:
         (c.category or "").lower(),
         tuple(sorted(b.upper() for b in c.approved_by)),
         tuple(sorted(b.upper() for b in c.applies_to)) if c.applies_to is not None else (),
+        # then as written, so that credits that tie are the same in every field
+        tuple(c.split) if c.split is not None else (),
+        c.category is None,
+        c.category or "",
+        tuple(c.approved_by),
+        c.applies_to is None,
+        tuple(c.applies_to or ()),
+        c.certificate is None,
+        c.certificate or "",
     )
 
 

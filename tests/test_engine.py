@@ -261,6 +261,28 @@ def test_applies_to_restricts_a_credit_to_some_credentials(rules):
     assert req(rma, "total").counted == 10
 
 
+def test_credits_told_apart_only_as_written_count_the_same_in_any_order(rules):
+    """Credits that differ only in how they are written (the order or case of the names they
+    give, the case of their content area, the order of their areas, a certificate) are still
+    put in one order: a result may show the difference (a note names the certifications as
+    written, a certificate), so the order they were written in must change nothing."""
+    pairs = [
+        (dict(applies_to=["RMA", "XYZ"]), dict(applies_to=["XYZ", "RMA"])),
+        (dict(approved_by=["AAMA", "AMT"]), dict(approved_by=["amt", "AAMA"])),
+        (dict(category="Clinical"), dict(category="clinical")),
+        (dict(certificate="proof.pdf"), dict()),
+        (dict(points={"clinical": 1.0, "general": 1.0}), dict(points={"general": 1.0, "clinical": 1.0})),
+    ]
+    for first, second in pairs:
+        credits = [
+            credit("HIPAA update", "2024-01-10", **{"points": 2.0, **first}),
+            credit("HIPAA update", "2024-01-10", **{"points": 2.0, **second}),
+        ]
+        as_written = engine.evaluate(rules, holder(CMA, RMA, credits=credits), d("2025-01-01"))
+        reversed_ = engine.evaluate(rules, holder(CMA, RMA, credits=credits[::-1]), d("2025-01-01"))
+        assert as_written.as_json() == reversed_.as_json(), (first, second)
+
+
 def test_caps_and_windows_are_per_credential(rules):
     # 40 non-AAMA points: the CMA counts 30 (cap), the RMA all 40 (AMT has no cap) but only in its window
     h = holder(

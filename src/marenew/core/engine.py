@@ -207,6 +207,25 @@ def _order_key(c: AnyCredit) -> tuple:
         (c.category or "").lower(),
         tuple(sorted(b.upper() for b in c.approved_by)),
         tuple(sorted(b.upper() for b in c.applies_to)) if c.applies_to is not None else (),
+        _as_written(c),
+    )
+
+
+def _as_written(c: AnyCredit) -> tuple:
+    """Last in the order: what the rest of the key takes as the same but a result may show as
+    written (a content area's case, the order and case of names, the areas' order, the
+    certificate). Credits that tie on it are the same in every field, so that their order cannot
+    change a result."""
+    split = c.split
+    return (
+        tuple(split) if split is not None else (),
+        c.category is None,
+        c.category or "",
+        tuple(c.approved_by),
+        c.applies_to is None,
+        tuple(c.applies_to or ()),
+        c.certificate is None,
+        c.certificate or "",
     )
 
 
