@@ -272,14 +272,17 @@ def _plain_lines(text: str, *, delimiter: str, width: int) -> list[str] | None:
     reads a line otherwise). Each step is one call for the whole block."""
     if "\0" in text or len(text) >= FIELD_LIMIT:
         return None
-    if '"' in text:
-        if type(text) is not _WholeCells:
-            return None
-        text = text.replace('"', "")
+    whole_cells = type(text) is _WholeCells
+    # line breaks before quotes: taking the quotes off a line of one empty cell ("") would join
+    # the \r ending the line before it to the \n ending it, and the line would be lost
     if "\r" in text:
         if text.count("\r") != text.count("\r\n"):
             return None
         text = text.replace("\r\n", "\n")
+    if '"' in text:
+        if not whole_cells:
+            return None
+        text = text.replace('"', "")
     lines = text.split("\n")
     if text.endswith("\n"):
         lines.pop()
