@@ -298,6 +298,7 @@ def _roster(o: _Options) -> None:
 
     day = as_of_date(o.as_of)
     ruleset = load_ruleset(o.rules)
+    settings = Settings(day, o.warn_days, o.member, DateReader(tuple(o.date_format)), kept, column_map=column_map)
     # every row at hand: for a whole-file format, a split by group, the budget or the digest
     collect = (
         fmt_name in WHOLE
@@ -305,23 +306,13 @@ def _roster(o: _Options) -> None:
         or o.budget
         or o.digest is not None
     )
-    # rows that go straight to a csv, json or jsonl writer are made into text by the workers
-    text = fmt_name if not collect and fmt_name != "table" else None
-    settings = Settings(
-        day,
-        o.warn_days,
-        o.member,
-        DateReader(tuple(o.date_format)),
-        kept,
-        column_map=column_map,
-        fees=text != "csv",
-    )
     job = Job(
         settings,
         wanted,
         people_file=str(o.people) if o.people else "people.csv",
         credits_file=str(o.credits) if o.credits else "credits.csv",
-        text=text,
+        # rows that go straight to a csv, json or jsonl writer are made into text by the workers
+        text=fmt_name if not collect and fmt_name != "table" else None,
     )
     jobs = o.jobs or default_jobs()
     most = JOBS_PER_CORE * default_jobs()

@@ -59,8 +59,8 @@ class Settings:
     kept: tuple[str, ...] = ()  # people columns passed through to every row (--keep)
     with_file: bool = False  # rows carry the person's credential file (``notify`` builds calendars from it)
     column_map: ColumnMap | None = None  # headers the user named (--map, --map-file)
-    # rows carry the fees due in the next twelve months (``rows.result_row``); rows that go
-    # straight into CSV records leave them out, as the records do
+    # rows carry the fees due in the next twelve months (``rows.result_row``); the workers leave
+    # them out of rows they write as CSV records, which show none (``runner._install``)
     fees: bool = True
 
 

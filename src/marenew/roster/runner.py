@@ -30,7 +30,7 @@ import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +90,9 @@ _WORKER: tuple[Context, Job] | None = None
 
 def _install(rules: RuleSet, job: Job) -> None:
     global _WORKER
-    _WORKER = (Context(rules, job.settings, job.people_file, job.credits_file), job)
+    # rows written as CSV text (``_finish``) are made without the fees due: no record shows them
+    settings = replace(job.settings, fees=False) if job.text == "csv" else job.settings
+    _WORKER = (Context(rules, settings, job.people_file, job.credits_file), job)
 
 
 def _init_worker(rule_dirs: list[Path], job: Job, token: int) -> None:
