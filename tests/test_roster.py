@@ -518,14 +518,17 @@ def test_row_fields_are_those_of_as_json(ruleset, tmp_path):
             assert row["cost_known"] == result.cost.known_amount  # what the summary adds up
 
 
-def test_a_row_for_a_csv_record_leaves_out_only_the_fees_due(ruleset, tmp_path):
-    """Rows that go straight into CSV records are made without the fees due, which no record
-    shows: every other field of the row, its sort key and its record are those of the full row."""
+def test_a_row_for_a_csv_record_gives_the_full_rows_record_key_and_count(ruleset, tmp_path):
+    """Rows that go straight into CSV records are made with only what a record shows and the
+    tally counts: their sort key, their record and their count are the full row's, and every
+    value they hold is the full row's, or part of it (the cost and the next step), or None (the
+    pace and the fees due, which no record shows)."""
     import datetime as dt
 
     from marenew.core.engine import evaluate
     from marenew.load.credentials import load_credentials
     from marenew.roster.rows import flat, result_row
+    from marenew.roster.summary import Tally
 
     day = dt.date.fromisoformat(AS_OF)
     due = 0
@@ -535,14 +538,26 @@ def test_a_row_for_a_csv_record_leaves_out_only_the_fees_due(ruleset, tmp_path):
             rule = ruleset.rules[result.cert.upper()]
             key, row = result_row("src", loaded.holder.holder, result, ["w"], rule=rule, as_of=day, kept={"a": "b"})
             lean_key, lean = result_row(
-                "src", loaded.holder.holder, result, ["w"], rule=rule, as_of=day, kept={"a": "b"}, fees=False
+                "src", loaded.holder.holder, result, ["w"], rule=rule, as_of=day, kept={"a": "b"}, record=True
             )
-            assert lean["fees_due"] is None
             assert lean_key == key
-            assert {**lean, "fees_due": row["fees_due"]} == row
             assert flat(lean, ("a",)) == flat(row, ("a",))
+            full_count, lean_count = Tally(), Tally()
+            full_count.count(row)
+            lean_count.count(lean)
+            assert lean_count == full_count
+            assert list(lean) == list(row)
+            step, full_step = dict(lean["next_step"]), dict(row["next_step"])
+            assert step.pop("cost") == lean["cost"]
+            assert lean["cost"].items() <= full_step.pop("cost").items()
+            assert lean["cost"].items() <= row["cost"].items()
+            assert step.items() <= full_step.items()
+            assert lean["pace"] is None and lean["fees_due"] is None
+            assert {f: v for f, v in lean.items() if f not in ("cost", "next_step", "pace", "fees_due")} == {
+                f: v for f, v in row.items() if f not in ("cost", "next_step", "pace", "fees_due")
+            }
             due += bool(row["fees_due"])
-    assert due  # some of the results have fees falling due: the rows left them out
+    assert due  # some of the results have fees falling due: the lean rows left them out
 
 
 def test_rows_share_no_dict_or_list(ruleset, tmp_path):

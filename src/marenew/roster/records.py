@@ -59,9 +59,9 @@ class Settings:
     kept: tuple[str, ...] = ()  # people columns passed through to every row (--keep)
     with_file: bool = False  # rows carry the person's credential file (``notify`` builds calendars from it)
     column_map: ColumnMap | None = None  # headers the user named (--map, --map-file)
-    # rows carry the fees due in the next twelve months (``rows.result_row``); the workers leave
-    # them out of rows they write as CSV records, which show none (``runner._install``)
-    fees: bool = True
+    # rows made for their CSV record alone (``rows.record_row``): the workers' rows when they
+    # write them as CSV text at once (``runner._install``)
+    records: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,9 @@ def holder_rows(
         ]
     rules = ctx.rules.rules
     rows = [
-        result_row(source, holder.holder, result, warnings, rule=rules[cred.key], as_of=s.as_of, kept=k, fees=s.fees)
+        result_row(
+            source, holder.holder, result, warnings, rule=rules[cred.key], as_of=s.as_of, kept=k, record=s.records
+        )
         for cred, result, k in zip(holder.credentials, report.credentials, kept)
     ]
     if s.with_file:

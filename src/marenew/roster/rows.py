@@ -85,13 +85,18 @@ def result_row(
     rule: Rule,
     as_of: dt.date,
     kept: dict[str, str] | None = None,
-    fees: bool = True,
+    record: bool = False,
 ) -> Keyed:
     """The headline of ``result.as_json()`` (``headline_json``): the same fields, serialized by
     the same code, as a credential in ``status --json``; the next step and pace as the engine
-    decides them. Keys in the order of ROW_FIELDS. Without ``fees``, ``fees_due`` is None, not
-    worked out: for a row that only becomes a CSV record, which shows none of them (working them
-    out is a fiftieth of judging a person)."""
+    decides them. Keys in the order of ROW_FIELDS.
+
+    With ``record``, the row is made for its CSV record alone (``flat``; the roster's workers
+    write such rows as CSV text at once) and for the tally: the cost and the next step hold only
+    their figures (``record_row``), the pace and the fees due are None. A record shows none of
+    the rest, and building it was about a fifth of judging a person."""
+    if record:
+        return result_key(result, holder, source), record_row(source, holder, result, warnings, as_of, kept)
     head = result.headline_json()
     row: Row = {
         "holder": holder,
@@ -113,11 +118,47 @@ def result_row(
         "may_use_credential": head["may_use_credential"],
         "unmatched": head["unmatched"],
         "kept": kept or {},
-        "fees_due": fees_due(rule, result, as_of) if fees else None,
+        "fees_due": fees_due(rule, result, as_of),
         "cost_known": num(result.cost.known_amount),
         "warnings": [*warnings, *result.warnings],
     }
     return result_key(result, holder, source), row
+
+
+def record_row(
+    source: str, holder: str, result: CredentialResult, warnings: list[str], as_of: dt.date, kept: dict[str, str] | None
+) -> Row:
+    """A result row with what its CSV record shows and the tally counts: the same keys and, but
+    for those below, the same values as the full row (``result_row``); the cost as its path,
+    amount and completeness, the next step as its action, date and cost, no pace, no fees due."""
+    step = result.next_step
+    cost = step.cost
+    amount = num(cost.amount)
+    figures = {"path": cost.path, "amount": amount, "complete": cost.complete}
+    return {
+        "holder": holder,
+        "source": source,
+        "as_of": as_of.isoformat(),
+        "cert": result.cert,
+        "status": result.status,
+        "expires_on": result.expires_on.isoformat(),
+        "deadline": result.deadline.isoformat(),
+        "days_left": result.days_left,
+        "ready": result.ready,
+        "points_needed": num(result.points_needed),
+        "unit": result.unit,
+        "cost": figures,
+        "requirements": [r.as_json() for r in result.requirements],
+        "behind_pace": result.behind_pace,
+        "next_step": {"action": step.action, "by": step.by.isoformat() if step.by else None, "cost": figures},
+        "pace": None,
+        "may_use_credential": result.may_use_credential,
+        "unmatched": [u.as_json() for u in result.unmatched] if result.unmatched else [],
+        "kept": kept or {},
+        "fees_due": None,
+        "cost_known": num(cost.known_amount),
+        "warnings": [*warnings, *result.warnings],
+    }
 
 
 def result_key(result: CredentialResult, holder: str, source: str) -> Key:
@@ -188,8 +229,9 @@ def flat(row: Row, kept: tuple[str, ...] = ()) -> list[str]:
             *extra,
         ]
     cost = row["cost"]
-    req = breakdown(row)
-    step = row.get("next_step") or {}
+    required, short, approved_short, areas_short = _breakdown(row["requirements"])
+    step = row["next_step"] or {}
+    by = step.get("by")
     return [
         row["holder"],
         row["source"],
@@ -200,19 +242,19 @@ def flat(row: Row, kept: tuple[str, ...] = ()) -> list[str]:
         str(row["days_left"]),
         _cell(row["ready"]),
         _cell(row["points_needed"]),
-        _cell(row["unit"]),
+        row["unit"] or "",
         _cell(cost["amount"]),
         cost["path"],
         "",
         " | ".join(row["warnings"]),
         row["as_of"],
-        _cell(req["required"]),
-        _cell(req["short"]),
-        _cell(req["approved_short"]),
-        req["areas_short"],
-        _cell(row["behind_pace"]),
-        _cell(step.get("action")),
-        _cell(step.get("by")),
+        required,
+        short,
+        approved_short,
+        areas_short,
+        "true" if row["behind_pace"] else "false",
+        step.get("action") or "",
+        by or "",
         _cell((step.get("cost") or {}).get("amount")),
         *extra,
     ]
@@ -234,11 +276,29 @@ def breakdown(row: Row) -> dict:
     return out
 
 
+def _breakdown(requirements: list[dict]) -> tuple[str, str, str, str]:
+    """``breakdown`` as the four cells of a CSV record."""
+    if not requirements:
+        return "", "", "", ""
+    found = breakdown({"requirements": requirements})
+    return _cell(found["required"]), _cell(found["short"]), _cell(found["approved_short"]), found["areas_short"]
+
+
+# Each number's text, as worked out so far: a roster writes the same few points and amounts again
+# and again. Zero is left out (0.0 and -0.0 are one key, with two texts).
+_NUMBERS: dict[float, str] = {}
+
+
 def _cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return f"{value:.2f}".rstrip("0").rstrip(".")  # 75.0 -> 75, 12.5 -> 12.5
+        text = _NUMBERS.get(value)
+        if text is None:
+            text = f"{value:.2f}".rstrip("0").rstrip(".")  # 75.0 -> 75, 12.5 -> 12.5
+            if value and len(_NUMBERS) < 4096:
+                _NUMBERS[value] = text
+        return text
     return str(value)

@@ -90,8 +90,8 @@ _WORKER: tuple[Context, Job] | None = None
 
 def _install(rules: RuleSet, job: Job) -> None:
     global _WORKER
-    # rows written as CSV text (``_finish``) are made without the fees due: no record shows them
-    settings = replace(job.settings, fees=False) if job.text == "csv" else job.settings
+    # rows written as CSV text (``_finish``) are made with only what their records show
+    settings = replace(job.settings, records=True) if job.text == "csv" else job.settings
     _WORKER = (Context(rules, settings, job.people_file, job.credits_file), job)
 
 
