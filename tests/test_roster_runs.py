@@ -9,6 +9,7 @@ included.
 
 from __future__ import annotations
 
+import csv
 import heapq
 import io
 import pickle
@@ -20,7 +21,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from helpers import AS_OF, d
-from marenew.report.safe import _unsafe_in_json, csv_cell, csv_cells, json_safe
+from marenew.report.safe import _unsafe_in_json, csv_cell, csv_cells, csv_line, json_safe
 from marenew.roster import output, spill
 from marenew.roster.records import Settings
 from marenew.roster.runner import Job, run_csv
@@ -112,6 +113,18 @@ cell_text = st.text(alphabet='=+-@\t\r\n 0123456789.aZé\u202e\x85\x7f,"', max_s
 )
 def test_a_record_of_cells_is_made_safe_as_each_cell_would_be(cells):
     assert csv_cells(list(cells)) == [csv_cell(c) for c in cells]
+
+
+@given(
+    cells=st.lists(st.one_of(cell_text, st.sampled_from(["", "-12", "-1.5", "+1", "75", "2026-11-29"])), max_size=25)
+)
+@example(cells=[""])  # one empty cell: the csv module quotes it, so that the line is not blank
+@example(cells=["a", "b,c"])  # a comma inside a cell
+@example(cells=["a", "=b", "c"])  # a formula after a comma
+def test_a_record_line_is_what_the_csv_module_writes_of_its_safe_cells(cells):
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(csv_cells(list(cells)))
+    assert csv_line(list(cells)) == out.getvalue()
 
 
 @given(text=st.text(alphabet=st.characters(max_codepoint=0x2100), max_size=20))

@@ -16,7 +16,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 # BOM, csv_cell: every CSV marenew writes starts and escapes its cells the same way (kept
 # importable from here, where they were first defined)
-from marenew.report.safe import BOM, csv_cell, csv_cells
+from marenew.report.safe import BOM, csv_cell, csv_line
 from marenew.report.safe import FORMULA_START as FORMULA_START
 from marenew.report.safe import neutral as neutral
 
@@ -38,10 +38,7 @@ def write_csv(rows: Iterator[Written], out: IO[str], *, kept: tuple[str, ...] = 
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([csv_cell(c) for c in (*CSV_COLUMNS, *kept)])
     for _, row in rows:
-        if type(row) is str:
-            out.write(row)
-        else:
-            writer.writerow(csv_cells(flat(row, kept)))
+        out.write(row if type(row) is str else csv_line(flat(row, kept)))
 
 
 def _encoder():
@@ -71,21 +68,11 @@ def write_json(rows: Iterator[Written], out: IO[str]) -> None:
     out.write("[]\n" if sep.startswith("[") else "\n]\n")
 
 
-class _Lines:
-    """A file for csv.writer that keeps each record it writes (one write per record)."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self.write = self.lines.append
-
-
 def as_text(rows: list[Keyed], fmt: str, kept: tuple[str, ...] = ()) -> list[tuple[Key, str]]:
     """Each row as the text its writer writes for it, the key kept: the CSV record (``fmt`` csv,
     with the ``kept`` columns) or the JSON object (json and jsonl, one line)."""
     if fmt == "csv":
-        sink = _Lines()
-        csv.writer(sink, lineterminator="\n").writerows(csv_cells(flat(row, kept)) for _, row in rows)
-        return [(key, line) for (key, _), line in zip(rows, sink.lines, strict=True)]
+        return [(key, csv_line(flat(row, kept))) for key, row in rows]
     if fmt in ("json", "jsonl"):
         dumps = _encoder()
         return [(key, dumps(row)) for key, row in rows]
