@@ -62,7 +62,7 @@ def lines_of(records: PersonRecords) -> Lines | None:
     return records if type(records) is tuple and len(records) == 3 else None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one is made per person read, and frozen fields cost a call each
 class LineRun:
     """Plain lines of one person, read one after another from line ``first`` on."""
 
@@ -83,6 +83,8 @@ def pack_parts(parts: list[Record | LineRun], form: LineForm) -> PersonRecords:
     """A person's records, given as records and runs of plain lines in file order, as they
     travel: as their lines when they are one run of plain lines (the runs of consecutive blocks
     join), or else as their records, packed."""
+    if len(parts) == 1 and type(parts[0]) is LineRun:  # the usual person: one run
+        return as_lines(parts[0].first, "\n".join(parts[0].lines), form)
     if parts and all(type(part) is LineRun for part in parts):
         runs: list[LineRun] = parts  # type: ignore[assignment]
         first = runs[0].first

@@ -11,6 +11,7 @@ and through spill files as plain dicts of JSON values, each with a compact sort 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from marenew.core.results import CredentialResult, num, urgency_key
@@ -200,7 +201,7 @@ def is_error(row: Row) -> bool:
 def flat(row: Row, kept: tuple[str, ...] = ()) -> list[str]:
     """One CSV record in the order of CSV_COLUMNS, then the kept columns (empty cell: not
     applicable or unknown)."""
-    extra = [(row.get("kept") or {}).get(k, "") for k in kept]
+    extra = [(row.get("kept") or {}).get(k, "") for k in kept] if kept else ()
     if is_error(row):
         return [
             _cell(row["holder"]),
@@ -231,7 +232,6 @@ def flat(row: Row, kept: tuple[str, ...] = ()) -> list[str]:
     cost = row["cost"]
     required, short, approved_short, areas_short = _breakdown(row["requirements"])
     step = row["next_step"] or {}
-    by = step.get("by")
     return [
         row["holder"],
         row["source"],
@@ -248,13 +248,13 @@ def flat(row: Row, kept: tuple[str, ...] = ()) -> list[str]:
         "",
         " | ".join(row["warnings"]),
         row["as_of"],
-        required,
-        short,
-        approved_short,
+        _cell(required),
+        _cell(short),
+        _cell(approved_short),
         areas_short,
         "true" if row["behind_pace"] else "false",
         step.get("action") or "",
-        by or "",
+        step.get("by") or "",
         _cell((step.get("cost") or {}).get("amount")),
         *extra,
     ]
@@ -263,25 +263,22 @@ def flat(row: Row, kept: tuple[str, ...] = ()) -> list[str]:
 def breakdown(row: Row) -> dict:
     """The requirement breakdown of a result row: the total required and short, the approved
     minimum's shortfall, and each content area's shortfall as text ("Clinical 4; General 0")."""
-    out: dict = {"required": None, "short": None, "approved_short": None, "areas_short": ""}
+    required, short, approved_short, areas_short = _breakdown(row.get("requirements") or ())
+    return {"required": required, "short": short, "approved_short": approved_short, "areas_short": areas_short}
+
+
+def _breakdown(requirements: Iterable[dict]) -> tuple[float | None, float | None, float | None, str]:
+    required = short = approved_short = None
     areas = []
-    for req in row.get("requirements") or ():
-        if req["id"] == "total":
-            out["required"], out["short"] = req["required"], req["short"]
-        elif req["id"] == "approved":
-            out["approved_short"] = req["short"]
+    for req in requirements:
+        kind = req["id"]
+        if kind == "total":
+            required, short = req["required"], req["short"]
+        elif kind == "approved":
+            approved_short = req["short"]
         else:
             areas.append(f"{req['label']} {_cell(req['short']) or 'unknown'}")
-    out["areas_short"] = "; ".join(areas)
-    return out
-
-
-def _breakdown(requirements: list[dict]) -> tuple[str, str, str, str]:
-    """``breakdown`` as the four cells of a CSV record."""
-    if not requirements:
-        return "", "", "", ""
-    found = breakdown({"requirements": requirements})
-    return _cell(found["required"]), _cell(found["short"]), _cell(found["approved_short"]), found["areas_short"]
+    return required, short, approved_short, "; ".join(areas)
 
 
 # Each number's text, as worked out so far: a roster writes the same few points and amounts again

@@ -570,7 +570,10 @@ def _stream_tasks(
     def add(pid: str, mine: list[Record | LineRun]) -> bool:
         nonlocal size
         batch.append((pid, remaining.pop(pid), pack_parts(mine, form) if form is not None else []))
-        size += sum(len(part.lines) if type(part) is LineRun else 1 for part in mine) + 1
+        if len(mine) == 1 and type(mine[0]) is LineRun:  # the usual person: one run of lines
+            size += len(mine[0].lines) + 1
+        else:
+            size += sum(len(part.lines) if type(part) is LineRun else 1 for part in mine) + 1
         return len(batch) >= batch_people if batch_people else size >= batch_credits
 
     def task() -> tuple:
