@@ -42,12 +42,13 @@ def _with(obj, **changes):
     return type(obj)(**{name: getattr(obj, name) for name in obj.FIELDS} | changes)
 
 
-def _cma_variant(cap=..., minimum=..., college=..., least=...):
+def _cma_variant(cap=..., minimum=..., college=..., least=..., areas=True):
     """The CMA rule with other figures (those not given stay the rule's own); ``least=None``: no
-    least activity at all."""
+    least activity at all; ``areas=False``: no content areas (an approved minimum and a cap
+    alone, as a rule of one's own may have)."""
     rule = RULES["CMA"]
     ce = rule.ce
-    update: dict = {}
+    update: dict = {} if areas else {"categories": {}}
     if cap is not ...:
         update["unapproved_cap"] = None if cap is None else _figure(cap)
     if minimum is not ...:
@@ -65,6 +66,8 @@ RULE_VARIANTS = [
     _cma_variant(cap=None, college=None),  # no cap, no conversion of college credits
     _cma_variant(cap=0.0, minimum=0.0, college=2.5, least=0.5),
     _cma_variant(cap=7.5, minimum=None, least=None),  # content areas with unpublished minimums, any size counts
+    _cma_variant(areas=False),  # approved and not, no content areas
+    _cma_variant(cap=None, areas=False),
 ]
 
 START = dt.date(2021, 3, 15)

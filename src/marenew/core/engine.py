@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import math
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -617,6 +618,8 @@ def _unapproved_in_order(tally: _Tally) -> _Tally:
 
 
 _POINTS = operator.itemgetter(1)
+_APPROVED = operator.itemgetter(2)
+_COUNTS = EPS.__lt__  # what a piece counts adds to the sums: more than EPS
 
 
 def _allocate(figures: _Figures, tally: _Tally) -> list[float]:
@@ -746,14 +749,20 @@ def count_ce(
 
     total = approved = 0.0
     by_category = dict.fromkeys(ce.categories, 0.0)
-    for (area, _, is_approved, _, _), got in zip(tally.pieces, counted):
-        if got <= EPS:
-            continue
-        total += got
-        if is_approved:
-            approved += got
-        if area is not None:
-            by_category[area] += got
+    if order != "all" and not by_category:
+        # every value exact (_order_needed): the sums come out the same however they are added,
+        # so they are added in C
+        total = float(sum(filter(_COUNTS, counted)))
+        approved = float(sum(filter(_COUNTS, itertools.compress(counted, map(_APPROVED, tally.pieces)))))
+    else:
+        for (area, _, is_approved, _, _), got in zip(tally.pieces, counted):
+            if got <= EPS:
+                continue
+            total += got
+            if is_approved:
+                approved += got
+            if area is not None:
+                by_category[area] += got
     reqs: list[RequirementResult] = []
     shorts: list[float | None] = []
     category_short: float | None = 0.0
