@@ -95,7 +95,7 @@ def result_row(
     With ``record``, the row is made for its CSV record alone (``flat``; the roster's workers
     write such rows as CSV text at once) and for the tally: the cost and the next step hold only
     their figures (``record_row``), the pace and the fees due are None. A record shows none of
-    the rest, and building it was about a fifth of judging a person."""
+    the rest, and the full rows and their records were about a fifth of judging a person."""
     if record:
         return result_key(result, holder, source), record_row(source, holder, result, warnings, as_of, kept)
     head = result.headline_json()
