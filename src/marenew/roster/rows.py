@@ -131,7 +131,8 @@ def record_row(
 ) -> Row:
     """A result row with what its CSV record shows and the tally counts: the same keys and, but
     for those below, the same values as the full row (``result_row``); the cost as its path,
-    amount and completeness, the next step as its action, date and cost, no pace, no fees due."""
+    amount and completeness, the next step as its action, date and cost, no pace, no fees due.
+    The cost is one dict in both places: such a row is read once, into its record, never changed."""
     step = result.next_step
     cost = step.cost
     amount = num(cost.amount)
