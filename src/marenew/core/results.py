@@ -614,9 +614,9 @@ class CredentialResult(Frozen):
     def needs_action(self) -> bool:
         return self.status not in ("active", "submitted")
 
-    def headline_json(self) -> dict:
-        """The fields of ``as_json`` that a roster row repeats, made by the same code (as_json
-        takes them from here): cert, status, dates, CE, cost, requirements, next step, pace."""
+    def headline_figures(self) -> dict:
+        """The plain fields of ``headline_json`` (no cost, requirements, next step, pace or
+        unmatched values): a roster row made for its CSV record takes these alone."""
         return {
             "cert": self.cert,
             "status": self.status,
@@ -626,13 +626,19 @@ class CredentialResult(Frozen):
             "ready": self.ready,
             "points_needed": num(self.points_needed),
             "unit": self.unit,
-            "cost": self.next_step.cost.as_json(),
-            "requirements": [r.as_json() for r in self.requirements],
-            "next_step": self.next_step.as_json(),
-            "pace": self.pace.as_json(),
             "may_use_credential": self.may_use_credential,
-            "unmatched": [u.as_json() for u in self.unmatched] if self.unmatched else [],
         }
+
+    def headline_json(self) -> dict:
+        """The fields of ``as_json`` that a roster row repeats, made by the same code (as_json
+        takes them from here): cert, status, dates, CE, cost, requirements, next step, pace."""
+        head = self.headline_figures()
+        head["cost"] = self.next_step.cost.as_json()
+        head["requirements"] = [r.as_json() for r in self.requirements]
+        head["next_step"] = self.next_step.as_json()
+        head["pace"] = self.pace.as_json()
+        head["unmatched"] = [u.as_json() for u in self.unmatched] if self.unmatched else []
+        return head
 
     def as_json(self) -> dict:
         head = self.headline_json()

@@ -9,7 +9,7 @@ encoder escapes C0 itself, and its readers are programs); calendar and HTML have
 own formats.
 
 ``neutral`` keeps a CSV cell from running as a spreadsheet formula; ``csv_cell`` also keeps a
-carriage return from ending the record.
+carriage return from ending the record; ``csv_line`` writes a whole record of such cells.
 
 ``safe_text`` is for plain writes (diagnostics, plain-text reports); ``safeconsole.SafeConsole``
 applies it to everything a rich console prints, tables and panels included, so a renderer cannot

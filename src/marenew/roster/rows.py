@@ -135,26 +135,26 @@ def record_row(
     The cost is one dict in both places: such a row is read once, into its record, never changed."""
     step = result.next_step
     cost = step.cost
-    amount = num(cost.amount)
-    figures = {"path": cost.path, "amount": amount, "complete": cost.complete}
+    head = result.headline_figures()
+    figures = {"path": cost.path, "amount": num(cost.amount), "complete": cost.complete}
     return {
         "holder": holder,
         "source": source,
         "as_of": as_of.isoformat(),
-        "cert": result.cert,
-        "status": result.status,
-        "expires_on": result.expires_on.isoformat(),
-        "deadline": result.deadline.isoformat(),
-        "days_left": result.days_left,
-        "ready": result.ready,
-        "points_needed": num(result.points_needed),
-        "unit": result.unit,
+        "cert": head["cert"],
+        "status": head["status"],
+        "expires_on": head["expires_on"],
+        "deadline": head["deadline"],
+        "days_left": head["days_left"],
+        "ready": head["ready"],
+        "points_needed": head["points_needed"],
+        "unit": head["unit"],
         "cost": figures,
         "requirements": [r.as_json() for r in result.requirements],
         "behind_pace": result.behind_pace,
         "next_step": {"action": step.action, "by": step.by.isoformat() if step.by else None, "cost": figures},
         "pace": None,
-        "may_use_credential": result.may_use_credential,
+        "may_use_credential": head["may_use_credential"],
         "unmatched": [u.as_json() for u in result.unmatched] if result.unmatched else [],
         "kept": kept or {},
         "fees_due": None,
