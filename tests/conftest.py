@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 import marenew.load.rules
 from helpers import EXAMPLES, FROZEN_RULES, REPO, RULES_DIR, d  # noqa: F401 - re-exported for fixtures
@@ -18,6 +19,14 @@ from helpers import EXAMPLES, FROZEN_RULES, REPO, RULES_DIR, d  # noqa: F401 - r
 # Set here, before any test module loads rules at import time.
 _SHIPPED_RULES_DIR = marenew.load.rules.builtin_rules_dir
 marenew.load.rules.builtin_rules_dir = lambda: FROZEN_RULES
+
+# How many cases the property tests draw (``helpers.examples``): a third of each test's number in
+# the default run, new ones every run; all of them with `--hypothesis-profile thorough`, as CI runs
+# them (`pytest -m property --hypothesis-profile thorough`). Loaded here, before any test module
+# applies its settings; hypothesis's own option loads another profile after this one.
+settings.register_profile("thorough", max_examples=100, deadline=None)
+settings.register_profile("quick", max_examples=34, deadline=None)
+settings.load_profile("quick")
 
 # Settings a developer's shell may carry that would change what the program prints or reads.
 _SETTINGS = (
@@ -50,10 +59,12 @@ def clean_environment(monkeypatch):
 
 
 def pytest_collection_modifyitems(items):
-    # The adversarial suite runs the real program in a child process, as a user does.
     for item in items:
+        # The adversarial suite runs the real program in a child process, as a user does.
         if "adversarial" in item.path.parts:
             item.add_marker(pytest.mark.slow)
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            item.add_marker(pytest.mark.property)
 
 
 def pytest_ignore_collect(collection_path, config):

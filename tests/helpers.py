@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from hypothesis import settings
 from typer.testing import CliRunner
 
 REPO = Path(__file__).resolve().parent.parent
@@ -16,6 +17,15 @@ FROZEN_RULES = FIXTURES / "rules"
 AS_OF = "2026-11-29"
 
 _RUNNER = CliRunner()
+
+
+def examples(n: int, **kwargs: object) -> settings:
+    """Settings of a property test that draws ``n`` cases when run in full (CI: ``pytest -m
+    property --hypothesis-profile thorough``), and its share of them in the default run (the
+    profiles in tests/conftest.py); new cases every run, and never a deadline (a busy machine
+    is not a failure)."""
+    share = settings.default.max_examples / 100
+    return settings(max_examples=max(10, round(n * share)), deadline=None, **kwargs)  # type: ignore[arg-type]
 
 
 def d(text: str) -> dt.date:

@@ -8,11 +8,11 @@ import datetime as dt
 import math
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from helpers import EXAMPLES, REPO
+from helpers import EXAMPLES, REPO, examples
 from marenew.core.credential import Credential, CredentialFile, Credit, CreditRef, PastCycle, Payment
 from marenew.load import credfast
 from marenew.load.yamlfile import load_file
@@ -188,13 +188,13 @@ FILE = record(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@examples(300, suppress_health_check=[HealthCheck.too_slow])
 @given(FILE)
 def test_the_fast_path_gives_what_the_models_give_or_leaves_the_file_to_them(data):
     check(data)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@examples(200, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.fixed_dictionaries(
         {

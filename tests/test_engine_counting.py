@@ -17,11 +17,11 @@ import datetime as dt
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
 import engine_reference as reference
-from helpers import FROZEN_RULES
+from helpers import FROZEN_RULES, examples
 from marenew.core import engine
 from marenew.core.credential import CredentialFile, Credit, PastCycle
 from marenew.core.rule import Figure
@@ -162,7 +162,7 @@ def _same(a: object, b: object) -> None:
     assert repr(a) == repr(b)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@examples(200, suppress_health_check=[HealthCheck.too_slow])
 @given(counting_case())
 def test_counting_equals_the_reference_in_both_forms_and_any_order(case):
     rule, credits, shuffled, start, end, as_of, used = case
@@ -200,7 +200,7 @@ def holder_case(draw):
     return holder, as_of, draw(st.sampled_from([None, True, False]))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@examples(150, suppress_health_check=[HealthCheck.too_slow])
 @given(holder_case())
 def test_a_roster_row_is_the_full_result_without_the_per_credit_results(case):
     """evaluate(detail=False), which a roster asks for, reports what evaluate(detail=True) does,
@@ -365,7 +365,7 @@ def _forget_what_was_worked_out() -> None:
     confidence._WEAKEST.clear()
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@examples(30, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(holder_case(), min_size=2, max_size=4))
 def test_what_is_kept_between_credentials_gives_what_working_it_out_afresh_does(cases):
     """Figures, words and answers worked out once (dates, costs, fee items, requirement results,

@@ -12,10 +12,10 @@ import tempfile
 from pathlib import Path
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
-from helpers import FROZEN_RULES, REPO
+from helpers import FROZEN_RULES, REPO, examples
 from marenew.cli import app
 from marenew.cli.exitcodes import ExitCode
 from marenew.core.engine import evaluate
@@ -30,9 +30,9 @@ AS_OF = dt.date(2026, 11, 29)
 WORK = Path(tempfile.mkdtemp(prefix="marenew-fuzz-"))  # one scratch folder (hypothesis reruns tests)
 atexit.register(shutil.rmtree, WORK, True)
 
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = examples(150, suppress_health_check=[HealthCheck.too_slow])
 # generating nested structures costs more than loading them: fewer of those
-FUZZ_NESTED = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ_NESTED = examples(80, suppress_health_check=[HealthCheck.too_slow])
 
 # Words of the credential and rule formats, so that generated mappings reach past the first key.
 WORDS = [
@@ -185,7 +185,7 @@ def test_mutated_rule_files_never_raise(ops):
         assert not [p for p in problems if p.level == "error"]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@examples(40, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(EXAMPLES), OPS)
 def test_mutated_examples_through_the_cli(example, ops):
     from typer.testing import CliRunner

@@ -7,10 +7,10 @@ import datetime as dt
 import os
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from helpers import AS_OF, REPO
+from helpers import AS_OF, REPO, examples
 from marenew.cli import app
 from marenew.cli.exitcodes import ExitCode
 from marenew.core.credential import Credential, CredentialFile, Credit
@@ -258,7 +258,7 @@ def test_round_trip_through_status(cert, runner, tmp_path):
     assert "are still placeholders written by `marenew init`" in warning
 
 
-@settings(max_examples=120, deadline=None)
+@examples(120)
 @given(
     # marenew takes dates from 1900 to 2199: the file begins three months before the day written,
     # and its expiry (up to five years later) must still be before 2200

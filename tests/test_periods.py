@@ -8,9 +8,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
+from helpers import examples
 from marenew.core import dates as periods
 
 d = dt.date.fromisoformat
@@ -148,7 +149,7 @@ def test_no_late_window_ends_on_expiry():
     assert periods.late_window_end(d("2026-05-01")) == d("2026-05-01")
 
 
-@settings(max_examples=200, deadline=None)
+@examples(200)
 @given(
     day=st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2100, 12, 31)),
     months=st.integers(min_value=1, max_value=72),
@@ -164,7 +165,7 @@ def test_late_window_end_is_after_expiry_and_in_the_right_month(day, months):
         assert end.day == day.day or (end.day < day.day and periods.is_end_of_month(end))
 
 
-@settings(max_examples=1000, deadline=None)
+@examples(1000)
 @given(day=st.dates(), months=st.integers(min_value=-3000, max_value=3000))
 def test_month_arithmetic_equals_dateutil(day, months):
     """add_months and end_of_month do by hand what dateutil's relativedelta does: the same day or

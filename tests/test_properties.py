@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
+from helpers import examples
 from marenew.core.credential import CredentialFile
 from marenew.core.engine import evaluate, evaluate_credential
 from marenew.load.rules import load_rules
@@ -22,7 +23,7 @@ STATUS_ORDER = {"active": 0, "expiring": 1, "grace": 2, "lapsed": 3}
 EPS = 1e-6
 TITLES = ["HIPAA update", "Phlebotomy", "Ethics", "Coding basics", "Wound care", "EKG", "BLS refresher"]
 
-PROPS = settings(max_examples=100, deadline=None)
+PROPS = examples(100)
 
 
 BODIES = ["AAMA", "AMT", "NHA", "NCCT", "AMCA", "AHA", "ACME"]  # ACME: a body no rule knows

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import operator
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
+from helpers import examples
 from marenew.roster.packed import RECORD, UNIT, LineRun, pack, pack_parts, unpack
 from marenew.roster.reader import LineForm
 
@@ -31,7 +32,7 @@ def _records(draw):
     return out
 
 
-@settings(max_examples=120, deadline=None)
+@examples(120)
 @given(_records())
 def test_packed_records_unpack_to_themselves(records):
     assert unpack(pack(records)) == records
@@ -86,7 +87,7 @@ def _parts(draw):
     return form, parts
 
 
-@settings(max_examples=100, deadline=None)
+@examples(100)
 @given(_parts())
 def test_a_persons_parts_travel_and_unpack_to_their_records_in_file_order(given_parts):
     form, parts = given_parts

@@ -14,11 +14,11 @@ import datetime as dt
 import functools
 import operator
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from helpers import FROZEN_RULES
+from helpers import FROZEN_RULES, examples
 from marenew.core.credential import CredentialFile, Credit, CreditValues
 from marenew.load.rules import RuleSet, load_rules
 from marenew.roster.columns import ISO_ONLY, DateReader
@@ -204,14 +204,14 @@ def _planted(draw, people: list, credits: list) -> list[tuple[list, list]]:
     return out
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@examples(150, suppress_health_check=[HealthCheck.too_slow])
 @given(person())
 def test_quick_path_gives_the_careful_rows(drawn):
     people, credits, ctx = drawn
     assert person_rows("E1", people, credits, ctx) == careful_rows("E1", people, credits, ctx)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@examples(60, suppress_health_check=[HealthCheck.too_slow])
 @given(person(rates=(0,), cma=True), st.data())
 def test_one_odd_thing_gives_the_careful_rows(drawn, data):
     """A clean person (the quick path's) with one thing odd, for each kind of oddity in turn."""
@@ -270,7 +270,7 @@ def _column_order(draw) -> tuple[int, ...]:
     return tuple(8 if c in absent else rank[places[c]] for c in range(8))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@examples(60, suppress_health_check=[HealthCheck.too_slow])
 @given(person())
 def test_lines_as_read_give_the_rows_of_their_records(drawn):
     """The quick path reads a person's lines without making records: the rows must be those of
@@ -282,7 +282,7 @@ def test_lines_as_read_give_the_rows_of_their_records(drawn):
         assert (_clear_person(people, lines, ctx) is None) == (_clear_person(people, credits, ctx) is None)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@examples(40, suppress_health_check=[HealthCheck.too_slow])
 @given(person(), _column_order(), st.integers(0, 2))
 def test_lines_in_any_column_order_give_the_rows_of_their_records(drawn, order, extra):
     """The same for an export whose columns are in another order, some left out, others added
@@ -318,7 +318,7 @@ def test_a_clean_person_takes_the_quick_path():
     assert all(row["kept"] == {"site": "Clinic A"} for _, row in rows)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@examples(40, suppress_health_check=[HealthCheck.too_slow])
 @given(person(rates=(0,), cma=True))
 def test_the_quick_path_counts_the_credits_it_would_write(drawn):
     """The quick path makes each credit's values itself (slots set in place, no model): for a
@@ -401,7 +401,7 @@ _CLEAR_VALUES = (
 )
 
 
-@settings(max_examples=100, deadline=None)
+@examples(100)
 @given(*_CLEAR_VALUES)
 def test_a_clear_credit_is_the_model_pydantic_makes(title, day, points, area, bodies, certs):
     """The quick path makes each Credit itself: it must be what validating the same values
@@ -418,7 +418,7 @@ def test_a_clear_credit_is_the_model_pydantic_makes(title, day, points, area, bo
     assert CredentialFile.model_validate(holder).credits[0] is made
 
 
-@settings(max_examples=100, deadline=None)
+@examples(100)
 @given(*_CLEAR_VALUES, _TEXT)
 def test_a_clear_credit_is_counted_from_its_values_as_from_its_model(title, day, points, area, bodies, certs, cert):
     """The quick path counts a person's credits from their values, without making the models:

@@ -13,10 +13,10 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, example, given
 from hypothesis import strategies as st
 
-from helpers import cli
+from helpers import cli, examples
 from marenew.load.problems import InputError
 from marenew.roster import reader
 from marenew.roster.columns import CREDITS, PEOPLE, PERSON_ID
@@ -71,7 +71,7 @@ record = st.one_of(
 )
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@examples(100, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     rows=st.lists(record, max_size=12),
     newline=st.sampled_from(["\n", "\r\n", "\r"]),
@@ -170,7 +170,7 @@ record_bytes = st.one_of(
 )
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@examples(120, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     records=st.lists(st.tuples(record_bytes, st.sampled_from([None, None, None, b"\n", b"\r\n", b"\r"])), max_size=40),
     newline=st.sampled_from([b"\n", b"\r\n", b"\r"]),
@@ -264,7 +264,7 @@ def people_files(draw):
     return header, keep, rows
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@examples(40, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(people=people_files(), newline=st.sampled_from([b"\n", b"\r\n"]), block=st.integers(1, 80))
 def test_the_people_file_is_held_as_its_records_person_by_person(tmp_path, people, newline, block):
     header, keep, rows = people

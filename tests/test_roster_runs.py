@@ -17,10 +17,10 @@ from operator import itemgetter
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, example, given
 from hypothesis import strategies as st
 
-from helpers import AS_OF, d
+from helpers import AS_OF, d, examples
 from marenew.report.safe import _unsafe_in_json, csv_cell, csv_cells, csv_line, json_safe
 from marenew.roster import output, spill
 from marenew.roster.records import Settings
@@ -152,7 +152,7 @@ def _write_runs(folder: Path, runs: list[list], chunk: int) -> list[Path]:
     return paths
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@examples(60, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(runs=runs_st, chunk=st.integers(1, 7), fan_in=st.integers(2, 5))
 def test_the_merge_gives_the_rows_in_the_order_of_heapq_merge(tmp_path_factory, runs, chunk, fan_in, monkeypatch):
     folder = tmp_path_factory.mktemp("runs")
@@ -167,7 +167,7 @@ def test_the_merge_gives_the_rows_in_the_order_of_heapq_merge(tmp_path_factory, 
     assert list(spill.merged(paths, folder)) == expected
 
 
-@settings(max_examples=50, deadline=None)
+@examples(50)
 @given(runs=runs_st, data=st.data())
 def test_merged_chunks_skip_empty_chunks_and_keep_run_order_on_ties(runs, data):
     stored = [sorted(rows, key=itemgetter(0)) for rows in runs]

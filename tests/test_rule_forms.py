@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from helpers import AS_OF, EXAMPLES, FIXTURES, REPO, RULES_DIR
+from helpers import AS_OF, EXAMPLES, FIXTURES, REPO, RULES_DIR, examples
 from marenew.core import rule as plain
 from marenew.load import ruleschema as schema
 from marenew.load.locate import validate
@@ -176,7 +176,7 @@ def _figure(draw: st.DrawFn) -> dict:
     return {"values": {day: draw(_entry(True)) for day in days}}
 
 
-@settings(max_examples=150, deadline=None)
+@examples(150)
 @given(_figure(), _DAYS)
 def test_a_generated_figure_converts_to_an_equal_plain_figure(data, day):
     model = schema.Figure[int].model_validate(data)
