@@ -99,30 +99,21 @@ def result_row(
     if record:
         return result_key(result, holder, source), record_row(source, holder, result, warnings, as_of, kept)
     head = result.headline_json()
-    row: Row = {
-        "holder": holder,
-        "source": source,
-        "as_of": as_of.isoformat(),
-        "cert": head["cert"],
-        "status": head["status"],
-        "expires_on": head["expires_on"],
-        "deadline": head["deadline"],
-        "days_left": head["days_left"],
-        "ready": head["ready"],
-        "points_needed": head["points_needed"],
-        "unit": head["unit"],
-        "cost": head["cost"],
-        "requirements": head["requirements"],
-        "behind_pace": result.behind_pace,
-        "next_step": head["next_step"],
-        "pace": head["pace"],
-        "may_use_credential": head["may_use_credential"],
-        "unmatched": head["unmatched"],
-        "kept": kept or {},
-        "fees_due": fees_due(rule, result, as_of),
-        "cost_known": num(result.cost.known_amount),
-        "warnings": [*warnings, *result.warnings],
-    }
+    row = _result_row(
+        source,
+        holder,
+        result,
+        head,
+        warnings,
+        as_of,
+        kept,
+        cost=head["cost"],
+        requirements=head["requirements"],
+        next_step=head["next_step"],
+        pace=head["pace"],
+        unmatched=head["unmatched"],
+        fees_due=fees_due(rule, result, as_of),
+    )
     return result_key(result, holder, source), row
 
 
@@ -135,8 +126,42 @@ def record_row(
     The cost is one dict in both places: such a row is read once, into its record, never changed."""
     step = result.next_step
     cost = step.cost
-    head = result.headline_figures()
     figures = {"path": cost.path, "amount": num(cost.amount), "complete": cost.complete}
+    return _result_row(
+        source,
+        holder,
+        result,
+        result.headline_figures(),
+        warnings,
+        as_of,
+        kept,
+        cost=figures,
+        requirements=[r.as_json() for r in result.requirements],
+        next_step={"action": step.action, "by": step.by.isoformat() if step.by else None, "cost": figures},
+        pace=None,
+        unmatched=[u.as_json() for u in result.unmatched] if result.unmatched else [],
+        fees_due=None,
+    )
+
+
+def _result_row(
+    source: str,
+    holder: str,
+    result: CredentialResult,
+    head: dict,
+    warnings: list[str],
+    as_of: dt.date,
+    kept: dict[str, str] | None,
+    *,
+    cost: Any,
+    requirements: Any,
+    next_step: Any,
+    pace: Any,
+    unmatched: Any,
+    fees_due: Any,
+) -> Row:
+    """A result row, keys in the order of ROW_FIELDS: the plain fields from ``head`` (the
+    result's headline, in its JSON forms), the rest as given."""
     return {
         "holder": holder,
         "source": source,
@@ -149,16 +174,16 @@ def record_row(
         "ready": head["ready"],
         "points_needed": head["points_needed"],
         "unit": head["unit"],
-        "cost": figures,
-        "requirements": [r.as_json() for r in result.requirements],
+        "cost": cost,
+        "requirements": requirements,
         "behind_pace": result.behind_pace,
-        "next_step": {"action": step.action, "by": step.by.isoformat() if step.by else None, "cost": figures},
-        "pace": None,
+        "next_step": next_step,
+        "pace": pace,
         "may_use_credential": head["may_use_credential"],
-        "unmatched": [u.as_json() for u in result.unmatched] if result.unmatched else [],
+        "unmatched": unmatched,
         "kept": kept or {},
-        "fees_due": None,
-        "cost_known": num(cost.known_amount),
+        "fees_due": fees_due,
+        "cost_known": num(result.cost.known_amount),
         "warnings": [*warnings, *result.warnings],
     }
 
