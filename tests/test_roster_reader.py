@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 from helpers import cli, examples
 from marenew.load.problems import InputError
 from marenew.roster import reader
-from marenew.roster.columns import CREDITS, PEOPLE, PERSON_ID
+from marenew.roster.columns import CREDITS, PEOPLE, PERSON_ID, nfc
 from marenew.roster.packed import LineRun, unpack
-from marenew.roster.reader import BLOCK, NOT_UTF8, CsvFile, PlainLines
+from marenew.roster.reader import BLOCK, NOT_UTF8, CsvFile, PlainBlock, PlainLines
 from marenew.roster.runner import _read_people
 from roster_golden import AS_OF, GOLDEN, VARIANTS, write_roster
 
@@ -221,18 +221,29 @@ def read_all(path: Path, block: int) -> object:
             got = f.header, list(f.records())
     except InputError as exc:
         return exc.problems
-    with CsvFile(path, CREDITS, "credits.csv", block=block) as f:
-        assert (f.header, list(as_records(f.records(lines=True), f.line_form()))) == got
+    for whole in (False, True):
+        with CsvFile(path, CREDITS, "credits.csv", block=block) as f:
+            assert (f.header, list(as_records(f.records(lines=True, whole=whole), f.line_form()))) == got
     return got
 
 
 def as_records(items, form):
     """The records of ``CsvFile.records(lines=True)``, each run of plain lines split as a child
-    splits it."""
+    splits it; a block given whole (``whole=True``) read as a worker reads a chunk of it."""
     for item in items:
         if isinstance(item, PlainLines):
             for pid, first, lines in item.runs():
                 yield from ((line, pid, cells) for line, cells in LineRun(first, lines).records(form))
+        elif isinstance(item, PlainBlock):
+            records = LineRun(item.first, item.lines).records(form)
+            pids = [nfc(cells[PERSON_ID].strip()) for _, cells in records]
+            # the people on its two ends, as the reader found them
+            assert set(pids[: item.lead_end]) == {item.lead}
+            assert set(pids[item.tail_start :]) == ({item.tail} if item.tail_start < len(pids) else set())
+            assert item.lead_end == len(pids) or pids[item.lead_end] != item.lead
+            assert item.tail_start == item.lead_end or pids[item.tail_start - 1] != item.tail
+            for (line, cells), pid in zip(records, pids):
+                yield line, pid, cells if pid or any(c.strip() for c in cells) else None
         else:
             yield item
 

@@ -186,13 +186,15 @@ class CsvFile:
     def records(self) -> Iterator[Record]: ...
 
     @overload
-    def records(self, *, lines: Literal[True]) -> Iterator[Record | PlainLines]: ...
+    def records(self, *, lines: Literal[True], whole: bool = False) -> Iterator[Record | PlainLines | PlainBlock]: ...
 
-    def records(self, *, lines: bool = False) -> Iterator[Record | PlainLines]:
+    def records(self, *, lines: bool = False, whole: bool = False) -> Iterator[Record | PlainLines | PlainBlock]:
         """Every record after the header, in file order. This is the roster's hot loop (millions of
         records): a block of plain records is read in a few calls (``_plain_lines``); every other
         block goes to ``csv.reader``, record by record. With ``lines``, a block of plain records is
-        given as it is (``PlainLines``), for ``line_form`` to split where it is used."""
+        given as it is (``PlainLines``), for ``line_form`` to split where it is used. With
+        ``whole`` as well, such a block is given without the person_id of each line
+        (``PlainBlock``): only those of the people at its two ends are read here."""
         reader = self._reader
         width = self.header.width
         form = self.line_form()
@@ -218,6 +220,13 @@ class CsvFile:
                     continue
                 texts = plain(block) if isinstance(block, str) else None
                 if texts is not None:
+                    edges = _edges(texts, self.header.delimiter, pid_at) if whole and lines else None
+                    if edges is not None:
+                        yield PlainBlock(done + 1, texts, *edges)
+                        past += len(texts)
+                        done += len(texts)
+                        self._given += len(texts)
+                        continue
                     if lines:
                         pids = _person_ids(map(pid_cell, map(str.split, texts, delimiter, cuts)))
                         if pids is not None:
@@ -348,6 +357,33 @@ def _person_ids(found: Iterable[str]) -> list[str] | None:
     return pids
 
 
+def _line_pid(line: str, delimiter: str, at: int) -> str:
+    """The person_id of one plain line, as ``_person_ids`` reads it."""
+    pid = line.split(delimiter, at + 1)[at].strip()
+    return pid if pid.isascii() else nfc(pid)
+
+
+def _edges(lines: list[str], delimiter: str, at: int) -> tuple[int, int, str, str] | None:
+    """Where the lines of the first person of a block of plain lines end, and those of the last
+    begin, and who they are; None when either person_id is empty (the csv reader's way decides
+    what such a line is)."""
+    lead = _line_pid(lines[0], delimiter, at)
+    if not lead:
+        return None
+    end, count = 1, len(lines)
+    while end < count and _line_pid(lines[end], delimiter, at) == lead:
+        end += 1
+    if end == count:
+        return end, end, lead, lead
+    tail = _line_pid(lines[-1], delimiter, at)
+    if not tail:
+        return None
+    start = count - 1
+    while start > end and _line_pid(lines[start - 1], delimiter, at) == tail:
+        start -= 1
+    return end, start, lead, tail
+
+
 @dataclass(frozen=True, slots=True)
 class LineForm:
     """How a file's plain lines become its canonical cells (``Header.picker``): the same for every
@@ -391,6 +427,20 @@ class PlainLines:
         for end in ends:
             yield pids[start], first + start, lines[start:end]
             start = end
+
+
+@dataclass(frozen=True, slots=True)
+class PlainBlock:
+    """A block of plain records as read, with the person_ids of its first and last people alone:
+    ``lines[:lead_end]`` are ``lead``'s, ``lines[tail_start:]`` are ``tail``'s, and the people in
+    between are read where they are judged. One person: ``lead_end == tail_start == len(lines)``."""
+
+    first: int
+    lines: list[str]
+    lead_end: int
+    tail_start: int
+    lead: str
+    tail: str
 
 
 def _lines(block: str | list[str]) -> list[str]:
