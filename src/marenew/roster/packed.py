@@ -100,8 +100,33 @@ def pack_parts(parts: list[Record | LineRun], form: LineForm) -> PersonRecords:
     return pack(records)
 
 
-def unpack(records: PersonRecords) -> list[Record]:
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """Plain lines of whole people, read one after another from line ``first`` on (``text``:
+    joined by line breaks), sent to a worker as they were read: the worker reads each line's
+    person_id and finds the people (``runner.judge_people``)."""
+
+    first: int
+    text: str
+    count: int  # lines
+    form: LineForm
+
+
+@dataclass(frozen=True, slots=True)
+class SplitLines:
+    """One person's plain lines in a worker, from line ``first`` on, with the cells it split them
+    into to read the person_ids (``rows``: as ``records._credit_cells`` splits lines of ``form``)."""
+
+    first: int
+    lines: list[str]
+    rows: list[list[str]]
+    form: LineForm
+
+
+def unpack(records: PersonRecords | SplitLines) -> list[Record]:
     """The records ``pack`` was given, or those of the lines ``pack_parts`` gave as they were read."""
+    if type(records) is SplitLines:
+        return LineRun(records.first, records.lines).records(records.form)
     if type(records) is not tuple:
         return records  # type: ignore[return-value]
     as_read = lines_of(records)

@@ -46,7 +46,8 @@ from .columns import (
     title_text,
     validation_problems,
 )
-from .packed import PersonRecords, Record, lines_of, unpack
+from .packed import PersonRecords, Record, SplitLines, lines_of, unpack
+from .reader import LineForm
 from .rows import Keyed, error_row, result_row
 
 
@@ -166,7 +167,9 @@ class _Person:
         return any(self.person_problems) or any(self.credit_problems)
 
 
-def person_rows(pid: str, people: list[Record], credits: PersonRecords, ctx: Context) -> tuple[list[Keyed], int]:
+def person_rows(
+    pid: str, people: list[Record], credits: PersonRecords | SplitLines, ctx: Context
+) -> tuple[list[Keyed], int]:
     """Rows for one person_id: one per people row (a result or an error), plus one error row per
     rejected credit row. Returns the rows and how many credit rows were rejected. ``credits``: the
     person's credit records, or their lines as read (``packed``)."""
@@ -331,7 +334,7 @@ def _clear_credit(title: str, day: dt.date, rest: tuple[float, str | None, list[
 
 
 def _clear_person(
-    people: list[Record], credits: PersonRecords, ctx: Context
+    people: list[Record], credits: PersonRecords | SplitLines, ctx: Context
 ) -> tuple[CredentialFile, list[CreditValues] | None, list[dict[str, str]]] | None:
     """The usual person in one pass: the holder validated (by the same model as ever) with no
     problem at all, their credits, and each credential's kept columns; None at the first sign of anything
@@ -416,33 +419,47 @@ def _clear_person(
 
 
 def _credit_cells(
-    credits: PersonRecords, clear: _ClearCells
+    credits: PersonRecords | SplitLines, clear: _ClearCells
 ) -> tuple[Iterable[Sequence[Any]], dict[Any, Any], Callable[[Any], Any]] | None:
     """Each credit as (its person_id or its cells, its title cell, its date cell, the rest), the
     rest being a key of the memo returned with them, which the function returned last reads when
-    it is not kept; None when a record could not be read (the careful path words it).
-
-    Lines as read are split as the reader splits them, without making records: in the canonical
-    columns only as far as the date, the rest of the line one text (one string to hash where the
-    cells are five); in any other order into cells, the rest being the five cells from the points
-    on, in their canonical order, as a record's."""
-    as_read = lines_of(credits)
+    it is not kept; None when a record could not be read (the careful path words it)."""
+    if type(credits) is SplitLines:
+        return _row_cells(credits.rows, credits.form, clear)
+    as_read = lines_of(credits)  # type: ignore[arg-type]
     if as_read is None:
         records = unpack(credits)
         if any(type(found) is str for _, found in records):
             return None
         return map(_CREDIT_CELLS, map(_CELLS, records)), clear.rest, clear.values
     _, text, form = as_read
-    delimiter = form.delimiter
+    return _row_cells(line_rows(text.split("\n"), form), form, clear)
+
+
+def line_rows(lines: list[str], form: LineForm) -> Iterable[list[str]]:
+    """Plain lines split as the reader splits them, without making records: in the canonical
+    columns only as far as the date, the rest of the line one text (one string to hash where the
+    cells are five); in any other order into cells. The person_id is the first cell of either."""
     if form.canonical:
         # cut at the first three delimiters: person_id, title, date, and the rest of the line
-        rows = map(str.split, text.split("\n"), repeat(delimiter), repeat(_REST.start))
+        return map(str.split, lines, repeat(form.delimiter), repeat(_REST.start))
+    return form.split(lines)
+
+
+def _row_cells(
+    rows: Iterable[list[str]], form: LineForm, clear: _ClearCells
+) -> tuple[Iterable[Sequence[Any]], dict[Any, Any], Callable[[Any], Any]]:
+    """``_credit_cells`` of lines split by ``line_rows``: in the canonical columns the rest is the
+    rest of the line; in any other order the five cells from the points on, in their canonical
+    order, as a record's."""
+    delimiter = form.delimiter
+    if form.canonical:
         return (
             rows,
             clear.rest_lines.setdefault(delimiter, {}),
             functools.partial(clear.line_values, delimiter=delimiter),
         )
-    cells = form.split(text.split("\n"))
+    cells = rows if isinstance(rows, list) else list(rows)
     at = form.index
     rest = map(itemgetter(*at[_REST]), cells)
     return (

@@ -4,10 +4,14 @@ CSV input: the main process reads each file once (``reader``). The people file i
 (one record per person and credential; each person's records packed as they will travel,
 ``packed``). When the credits file is grouped by person, as exports and the benchmark's files
 are, it is streamed: each person's credits are collected as they pass and whole people go to the
-workers in batches, with no spill file. At the first credit record of a person whose credits have
-already passed, the file is known not to be grouped; the batches judged so far are dropped, and
-every credit record (those read so far are read again, once) is spilled into partitions by
-person, which the workers then judge. Credential files: each worker loads and judges a share of
+workers in batches, with no spill file. In a block of plain lines the main process reads only
+the person_ids of the people at its two ends; the lines of the people in between go to a worker
+as they were read (``Chunk``), and the worker finds those people in the people records it was
+forked with (``_chunk_rows``), as the main process would have: reading a person_id per line was
+most of the main process's work. At the first credit record of a person whose credits have
+already passed (met by the main process, or by a worker in its chunks), the file is known not to
+be grouped; the batches judged so far are dropped, and every credit record (those read so far
+are read again, once) is spilled into partitions by person, which the workers then judge. Credential files: each worker loads and judges a share of
 the files, file by file. Each batch's rows are written as a sorted run; the main process merges
 the runs into the output. On Linux the workers are forked once, with the rules loaded, and each
 batch is pickled to one of them (``forks``; a person's records travel as the lines read, so a
@@ -31,6 +35,7 @@ import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +43,11 @@ from marenew.load.credentials import load_credentials
 from marenew.load.problems import InputError
 from marenew.load.rules import RuleSet, load_rules
 
-from .columns import CREDITS, PEOPLE, partition_key, zero_hint
+from .columns import CREDITS, PEOPLE, PERSON_ID, nfc, partition_key, zero_hint
 from .forks import Forks
-from .packed import LineRun, PersonRecords, Record, as_lines, pack_parts, unpack
-from .reader import CsvFile, PlainLines
-from .records import Context, Settings, holder_rows, orphan_row, person_rows
+from .packed import Chunk, LineRun, PersonRecords, Record, SplitLines, as_lines, pack_parts, unpack
+from .reader import CsvFile, LineForm, PlainBlock, PlainLines
+from .records import Context, Settings, holder_rows, line_rows, orphan_row, person_rows
 from .rows import Keyed, error_row, is_error
 from .spill import (
     Partitions,
@@ -159,21 +164,105 @@ def collector_rarely(threshold: int = 100_000) -> Iterator[None]:
         gc.set_threshold(*old)
 
 
-def judge_people(batch: list[tuple[str, PersonRecords, PersonRecords]], run: str) -> Tally:
+def judge_people(batch: list[tuple[str, PersonRecords, PersonRecords] | Chunk], run: str) -> Tally:
     """Judge whole people: (person_id, people records, credit records), each as they travel
-    (``packed``), in file order."""
+    (``packed``), in file order, or the people in a chunk of plain lines (``_chunk_rows``)."""
     assert _WORKER is not None
     ctx, job = _WORKER
-    tally = Tally(people=len(batch))
+    tally = Tally()
     rows: list[Keyed] = []
+    met: set[str] = set()  # the people of the chunks so far
     with collector_paused():
-        for pid, packed_people, credits in batch:
+        for item in batch:
+            if type(item) is Chunk:
+                before = len(tally.judged)
+                rows += _chunk_rows(item, ctx, tally)
+                met.update(tally.judged[before:])
+                if len(met) < len(tally.judged):
+                    break  # someone met twice: the file is not grouped, and the batch is not used
+                continue
+            pid, packed_people, credits = item  # type: ignore[misc]
             people = unpack(packed_people)
+            tally.people += 1
             tally.records += len(people)
             found_rows, rejected = person_rows(pid, people, credits, ctx)
             rows += found_rows
             tally.rejected_credits += rejected
         return _finish(rows, tally, job, Path(run))
+
+
+# The people records of the roster being read (``_People.records``), for the people a worker
+# finds in a chunk: set before the workers are forked, which then hold them as the main process
+# does, or in the one process when it judges alone.
+_PEOPLE: dict[str, PersonRecords] = {}
+# (_PEOPLE, _unpadded(_PEOPLE)), made at the first orphan in a chunk
+_HINTS: tuple[dict[str, PersonRecords], dict[str, str]] | None = None
+
+
+def _chunk_rows(chunk: Chunk, ctx: Context, tally: Tally) -> list[Keyed]:
+    """The rows of a chunk of plain lines, read as the main process reads them (``reader`` and
+    ``_stream_tasks``): each run of lines with one person_id is a person of the people file, whose
+    credits are those lines, or else each line is an orphan (``_Local.orphan``), or blank. The
+    person_ids found are noted in ``tally.judged``: whether the file is grouped is decided where
+    every chunk is seen. Each person's lines are split when their turn comes (split all at once,
+    a chunk's cells would be judged out of the processor's caches)."""
+    form = chunk.form
+    lines = chunk.text.split("\n")
+    out: list[Keyed] = []
+    pid: str | None = None  # the person whose lines are passing, from line ``start`` of the chunk on
+    rows: list[list[str]] = []
+    start = index = 0
+    # runs of one person_id cell; cells that differ but read as one person_id (spaces around it)
+    # are one person, as in the main process
+    for cell, run in itertools.groupby(line_rows(lines, form), itemgetter(form.index[PERSON_ID])):
+        found = list(run)
+        this = cell.strip()
+        if not this.isascii():
+            this = nfc(this)
+        if this == pid:
+            rows += found
+        else:
+            if pid is not None:
+                out += _chunk_person(pid, chunk, start, lines[start:index], rows, ctx, tally)
+            pid, rows, start = this, found, index
+        index += len(found)
+    if pid is not None:
+        out += _chunk_person(pid, chunk, start, lines[start:index], rows, ctx, tally)
+    return out
+
+
+def _chunk_person(
+    pid: str, chunk: Chunk, start: int, lines: list[str], rows: list[list[str]], ctx: Context, tally: Tally
+) -> list[Keyed]:
+    """The rows of one run of lines of a chunk with one person_id (``_chunk_rows``)."""
+    global _HINTS
+    people, first = _PEOPLE, chunk.first + start
+    if pid and pid in people:
+        records = unpack(people[pid])
+        tally.people += 1
+        tally.records += len(records)
+        tally.judged.append(pid)
+        found, rejected = person_rows(pid, records, SplitLines(first, lines, rows, chunk.form), ctx)
+        tally.rejected_credits += rejected
+        return found
+    hint = None
+    if pid:
+        if _HINTS is None or _HINTS[0] is not people:
+            _HINTS = people, _unpadded(people)
+        hint = zero_hint(pid, _HINTS[1])
+    out = []
+    for line, cells in LineRun(first, lines).records(chunk.form):
+        if not pid and not any(c.strip() for c in cells):
+            tally.blank += 1
+            continue
+        out.append(orphan_row(pid, line, ctx, None, hint))
+        tally.rejected_credits += 1
+    return out
+
+
+def _unpadded(records: Iterable[str]) -> dict[str, str]:
+    """partition_key -> person_id of every person_id, for ``zero_hint``."""
+    return {partition_key(p): p for p in records if p}
 
 
 def judge_partition(people_part: str, credits_part: str, run: str) -> Tally:
@@ -461,8 +550,15 @@ def _csv_rows(
         done = Tally()
         runs: list[Path] = []
         try:
-            tasks = _stream_tasks(people, credits_file, ctx, folder, batch_people, done, runs)
-            for args, part in pool.run(judge_people, tasks):
+            # whole chunks of lines go to workers that hold the people records: forked, or this
+            # process; and only where batches are counted in credit records, not in people
+            stream = _Stream(people, whole=pool.pool is None and batch_people is None)
+            tasks = _stream_tasks(people, credits_file, ctx, folder, batch_people, done, runs, stream)
+            for args, part in itertools.chain(
+                pool.run(judge_people, tasks), pool.run(judge_people, stream.without_credits(batch_people, pool.jobs))
+            ):
+                stream.judged(part.judged)
+                part.judged = []
                 done.add(part)
                 runs.append(Path(args[1]))
                 progress.advance(part.people)
@@ -503,7 +599,7 @@ class _Local:
         if not pid:
             return None
         if self._unpadded is None:
-            self._unpadded = {partition_key(p): p for p in self.people.records if p}
+            self._unpadded = _unpadded(self.people.records)
         return zero_hint(pid, self._unpadded)
 
     def no_pid(self, people: _People) -> None:
@@ -544,6 +640,56 @@ class _Local:
         self.rows = []
 
 
+class _Stream:
+    """What the stream of tasks and the results of its chunks share: the people whose credits have
+    not passed yet, and those who had none once every credit record has passed."""
+
+    def __init__(self, people: _People, *, whole: bool):
+        self.people = people
+        self.remaining = dict(people.records)  # people whose credits have not passed yet
+        self.remaining.pop("", None)
+        self.whole = whole  # the people inside a block of plain lines go to a worker as a Chunk
+        self.names = itertools.count()  # of the batches' runs
+        self.folder: Path | None = None
+        # a person met a second time: the file is not grouped. Raised where the next task is
+        # drawn, so that the tasks already started are waited for first (``Pool.run``).
+        self.twice: str | None = None
+
+    def judged(self, pids: list[str]) -> None:
+        """People a worker found in a chunk: their credits have passed. One met a second time
+        (a chunk or the main process had them already) shows the file is not grouped."""
+        remaining = self.remaining
+        for pid in pids:
+            if remaining.pop(pid, None) is None and self.twice is None:
+                self.twice = pid
+
+    def check(self) -> None:
+        if self.twice is not None:
+            raise NotGrouped(self.twice)
+
+    def task(self, batch: list) -> tuple:
+        assert self.folder is not None
+        return batch, str(self.folder / f"batch-{next(self.names):05d}.run")
+
+    def without_credits(self, batch_people: int | None, jobs: int) -> Iterator[tuple]:
+        """Tasks for the people none of whose credit records came: drawn once every chunk has
+        been judged (``_csv_rows``), when the people still remaining are known; shared among the
+        workers, which have nothing else left to do."""
+        self.check()
+        batch: list[tuple[str, PersonRecords, PersonRecords]] = []
+        most = batch_people or min(
+            max(BATCH_CREDITS, len(self.people.records) // PEOPLE_PER_BATCH_CREDIT),
+            -(-len(self.remaining) // max(jobs, 1)),
+        )
+        for pid in list(self.remaining):
+            batch.append((pid, self.remaining.pop(pid), []))
+            if len(batch) >= most:
+                yield self.task(batch)
+                batch = []
+        if batch:
+            yield self.task(batch)
+
+
 def _stream_tasks(
     people: _People,
     credits_file: CsvFile | None,
@@ -552,16 +698,19 @@ def _stream_tasks(
     batch_people: int | None,
     done: Tally,
     runs: list[Path],
+    stream: _Stream,
 ) -> Iterator[tuple]:
     """judge_people tasks, each a batch of whole people, made while the credits file is read.
-    Raises NotGrouped at the first credit record of a person whose credits have passed."""
-    remaining = dict(people.records)  # people whose credits have not passed yet
-    remaining.pop("", None)
+    Raises NotGrouped at the first credit record of a person whose credits have passed. The
+    people without credits are left in ``stream`` (``_Stream.without_credits``)."""
+    global _PEOPLE
+    _PEOPLE = people.records  # before the first task: the workers are forked with it
+    stream.folder = folder
+    remaining = stream.remaining
     local = _Local(ctx, folder, "local", done, runs, people)
     local.no_pid(people)
     done.blank += people.blank
-    counter = itertools.count()
-    batch: list[tuple[str, PersonRecords, PersonRecords]] = []
+    batch: list[tuple[str, PersonRecords, PersonRecords] | Chunk] = []
     size = 0
     batch_credits = max(BATCH_CREDITS, len(people.records) // PEOPLE_PER_BATCH_CREDIT)
 
@@ -578,14 +727,24 @@ def _stream_tasks(
 
     def task() -> tuple:
         nonlocal batch, size
-        out = (batch, str(folder / f"batch-{next(counter):05d}.run"))
+        out = stream.task(batch)
         batch, size = [], 0
         return out
 
     if credits_file is not None and form is not None:
         pid: str | None = None  # the person whose credits are passing
         mine: list[Record | LineRun] = []
-        for rpid, part in _parts(credits_file, done):
+        for rpid, part in _parts(credits_file, done, form, whole=stream.whole):
+            stream.check()
+            if isinstance(part, Chunk):  # whole people, none of them the one passing
+                if pid is not None and add(pid, mine):
+                    yield task()
+                pid = None
+                batch.append(part)
+                size += part.count
+                if size >= batch_credits:
+                    yield task()
+                continue
             if rpid != pid:
                 if pid is not None and add(pid, mine):
                     yield task()
@@ -603,18 +762,28 @@ def _stream_tasks(
                 local.orphan(rpid, *part)  # type: ignore[misc]
         if pid is not None and add(pid, mine):
             yield task()
-    for pid in list(remaining):  # people without credits
-        if add(pid, []):
-            yield task()
     if batch:
         yield task()
     local.flush()
 
 
-def _parts(credits: CsvFile, done: Tally) -> Iterator[tuple[str, Record | LineRun]]:
+def _parts(
+    credits: CsvFile, done: Tally, form: LineForm, *, whole: bool = False
+) -> Iterator[tuple[str, Record | LineRun | Chunk]]:
     """(person_id, part) of the credits file in order: each record, or each run of one person's
-    plain lines; a blank record is counted and left out."""
-    for item in credits.records(lines=True):
+    plain lines; a blank record is counted and left out. With ``whole``, the lines of the people
+    inside a block of plain lines are one part, a Chunk, whose person_ids are read where it is
+    judged (its person_id here is empty)."""
+    for item in credits.records(lines=True, whole=whole):
+        if type(item) is PlainBlock:
+            lines, first, lead, tail = item.lines, item.first, item.lead_end, item.tail_start
+            yield item.lead, LineRun(first, lines[:lead])
+            if lead == len(lines):
+                continue
+            if tail > lead:
+                yield "", Chunk(first + lead, "\n".join(lines[lead:tail]), tail - lead, form)
+            yield item.tail, LineRun(first + tail, lines[tail:])
+            continue
         if type(item) is PlainLines:
             for pid, first, lines in item.runs():
                 yield pid, LineRun(first, lines)

@@ -8,7 +8,7 @@ sides, and says so loudly if they ever differ. Pure: no I/O.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 from marenew.core.results import STATUSES, shown_statuses
 from marenew.core.words import money, plural
@@ -34,6 +34,9 @@ class Tally:
     blank: int = 0  # CSV records with no cell filled in: skipped, and said so
     behind: int = 0  # results behind the sustainable pace of CE
     unmatched: int = 0  # results with a body or content area that matches nothing a rule knows
+    # the person_ids a worker found in the lines it was sent (``packed.Chunk``), for the main
+    # process to take off the people still to come (``runner._Stream.judged``); not a count
+    judged: list[str] = field(default_factory=list)
 
     def count(self, row: Row) -> None:
         if is_error(row):
