@@ -85,13 +85,25 @@ def _messy(folder: Path, *, order: str, newline: str) -> tuple[Path, Path]:
     ]
     at = _lines_of(body, pid(70))[0]
     body[at:at] = many
-    # a line of the wrong width, read by the csv reader with its block
+    # lines of another width than the header's: records that cannot be read, of a person, of no
+    # one, of someone not in the people file, blank, and of the person_id not in NFC
     at = _lines_of(body, pid(90))[1]
     body[at] = body[at] + ",one too many"
+    at = _lines_of(body, pid(80))[1]
+    body[at] = ",".join(body[at].split(",")[:3])
+    body.insert(_lines_of(body, pid(15))[0], "")
+    body.insert(_lines_of(body, pid(95))[0], "   ")
+    body.insert(_lines_of(body, pid(35))[0], "ZZ0002,Course,2025-03-01,1,,,AMT,,extra")
+    # (the reader leaves such a line's person_id as written: on the person's first line, not to
+    # part their lines)
+    at = [i for i, line in enumerate(body) if line.startswith(decomposed + ",")][0]
+    body[at] = body[at] + ",extra"
     if order == "reordered":  # an export's own column order, with a column marenew does not read
 
         def reorder(line: str) -> str:
             c = line.split(",")
+            if len(c) < 8:  # a line cut short stays so
+                return line
             return ",".join([c[0], c[2], c[1], c[6], c[3], c[5], c[4], *c[7:], "x"])
 
         header, body = reorder(header), [reorder(line) for line in body]
@@ -131,8 +143,9 @@ def test_people_found_in_chunks_are_judged_as_the_main_process_judges_them(
         return judge(pid, chunk, start, lines, *args)
 
     monkeypatch.setattr(runner, "_chunk_person", spy)
+    monkeypatch.setattr(runner, "_spilled", None)  # the roster is grouped: never spilled
     # each block size puts other lines inside a chunk, and others on its edges
-    for block in (1000, 1700, 2900, 5000, 7000):
+    for block in (1000, 1300, 1700, 2300, 2900, 3700, 5000, 7000):
         monkeypatch.setitem(CsvFile.__init__.__kwdefaults__, "block", block)
         chunks = _judged(ruleset, people, credits, tmp_path / f"chunks-{block}", jobs=1)
         count = len(in_chunks)
@@ -146,9 +159,13 @@ def test_people_found_in_chunks_are_judged_as_the_main_process_judges_them(
     assert any(line.startswith(",") and not line.startswith(",,,,,,,") for line in in_chunks)  # no person_id
     assert any(line.startswith(" ") for line in in_chunks)  # spaces around the person_id
     assert any(not line.isascii() for line in in_chunks)  # not in NFC
+    assert any(",extra" in line and not line.isascii() for line in in_chunks)  # and unread
+    assert any(line.count(",") == 2 for line in in_chunks)  # cut short
+    assert "" in in_chunks and "   " in in_chunks  # blank, of one cell
+    assert any(line.startswith("ZZ0002,") for line in in_chunks)  # a cell too many, no one's
     rows, tally = chunks
     assert "ZZ0001" in "".join(row for _, row in rows)
-    assert tally["blank"] == 1 and tally["rejected_credits"] >= 3
+    assert tally["blank"] == 3 and tally["rejected_credits"] >= 4
 
 
 def test_a_person_met_in_two_chunks_shows_the_file_is_not_grouped(ruleset, tmp_path, small_blocks):

@@ -235,17 +235,36 @@ def as_records(items, form):
             for pid, first, lines in item.runs():
                 yield from ((line, pid, cells) for line, cells in LineRun(first, lines).records(form))
         elif isinstance(item, PlainBlock):
-            records = LineRun(item.first, item.lines).records(form)
-            pids = [nfc(cells[PERSON_ID].strip()) for _, cells in records]
-            # the people on its two ends, as the reader found them
-            assert set(pids[: item.lead_end]) == {item.lead}
-            assert set(pids[item.tail_start :]) == ({item.tail} if item.tail_start < len(pids) else set())
-            assert item.lead_end == len(pids) or pids[item.lead_end] != item.lead
-            assert item.tail_start == item.lead_end or pids[item.tail_start - 1] != item.tail
-            for (line, cells), pid in zip(records, pids):
-                yield line, pid, cells if pid or any(c.strip() for c in cells) else None
+            middle = item.middle.split("\n") if item.middle_count else []
+            assert len(middle) == item.middle_count
+            lead, tail = len(item.lead_lines), len(item.tail_lines)
+            lines = [*item.lead_lines, *middle, *item.tail_lines]
+            got = list(_middle_records(item.first, lines, form))
+            # the people on its two ends, as the reader found them, each line of the header's width
+            assert all(type(cells) is tuple for _, _, cells in got[:lead] + got[len(got) - tail :])
+            assert {pid for _, pid, _ in got[:lead]} == {item.lead}
+            assert {pid for _, pid, _ in got[len(got) - tail :]} == ({item.tail} if tail else set())
+            assert not middle or got[lead][1] != item.lead
+            assert not middle or got[lead + len(middle) - 1][1] != item.tail
+            yield from got
         else:
             yield item
+
+
+def _middle_records(first, lines, form):
+    """Plain lines read as a worker reads a chunk of them: each its record, or why it could not be
+    read, with its person_id as the csv reader's way finds it (None: blank)."""
+    for (line, cells), text in zip(form.records(first, lines), lines):
+        if isinstance(cells, str):  # of another width: the reader leaves its person_id as it is
+            row = text.split(form.delimiter)
+            at = form.index[PERSON_ID]
+            if not any(c.strip() for c in row):
+                yield line, "", None
+            else:
+                yield line, row[at].strip() if len(row) > at else "", cells
+            continue
+        pid = nfc(cells[PERSON_ID].strip())
+        yield line, pid, cells if pid or any(c.strip() for c in cells) else None
 
 
 # The people file is held as each person's records travel to a worker (``runner._read_people``):

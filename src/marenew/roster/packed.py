@@ -70,7 +70,7 @@ class LineRun:
     lines: list[str]
 
     def records(self, form: LineForm) -> list[Record]:
-        return list(zip(range(self.first, self.first + len(self.lines)), form.cells(self.lines)))
+        return form.records(self.first, self.lines)
 
 
 def as_lines(first: int, text: str, form: LineForm) -> Lines:

@@ -180,7 +180,9 @@ class CsvFile:
         """How this file's plain lines become records (``records(lines=True)``)."""
         header = self.header
         canonical = header.index == tuple(range(header.width)) and not header.kept_index and not header.name_parts
-        return LineForm(header.delimiter, header.width in header.index, header.picker(), header.index, canonical)
+        return LineForm(
+            header.delimiter, header.width in header.index, header.picker(), header.index, canonical, header.width
+        )
 
     @overload
     def records(self) -> Iterator[Record]: ...
@@ -218,15 +220,18 @@ class CsvFile:
                     # line with another quote alone through the csv reader; the rest, a block again
                     self._held[:0] = _cut(block, self.header.delimiter)
                     continue
+                if whole and lines and isinstance(block, str):
+                    text = _plain_text(block)
+                    ends = None if text is None else _ends(done + 1, text, self.header.delimiter, pid_at, width)
+                    if ends is not None:
+                        yield ends
+                        count = ends.count
+                        past += count
+                        done += count
+                        self._given += count
+                        continue
                 texts = plain(block) if isinstance(block, str) else None
                 if texts is not None:
-                    edges = _edges(texts, self.header.delimiter, pid_at) if whole and lines else None
-                    if edges is not None:
-                        yield PlainBlock(done + 1, texts, *edges)
-                        past += len(texts)
-                        done += len(texts)
-                        self._given += len(texts)
-                        continue
                     if lines:
                         pids = _person_ids(map(pid_cell, map(str.split, texts, delimiter, cuts)))
                         if pids is not None:
@@ -279,6 +284,21 @@ def _plain_lines(text: str, *, delimiter: str, width: int) -> list[str] | None:
     Without a quote each line is one record, and the csv module's cells are the line split at the
     delimiter (with no NUL, no bare CR, and no cell as long as FIELD_LIMIT, the cases where it
     reads a line otherwise). Each step is one call for the whole block."""
+    plain = _plain_text(text)
+    if plain is None:
+        return None
+    lines = plain.split("\n")
+    if plain.endswith("\n"):
+        lines.pop()
+    if set(map(str.count, lines, itertools.repeat(delimiter))) != {width - 1}:
+        return None
+    return lines
+
+
+def _plain_text(text: str) -> str | None:
+    """A block of whole lines as the csv module reads each of them as one record (``_plain_lines``),
+    LF line ends and quotes around whole cells taken off, whatever the number of cells on a line;
+    None when a line may read otherwise."""
     if "\0" in text or len(text) >= FIELD_LIMIT:
         return None
     whole_cells = type(text) is _WholeCells
@@ -292,12 +312,7 @@ def _plain_lines(text: str, *, delimiter: str, width: int) -> list[str] | None:
         if not whole_cells:
             return None
         text = text.replace('"', "")
-    lines = text.split("\n")
-    if text.endswith("\n"):
-        lines.pop()
-    if set(map(str.count, lines, itertools.repeat(delimiter))) != {width - 1}:
-        return None
-    return lines
+    return str(text)
 
 
 class _WholeCells(str):
@@ -363,25 +378,56 @@ def _line_pid(line: str, delimiter: str, at: int) -> str:
     return pid if pid.isascii() else nfc(pid)
 
 
-def _edges(lines: list[str], delimiter: str, at: int) -> tuple[int, int, str, str] | None:
-    """Where the lines of the first person of a block of plain lines end, and those of the last
-    begin, and who they are; None when either person_id is empty (the csv reader's way decides
-    what such a line is)."""
-    lead = _line_pid(lines[0], delimiter, at)
+def _ends(first: int, text: str, delimiter: str, at: int, width: int) -> PlainBlock | None:
+    """A block of plain text (``_plain_text``) whole: the lines of its first person and of its
+    last, each checked as ``_plain_lines`` checks every line, and the text of the lines between
+    them, unread (whoever reads them checks them). None when a line read here, up to the first of
+    another person on either end, is not of the header's width, or either person_id is empty:
+    then the block is read as before."""
+    body = text[:-1] if text.endswith("\n") else text
+    size, cells = len(body), width - 1
+    lead_lines: list[str] = []
+    lead = ""
+    start = 0  # of the line being read
+    while start <= size:
+        end = body.find("\n", start)
+        end = size if end == -1 else end
+        line = body[start:end]
+        if line.count(delimiter) != cells:
+            return None
+        pid = _line_pid(line, delimiter, at)
+        if not lead_lines:
+            lead = pid
+        elif pid != lead:
+            break
+        lead_lines.append(line)
+        start = end + 1
     if not lead:
         return None
-    end, count = 1, len(lines)
-    while end < count and _line_pid(lines[end], delimiter, at) == lead:
-        end += 1
-    if end == count:
-        return end, end, lead, lead
-    tail = _line_pid(lines[-1], delimiter, at)
+    if start > size:  # one person
+        return PlainBlock(first, lead_lines, "", 0, [], lead, lead)
+    tail_lines: list[str] = []
+    tail = ""
+    stop = size  # the end of the line being read; the lines before ``start`` are the lead's
+    while stop >= start:
+        begin = body.rfind("\n", start - 1, stop) + 1
+        line = body[begin:stop]
+        if line.count(delimiter) != cells:
+            return None
+        pid = _line_pid(line, delimiter, at)
+        if not tail_lines:
+            tail = pid
+        elif pid != tail:
+            break
+        tail_lines.append(line)
+        stop = begin - 1
     if not tail:
         return None
-    start = count - 1
-    while start > end and _line_pid(lines[start - 1], delimiter, at) == tail:
-        start -= 1
-    return end, start, lead, tail
+    tail_lines.reverse()
+    if stop < start:  # two people
+        return PlainBlock(first, lead_lines, "", 0, tail_lines, lead, tail)
+    middle = body[start:stop]
+    return PlainBlock(first, lead_lines, middle, middle.count("\n") + 1, tail_lines, lead, tail)
 
 
 @dataclass(frozen=True, slots=True)
@@ -399,6 +445,9 @@ class LineForm:
     # the file's columns are the canonical ones, in their order, and no other: a line's cells
     # are its record's (a worker reads them without picking)
     canonical: bool = False
+    # the header's columns: a line of another number of cells is a record that could not be read
+    # (``records``); 0: every line is known to have them
+    width: int = 0
 
     def split(self, lines: Iterable[str]) -> list[list[str]]:
         """Each line's cells in the file's order, with the empty cell of absent columns last."""
@@ -408,6 +457,20 @@ class LineForm:
 
     def cells(self, lines: Iterable[str]) -> list[tuple[str, ...]]:
         return list(map(self.pick, self.split(lines)))
+
+    def records(self, first: int, lines: list[str]) -> list[tuple[int, tuple[str, ...] | str]]:
+        """The records of plain lines from line ``first`` on, as the reader makes them: each
+        line's canonical cells, or, for a line of another number of cells than the header's, why
+        it could not be read."""
+        rows = self.split(lines)
+        numbers = range(first, first + len(rows))
+        cells = self.width + self.pad
+        if not self.width or set(map(len, rows)) <= {cells}:
+            return list(zip(numbers, map(self.pick, rows)))
+        return [
+            (n, self.pick(row) if len(row) == cells else _miscount(len(row) - self.pad, self.width, n, n))
+            for n, row in zip(numbers, rows)
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -432,15 +495,21 @@ class PlainLines:
 @dataclass(frozen=True, slots=True)
 class PlainBlock:
     """A block of plain records as read, with the person_ids of its first and last people alone:
-    ``lines[:lead_end]`` are ``lead``'s, ``lines[tail_start:]`` are ``tail``'s, and the people in
-    between are read where they are judged. One person: ``lead_end == tail_start == len(lines)``."""
+    ``lead`` is that of the lines ``lead_lines``, ``tail`` that of ``tail_lines``; ``middle``
+    holds the ``middle_count`` lines between them as read, joined by line breaks, not read here
+    (none: one person, or two). The lines of either end are of the header's width."""
 
     first: int
-    lines: list[str]
-    lead_end: int
-    tail_start: int
+    lead_lines: list[str]
+    middle: str
+    middle_count: int
+    tail_lines: list[str]
     lead: str
     tail: str
+
+    @property
+    def count(self) -> int:
+        return len(self.lead_lines) + self.middle_count + len(self.tail_lines)
 
 
 def _lines(block: str | list[str]) -> list[str]:

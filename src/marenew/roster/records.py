@@ -237,6 +237,8 @@ class _ClearCells:
         return _keep(self.days, text, day)
 
     def values(self, cells: tuple[str, ...]) -> tuple[float, str | None, list[str], list[str] | None]:
+        if len(cells) != 5:  # a line of another width (a chunk's lines come unchecked)
+            return _NO
         points, college, category, approved_by, applies_to = cells
         if college or not points:  # college credits, or neither: the amount checks look closer
             return _NO
@@ -372,32 +374,35 @@ def _clear_person(
     found_credits: list[Any] = []
     lower: list[str] = []  # each credit's title in lower case: with its day, what tells credits apart
     add, title_of = found_credits.append, lower.append
-    for _, title_cell, day_cell, rest_cells in rows:
-        # cells seen before are found without a call (a miss is rare: a cell seen for the first time)
-        try:
-            title = titles[title_cell]
-        except KeyError:
-            if (title := _title(title_cell)) is _NO:
-                return None
-        try:
-            day = days[day_cell]
-        except KeyError:
-            if (day := clear.day(day_cell)) is _NO:
-                return None
-        try:
-            values = rest[rest_cells]
-        except KeyError:
-            if (values := found_rest(rest_cells)) is _NO:
-                return None
-        title_of(title[1])
-        if models:
-            add(_clear_credit(title[0], day, values))
-        else:
-            # CreditValues(title, day, values), its slots set here: cheaper than the call to __init__
-            credit = _new(CreditValues)
-            credit.title, credit.date = title[0], day
-            credit.points, credit.category, credit.approved_by, credit.applies_to = values
-            add(credit)
+    try:
+        for _, title_cell, day_cell, rest_cells in rows:
+            # cells seen before are found without a call (a miss is rare: a cell seen for the first time)
+            try:
+                title = titles[title_cell]
+            except KeyError:
+                if (title := _title(title_cell)) is _NO:
+                    return None
+            try:
+                day = days[day_cell]
+            except KeyError:
+                if (day := clear.day(day_cell)) is _NO:
+                    return None
+            try:
+                values = rest[rest_cells]
+            except KeyError:
+                if (values := found_rest(rest_cells)) is _NO:
+                    return None
+            title_of(title[1])
+            if models:
+                add(_clear_credit(title[0], day, values))
+            else:
+                # CreditValues(title, day, values), its slots set here: cheaper than the call to __init__
+                credit = _new(CreditValues)
+                credit.title, credit.date = title[0], day
+                credit.points, credit.category, credit.approved_by, credit.applies_to = values
+                add(credit)
+    except ValueError:  # a line cut short, of fewer cells than the date's (a chunk's lines come unchecked)
+        return None
     # listed twice (the same title and day): a warning or an error, in the careful path's words.
     # The days are looked at only when a title comes twice.
     if len(set(lower)) < len(lower) and len(set(zip(lower, (c.date for c in found_credits)))) < len(lower):
@@ -448,7 +453,7 @@ def line_rows(lines: list[str], form: LineForm) -> Iterable[list[str]]:
 
 def _row_cells(
     rows: Iterable[list[str]], form: LineForm, clear: _ClearCells
-) -> tuple[Iterable[Sequence[Any]], dict[Any, Any], Callable[[Any], Any]]:
+) -> tuple[Iterable[Sequence[Any]], dict[Any, Any], Callable[[Any], Any]] | None:
     """``_credit_cells`` of lines split by ``line_rows``: in the canonical columns the rest is the
     rest of the line; in any other order the five cells from the points on, in their canonical
     order, as a record's."""
@@ -460,6 +465,8 @@ def _row_cells(
             functools.partial(clear.line_values, delimiter=delimiter),
         )
     cells = rows if isinstance(rows, list) else list(rows)
+    if form.width and set(map(len, cells)) - {form.width + form.pad}:
+        return None  # a line of another width (a chunk's lines come unchecked)
     at = form.index
     rest = map(itemgetter(*at[_REST]), cells)
     return (

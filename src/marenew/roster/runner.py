@@ -202,33 +202,66 @@ _HINTS: tuple[dict[str, PersonRecords], dict[str, str]] | None = None
 def _chunk_rows(chunk: Chunk, ctx: Context, tally: Tally) -> list[Keyed]:
     """The rows of a chunk of plain lines, read as the main process reads them (``reader`` and
     ``_stream_tasks``): each run of lines with one person_id is a person of the people file, whose
-    credits are those lines, or else each line is an orphan (``_Local.orphan``), or blank. The
+    credits are those lines, or else each line is an orphan (``_Local.orphan``), or blank. A line
+    of another width than the header's is a record that could not be read, as ever. The
     person_ids found are noted in ``tally.judged``: whether the file is grouped is decided where
     every chunk is seen. Each person's lines are split when their turn comes (split all at once,
     a chunk's cells would be judged out of the processor's caches)."""
     form = chunk.form
     lines = chunk.text.split("\n")
+    rows: Iterable[list[str]] = line_rows(lines, form)
+    at = form.index[PERSON_ID]
+    cell_of: Callable[[list[str]], str] = itemgetter(at)
+    if not form.canonical and min(map(len, rows), default=at + 1) <= at:
+        cell_of = _cell_or_none(at)  # a line cut short before its person_id's cell
     out: list[Keyed] = []
     pid: str | None = None  # the person whose lines are passing, from line ``start`` of the chunk on
-    rows: list[list[str]] = []
+    mine: list[list[str]] = []
     start = index = 0
     # runs of one person_id cell; cells that differ but read as one person_id (spaces around it)
     # are one person, as in the main process
-    for cell, run in itertools.groupby(line_rows(lines, form), itemgetter(form.index[PERSON_ID])):
+    for cell, run in itertools.groupby(rows, cell_of):
         found = list(run)
         this = cell.strip()
         if not this.isascii():
+            if not all(map(_plain_width(form), found)):
+                # the reader leaves the person_id of a line it could not read as it is: line by line
+                for row in found:
+                    this = nfc(cell.strip()) if _plain_width(form)(row) else cell.strip()
+                    if this == pid:
+                        mine.append(row)
+                    else:
+                        if pid is not None:
+                            out += _chunk_person(pid, chunk, start, lines[start:index], mine, ctx, tally)
+                        pid, mine, start = this, [row], index
+                    index += 1
+                continue
             this = nfc(this)
         if this == pid:
-            rows += found
+            mine += found
         else:
             if pid is not None:
-                out += _chunk_person(pid, chunk, start, lines[start:index], rows, ctx, tally)
-            pid, rows, start = this, found, index
+                out += _chunk_person(pid, chunk, start, lines[start:index], mine, ctx, tally)
+            pid, mine, start = this, found, index
         index += len(found)
     if pid is not None:
-        out += _chunk_person(pid, chunk, start, lines[start:index], rows, ctx, tally)
+        out += _chunk_person(pid, chunk, start, lines[start:index], mine, ctx, tally)
     return out
+
+
+def _cell_or_none(at: int) -> Callable[[list[str]], str]:
+    """A line's cell ``at``, or an empty one when the line is cut short before it (as the reader
+    reads its person_id)."""
+    return lambda row: row[at] if len(row) > at else ""
+
+
+def _plain_width(form: LineForm) -> Callable[[list[str]], bool]:
+    """Whether a line split by ``records.line_rows`` has the header's number of cells."""
+    if form.canonical:
+        delimiter, rest = form.delimiter, form.width - 4
+        return lambda row: len(row) == 4 and row[3].count(delimiter) == rest
+    cells = form.width + form.pad
+    return lambda row: len(row) == cells
 
 
 def _chunk_person(
@@ -236,13 +269,13 @@ def _chunk_person(
 ) -> list[Keyed]:
     """The rows of one run of lines of a chunk with one person_id (``_chunk_rows``)."""
     global _HINTS
-    people, first = _PEOPLE, chunk.first + start
+    people, first, form = _PEOPLE, chunk.first + start, chunk.form
     if pid and pid in people:
         records = unpack(people[pid])
         tally.people += 1
         tally.records += len(records)
         tally.judged.append(pid)
-        found, rejected = person_rows(pid, records, SplitLines(first, lines, rows, chunk.form), ctx)
+        found, rejected = person_rows(pid, records, SplitLines(first, lines, rows, form), ctx)
         tally.rejected_credits += rejected
         return found
     hint = None
@@ -251,11 +284,12 @@ def _chunk_person(
             _HINTS = people, _unpadded(people)
         hint = zero_hint(pid, _HINTS[1])
     out = []
-    for line, cells in LineRun(first, lines).records(chunk.form):
-        if not pid and not any(c.strip() for c in cells):
+    for (line, cells), text in zip(form.records(first, lines), lines):
+        unread = isinstance(cells, str)  # why the line could not be read
+        if not pid and not any(c.strip() for c in (text.split(form.delimiter) if unread else cells)):
             tally.blank += 1
             continue
-        out.append(orphan_row(pid, line, ctx, None, hint))
+        out.append(orphan_row(pid, line, ctx, cells if isinstance(cells, str) else None, hint))
         tally.rejected_credits += 1
     return out
 
@@ -776,13 +810,12 @@ def _parts(
     judged (its person_id here is empty)."""
     for item in credits.records(lines=True, whole=whole):
         if type(item) is PlainBlock:
-            lines, first, lead, tail = item.lines, item.first, item.lead_end, item.tail_start
-            yield item.lead, LineRun(first, lines[:lead])
-            if lead == len(lines):
-                continue
-            if tail > lead:
-                yield "", Chunk(first + lead, "\n".join(lines[lead:tail]), tail - lead, form)
-            yield item.tail, LineRun(first + tail, lines[tail:])
+            first, lead = item.first, len(item.lead_lines)
+            yield item.lead, LineRun(first, item.lead_lines)
+            if item.middle_count:
+                yield "", Chunk(first + lead, item.middle, item.middle_count, form)
+            if item.tail_lines:
+                yield item.tail, LineRun(first + lead + item.middle_count, item.tail_lines)
             continue
         if type(item) is PlainLines:
             for pid, first, lines in item.runs():
