@@ -112,7 +112,7 @@ class Chunk:
     form: LineForm
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one is made per person of a chunk (see LineRun)
 class SplitLines:
     """One person's plain lines in a worker, from line ``first`` on, with the cells it split them
     into to read the person_ids (``rows``: as ``records._credit_cells`` splits lines of ``form``)."""

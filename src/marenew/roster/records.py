@@ -444,7 +444,8 @@ def _credit_cells(
 def line_rows(lines: list[str], form: LineForm) -> Iterable[list[str]]:
     """Plain lines split as the reader splits them, without making records: in the canonical
     columns only as far as the date, the rest of the line one text (one string to hash where the
-    cells are five); in any other order into cells. The person_id is the first cell of either."""
+    cells are five); in any other order into cells (the person_id at ``form.index[PERSON_ID]``,
+    the first cell in the canonical order)."""
     if form.canonical:
         # cut at the first three delimiters: person_id, title, date, and the rest of the line
         return map(str.split, lines, repeat(form.delimiter), repeat(_REST.start))

@@ -5,13 +5,14 @@ CSV input: the main process reads each file once (``reader``). The people file i
 ``packed``). When the credits file is grouped by person, as exports and the benchmark's files
 are, it is streamed: each person's credits are collected as they pass and whole people go to the
 workers in batches, with no spill file. In a block of plain lines the main process reads only
-the person_ids of the people at its two ends; the lines of the people in between go to a worker
-as they were read (``Chunk``), and the worker finds those people in the people records it was
-forked with (``_chunk_rows``), as the main process would have: reading a person_id per line was
-most of the main process's work. At the first credit record of a person whose credits have
-already passed (met by the main process, or by a worker in its chunks), the file is known not to
-be grouped; the batches judged so far are dropped, and every credit record (those read so far
-are read again, once) is spilled into partitions by person, which the workers then judge. Credential files: each worker loads and judges a share of
+the lines of the people at its two ends; the text of the lines in between goes to a worker as it
+was read (``Chunk``), and the worker splits the lines and finds their people in the people
+records it was forked with (``_chunk_rows``), as the main process would have: splitting and
+reading every line was most of the main process's work. At the first credit record of a person
+whose credits have already passed (met by the main process, or by a worker in its chunks), the
+file is known not to be grouped; the batches judged so far are dropped, and every credit record
+(those read so far are read again, once) is spilled into partitions by person, which the
+workers then judge. Credential files: each worker loads and judges a share of
 the files, file by file. Each batch's rows are written as a sorted run; the main process merges
 the runs into the output. On Linux the workers are forked once, with the rules loaded, and each
 batch is pickled to one of them (``forks``; a person's records travel as the lines read, so a
@@ -224,10 +225,11 @@ def _chunk_rows(chunk: Chunk, ctx: Context, tally: Tally) -> list[Keyed]:
         found = list(run)
         this = cell.strip()
         if not this.isascii():
-            if not all(map(_plain_width(form), found)):
+            plain = _plain_width(form)
+            if not all(map(plain, found)):
                 # the reader leaves the person_id of a line it could not read as it is: line by line
                 for row in found:
-                    this = nfc(cell.strip()) if _plain_width(form)(row) else cell.strip()
+                    this = nfc(cell.strip()) if plain(row) else cell.strip()
                     if this == pid:
                         mine.append(row)
                     else:
@@ -292,6 +294,12 @@ def _chunk_person(
         out.append(orphan_row(pid, line, ctx, cells if isinstance(cells, str) else None, hint))
         tally.rejected_credits += 1
     return out
+
+
+def _forget_people() -> None:
+    """Let the people records of a roster read go (its workers have ended)."""
+    global _PEOPLE, _HINTS
+    _PEOPLE, _HINTS = {}, None
 
 
 def _unpadded(records: Iterable[str]) -> dict[str, str]:
@@ -607,6 +615,7 @@ def _csv_rows(
                 credits_file.close()
     finally:
         pool.close()
+        _forget_people()
     tally.add(done)
     yield from merged(runs, folder) if sort else itertools.chain.from_iterable(read_run(r) for r in runs)
 
