@@ -386,48 +386,60 @@ def _ends(first: int, text: str, delimiter: str, at: int, width: int) -> PlainBl
     then the block is read as before."""
     body = text[:-1] if text.endswith("\n") else text
     size, cells = len(body), width - 1
-    lead_lines: list[str] = []
-    lead = ""
-    start = 0  # of the line being read
-    while start <= size:
-        end = body.find("\n", start)
-        end = size if end == -1 else end
-        line = body[start:end]
-        if line.count(delimiter) != cells:
-            return None
-        pid = _line_pid(line, delimiter, at)
-        if not lead_lines:
-            lead = pid
-        elif pid != lead:
-            break
-        lead_lines.append(line)
-        start = end + 1
-    if not lead:
+    found = _first_person(_forward(body), delimiter, at, cells)
+    if found is None:
         return None
+    lead_lines, lead, start = found  # the lines from ``start`` on are not the lead's
     if start > size:  # one person
         return PlainBlock(first, lead_lines, "", 0, [], lead, lead)
-    tail_lines: list[str] = []
-    tail = ""
-    stop = size  # the end of the line being read; the lines before ``start`` are the lead's
-    while stop >= start:
-        begin = body.rfind("\n", start - 1, stop) + 1
-        line = body[begin:stop]
-        if line.count(delimiter) != cells:
-            return None
-        pid = _line_pid(line, delimiter, at)
-        if not tail_lines:
-            tail = pid
-        elif pid != tail:
-            break
-        tail_lines.append(line)
-        stop = begin - 1
-    if not tail:
+    found = _first_person(_backward(body, start), delimiter, at, cells)
+    if found is None:
         return None
+    tail_lines, tail, stop = found  # the lines before ``stop`` are not the tail's
     tail_lines.reverse()
     if stop < start:  # two people
         return PlainBlock(first, lead_lines, "", 0, tail_lines, lead, tail)
     middle = body[start:stop]
     return PlainBlock(first, lead_lines, middle, middle.count("\n") + 1, tail_lines, lead, tail)
+
+
+def _forward(body: str) -> Iterator[tuple[str, int]]:
+    """The lines of ``body`` from the first on, each with where the next one starts."""
+    start, size = 0, len(body)
+    while start <= size:
+        end = body.find("\n", start)
+        end = size if end == -1 else end
+        yield body[start:end], end + 1
+        start = end + 1
+
+
+def _backward(body: str, floor: int) -> Iterator[tuple[str, int]]:
+    """The lines of ``body`` from the last back to the one starting at ``floor``, each with where
+    the one before it ends."""
+    stop = len(body)
+    while stop >= floor:
+        begin = body.rfind("\n", floor - 1, stop) + 1
+        yield body[begin:stop], begin - 1
+        stop = begin - 1
+
+
+def _first_person(
+    lines: Iterator[tuple[str, int]], delimiter: str, at: int, cells: int
+) -> tuple[list[str], str, int] | None:
+    """The lines of the person ``lines`` begin with, their person_id, and the position given with
+    the last of them (``_forward``, ``_backward``); None when a line up to the next person's first
+    has another number of cells than ``cells + 1``, or the person_id is empty."""
+    taken: list[str] = []
+    pid, after = "", 0
+    for line, position in lines:
+        if line.count(delimiter) != cells:
+            return None
+        this = _line_pid(line, delimiter, at)
+        if taken and this != pid:
+            break
+        pid, after = this, position
+        taken.append(line)
+    return (taken, pid, after) if pid else None
 
 
 @dataclass(frozen=True, slots=True)
