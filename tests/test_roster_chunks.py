@@ -168,9 +168,12 @@ def test_people_found_in_chunks_are_judged_as_the_main_process_judges_them(
     assert tally["blank"] == 3 and tally["rejected_credits"] >= 4
 
 
-def test_a_person_met_in_two_chunks_shows_the_file_is_not_grouped(ruleset, tmp_path, small_blocks):
+def test_a_person_met_in_two_chunks_shows_the_file_is_not_grouped(ruleset, tmp_path, small_blocks, monkeypatch):
     """A person's lines in two places, each inside a chunk: the file is read again and spilled,
     as when the main process meets them twice, with the same rows."""
+    spilled = []
+    spill = runner._spilled
+    monkeypatch.setattr(runner, "_spilled", lambda *args: spilled.append(1) or spill(*args))
     people, credits = _messy(tmp_path, order="canonical", newline="\n")
     lines = credits.read_text(encoding="utf-8").splitlines()
     pids = list(dict.fromkeys(line.split(",")[0] for line in lines[1:]))
@@ -179,9 +182,10 @@ def test_a_person_met_in_two_chunks_shows_the_file_is_not_grouped(ruleset, tmp_p
     at = next(i for i, line in enumerate(rest) if line.startswith(pids[100] + ","))
     rest[at:at] = moved
     credits.write_text("\n".join(rest) + "\n", encoding="utf-8")
-    assert _judged(ruleset, people, credits, tmp_path / "chunks", jobs=1) == _judged(
-        ruleset, people, credits, tmp_path / "main", jobs=1, partitions=3
-    )
+    chunks = _judged(ruleset, people, credits, tmp_path / "chunks", jobs=1)
+    assert spilled == [1]
+    assert chunks == _judged(ruleset, people, credits, tmp_path / "main", jobs=1, partitions=3)
+    assert spilled == [1, 1]
 
 
 @pytest.mark.slow
