@@ -22,7 +22,7 @@ marenew.load.rules.builtin_rules_dir = lambda: FROZEN_RULES
 
 # How many cases the property tests draw (``helpers.examples``): a third of each test's number in
 # the default run, new ones every run; all of them with `--hypothesis-profile thorough`, as CI runs
-# them (`pytest -m property --hypothesis-profile thorough`). Loaded here, before any test module
+# them (`pytest -m "slow or property" --hypothesis-profile thorough`). Loaded here, before any test module
 # applies its settings; hypothesis's own option loads another profile after this one.
 settings.register_profile("thorough", max_examples=100, deadline=None)
 settings.register_profile("quick", max_examples=34, deadline=None)

@@ -20,8 +20,8 @@ _RUNNER = CliRunner()
 
 
 def examples(n: int, **kwargs: object) -> settings:
-    """Settings of a property test that draws ``n`` cases when run in full (CI: ``pytest -m
-    property --hypothesis-profile thorough``), and its share of them in the default run (the
+    """Settings of a property test that draws ``n`` cases when run in full (``pytest -m property
+    --hypothesis-profile thorough``, as CI runs them), and its share of them in the default run (the
     profiles in tests/conftest.py); new cases every run, and never a deadline (a busy machine
     is not a failure)."""
     share = settings.default.max_examples / 100

@@ -258,8 +258,8 @@ class CsvFile:
                         found = pick(row)
                         pid = nfc(found[PERSON_ID].strip())
                         # with a person_id the record is not blank; without, it may be (`"",""`)
-                        yield line, pid, found if pid or any(c.strip() for c in found) else None
-                    elif not any(c.strip() for c in row):
+                        yield line, pid, None if not pid and unfilled(found) else found
+                    elif unfilled(row):
                         if line in self._too_long:
                             yield line, "", f"line {line} is longer than {LINE_LIMIT // 1024 // 1024} MiB; not read"
                         else:
@@ -374,8 +374,12 @@ def _person_ids(found: Iterable[str]) -> list[str] | None:
 
 def _line_pid(line: str, delimiter: str, at: int) -> str:
     """The person_id of one plain line, as ``_person_ids`` reads it."""
-    pid = line.split(delimiter, at + 1)[at].strip()
-    return pid if pid.isascii() else nfc(pid)
+    return nfc(line.split(delimiter, at + 1)[at].strip())
+
+
+def unfilled(cells: Iterable[str]) -> bool:
+    """A record with no cell filled in (spaces are not filling): blank, counted and left out."""
+    return not any(c.strip() for c in cells)
 
 
 def _ends(first: int, text: str, delimiter: str, at: int, width: int) -> PlainBlock | None:

@@ -47,7 +47,7 @@ from marenew.load.rules import RuleSet, load_rules
 from .columns import CREDITS, PEOPLE, PERSON_ID, nfc, partition_key, zero_hint
 from .forks import Forks
 from .packed import Chunk, LineRun, PersonRecords, Record, SplitLines, as_lines, pack_parts, unpack
-from .reader import CsvFile, LineForm, PlainBlock, PlainLines
+from .reader import CsvFile, LineForm, PlainBlock, PlainLines, unfilled
 from .records import Context, Settings, holder_rows, line_rows, orphan_row, person_rows
 from .rows import Keyed, error_row, is_error
 from .spill import (
@@ -196,7 +196,7 @@ def judge_people(batch: list[tuple[str, PersonRecords, PersonRecords] | Chunk], 
 # finds in a chunk: set before the workers are forked, which then hold them as the main process
 # does, or in the one process when it judges alone.
 _PEOPLE: dict[str, PersonRecords] = {}
-# (_PEOPLE, _unpadded(_PEOPLE)), made at the first orphan in a chunk
+# (people records, partition_key -> person_id of each), made at the first orphan (``orphan_hint``)
 _HINTS: tuple[dict[str, PersonRecords], dict[str, str]] | None = None
 
 
@@ -270,7 +270,6 @@ def _chunk_person(
     pid: str, chunk: Chunk, start: int, lines: list[str], rows: list[list[str]], ctx: Context, tally: Tally
 ) -> list[Keyed]:
     """The rows of one run of lines of a chunk with one person_id (``_chunk_rows``)."""
-    global _HINTS
     people, first, form = _PEOPLE, chunk.first + start, chunk.form
     if pid and pid in people:
         records = unpack(people[pid])
@@ -280,15 +279,11 @@ def _chunk_person(
         found, rejected = person_rows(pid, records, SplitLines(first, lines, rows, form), ctx)
         tally.rejected_credits += rejected
         return found
-    hint = None
-    if pid:
-        if _HINTS is None or _HINTS[0] is not people:
-            _HINTS = people, _unpadded(people)
-        hint = zero_hint(pid, _HINTS[1])
+    hint = orphan_hint(pid, people)
     out = []
     for (line, cells), text in zip(form.records(first, lines), lines):
         unread = isinstance(cells, str)  # why the line could not be read
-        if not pid and not any(c.strip() for c in (text.split(form.delimiter) if unread else cells)):
+        if not pid and unfilled(text.split(form.delimiter) if unread else cells):
             tally.blank += 1
             continue
         out.append(orphan_row(pid, line, ctx, cells if isinstance(cells, str) else None, hint))
@@ -302,9 +297,15 @@ def _forget_people() -> None:
     _PEOPLE, _HINTS = {}, None
 
 
-def _unpadded(records: Iterable[str]) -> dict[str, str]:
-    """partition_key -> person_id of every person_id, for ``zero_hint``."""
-    return {partition_key(p): p for p in records if p}
+def orphan_hint(pid: str, people: dict[str, PersonRecords]) -> str | None:
+    """For a credit record whose person_id is not in the people file: where a spreadsheet dropped
+    the leading zeros of an id, say so."""
+    global _HINTS
+    if not pid:
+        return None
+    if _HINTS is None or _HINTS[0] is not people:
+        _HINTS = people, {partition_key(p): p for p in people if p}
+    return zero_hint(pid, _HINTS[1])
 
 
 def judge_partition(people_part: str, credits_part: str, run: str) -> Tally:
@@ -594,7 +595,7 @@ def _csv_rows(
         try:
             # whole chunks of lines go to workers that hold the people records: forked, or this
             # process; and only where batches are counted in credit records, not in people
-            stream = _Stream(people, whole=pool.pool is None and batch_people is None)
+            stream = _Stream(people, folder, whole=pool.pool is None and batch_people is None)
             tasks = _stream_tasks(people, credits_file, ctx, folder, batch_people, done, runs, stream)
             for args, part in itertools.chain(
                 pool.run(judge_people, tasks), pool.run(judge_people, stream.without_credits(batch_people, pool.jobs))
@@ -635,15 +636,6 @@ class _Local:
         self.ctx, self.folder, self.name, self.done, self.runs = ctx, folder, name, done, runs
         self.rows: list[Keyed] = []
         self.people = people
-        self._unpadded: dict[str, str] | None = None  # partition_key -> person_id, built at the first orphan
-
-    def hint(self, pid: str) -> str | None:
-        """Where a spreadsheet dropped the leading zeros of an id, say so."""
-        if not pid:
-            return None
-        if self._unpadded is None:
-            self._unpadded = _unpadded(self.people.records)
-        return zero_hint(pid, self._unpadded)
 
     def no_pid(self, people: _People) -> None:
         packed = people.records.get("")
@@ -668,7 +660,11 @@ class _Local:
     def orphan(self, pid: str, line: int, found: tuple[str, ...] | str) -> None:
         """A credit record whose person is not in the people file, or that has no person_id."""
         # a record that could not be read says why (also without a person_id)
-        self.rows.append(orphan_row(pid, line, self.ctx, found if isinstance(found, str) else None, self.hint(pid)))
+        self.rows.append(
+            orphan_row(
+                pid, line, self.ctx, found if isinstance(found, str) else None, orphan_hint(pid, self.people.records)
+            )
+        )
         self.done.rejected_credits += 1
         if len(self.rows) >= LOCAL_ROWS:
             self.flush()
@@ -687,13 +683,12 @@ class _Stream:
     """What the stream of tasks and the results of its chunks share: the people whose credits have
     not passed yet, and those who had none once every credit record has passed."""
 
-    def __init__(self, people: _People, *, whole: bool):
-        self.people = people
+    def __init__(self, people: _People, folder: Path, *, whole: bool):
+        self.people, self.folder = people, folder
         self.remaining = dict(people.records)  # people whose credits have not passed yet
         self.remaining.pop("", None)
         self.whole = whole  # the people inside a block of plain lines go to a worker as a Chunk
         self.names = itertools.count()  # of the batches' runs
-        self.folder: Path | None = None
         # a person met a second time: the file is not grouped. Raised where the next task is
         # drawn, so that the tasks already started are waited for first (``Pool.run``).
         self.twice: str | None = None
@@ -711,7 +706,6 @@ class _Stream:
             raise NotGrouped(self.twice)
 
     def task(self, batch: list) -> tuple:
-        assert self.folder is not None
         return batch, str(self.folder / f"batch-{next(self.names):05d}.run")
 
     def without_credits(self, batch_people: int | None, jobs: int) -> Iterator[tuple]:
@@ -748,7 +742,6 @@ def _stream_tasks(
     people without credits are left in ``stream`` (``_Stream.without_credits``)."""
     global _PEOPLE
     _PEOPLE = people.records  # before the first task: the workers are forked with it
-    stream.folder = folder
     remaining = stream.remaining
     local = _Local(ctx, folder, "local", done, runs, people)
     local.no_pid(people)
