@@ -22,11 +22,13 @@ import functools
 import io
 import itertools
 import operator
+import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Literal, Self, overload
+from typing import IO, Literal, Self, TextIO, overload
 
 from marenew.load.problems import InputError, Problem
 
@@ -88,11 +90,16 @@ class CsvFile:
         self.source = source
         try:
             # surrogateescape: a byte that is not UTF-8 spoils its record only, not the file
-            self._file: IO[str] = open(  # noqa: SIM115 - closed by close()
+            self._file: TextIO = open(  # noqa: SIM115 - closed by close()
                 path, newline="", encoding="utf-8-sig", errors="surrogateescape"
             )
         except OSError as exc:
             raise InputError([open_problem(exc, source)]) from None
+        try:
+            info = os.fstat(self._file.fileno())
+        except OSError:
+            info = None
+        self._size = info.st_size if info is not None and stat.S_ISREG(info.st_mode) else None
         self._too_long: set[int] = set()  # physical lines cut short by _bounded
         self._not_utf8: set[int] = set()  # physical lines holding bytes that are not UTF-8
         self._blocks: Iterator[str | _Rest | list[str]] = (
@@ -169,6 +176,16 @@ class CsvFile:
 
     def close(self) -> None:
         self._file.close()
+
+    def bytes_read(self) -> tuple[int, int] | None:
+        """(bytes read from the file so far, its size in bytes); None when its size is not known
+        (a pipe). What is read runs ahead of the records given by a block or so."""
+        if self._size is None:
+            return None
+        try:
+            return self._file.buffer.tell(), self._size
+        except (OSError, ValueError):
+            return None
 
     def __enter__(self) -> Self:
         return self

@@ -595,7 +595,7 @@ def _csv_rows(
         try:
             # whole chunks of lines go to workers that hold the people records: forked, or this
             # process; and only where batches are counted in credit records, not in people
-            stream = _Stream(people, folder, whole=pool.pool is None and batch_people is None)
+            stream = _Stream(people, folder, whole=pool.pool is None and batch_people is None, jobs=pool.jobs)
             tasks = _stream_tasks(people, credits_file, ctx, folder, batch_people, done, runs, stream)
             for args, part in itertools.chain(
                 pool.run(judge_people, tasks), pool.run(judge_people, stream.without_credits(batch_people, pool.jobs))
@@ -622,6 +622,7 @@ def _csv_rows(
 
 
 BATCH_CREDITS = 50_000  # credit records per batch of people sent to a worker, at least
+LAST_BATCH_CREDITS = 5_000  # and at least this many as the file's end nears (``tapered``)
 # Batches grow with the roster (a credit record for every five people): each batch is a sorted run
 # that the main process merges at the end, and this keeps them to about 150 at 760,000 people.
 PEOPLE_PER_BATCH_CREDIT = 5
@@ -683,8 +684,8 @@ class _Stream:
     """What the stream of tasks and the results of its chunks share: the people whose credits have
     not passed yet, and those who had none once every credit record has passed."""
 
-    def __init__(self, people: _People, folder: Path, *, whole: bool):
-        self.people, self.folder = people, folder
+    def __init__(self, people: _People, folder: Path, *, whole: bool, jobs: int):
+        self.people, self.folder, self.jobs = people, folder, jobs
         self.remaining = dict(people.records)  # people whose credits have not passed yet
         self.remaining.pop("", None)
         self.whole = whole  # the people inside a block of plain lines go to a worker as a Chunk
@@ -749,6 +750,8 @@ def _stream_tasks(
     batch: list[tuple[str, PersonRecords, PersonRecords] | Chunk] = []
     size = 0
     batch_credits = max(BATCH_CREDITS, len(people.records) // PEOPLE_PER_BATCH_CREDIT)
+    most = batch_credits  # credit lines in the batch being made
+    taken = 0  # credit lines in the batches made so far
 
     form = credits_file.line_form() if credits_file is not None else None
 
@@ -759,12 +762,15 @@ def _stream_tasks(
             size += len(mine[0].lines) + 1
         else:
             size += sum(len(part.lines) if type(part) is LineRun else 1 for part in mine) + 1
-        return len(batch) >= batch_people if batch_people else size >= batch_credits
+        return len(batch) >= batch_people if batch_people else size >= most
 
     def task() -> tuple:
-        nonlocal batch, size
+        nonlocal batch, size, most, taken
         out = stream.task(batch)
+        taken += size
         batch, size = [], 0
+        if credits_file is not None:
+            most = tapered(batch_credits, taken, credits_file.bytes_read(), stream.jobs)
         return out
 
     if credits_file is not None and form is not None:
@@ -778,7 +784,7 @@ def _stream_tasks(
                 pid = None
                 batch.append(part)
                 size += part.count
-                if size >= batch_credits:
+                if size >= most:
                     yield task()
                 continue
             if rpid != pid:
@@ -801,6 +807,19 @@ def _stream_tasks(
     if batch:
         yield task()
     local.flush()
+
+
+def tapered(most: int, taken: int, read: tuple[int, int] | None, jobs: int) -> int:
+    """The credit lines of the next batch: ``most``, until the lines left to read (told by the
+    bytes left, at the lines a byte so far) would make fewer than two batches a worker; then half
+    a worker's share of them, down to LAST_BATCH_CREDITS. The last batches are small, so the
+    workers finish them at about the same time: the people without credits, and the merge of the
+    runs, wait for every batch, and one worker would otherwise sit out most of another's last."""
+    if read is None or not taken or read[0] <= 0:
+        return most
+    done, size = read
+    left = taken * max(size - done, 0) / done
+    return max(LAST_BATCH_CREDITS, min(most, int(left / (2 * max(jobs, 1)))))
 
 
 def _parts(
