@@ -6,11 +6,19 @@ import os
 import signal
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from helpers import AS_OF, d
-from marenew.roster.forks import Forks, WorkerLost
+from marenew.roster.forks import PIPE_BYTES, Forks, WorkerLost
+
+try:
+    import fcntl
+
+    F_GETPIPE_SZ = getattr(fcntl, "F_GETPIPE_SZ", None)  # Linux
+except ImportError:
+    F_GETPIPE_SZ = None
 from marenew.roster.records import Settings
 from marenew.roster.runner import Job, Pool
 
@@ -75,6 +83,25 @@ def test_tasks_are_run_by_at_most_jobs_workers_that_stay_alive():
     pids = {pid for _, (pid, _) in got + again}
     assert os.getpid() not in pids and len(pids) <= 2 and pids <= workers
     assert not forks.children
+
+
+def _size_and_end(text):
+    return len(text), text[-20:]
+
+
+@pytest.mark.slow
+@forks_only
+def test_a_task_of_megabytes_reaches_its_worker_whole_through_a_widened_pipe():
+    texts = [str(n) * (3 << 20) for n in range(1, 5)]  # 3 to 12 MB each
+    forks = Forks(2)
+    try:
+        got = dict(forks.run(_size_and_end, [(t,) for t in texts]))
+        widths = {fcntl.fcntl(w.tasks, F_GETPIPE_SZ) for w in forks.workers} if F_GETPIPE_SZ else set()
+    finally:
+        forks.close()
+    assert got == {(t,): (len(t), t[-20:]) for t in texts}
+    if F_GETPIPE_SZ and int(Path("/proc/sys/fs/pipe-max-size").read_text()) >= PIPE_BYTES:
+        assert widths == {PIPE_BYTES}
 
 
 @pytest.mark.slow

@@ -55,15 +55,17 @@ class Forks:
     def run(self, fn: Callable[..., Any], tasks: Iterable[tuple]) -> Iterator[tuple[tuple, Any]]:
         """(task, result) as tasks finish, in any order. If drawing a task fails, the tasks
         already started are waited for first (their results are dropped)."""
-        ready: deque[tuple] = deque()
+        ready: deque[tuple[tuple, bytes]] = deque()  # each task, and its message to a worker
         source = iter(tasks)
         exhausted = False
         while True:
             while ready and len(self.running) < self.jobs:
-                self._start(fn, ready.popleft())
+                self._start(fn, *ready.popleft())
             if not exhausted and len(ready) < self.jobs:
                 try:
-                    ready.append(next(source))
+                    task = next(source)
+                    # pickled now, while the workers are busy, not when one waits for it
+                    ready.append((task, pickle.dumps((fn, task), pickle.HIGHEST_PROTOCOL)))
                 except StopIteration:
                     exhausted = True
                 except (KeyboardInterrupt, SystemExit):
@@ -80,9 +82,11 @@ class Forks:
                 continue
             yield from self._finished(None)
 
-    def _start(self, fn: Callable[..., Any], task: tuple) -> None:
-        """Hand ``task`` to an idle worker, forking one if fewer than ``jobs`` are alive."""
-        data = pickle.dumps((fn, task), pickle.HIGHEST_PROTOCOL)
+    def _start(self, fn: Callable[..., Any], task: tuple, data: bytes | None = None) -> None:
+        """Hand ``task`` to an idle worker, forking one if fewer than ``jobs`` are alive
+        (``data``: the two pickled, if they are already)."""
+        if data is None:
+            data = pickle.dumps((fn, task), pickle.HIGHEST_PROTOCOL)
         busy = {worker for worker, _ in self.running.values()}
         worker = next((w for w in self.workers if w not in busy), None) or self._fork()
         try:
@@ -97,6 +101,7 @@ class Forks:
         gc.freeze()
         task_read, task_write = os.pipe()
         result_read, result_write = os.pipe()
+        _widen(task_write)
         # Ctrl-C and SIGTERM stay blocked across the fork: in the worker until it has its own
         # handlers (with the parent's, it would unwind through the parent's code and clean up the
         # parent's run), in the parent until the worker is recorded (so that close() stops it).
@@ -194,6 +199,18 @@ def _answer(data: bytes) -> bytes:
     except Exception as exc:  # a result or an exception that cannot be pickled: say so
         what = "result" if out[0] else f"error ({type(out[1]).__name__}: {out[1]})"
         return pickle.dumps((False, RuntimeError(f"a roster worker could not send its {what}: {exc}")))
+
+
+PIPE_BYTES = 1 << 20  # Linux's most for a user by default (/proc/sys/fs/pipe-max-size)
+
+
+def _widen(fd: int) -> None:
+    """A task pipe that holds a megabyte: a batch of a few megabytes then passes in a few writes
+    and reads, not in fifty of 64 kB, each waking the other process while a worker waits."""
+    with contextlib.suppress(ImportError, AttributeError, OSError):  # not Linux, or a lower limit
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
 
 
 def _send(fd: int, data: bytes) -> None:
