@@ -4,8 +4,6 @@ batches together; the rows are the same whatever the cut."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -14,7 +12,7 @@ from marenew.roster import runner
 from marenew.roster.packed import Chunk
 from marenew.roster.reader import CsvFile
 from marenew.roster.runner import LAST_BATCH_CREDITS, tapered
-from test_roster_chunks import SMALL_BLOCK, _generated, _judged
+from roster_runs import SMALL_BLOCK, generated, judged
 
 MOST = 50_000
 
@@ -46,7 +44,7 @@ def test_batches_shrink_to_half_a_workers_share_of_what_is_left(taken, done, lef
     assert tapered(MOST, taken, (done + left // 2, done + left), jobs) <= size
 
 
-def _batches(tmp_path: Path, monkeypatch, most: int, last: int) -> list[int]:
+def _batches(monkeypatch, most: int, last: int) -> list[int]:
     """Credit lines in each batch of people with credits, in the order they are made."""
     sizes: list[int] = []
     judge = runner.judge_people
@@ -65,11 +63,11 @@ def _batches(tmp_path: Path, monkeypatch, most: int, last: int) -> list[int]:
 
 
 def test_the_last_batches_are_smaller_and_the_rows_the_same(ruleset, tmp_path, monkeypatch):
-    _generated(tmp_path, 400)
+    generated(tmp_path, 400)
     people, credits = tmp_path / "people.csv", tmp_path / "credits.csv"
     lines = len(credits.read_text(encoding="utf-8").splitlines()) - 1
-    sizes = _batches(tmp_path, monkeypatch, most=lines // 8, last=lines // 100)
-    tapering = _judged(ruleset, people, credits, tmp_path / "tapering", jobs=1)
+    sizes = _batches(monkeypatch, most=lines // 8, last=lines // 100)
+    tapering = judged(ruleset, people, credits, tmp_path / "tapering", jobs=1)
     # a batch is counted in lines, and one more for each person the main process found: it ends
     # at the first person or chunk (about 40 lines) that takes it to its size
     assert sum(sizes) == lines
@@ -79,5 +77,5 @@ def test_the_last_batches_are_smaller_and_the_rows_the_same(ruleset, tmp_path, m
 
     sizes.clear()
     monkeypatch.setattr(runner, "LAST_BATCH_CREDITS", lines // 8)  # never smaller: the same cut throughout
-    assert _judged(ruleset, people, credits, tmp_path / "even", jobs=1) == tapering
+    assert judged(ruleset, people, credits, tmp_path / "even", jobs=1) == tapering
     assert all(size >= 0.9 * (lines // 8) for size in sizes[:-1])

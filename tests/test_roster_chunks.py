@@ -11,35 +11,14 @@ edge.
 
 from __future__ import annotations
 
-import dataclasses
-import sys
 import unicodedata
 from pathlib import Path
 
 import pytest
 
-from helpers import AS_OF, REPO, d
-from marenew.report.safe import csv_line
 from marenew.roster import runner
 from marenew.roster.reader import CsvFile
-from marenew.roster.records import Settings
-from marenew.roster.rows import flat
-from marenew.roster.runner import Job, run_csv
-
-SMALL_BLOCK = 2048  # characters read at a time: about 40 lines, so a roster has many blocks
-
-
-def _generated(folder: Path, people: int) -> tuple[list[str], list[str]]:
-    sys.path.insert(0, str(REPO / "bench"))
-    try:
-        from roster_gen import generate
-    finally:
-        sys.path.pop(0)
-    generate(people, folder, seed=11, credits_per_person=12)
-    return (
-        (folder / "people.csv").read_text(encoding="utf-8").splitlines(),
-        (folder / "credits.csv").read_text(encoding="utf-8").splitlines(),
-    )
+from roster_runs import SMALL_BLOCK, generated, judged
 
 
 def _lines_of(credits: list[str], pid: str) -> list[int]:
@@ -50,7 +29,7 @@ def _messy(folder: Path, *, order: str, newline: str) -> tuple[Path, Path]:
     """A grouped roster with what a chunk may hold mixed in: orphans, blank and empty person_ids,
     person_ids with spaces around them or not in NFC, a person without credits, a person whose
     lines run over many blocks, and lines the csv reader must read."""
-    people, credits = _generated(folder, 120)
+    people, credits = generated(folder, 120)
     header, body = credits[0], credits[1:]
     counts: dict[str, int] = {}
     for line in body:
@@ -112,18 +91,6 @@ def _messy(folder: Path, *, order: str, newline: str) -> tuple[Path, Path]:
     return folder / "people.csv", folder / "credits.csv"
 
 
-def _judged(ruleset, people: Path, credits: Path, work: Path, **kwargs) -> tuple[list, dict]:
-    job = Job(Settings(as_of=d(AS_OF), warn_days=90, member=None), None, text="csv")
-    work.mkdir()
-    outcome = run_csv(people, credits, rules=ruleset, rule_dirs=[], job=job, folder=work, sort=True, **kwargs)
-    try:
-        # as written: the main process's own error rows come as rows, the workers' as their text
-        rows = [(key, row if isinstance(row, str) else csv_line(flat(row))) for key, row in outcome.rows]
-    finally:
-        outcome.close()
-    return rows, dataclasses.asdict(outcome.tally)
-
-
 @pytest.fixture
 def small_blocks(monkeypatch):
     monkeypatch.setitem(CsvFile.__init__.__kwdefaults__, "block", SMALL_BLOCK)
@@ -147,9 +114,9 @@ def test_people_found_in_chunks_are_judged_as_the_main_process_judges_them(
     # each block size puts other lines inside a chunk, and others on its edges
     for block in (1000, 1300, 1700, 2300, 2900, 3700, 5000, 7000):
         monkeypatch.setitem(CsvFile.__init__.__kwdefaults__, "block", block)
-        chunks = _judged(ruleset, people, credits, tmp_path / f"chunks-{block}", jobs=1)
+        chunks = judged(ruleset, people, credits, tmp_path / f"chunks-{block}", jobs=1)
         count = len(in_chunks)
-        by_main = _judged(ruleset, people, credits, tmp_path / f"main-{block}", jobs=1, partitions=3)
+        by_main = judged(ruleset, people, credits, tmp_path / f"main-{block}", jobs=1, partitions=3)
         assert len(in_chunks) == count  # with partitions, no chunk
         assert chunks == by_main
 
@@ -182,9 +149,9 @@ def test_a_person_met_in_two_chunks_shows_the_file_is_not_grouped(ruleset, tmp_p
     at = next(i for i, line in enumerate(rest) if line.startswith(pids[100] + ","))
     rest[at:at] = moved
     credits.write_text("\n".join(rest) + "\n", encoding="utf-8")
-    chunks = _judged(ruleset, people, credits, tmp_path / "chunks", jobs=1)
+    chunks = judged(ruleset, people, credits, tmp_path / "chunks", jobs=1)
     assert spilled == [1]
-    assert chunks == _judged(ruleset, people, credits, tmp_path / "main", jobs=1, partitions=3)
+    assert chunks == judged(ruleset, people, credits, tmp_path / "main", jobs=1, partitions=3)
     assert spilled == [1, 1]
 
 
@@ -192,6 +159,6 @@ def test_a_person_met_in_two_chunks_shows_the_file_is_not_grouped(ruleset, tmp_p
 def test_forked_workers_find_the_people_of_a_chunk(ruleset, tmp_path, small_blocks):
     """The workers hold the people records as the main process read them (forked after)."""
     people, credits = _messy(tmp_path, order="canonical", newline="\n")
-    assert _judged(ruleset, people, credits, tmp_path / "two", jobs=2) == _judged(
+    assert judged(ruleset, people, credits, tmp_path / "two", jobs=2) == judged(
         ruleset, people, credits, tmp_path / "one", jobs=1, partitions=3
     )
