@@ -4,17 +4,51 @@ batches together; the rows are the same whatever the cut."""
 
 from __future__ import annotations
 
+import os
+import threading
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from helpers import examples
 from marenew.roster import runner
+from marenew.roster.columns import CREDITS
 from marenew.roster.packed import Chunk
 from marenew.roster.reader import CsvFile
 from marenew.roster.runner import LAST_BATCH_CREDITS, tapered
 from roster_runs import SMALL_BLOCK, generated, judged
 
 MOST = 50_000
+
+
+def test_a_file_tells_how_much_of_it_is_read_and_a_pipe_does_not(tmp_path):
+    generated(tmp_path, 300)
+    path = tmp_path / "credits.csv"
+    size = path.stat().st_size
+    with CsvFile(path, CREDITS, "credits.csv", block=SMALL_BLOCK) as credits:
+        before = credits.bytes_read()
+        for _ in credits.records(lines=True):
+            pass
+        after = credits.bytes_read()
+    assert before is not None and after is not None
+    assert before[1] == after[1] == size
+    assert 0 < before[0] < size // 2  # the header and the first block or so
+    assert after[0] == size
+
+    fifo = tmp_path / "credits.fifo"
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no named pipes here")
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_bytes(path.read_bytes()))
+    writer.start()
+    try:
+        with CsvFile(fifo, CREDITS, "credits.csv") as piped:
+            assert piped.bytes_read() is None
+            for _ in piped.records(lines=True):
+                pass
+    finally:
+        writer.join()
 
 
 def test_full_batches_while_the_size_of_the_file_or_its_pace_is_unknown():
