@@ -598,7 +598,7 @@ def _csv_rows(
             stream = _Stream(people, folder, whole=pool.pool is None and batch_people is None, jobs=pool.jobs)
             tasks = _stream_tasks(people, credits_file, ctx, folder, batch_people, done, runs, stream)
             for args, part in itertools.chain(
-                pool.run(judge_people, tasks), pool.run(judge_people, stream.without_credits(batch_people, pool.jobs))
+                pool.run(judge_people, tasks), pool.run(judge_people, stream.without_credits(batch_people))
             ):
                 stream.judged(part.judged)
                 part.judged = []
@@ -686,6 +686,8 @@ class _Stream:
 
     def __init__(self, people: _People, folder: Path, *, whole: bool, jobs: int):
         self.people, self.folder, self.jobs = people, folder, jobs
+        # credit lines a batch holds, at least (fewer near the file's end: ``tapered``)
+        self.batch_credits = max(BATCH_CREDITS, len(people.records) // PEOPLE_PER_BATCH_CREDIT)
         self.remaining = dict(people.records)  # people whose credits have not passed yet
         self.remaining.pop("", None)
         self.whole = whole  # the people inside a block of plain lines go to a worker as a Chunk
@@ -709,16 +711,13 @@ class _Stream:
     def task(self, batch: list) -> tuple:
         return batch, str(self.folder / f"batch-{next(self.names):05d}.run")
 
-    def without_credits(self, batch_people: int | None, jobs: int) -> Iterator[tuple]:
+    def without_credits(self, batch_people: int | None) -> Iterator[tuple]:
         """Tasks for the people none of whose credit records came: drawn once every chunk has
         been judged (``_csv_rows``), when the people still remaining are known; shared among the
         workers, which have nothing else left to do."""
         self.check()
         batch: list[tuple[str, PersonRecords, PersonRecords]] = []
-        most = batch_people or min(
-            max(BATCH_CREDITS, len(self.people.records) // PEOPLE_PER_BATCH_CREDIT),
-            -(-len(self.remaining) // max(jobs, 1)),
-        )
+        most = batch_people or min(self.batch_credits, -(-len(self.remaining) // max(self.jobs, 1)))
         for pid in list(self.remaining):
             batch.append((pid, self.remaining.pop(pid), []))
             if len(batch) >= most:
@@ -749,8 +748,7 @@ def _stream_tasks(
     done.blank += people.blank
     batch: list[tuple[str, PersonRecords, PersonRecords] | Chunk] = []
     size = 0
-    batch_credits = max(BATCH_CREDITS, len(people.records) // PEOPLE_PER_BATCH_CREDIT)
-    most = batch_credits  # credit lines in the batch being made
+    most = stream.batch_credits  # credit lines in the batch being made
     taken = 0  # credit lines in the batches made so far
 
     form = credits_file.line_form() if credits_file is not None else None
@@ -770,7 +768,7 @@ def _stream_tasks(
         taken += size
         batch, size = [], 0
         if credits_file is not None:
-            most = tapered(batch_credits, taken, credits_file.bytes_read(), stream.jobs)
+            most = tapered(stream.batch_credits, taken, credits_file.bytes_read(), stream.jobs)
         return out
 
     if credits_file is not None and form is not None:
