@@ -189,7 +189,9 @@ def judge_people(batch: list[tuple[str, PersonRecords, PersonRecords] | Chunk], 
             found_rows, rejected = person_rows(pid, people, credits, ctx)
             rows += found_rows
             tally.rejected_credits += rejected
-        return _finish(rows, tally, job, Path(run))
+        tally = _finish(rows, tally, job, Path(run))
+        rows.clear()  # freed while the collector is paused: resumed, it would walk them all once
+    return tally
 
 
 # The people records of the roster being read (``_People.records``), for the people a worker
