@@ -95,6 +95,27 @@ def test_main_turns_ctrl_c_into_exit_130(monkeypatch, capsys):
     assert capsys.readouterr().err == "marenew: interrupted\n"
 
 
+@pytest.mark.parametrize(
+    ("stop", "code"), [(KeyboardInterrupt, ExitCode.INTERRUPTED), ("sigterm", ExitCode.TERMINATED)]
+)
+def test_main_ends_a_stop_as_a_stop_when_a_clean_up_fails_on_the_way_out(monkeypatch, capsys, stop, code):
+    # A signal lands inside a library, whose clean-up then raises an error of its own.
+    from marenew.cli.streams import Terminated
+
+    def stopped_root():
+        try:
+            raise Terminated() if stop == "sigterm" else stop()
+        finally:
+            raise TypeError("'NoneType' object is not callable")
+
+    monkeypatch.setattr(cli, "root", stopped_root)
+    monkeypatch.delenv("MARENEW_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main()
+    assert exit_info.value.code == code
+    assert "internal error" not in capsys.readouterr().err
+
+
 @pytest.mark.slow
 def test_real_process_internal_error(creds):
     # A real interpreter, real stderr: the console script's main() with the engine broken.

@@ -231,6 +231,35 @@ def test_a_signal_while_the_file_is_written_leaves_the_old_file_and_no_temporary
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize("code", [ExitCode.INTERRUPTED, ExitCode.TERMINATED])
+@pytest.mark.parametrize("failure", [TypeError("'NoneType' object is not callable"), OSError("closed")])
+def test_a_signal_whose_clean_up_fails_in_the_library_is_still_a_stop(tmp_path, monkeypatch, code, failure):
+    """A signal lands wherever the program is, also inside openpyxl, whose own clean-up on the
+    way out can fail in turn (lxml: "inconsistent exit action in context manager"). The run was
+    stopped, not broken: the stop's exit code and message, not an internal error."""
+    from marenew.cli.streams import Terminated
+
+    people = export(tmp_path, [["S1", "Ann", "CMA", LAPSED]])
+    out = tmp_path / "r.xlsx"
+    out.write_bytes(b"yesterday's roster")
+
+    def stopped(rows, target, **kwargs):
+        target.write(b"PK\x03\x04 half a workbook")
+        try:
+            raise KeyboardInterrupt if code == ExitCode.INTERRUPTED else Terminated()
+        finally:
+            raise failure  # the library's clean-up, failing while the signal unwinds it
+
+    monkeypatch.setattr("marenew.roster.xlsx.write_xlsx", stopped)
+    done = roster(people, "-o", out, "--force")
+    assert done.exit_code == code
+    assert out.read_bytes() == b"yesterday's roster"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["people.csv", "r.xlsx"]
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+    if code == ExitCode.INTERRUPTED:
+        assert done.stderr.strip().endswith("marenew: interrupted")
+
+
 @pytest.mark.slow
 def test_sigterm_during_the_xlsx_write_leaves_the_old_workbook_whole(tmp_path):
     rows = [[f"P{i:05d}", f"Person {i}", "CMA", LAPSED, f"Site {i % 7}"] for i in range(4000)]

@@ -168,7 +168,10 @@ def main() -> None:
     except BaseException as exc:  # noqa: BLE001 - nothing may escape as a traceback
         from marenew.cli.common import debug, internal_error
 
-        if isinstance(exc, KeyboardInterrupt):
+        exc = streams.stop_behind(exc) or exc
+        if isinstance(exc, SystemExit):  # SIGTERM, and a clean-up that failed on the way out
+            code = exc.code
+        elif isinstance(exc, KeyboardInterrupt):
             sys.stderr.write("marenew: interrupted\n")
             code = ExitCode.INTERRUPTED
         elif isinstance(exc, OSError):  # the environment refused (a full disk, a closed descriptor)

@@ -13,7 +13,7 @@ import sys
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated, Any, Optional
+from typing import IO, TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
 import typer
 
@@ -311,19 +311,33 @@ def guarded() -> Iterator[None]:
     """Bad input -> its problems on stderr and exit 2; anything unexpected -> one line asking for
     a report and exit 3, never a traceback (which could show values from a credential file).
     MARENEW_DEBUG=1 lets the traceback through for developers."""
+    from marenew.cli.streams import stop_behind
+
     try:
         yield
+    except (typer.Exit, typer.Abort, SystemExit):
+        raise
+    except BaseException as exc:
+        stop = stop_behind(exc)
+        if isinstance(stop, KeyboardInterrupt):
+            sys.stderr.write("marenew: interrupted\n")
+            raise typer.Exit(ExitCode.INTERRUPTED) from None
+        if stop is not None:  # SIGTERM, and a library's clean-up that failed on the way out
+            raise stop from None
+        _failed(exc)
+
+
+def _failed(exc: BaseException) -> NoReturn:
+    """``guarded``'s answer to what a command raised, a stop aside (raised again, to be told
+    apart by its type)."""
+    try:
+        raise exc
     except InputError as exc:
         print_problems(exc.problems)
         raise typer.Exit(ExitCode.INPUT) from None
-    except (typer.Exit, typer.Abort, SystemExit):
-        raise
     except typer.TyperException:
         # click's own errors (typer.BadParameter, UsageError): click prints them and exits 2
         raise
-    except KeyboardInterrupt:
-        sys.stderr.write("marenew: interrupted\n")
-        raise typer.Exit(ExitCode.INTERRUPTED) from None
     except BrokenPipeError:
         # the reader went away where streams.setup could not catch it (an in-process runner)
         with contextlib.suppress(Exception):

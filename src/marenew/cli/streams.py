@@ -36,6 +36,21 @@ def _on_sigterm(signum: int, frame: Any) -> None:
     raise Terminated()
 
 
+def stop_behind(exc: BaseException) -> KeyboardInterrupt | Terminated | None:
+    """The Ctrl-C or SIGTERM that ``exc`` is, or was raised while handling. A signal lands
+    wherever the program is, also inside a library, whose clean-up may then fail in turn (an
+    XML writer asked to close an element it never finished): the run was still stopped, not
+    broken, and ends as a stop."""
+    seen: set[int] = set()
+    found: BaseException | None = exc
+    while found is not None and id(found) not in seen:
+        if isinstance(found, (KeyboardInterrupt, Terminated)):
+            return found
+        seen.add(id(found))
+        found = found.__context__
+    return None
+
+
 class _Closable:
     """A stream whose reader may go away: on EPIPE it quietly writes to /dev/null from then on."""
 
