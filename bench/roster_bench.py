@@ -19,7 +19,11 @@ look better than it is.
 Targets (2-core machine): 100,000 people in 15 s or less, peak memory under 1 GB, at most 5 times
 the bare csv read of both files measured in the same run; extrapolated to the 760,000 medical
 assistants of the US workforce, 2 minutes or less. The load average is printed with the figures:
-wall time on a shared machine says more about the other work than about marenew.
+wall time on a shared machine says more about the other work than about marenew. marenew's
+modules are byte-compiled first, as an installed wheel's are (from a source checkout with
+PYTHONDONTWRITEBYTECODE set, each run would otherwise compile every edited module again, 0.1 to
+0.2 s), and the interpreter is named: a build that runs from a shared libpython judges more slowly
+than one linked in one piece, and reads at the same speed (docs/performance.md).
 
 The employer outputs are measured against the same command in the same run, at one size
 (default 10,000; --employer-size 0 skips them): the people file gets two more columns (location,
@@ -41,6 +45,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import platform
 import resource
 import statistics
 import subprocess
@@ -51,6 +56,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from roster_gen import generate  # noqa: E402
+from startup import compile_marenew  # noqa: E402
 
 TARGET_PEOPLE = 100_000
 TARGET_SECONDS = 15.0
@@ -192,6 +198,8 @@ def main() -> None:
     folder = args.data or Path(tempfile.gettempdir()) / "marenew-roster-bench"
     folder.mkdir(parents=True, exist_ok=True)
     print(f"marenew roster benchmark: {os.cpu_count()} cores, jobs {args.jobs or 'all'}; data in {folder}")
+    compile_marenew()  # as installed: no timed run compiles an edited module again
+    print(f"interpreter: {_interpreter()}")
     print(f"load average before: {_load()}")
     results = []
     for n in args.sizes:
@@ -226,6 +234,19 @@ def main() -> None:
               f"{'met' if minutes * 60 <= TARGET_WORKFORCE_SECONDS else 'MISSED'})")
     if args.employer_size and args.employer_rounds > 0:
         employer(args.employer_size, folder, args.jobs, args.employer_rounds)
+
+
+def _interpreter() -> str:
+    """The Python that runs the command and the read, and how it is linked. A build that runs from
+    a shared libpython (as most built from source are, pyenv's among them) ran the command about a
+    sixth slower here than Debian's python3, linked in one piece and optimised with profiles, while
+    the csv read, in C, took the same time: the ratio depends on the build."""
+    try:
+        with open("/proc/self/maps", encoding="utf-8") as maps:
+            linked = "runs from a shared libpython" if "libpython" in maps.read() else "libpython linked in"
+    except OSError:
+        linked = "linking unknown"
+    return f"{platform.python_implementation()} {platform.python_version()}, {sys.executable} ({linked})"
 
 
 def _load() -> str:
