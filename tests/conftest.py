@@ -101,13 +101,15 @@ def shipped_rules_for_the_data_group(request, monkeypatch):
 
 @pytest.fixture(autouse=True)
 def sigterm_handler_restored():
-    """A test that runs ``main()`` in this process gets its SIGTERM handler installed. Left behind,
-    a roster run later in the session forks workers that inherit it: a worker told to stop while
-    it is still starting loses the signal, and the run waits for it forever."""
-    before = signal.getsignal(signal.SIGTERM)
+    """A test that runs ``main()`` in this process gets its SIGTERM handler installed, and both
+    signals left to the system as it ends. Left behind, a roster run later in the session forks
+    workers that inherit the handler: a worker told to stop while it is still starting loses the
+    signal, and the run waits for it forever; and Ctrl-C would kill pytest without its report."""
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
     yield
-    if signal.getsignal(signal.SIGTERM) is not before:
-        signal.signal(signal.SIGTERM, before)
+    for sig, handler in before.items():
+        if signal.getsignal(sig) is not handler:
+            signal.signal(sig, handler)
 
 
 @pytest.fixture(scope="session")

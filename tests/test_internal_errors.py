@@ -3,6 +3,7 @@ value from the credential file; MARENEW_DEBUG=1 shows the traceback."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 
@@ -114,6 +115,21 @@ def test_main_ends_a_stop_as_a_stop_when_a_clean_up_fails_on_the_way_out(monkeyp
         cli.main()
     assert exit_info.value.code == code
     assert "internal error" not in capsys.readouterr().err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_as_the_process_ends_ends_it_as_the_system_does(creds, sig):
+    # The command is done and main() has returned its code; a signal while the interpreter shuts
+    # down (sent here from an atexit handler) ends the process, and prints nothing.
+    script = (
+        f"import atexit, os\natexit.register(os.kill, os.getpid(), {int(sig)})\nfrom marenew.cli import main\nmain()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script, ARGS[0], str(creds), *ARGS[1:]], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == -sig
+    assert proc.stderr == ""
 
 
 @pytest.mark.slow

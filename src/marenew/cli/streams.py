@@ -113,7 +113,14 @@ def setup() -> None:
 
 
 def finish(code: int) -> int:
-    """Flush stdout before the interpreter does: a full disk there is reported, exit 2."""
+    """Flush stdout before the interpreter does: a full disk there is reported, exit 2.
+
+    The command is done (its files written or removed, its workers reaped): from here on, Ctrl-C
+    and SIGTERM end the process as the system ends it. Raised as exceptions, they would land in
+    the interpreter's own shutdown, which prints them as tracebacks."""
+    with contextlib.suppress(ValueError, OSError):  # not in the main thread
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         sys.stdout.flush()
     except OSError as exc:
