@@ -133,6 +133,41 @@ def test_a_signal_as_the_process_ends_ends_it_as_the_system_does(creds, sig):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    ("stop", "code", "said"),
+    [
+        ("KeyboardInterrupt()", ExitCode.INTERRUPTED, "marenew: interrupted\n"),
+        ("streams.Terminated()", ExitCode.TERMINATED, ""),
+    ],
+)
+def test_a_signal_handled_in_a_finaliser_still_stops_the_command(stop, code, said):
+    # A signal handled while Python runs a finaliser (or a weak reference's callback): the
+    # handler's exception cannot be raised there, and Python would print it and go on.
+    script = (
+        "import time\n"
+        "import marenew.cli as cli\n"
+        "from marenew.cli import streams\n"
+        "class Finalised:\n"
+        "    def __del__(self):\n"
+        f"        raise {stop}  # as the signal's handler raises it, handled here\n"
+        "def root():\n"
+        "    def command(*args, **kwargs):\n"
+        "        Finalised()  # gone at once: its finaliser runs now\n"
+        "        until = time.monotonic() + 5\n"
+        "        while time.monotonic() < until:  # the command goes on working\n"
+        "            pass\n"
+        "        print('finished')\n"
+        "    return command\n"
+        "cli.root = root\n"
+        "cli.main()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == code
+    assert "finished" not in proc.stdout
+    assert proc.stderr == said
+
+
+@pytest.mark.slow
 def test_real_process_internal_error(creds):
     # A real interpreter, real stderr: the console script's main() with the engine broken.
     code = (

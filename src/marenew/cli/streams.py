@@ -8,13 +8,17 @@
 - A stdout or stderr whose encoding is not UTF-8 (``PYTHONIOENCODING=latin-1``, an old locale)
   shows what it cannot encode as ``\\xNN`` escapes instead of failing.
 - SIGTERM stops the run like Ctrl-C does: temporary and spill files are removed on the way out,
-  and the exit code is 143 (128 + SIGTERM), as a shell reports a process it terminated.
+  and the exit code is 143 (128 + SIGTERM), as a shell reports a process it terminated. A stop
+  that lands where Python cannot raise it (a finaliser) is sent again; one behind a library's
+  failed clean-up still ends the run as a stop; once the command is done, both signals are the
+  system's again.
 - A full disk or /dev/full behind stdout is one plain line and exit 2, also when it only shows
   in the last flush.
 """
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import os
 import signal
@@ -31,9 +35,40 @@ class Terminated(SystemExit):
         super().__init__(ExitCode.TERMINATED)
 
 
-def _on_sigterm(signum: int, frame: Any) -> None:
+def _on_signal(signum: int, frame: Any) -> None:
+    """Ctrl-C as KeyboardInterrupt (as Python's own handler raises it), SIGTERM as Terminated."""
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once is enough: cleaning up is under way
     raise Terminated()
+
+
+def _unraisable(hook: Any) -> Any:
+    """``sys.unraisablehook`` that sends a stop again. A Ctrl-C or SIGTERM handled while Python
+    runs a finaliser or a weak reference's callback (the garbage collector's, or importlib's
+    module locks') cannot be raised there: Python would print it as "Exception ignored", with a
+    traceback, and go on, the signal lost (and SIGTERM ignored from then on). It is sent again
+    from another thread: sent from here, it would be handled here again."""
+
+    def unraisable(args: Any) -> None:
+        stop = args.exc_value
+        if not isinstance(stop, (KeyboardInterrupt, Terminated)):
+            hook(args)
+            return
+        signum = signal.SIGINT if isinstance(stop, KeyboardInterrupt) else signal.SIGTERM
+        with contextlib.suppress(ValueError, OSError):
+            signal.signal(signum, _on_signal)  # SIGTERM's handler ignores it once it has fired
+        _thread.start_new_thread(_send_later, (signum,))
+
+    return unraisable
+
+
+def _send_later(signum: signal.Signals) -> None:
+    """The signal once more, a moment later: handled where the program is by then."""
+    import time
+
+    time.sleep(0.001)
+    _thread.interrupt_main(signum)
 
 
 def stop_behind(exc: BaseException) -> KeyboardInterrupt | Terminated | None:
@@ -109,7 +144,9 @@ def setup() -> None:
     if sys.stdin is None:
         sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115
     with contextlib.suppress(ValueError, OSError):  # not in the main thread
-        signal.signal(signal.SIGTERM, _on_sigterm)
+        signal.signal(signal.SIGTERM, _on_signal)
+        signal.signal(signal.SIGINT, _on_signal)
+        sys.unraisablehook = _unraisable(sys.unraisablehook)
 
 
 def finish(code: int) -> int:
