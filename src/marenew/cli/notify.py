@@ -144,8 +144,6 @@ def _notify(
     map_file,
     date_format,
 ) -> None:
-    import tempfile
-
     from marenew.cli.common import load_ruleset
     from marenew.cli.roster import _column_map
     from marenew.report.safe import safe_text
@@ -153,6 +151,7 @@ def _notify(
     from marenew.roster.notice import EMAIL_COLUMN, address_problem, people_of
     from marenew.roster.records import Settings
     from marenew.roster.runner import Job, run_csv
+    from marenew.store.atomic import scratch_folder
 
     if (smtp is None) == (dry_run is None):
         raise typer.BadParameter("give --smtp HOST:PORT to send, or --dry-run FOLDER to write .eml files")
@@ -176,7 +175,7 @@ def _notify(
         column_map=_column_map(column_map, map_file),
     )
     job = Job(settings, None, people_file=str(people), credits_file=str(credits) if credits else "credits.csv")
-    with tempfile.TemporaryDirectory(prefix="marenew-notify-") as tmp:
+    with scratch_folder("marenew-notify-") as tmp:
         outcome = run_csv(
             people, credits, rules=ruleset, rule_dirs=rules_dirs(rules), job=job, jobs=1, folder=Path(tmp), sort=True
         )

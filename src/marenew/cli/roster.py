@@ -265,12 +265,11 @@ class _Options:
 
 
 def _roster(o: _Options) -> None:
-    import tempfile
-
     from marenew.cli.common import load_ruleset
     from marenew.roster.columns import DateReader
     from marenew.roster.records import Settings
     from marenew.roster.runner import Job, collector_rarely, default_jobs, run_csv, run_files
+    from marenew.store.atomic import scratch_folder
 
     if o.paths and (o.people or o.credits):
         raise typer.BadParameter("give credential files/folders or --people/--credits, not both")
@@ -325,7 +324,7 @@ def _roster(o: _Options) -> None:
     progress = _progress()
     rows: list = []
     with collector_rarely():
-        with tempfile.TemporaryDirectory(prefix="marenew-roster-") as tmp:
+        with scratch_folder("marenew-roster-") as tmp:
             common: dict[str, Any] = dict(
                 rules=ruleset,
                 rule_dirs=rules_dirs(o.rules),

@@ -22,12 +22,15 @@ environment: an InputError naming the file, never an internal error.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import errno
+import functools
 import os
+import shutil
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -115,9 +118,35 @@ def atomic_output(path: Path, *, force: bool, binary: bool = False, mode: int | 
             os.fsync(out.fileno())
         _put_in_place(Path(tmp), path, force=force, mode=mode)
     except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
+        remove_whatever_happens(lambda: Path(tmp).unlink(missing_ok=True))
         if isinstance(exc, OSError):
             raise _refuse(path, f"cannot write: {os_message(exc)}") from None
+        raise
+
+
+@contextlib.contextmanager
+def scratch_folder(prefix: str) -> Iterator[Path]:
+    """A temporary folder (in TMPDIR), removed with everything in it on the way out, whatever
+    happens: also when a Ctrl-C or SIGTERM cuts its removal short."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    remove = functools.partial(shutil.rmtree, folder, ignore_errors=True)
+    # and at exit, should a stop land on the very line that starts the removal below
+    atexit.register(remove)
+    try:
+        yield folder
+    finally:
+        remove_whatever_happens(remove)
+        atexit.unregister(remove)
+
+
+def remove_whatever_happens(remove: Callable[[], None]) -> None:
+    """Run ``remove`` to its end. It runs Python code, where a signal's handler can raise: a
+    Ctrl-C or SIGTERM that cuts it short has it run once more before the stop goes on (SIGTERM
+    is handled once; only a second Ctrl-C stops the second run)."""
+    try:
+        remove()
+    except BaseException:
+        remove()
         raise
 
 
