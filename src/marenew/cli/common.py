@@ -18,6 +18,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 import typer
 
 from marenew.cli.exitcodes import ExitCode
+from marenew.cli.streams import debug
 from marenew.core.defaults import WARN_DAYS
 from marenew.load.problems import InputError, Problem
 
@@ -300,10 +301,6 @@ def write_json(data: object) -> None:
     from marenew.report.safe import json_safe
 
     sys.stdout.write(json_safe(json.dumps(data, indent=2, ensure_ascii=False)) + "\n")
-
-
-def debug() -> bool:
-    return os.environ.get("MARENEW_DEBUG", "") not in ("", "0")
 
 
 @contextlib.contextmanager

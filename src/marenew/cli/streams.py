@@ -35,8 +35,13 @@ class Terminated(SystemExit):
         super().__init__(ExitCode.TERMINATED)
 
 
+_stopping = False  # a Ctrl-C or SIGTERM has been raised: the run is being stopped
+
+
 def _on_signal(signum: int, frame: Any) -> None:
     """Ctrl-C as KeyboardInterrupt (as Python's own handler raises it), SIGTERM as Terminated."""
+    global _stopping
+    _stopping = True
     if signum == signal.SIGINT:
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once is enough: cleaning up is under way
@@ -48,12 +53,15 @@ def _unraisable(hook: Any) -> Any:
     runs a finaliser or a weak reference's callback (the garbage collector's, or importlib's
     module locks') cannot be raised there: Python would print it as "Exception ignored", with a
     traceback, and go on, the signal lost (and SIGTERM ignored from then on). It is sent again
-    from another thread: sent from here, it would be handled here again."""
+    from another thread: sent from here, it would be handled here again. Once a stop is under
+    way, what a library left half-done fails as it is collected (openpyxl's zip file, its
+    buffer gone): that is the stop, not news, and it is not printed (MARENEW_DEBUG=1 prints it)."""
 
     def unraisable(args: Any) -> None:
         stop = args.exc_value
         if not isinstance(stop, (KeyboardInterrupt, Terminated)):
-            hook(args)
+            if not _stopping or debug():
+                hook(args)
             return
         signum = signal.SIGINT if isinstance(stop, KeyboardInterrupt) else signal.SIGTERM
         with contextlib.suppress(ValueError, OSError):
@@ -69,6 +77,11 @@ def _send_later(signum: signal.Signals) -> None:
 
     time.sleep(0.001)
     _thread.interrupt_main(signum)
+
+
+def debug() -> bool:
+    """MARENEW_DEBUG=1: tracebacks shown (they may show values from the user's files)."""
+    return os.environ.get("MARENEW_DEBUG", "") not in ("", "0")
 
 
 def stop_behind(exc: BaseException) -> KeyboardInterrupt | Terminated | None:
