@@ -152,6 +152,8 @@ def _usable(stream: Any, fd: int) -> Any:
 
 def setup() -> None:
     """Called once, first thing in ``main`` (not by in-process test runners)."""
+    global _stopping
+    _stopping = False  # a run of its own (``main`` run again in one process, as tests do)
     sys.stdout = _usable(sys.stdout, 1)
     sys.stderr = _usable(sys.stderr, 2)
     if sys.stdin is None:
