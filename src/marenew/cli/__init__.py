@@ -166,7 +166,7 @@ def main() -> None:
     except SystemExit as exc:
         code = exc.code
     except BaseException as exc:  # noqa: BLE001 - nothing may escape as a traceback
-        from marenew.cli.common import debug, internal_error
+        from marenew.cli.common import internal_error
 
         exc = streams.stop_behind(exc) or exc
         if isinstance(exc, SystemExit):  # SIGTERM, and a clean-up that failed on the way out
@@ -180,7 +180,7 @@ def main() -> None:
             sys.stderr.write(f"marenew: {os_message(exc)}\n")
             code = ExitCode.INPUT
         else:
-            if debug():
+            if streams.debug():
                 raise
             internal_error(exc)
             code = ExitCode.INTERNAL

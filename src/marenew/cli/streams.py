@@ -35,6 +35,7 @@ class Terminated(SystemExit):
         super().__init__(ExitCode.TERMINATED)
 
 
+STOPS = (KeyboardInterrupt, Terminated)  # what Ctrl-C and SIGTERM raise
 _stopping = False  # a Ctrl-C or SIGTERM has been raised: the run is being stopped
 
 
@@ -59,7 +60,7 @@ def _unraisable(hook: Any) -> Any:
 
     def unraisable(args: Any) -> None:
         stop = args.exc_value
-        if not isinstance(stop, (KeyboardInterrupt, Terminated)):
+        if not isinstance(stop, STOPS):
             if not _stopping or debug():
                 hook(args)
             return
@@ -92,7 +93,7 @@ def stop_behind(exc: BaseException) -> KeyboardInterrupt | Terminated | None:
     seen: set[int] = set()
     found: BaseException | None = exc
     while found is not None and id(found) not in seen:
-        if isinstance(found, (KeyboardInterrupt, Terminated)):
+        if isinstance(found, STOPS):
             return found
         seen.add(id(found))
         found = found.__context__
